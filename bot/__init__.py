@@ -1,0 +1,1 @@
+"""Loket's domain core: intake, workflow, calendar, references, reports and the CLI."""

@@ -1,0 +1,1 @@
+"""The `loket` command line."""

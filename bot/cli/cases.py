@@ -1,0 +1,207 @@
+"""`loket cases ...`: register desk/letter/phone/WhatsApp cases and inspect any case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlmodel import col, select
+
+from bot.app import Services
+from bot.audit import record_event
+from bot.case_view import case_view
+from bot.cases import get_case, missing_fields, open_case
+from bot.cli.common import actor, console, print_json, run
+from bot.cli.setup import unit_by_code
+from bot.clock import ensure_aware
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.workflow.rules import load_rules
+from store.enums import CLOSED_STATUSES, CaseKind, Channel
+from store.models import Case, Requester
+
+cases_app = typer.Typer(help="Register and inspect cases.")
+
+NewKind = CaseKind  # objections are filed against a request, not with `cases new`
+
+
+def _received_at(value: str | None, svc: Services) -> dt.datetime:
+    if not value:
+        return svc.clock.now()
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError("cli.bad_datetime", value=value) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=svc.settings.tz)
+    return ensure_aware(parsed)
+
+
+@cases_app.command("new")
+def cases_new(
+    kind: Annotated[str, typer.Option(help="information_request or complaint")],
+    channel: Annotated[Channel, typer.Option(help="How it arrived")],
+    name: Annotated[str | None, typer.Option(help="Requester's full name")] = None,
+    nik: Annotated[str | None, typer.Option(help="NIK (16 digits)")] = None,
+    sk_number: Annotated[str | None, typer.Option(help="Legal entity's SK number")] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    occupation: Annotated[str | None, typer.Option()] = None,
+    information: Annotated[str | None, typer.Option(help="Information requested")] = None,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of use")] = None,
+    obtain: Annotated[
+        str | None, typer.Option(help="melihat, membaca, ... salinan_softcopy")
+    ] = None,
+    delivery: Annotated[str | None, typer.Option(help="ambil_langsung, kurir, pos, ...")] = None,
+    description: Annotated[str | None, typer.Option(help="Complaint text")] = None,
+    classification: Annotated[str | None, typer.Option(help="Complaint classification")] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+    location: Annotated[str | None, typer.Option()] = None,
+    anonymous: Annotated[bool, typer.Option(help="Hide identity from the unit")] = False,
+    confidential: Annotated[bool, typer.Option(help="Never publish")] = False,
+    unit: Annotated[str | None, typer.Option(help="Unit code")] = None,
+    received_at: Annotated[str | None, typer.Option(help="When it arrived (ISO; local)")] = None,
+) -> None:
+    """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
+    if kind not in (CaseKind.INFORMATION_REQUEST, CaseKind.COMPLAINT):
+        raise typer.BadParameter(t("cli.kind_choice"), param_hint="--kind")
+
+    async def work(svc: Services) -> tuple[Case, list[str]]:
+        unit_id = (await unit_by_code(svc, unit)).id if unit else None
+        details: dict[str, Any] = {
+            "name": name,
+            "nik": nik,
+            "entity_sk_number": sk_number,
+            "address": address,
+            "phone": phone,
+            "email": email,
+            "occupation": occupation,
+            "information_requested": information,
+            "purpose": purpose,
+            "obtain_method": obtain,
+            "delivery_method": delivery,
+            "description": description,
+            "classification": classification,
+            "category": category,
+            "location": location,
+            "anonymous": anonymous or None,
+            "confidential": confidential or None,
+        }
+        now = svc.clock.now()
+        async with svc.db.transaction() as session:
+            rules = await load_rules(session, svc.settings)
+            requester = Requester(name=name)
+            session.add(requester)
+            await session.flush()
+            case = await open_case(
+                session,
+                kind=kind,
+                channel=channel,
+                requester=requester,
+                received_at=_received_at(received_at, svc),
+                rules=rules,
+                actor=actor(),
+                now=now,
+                details=details,
+                unit_id=unit_id,
+            )
+            return case, await missing_fields(session, case)
+
+    case, missing = run(work)
+    console.print(
+        t("cli.case_registered", None, reference=case.reference, due=case.due_date),
+        highlight=False,
+    )
+    if missing:
+        names = ", ".join(t(f"field.{m}") for m in missing)
+        console.print(t("cli.case_missing", None, fields=names), highlight=False)
+
+
+@cases_app.command("list")
+def cases_list(
+    kind: Annotated[CaseKind | None, typer.Option(help="Only this kind")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    overdue: Annotated[bool, typer.Option(help="Only open cases past their due date")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List cases, soonest due first."""
+
+    async def work(svc: Services) -> list[Case]:
+        stmt = select(Case).order_by(col(Case.due_date), col(Case.id))
+        if kind:
+            stmt = stmt.where(Case.kind == kind.value)
+        if status:
+            stmt = stmt.where(Case.status == status)
+        if overdue:
+            today = svc.clock.now().astimezone(svc.settings.tz).date()
+            stmt = stmt.where(col(Case.due_date) < today).where(
+                col(Case.status).not_in(list(CLOSED_STATUSES))
+            )
+        async with svc.db.session() as session:
+            return list((await session.exec(stmt)).all())
+
+    rows = run(work)
+    if as_json:
+        print_json(
+            [
+                {
+                    "reference": c.reference,
+                    "kind": c.kind,
+                    "status": c.status,
+                    "channel": c.channel,
+                    "received_at": c.received_at,
+                    "due_date": c.due_date,
+                }
+                for c in rows
+            ]
+        )
+        return
+    table = Table(
+        t("cli.col_reference"),
+        t("cli.col_kind"),
+        t("cli.col_status"),
+        t("cli.col_channel"),
+        t("cli.col_due"),
+    )
+    for c in rows:
+        table.add_row(c.reference, c.kind, c.status, c.channel, str(c.due_date or "-"))
+    console.print(table)
+
+
+@cases_app.command("show")
+def cases_show(
+    reference: Annotated[str, typer.Argument(help="Case reference, e.g. PPID/2026/000123")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    reveal: Annotated[bool, typer.Option(help="Show personal data (audited)")] = False,
+) -> None:
+    """Show one case with its events and messages; personal data masked unless --reveal."""
+
+    async def work(svc: Services) -> dict[str, Any]:
+        async with svc.db.transaction() as session:
+            case = await get_case(session, reference)
+            if reveal:
+                await record_event(
+                    session,
+                    case_id=case.id,
+                    actor=actor(),
+                    action="personal_data_revealed",
+                    at=svc.clock.now(),
+                    data={"via": "cli cases show"},
+                )
+            return await case_view(session, case, reveal=reveal)
+
+    view = run(work)
+    if as_json:
+        print_json(view)
+        return
+    for key, value in view.items():
+        if key not in ("events", "messages", "requester"):
+            console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+    console.print(f"[bold]requester[/bold]: {view['requester']}", highlight=False)
+    for e in view["events"]:
+        console.print(f"  {e['at']:%Y-%m-%d %H:%M} {e['actor']} {e['action']} {e['data']}")
+    for m in view["messages"]:
+        console.print(f"  {m['at']:%Y-%m-%d %H:%M} [{m['direction']}/{m['channel']}] {m['text']}")

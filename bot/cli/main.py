@@ -1,0 +1,26 @@
+"""The `loket` command: one Typer app with a sub-app per area."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.calendar import calendar_app
+from bot.cli.cases import cases_app
+from bot.cli.setup import init, officers_app, units_app
+
+app = typer.Typer(
+    help="Loket: intake of information requests and complaints for Indonesian public bodies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("init", help="Create or update the database schema (safe to run again).")(init)
+app.add_typer(units_app, name="units", help="Units (perangkat daerah) that cases go to.")
+app.add_typer(officers_app, name="officers", help="Officers, their roles and units.")
+app.add_typer(cases_app, name="cases", help="Register and inspect cases.")
+app.add_typer(calendar_app, name="calendar", help="Working-day calendar and closures.")
+
+
+def main() -> None:
+    """Entry point of the `loket` console script."""
+    app()

@@ -1,0 +1,73 @@
+"""Finding and creating requesters by how they reach us."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.enums import ContactKind
+from store.models import Contact, Requester
+
+
+def normalise_contact(kind: ContactKind | str, value: str) -> str:
+    """The form a contact is stored and matched in (emails compared case-insensitively)."""
+    value = value.strip()
+    return value.lower() if ContactKind(kind) == ContactKind.EMAIL else value
+
+
+async def find_requester(
+    session: AsyncSession, kind: ContactKind | str, value: str
+) -> Requester | None:
+    """The requester who owns this contact, if any."""
+    stmt = (
+        select(Requester)
+        .join(Contact, Contact.requester_id == Requester.id)
+        .where(Contact.kind == ContactKind(kind).value)
+        .where(Contact.value == normalise_contact(kind, value))
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def add_contact(
+    session: AsyncSession, requester: Requester, kind: ContactKind | str, value: str
+) -> Contact:
+    """Attach a contact to `requester` (no-op if it is already theirs)."""
+    norm = normalise_contact(kind, value)
+    existing = (
+        await session.exec(
+            select(Contact).where(Contact.kind == ContactKind(kind).value, Contact.value == norm)
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    contact = Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm)  # type: ignore[arg-type]
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def find_or_create_requester(
+    session: AsyncSession,
+    kind: ContactKind | str,
+    value: str,
+    *,
+    name: str | None = None,
+    language: str = "id",
+) -> Requester:
+    """The requester owning the contact, created (with that contact) if unknown."""
+    requester = await find_requester(session, kind, value)
+    if requester is None:
+        requester = Requester(name=(name or "").strip() or None, language=language)
+        session.add(requester)
+        await session.flush()
+        await add_contact(session, requester, kind, value)
+    elif name and not requester.name:
+        requester.name = name.strip()
+        session.add(requester)
+    return requester
+
+
+async def contacts_of(session: AsyncSession, requester_id: int) -> list[Contact]:
+    """Every contact of a requester, oldest first."""
+    stmt = select(Contact).where(Contact.requester_id == requester_id).order_by(Contact.id)  # type: ignore[arg-type]
+    return list((await session.exec(stmt)).all())

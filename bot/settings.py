@@ -1,0 +1,151 @@
+"""Loket's one settings object, read from the environment and `.env`.
+
+Every statutory number of `shared/domain.md` is a setting whose default is the value the law
+gives today, because regulations change (PermenPANRB 5/2025 may already have changed the
+complaint timelines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DateList = Annotated[list[dt.date], NoDecode]
+
+INDONESIAN_TIMEZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the key and the problem in one line."""
+
+
+class Settings(BaseSettings):
+    """Validated configuration; secrets are `SecretStr` so they never show in `repr` or logs."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- store -----------------------------------------------------------------------------
+    database_url: str = "sqlite:///loket.db"
+    attachment_dir: Path = Path("attachments")
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+
+    # --- locale ----------------------------------------------------------------------------
+    timezone: str = "Asia/Jakarta"
+    language: Literal["id", "en"] = "id"
+    body_name: str = "PPID"
+
+    # --- working-day calendar (domain.md §1) -------------------------------------------------
+    cuti_bersama_closed: bool = True
+    extra_closed_dates: DateList = Field(default_factory=list)
+    extra_working_dates: DateList = Field(default_factory=list)
+
+    # --- information requests (UU KIP Pasal 22(7)-(8)) ---------------------------------------
+    request_response_days: int = Field(default=10, ge=1)
+    request_extension_days: int = Field(default=7, ge=0)
+    count_from_complete: bool = False
+
+    # --- objections and disputes (UU KIP Pasal 35-37) -----------------------------------------
+    objection_filing_days: int = Field(default=30, ge=1)
+    objection_answer_days: int = Field(default=30, ge=1)
+    dispute_filing_days: int = Field(default=14, ge=1)
+
+    # --- complaints (Perpres 76/2013, PermenPANRB 62/2018) -------------------------------------
+    complaint_verify_days: int = Field(default=3, ge=1)
+    complaint_followup_days: int = Field(default=5, ge=1)
+    complaint_autoclose_days: int = Field(default=10, ge=1)
+
+    # --- when messages may go out ----------------------------------------------------------
+    office_hours_start: dt.time = dt.time(8, 0)
+    office_hours_end: dt.time = dt.time(16, 0)
+    quiet_hours_start: dt.time = dt.time(21, 0)
+    quiet_hours_end: dt.time = dt.time(6, 0)
+
+    # --- reference numbers -----------------------------------------------------------------
+    ref_prefix_request: str = "PPID"
+    ref_prefix_complaint: str = "ADU"
+    ref_prefix_objection: str = "KEB"
+
+    # --- email channel ---------------------------------------------------------------------
+    imap_host: str = ""
+    imap_port: int = Field(default=993, gt=0, lt=65536)
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: int = Field(default=60, ge=1)
+    mail_default_kind: Literal["information_request", "complaint"] = "information_request"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_security: Literal["ssl", "starttls", "none"] = "starttls"
+    mail_from: str = ""
+    reply_secret: SecretStr = SecretStr("")
+    mail_ack_per_sender_per_day: int = Field(default=5, ge=0)
+
+    # --- Telegram channel ------------------------------------------------------------------
+    telegram_bot_token: SecretStr = SecretStr("")
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}; use one of {', '.join(INDONESIAN_TIMEZONES)}"
+            ) from exc
+        return value
+
+    @field_validator("extra_closed_dates", "extra_working_dates", mode="before")
+    @classmethod
+    def _comma_separated_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return [dt.date.fromisoformat(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError(f"dates must be YYYY-MM-DD separated by commas ({exc})") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    @model_validator(mode="after")
+    def _windows_make_sense(self) -> Settings:
+        if self.office_hours_start >= self.office_hours_end:
+            raise ValueError("OFFICE_HOURS_START must be before OFFICE_HOURS_END")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The body's time zone; every deadline is a date in this zone."""
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Return validated settings, or raise `SettingsError` naming the first bad key in one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]).upper() if err.get("loc") else "SETTINGS"
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise SettingsError(f"{key}: {message}") from None

@@ -1,0 +1,1 @@
+"""The statutory state machines: information requests, complaints and objections."""

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns transport input into `bot.intake.InboundMessage`."""

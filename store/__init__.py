@@ -1,0 +1,1 @@
+"""The case store: SQLModel tables, migrations and the database engine. Imports nothing of ours."""

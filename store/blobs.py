@@ -1,0 +1,53 @@
+"""Content-addressed attachment storage on disk: a file's name is its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class BlobTooLarge(ValueError):
+    """The file is over the configured size limit and was not stored."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes is over the {limit}-byte limit")
+        self.size, self.limit = size, limit
+
+
+class BlobStore:
+    """Stores bytes once per content; writes are atomic (temp file + rename)."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the bytes with this hash live."""
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (once) and return its SHA-256; raise BlobTooLarge over the limit."""
+        if len(data) > self.max_bytes:
+            raise BlobTooLarge(len(data), self.max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path_for(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """The stored bytes for `sha256` (FileNotFoundError if absent)."""
+        return self.path_for(sha256).read_bytes()

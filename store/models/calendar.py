@@ -1,0 +1,20 @@
+"""Body-specific changes to the national working-day calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+from store.models._base import utcnow
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A date the body closes (extra holiday) or opens (works despite a cuti bersama)."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: dt.date = Field(primary_key=True)
+    kind: str = Field(max_length=8)
+    name: str = Field(default="", max_length=255)
+    created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,74 @@
+"""Units, officers, requesters and the ways to reach requesters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.models._base import utcnow
+
+
+class Unit(SQLModel, table=True):
+    """A perangkat daerah / PPID Pelaksana that cases are disposed to."""
+
+    __tablename__ = "units"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(unique=True, max_length=255)
+    telegram_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    email: str | None = Field(default=None, max_length=255)
+    is_inspectorate: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Officer(SQLModel, table=True):
+    """A civil servant who works cases; only registered officers may see or act on cases."""
+
+    __tablename__ = "officers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255)
+    role: str = Field(max_length=32, index=True)
+    telegram_user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+    )
+    email: str | None = Field(default=None, max_length=255)
+    position: str | None = Field(default=None, max_length=255)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    active: bool = True
+    language: str = Field(default="id", max_length=8)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Requester(SQLModel, table=True):
+    """A citizen or legal entity (pemohon / pelapor); its personal data is masked in outputs."""
+
+    __tablename__ = "requesters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = Field(default=None, max_length=255)
+    nik: str | None = Field(default=None, max_length=16)
+    entity_sk_number: str | None = Field(default=None, max_length=128)
+    address: str | None = None
+    occupation: str | None = Field(default=None, max_length=255)
+    language: str = Field(default="id", max_length=8)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    """One way to reach a requester: a Telegram chat, an email address or a phone number."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_contact_kind_value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    requester_id: int = Field(foreign_key="requesters.id", index=True)
+    kind: str = Field(max_length=16)
+    value: str = Field(max_length=320)
+    failing: bool = False
+    failing_reason: str | None = None
+    failing_since: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)

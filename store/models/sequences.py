@@ -1,0 +1,15 @@
+"""Per-kind, per-year counters behind reference numbers."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last number issued for one prefix in one year."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    last: int = 0
