@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import record_event
 from bot.errors import DomainError, NotFoundError
+from bot.notifications import case_changed
 from bot.references import allocate_reference
 from bot.requesters import add_contact, contacts_of
 from bot.validation import normalise_phone, validate_email, validate_nik
@@ -192,6 +193,7 @@ async def open_case(
         to_status=case.status,
         data={"channel": case.channel, "due_date": case.due_date.isoformat()},
     )
+    await case_changed(session, case, "registered", rules, now)
     return case
 
 
@@ -293,6 +295,7 @@ async def open_objection(
         to_status=case.status,
         data={"request": request.reference, "ground": letter},
     )
+    await case_changed(session, case, "registered", rules, now)
     return case
 
 

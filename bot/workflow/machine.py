@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import record_event
 from bot.errors import DomainError
+from bot.notifications import case_changed
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, ComplaintStatus, ObjectionStatus, RequestStatus
@@ -141,4 +142,5 @@ async def apply_transition(
         to_status=case.status,
         data={**(data or {}), "due_date": case.due_date.isoformat() if case.due_date else None},
     )
+    await case_changed(session, case, name, rules, now)
     return case
