@@ -18,6 +18,7 @@ from bot.i18n import t
 
 _HOLIDAY_LANGUAGE = {"id": "id", "en": "en_US"}
 _MAX_SCAN_DAYS = 3660  # ten years: no statutory period comes close
+_WEEKEND_KEYS = {5: "calendar.saturday", 6: "calendar.sunday"}
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,24 @@ class WorkingCalendar:
         )
 
     def closure_name(self, day: dt.date) -> str | None:
-        """Why `day` is not a working day, or None when it is one."""
+        """Why `day` is not a working day, or None when it is one.
+
+        A national holiday on a weekend shows both, e.g. "Hari Suci Nyepi (Sabtu)", so an
+        explanation never hides a holiday behind the weekday name.
+        """
         if day in self.opened:
             return None
         if day in self.closed:
             return self.closed[day] or t("calendar.closed_by_body", self.language)
-        if day.weekday() == 5:
-            return t("calendar.saturday", self.language)
-        if day.weekday() == 6:
-            return t("calendar.sunday", self.language)
-        name = self._national.get(day)
-        return "; ".join(sorted(set(name.split("; ")))) if name else None
+        holiday = self._national.get(day)
+        holiday = "; ".join(sorted(set(holiday.split("; ")))) if holiday else None
+        weekend = _WEEKEND_KEYS.get(day.weekday())
+        if weekend is None:
+            return holiday
+        weekday = t(weekend, self.language)
+        if holiday is None:
+            return weekday
+        return t("calendar.holiday_on_weekend", self.language, holiday=holiday, weekday=weekday)
 
     def is_working_day(self, day: dt.date) -> bool:
         """True when offices are open on `day` (a weekday not closed by holiday or override)."""

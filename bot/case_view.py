@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.privacy import mask_email, mask_name, mask_nik, mask_phone, redact
+from bot.privacy import mask_email, mask_name, mask_nik, mask_phone, redact, redact_data
 from bot.requesters import contacts_of
 from store.enums import ContactKind
 from store.models import Case, Event, Message, Requester, Unit
@@ -84,7 +84,8 @@ async def case_view(session: AsyncSession, case: Case, *, reveal: bool) -> dict[
                 "action": e.action,
                 "from": e.from_status,
                 "to": e.to_status,
-                "data": e.data,
+                # Reasons and follow-ups are free text that may quote a NIK or phone number.
+                "data": e.data if reveal else redact_data(e.data),
             }
             for e in events
         ],

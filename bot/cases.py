@@ -16,7 +16,7 @@ from bot.requesters import add_contact, contacts_of
 from bot.validation import normalise_phone, validate_email, validate_nik
 from bot.workflow.complaints import CLASSIFICATIONS
 from bot.workflow.deadlines import compute_due_date
-from bot.workflow.machine import apply_transition
+from bot.workflow.machine import apply_transition, check_allowed
 from bot.workflow.objections import check_objection
 from bot.workflow.rules import Rules
 from store.enums import (
@@ -181,8 +181,9 @@ async def open_case(
     session.add(case)
     await session.flush()
     if kind == CaseKind.INFORMATION_REQUEST and not await missing_fields(session, case):
+        # Complete on arrival: complete since receipt, even when registered later at the desk.
         case.status = RequestStatus.REGISTERED
-        case.completed_at = now
+        case.completed_at = received_at
     case.due_date = compute_due_date(case, rules)
     await record_event(
         session,
@@ -211,6 +212,9 @@ async def update_details(
     Returns the names of the fields that were set.
     """
     kind = CaseKind(case.kind)
+    if kind == CaseKind.INFORMATION_REQUEST:
+        # Before touching the requester: a decided request must stay exactly as it was.
+        check_allowed(case, "update_details")
     fields = _validated_case_fields(kind, details)
     requester = await session.get(Requester, case.requester_id) if case.requester_id else None
     changed = await apply_requester_details(session, requester, details) if requester else []

@@ -7,6 +7,7 @@ code holds keys only. Indonesian is the reference language and the fallback.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,4 +50,9 @@ def t(key: str, language: str | None = None, /, **params: Any) -> str:
 
 def bilingual(key: str, /, **params: Any) -> str:
     """Indonesian text with the English below it, for channels where the reader is unknown."""
-    return f"{t(key, 'id', **params)}\n\n---\n\n{t(key, 'en', **params)}"
+    return in_both_languages(lambda language: t(key, language, **params))
+
+
+def in_both_languages(render: Callable[[str], str]) -> str:
+    """`render("id")` with `render("en")` below it, for texts assembled from several keys."""
+    return f"{render('id')}\n\n---\n\n{render('en')}"

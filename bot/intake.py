@@ -21,6 +21,7 @@ from bot.audit import record_event, requester_actor
 from bot.cases import missing_fields, open_case
 from bot.clock import Clock
 from bot.i18n import t
+from bot.notifications import case_changed
 from bot.outbox import enqueue
 from bot.requesters import find_or_create_requester
 from bot.settings import Settings
@@ -69,6 +70,13 @@ class InboundMessage:
     language: str = "id"
     fields: Mapping[str, Any] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # The unit a new case goes to (e.g. the unit of the mailbox it arrived in).
+    unit_id: int | None = None
+    # The adapter proved the thread (signed reply address, our Message-ID): the sender may
+    # append to `case_reference` without being its requester.
+    trusted_thread: bool = False
+    # False when the adapter sends its own acknowledgement (email: bilingual, with a template).
+    acknowledge: bool = True
 
 
 class Disposition(StrEnum):
@@ -104,58 +112,65 @@ class Intake:
         A message whose (channel, external id) was seen before changes nothing and reports
         DUPLICATE with the original's case.
         """
-        now = self.clock.now()
         async with self.db.transaction() as session:
-            existing = await _find_message(session, msg.channel, msg.external_id)
-            if existing is not None:
-                case = await session.get(Case, existing.case_id) if existing.case_id else None
-                return IntakeResult(
-                    Disposition.DUPLICATE,
-                    existing.id,
-                    case.reference if case else None,  # type: ignore[arg-type]
-                )
-            rules = await load_rules(session, self.settings)
-            requester = await find_or_create_requester(
-                session,
-                CONTACT_KIND_OF_CHANNEL.get(msg.channel, ContactKind.PHONE),
-                msg.sender,
-                name=msg.sender_name,
-                language=msg.language,
-            )
-            case, disposition = await self._target_case(session, msg, requester, rules, now)
-            message = Message(
-                case_id=case.id if case else None,
-                direction=Direction.INBOUND.value,
-                channel=msg.channel.value,
-                external_id=msg.external_id,
-                sender=msg.sender,
-                sender_name=msg.sender_name,
-                subject=msg.subject,
-                text=msg.text,
-                in_reply_to=msg.in_reply_to,
-                meta=dict(msg.meta),
-                created_at=msg.received_at,
-            )
-            session.add(message)
-            await session.flush()
-            rejected = await self._store_attachments(session, msg, message, case)
-            if case is None:
-                return IntakeResult(
-                    Disposition.REVIEW,
-                    message.id,
-                    rejected_attachments=rejected,  # type: ignore[arg-type]
-                )
-            missing = tuple(await missing_fields(session, case))
-            if disposition == Disposition.NEW_CASE:
-                await self._acknowledge(session, msg, case, missing, rejected, now)
+            return await self.handle_inbound_in(session, msg)
+
+    async def handle_inbound_in(self, session: AsyncSession, msg: InboundMessage) -> IntakeResult:
+        """`handle_inbound` inside the caller's transaction, so an adapter can commit its own
+        records (e.g. the IMAP location of an email) atomically with the case."""
+        now = self.clock.now()
+        existing = await _find_message(session, msg.channel, msg.external_id)
+        if existing is not None:
+            case = await session.get(Case, existing.case_id) if existing.case_id else None
             return IntakeResult(
-                disposition,
-                message.id,  # type: ignore[arg-type]
-                case.reference,
-                case.due_date,
-                missing,
-                rejected,
+                Disposition.DUPLICATE,
+                existing.id,
+                case.reference if case else None,  # type: ignore[arg-type]
             )
+        rules = await load_rules(session, self.settings)
+        requester = await find_or_create_requester(
+            session,
+            CONTACT_KIND_OF_CHANNEL.get(msg.channel, ContactKind.PHONE),
+            msg.sender,
+            name=msg.sender_name,
+            language=msg.language,
+        )
+        case, disposition = await self._target_case(session, msg, requester, rules, now)
+        message = Message(
+            case_id=case.id if case else None,
+            direction=Direction.INBOUND.value,
+            channel=msg.channel.value,
+            external_id=msg.external_id,
+            sender=msg.sender,
+            sender_name=msg.sender_name,
+            subject=msg.subject,
+            text=msg.text,
+            in_reply_to=msg.in_reply_to,
+            meta=dict(msg.meta),
+            created_at=msg.received_at,
+        )
+        session.add(message)
+        await session.flush()
+        rejected = await self._store_attachments(session, msg, message, case)
+        if case is None:
+            return IntakeResult(
+                Disposition.REVIEW,
+                message.id,
+                rejected_attachments=rejected,  # type: ignore[arg-type]
+            )
+        missing = tuple(await missing_fields(session, case))
+        if disposition == Disposition.APPENDED:  # producers relay it to the case's officers
+            await case_changed(session, case, "message_received", rules, now)
+        if disposition == Disposition.NEW_CASE and msg.acknowledge:
+            await self._acknowledge(session, msg, case, missing, rejected, now)
+        return IntakeResult(
+            disposition,
+            message.id,  # type: ignore[arg-type]
+            case.reference,
+            case.due_date,
+            missing,
+            rejected,
+        )
 
     async def _target_case(
         self,
@@ -170,7 +185,7 @@ class Intake:
             case = (
                 await session.exec(select(Case).where(Case.reference == msg.case_reference))
             ).first()
-            if case is None or case.requester_id != requester_id:
+            if case is None or (case.requester_id != requester_id and not msg.trusted_thread):
                 return None, Disposition.REVIEW
             await record_event(
                 session,
@@ -202,6 +217,7 @@ class Intake:
             now=now,
             details=_initial_details(msg),
             language=msg.language,
+            unit_id=msg.unit_id,
         )
         return case, Disposition.NEW_CASE
 

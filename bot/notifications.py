@@ -12,13 +12,15 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.officer_cards import queue_officer_cards
+from bot.requester_updates import queue_requester_update
 from bot.workflow.rules import Rules
 from store.models import Case
 
 Producer = Callable[[AsyncSession, Case, str, Rules, dt.datetime], Awaitable[None]]
 
 # Each producer module adds itself here (explicit is better than import side effects).
-PRODUCERS: tuple[Producer, ...] = ()
+PRODUCERS: tuple[Producer, ...] = (queue_requester_update, queue_officer_cards)
 
 
 async def case_changed(

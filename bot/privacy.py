@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-_NIK_RE = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
-# Indonesian phone numbers as people write them: +62 / 62 / 0 then 8-13 digits, with separators.
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+?62|0)[\s.-]?8[\d\s.-]{7,14}\d(?!\d)")
+# A NIK as people write it: 16 digits, possibly grouped with spaces, dots or dashes.
+_NIK_RE = re.compile(r"(?<![\d.-])\d(?:[\s.-]?\d){15}(?![\d]|[\s.-]\d)")
+# Indonesian phone numbers as people write them: +62 / 62 / 0, then a mobile (8xx) or area
+# code and the subscriber number, with separators and optional brackets around the area code.
+# Not after "digit." / "digit,": that is an amount such as Rp 1.050.000.000.
+_PHONE_RE = re.compile(
+    r"(?<![\w+/])(?<!\d[.,])(?:\+62|62|\(0|0)[\s.-]?\(?[1-9]\d{1,3}\)?(?:[\s.-]?\d){5,10}(?![\d])"
+)
 _EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
@@ -21,14 +27,31 @@ def mask_nik(nik: str | None) -> str:
     return "*" * len(digits)
 
 
+def _phone_prefix_length(digits: str) -> int:
+    """How much of a number is country/operator prefix: `+62812`, `62812` or `0812`."""
+    if digits.startswith("+62"):
+        return 6
+    if digits.startswith("62"):
+        return 5
+    if digits.startswith(("0", "+")):
+        return 4
+    return 3
+
+
 def mask_phone(phone: str | None) -> str:
-    """Keep the country/operator prefix and the last three digits: `+62812*****890`."""
+    """Keep the country/operator prefix and the last three digits: `+62812*****890`.
+
+    Separators are dropped first; at least four digits are always hidden, and a number too
+    short for that is starred completely.
+    """
     if not phone:
         return ""
-    p = phone.strip()
-    if len(p) <= 6:
-        return "*" * len(p)
-    return f"{p[:6]}{'*' * (len(p) - 9)}{p[-3:]}" if len(p) > 9 else f"{p[:3]}{'*' * (len(p) - 3)}"
+    digits = re.sub(r"[^\d+]", "", phone)
+    keep = _phone_prefix_length(digits)
+    hidden = len(digits) - keep - 3
+    if hidden < 4:
+        return "*" * len(digits)
+    return f"{digits[:keep]}{'*' * hidden}{digits[-3:]}"
 
 
 def mask_email(email: str | None) -> str:
@@ -46,23 +69,50 @@ def mask_name(name: str | None) -> str:
     return " ".join(f"{part[0]}." for part in name.split() if part)
 
 
+def _mask_nik_match(match: re.Match[str]) -> str:
+    return mask_nik(re.sub(r"[\s.-]", "", match.group(0)))
+
+
 def redact(text: str) -> str:
     """Mask every NIK, phone number and email address found anywhere in free text."""
-    text = _NIK_RE.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", text)
-    text = _PHONE_RE.sub(lambda m: mask_phone(re.sub(r"[\s.-]", "", m.group(0))), text)
+    text = _NIK_RE.sub(_mask_nik_match, text)
+    text = _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
     return _EMAIL_RE.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
+
+
+def redact_data(value: Any) -> Any:
+    """`redact` applied to every string inside nested dicts, lists and tuples."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(v) for v in value]
+    return value
 
 
 class RedactingFilter(logging.Filter):
     """A logging filter that masks personal data in every record before any handler sees it."""
 
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message with personal data masked; never drops a record."""
+        """Rewrite the message (and any traceback text) with personal data masked.
+
+        Never drops a record. A traceback is formatted here, once, so that the exception's own
+        message (which may quote what a citizen typed) is masked too.
+        """
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
         record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DateList = Annotated[list[dt.date], NoDecode]
+IntList = Annotated[list[int], NoDecode]
 
 INDONESIAN_TIMEZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
 
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     complaint_verify_days: int = Field(default=3, ge=1)
     complaint_followup_days: int = Field(default=5, ge=1)
     complaint_autoclose_days: int = Field(default=10, ge=1)
+    report_disposition_days: int = Field(default=5, ge=1)  # recap: disposed within N days
 
     # --- when messages may go out ----------------------------------------------------------
     office_hours_start: dt.time = dt.time(8, 0)
@@ -89,6 +91,8 @@ class Settings(BaseSettings):
     mail_from: str = ""
     reply_secret: SecretStr = SecretStr("")
     mail_ack_per_sender_per_day: int = Field(default=5, ge=0)
+    imap_processed_folder: str = ""
+    mail_ca_file: Path | None = None
 
     # --- Telegram channel ------------------------------------------------------------------
     telegram_bot_token: SecretStr = SecretStr("")
@@ -98,6 +102,21 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr = SecretStr("")
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
+    telegram_desk_chat_id: int | None = None  # PPID/admin group: cards of undisposed cases
+
+    # --- scheduler and outbox (issue 5) ------------------------------------------------------
+    reminder_days_before: IntList = Field(default_factory=lambda: [3, 1, 0])
+    reminder_escalate_after_days: int = Field(default=1, ge=0)
+    complaint_unverified_remind_days: int = Field(default=2, ge=1)
+    complaint_followup_remind_days: IntList = Field(default_factory=lambda: [3, 5])
+    requester_progress_every_days: int = Field(default=7, ge=1)
+    scheduler_tick_seconds: int = Field(default=60, ge=1)
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_retry_base_seconds: float = Field(default=30.0, ge=1)
+    outbox_retry_max_seconds: float = Field(default=3600.0, ge=1)
+    outbox_lease_seconds: float = Field(default=600.0, ge=10)
+    outbox_email_per_second: float = Field(default=5.0, gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -120,6 +139,21 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"dates must be YYYY-MM-DD separated by commas ({exc})") from exc
         return value
+
+    @field_validator("reminder_days_before", "complaint_followup_remind_days", mode="before")
+    @classmethod
+    def _comma_separated_ints(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [int(p) for p in value.split(",") if p.strip()]
+            except ValueError as exc:
+                raise ValueError(f"whole numbers separated by commas ({exc})") from exc
+        return value
+
+    @field_validator("telegram_desk_chat_id", mode="before")
+    @classmethod
+    def _empty_chat_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

@@ -23,8 +23,8 @@ _EMAIL_RE = re.compile(
 def validate_nik(raw: str) -> str:
     """Return the 16-digit NIK, or raise DomainError when it cannot be a real one.
 
-    Checks length, the province code and the birth date encoded in digits 7-12 (day + 40 for
-    women), as Dukcapil issues them.
+    Checks length, the province code, the birth date encoded in digits 7-12 (day + 40 for
+    women) and a non-zero serial number (digits 13-16), as Dukcapil issues them.
     """
     nik = re.sub(r"[\s.-]", "", raw or "")
     if not (len(nik) == 16 and nik.isdigit()):
@@ -39,7 +39,7 @@ def validate_nik(raw: str) -> str:
     except ValueError:
         raise DomainError("validation.nik_birthdate") from None
     if nik[12:] == "0000":
-        raise DomainError("validation.nik_length")
+        raise DomainError("validation.nik_serial")
     return nik
 
 

@@ -20,10 +20,9 @@ def async_url(url: str) -> str:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
-    elif backend in ("postgresql", "postgres"):
-        driver = parsed.get_driver_name()
-        if driver not in ("asyncpg", "psycopg"):
-            parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif backend in ("postgresql", "postgres") and "+" not in parsed.drivername:
+        # No driver named: SQLAlchemy 2.1 would pick psycopg, which is only a test dependency.
+        parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
 
 

@@ -6,15 +6,16 @@ import datetime as dt
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import Connection, inspect
 
 from bot.app import Services
 from bot.calendar import DueDateExplanation
-from bot.calendar_overrides import remove_override, set_override
-from bot.cli.common import actor, console, print_json, run
+from bot.calendar_overrides import recompute_open_cases, remove_override, set_override
+from bot.cli.common import actor, cli_language, print_json, run, say
 from bot.i18n import t
 from bot.workflow.rules import build_calendar, load_rules
 from store.enums import OverrideKind
+from store.models import CalendarOverride
 
 calendar_app = typer.Typer(help="Working-day calendar: explain due dates, close or open dates.")
 
@@ -23,7 +24,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(t("cli.bad_date", None, value=value)) from None
+        raise typer.BadParameter(t("cli.bad_date", cli_language(), value=value)) from None
 
 
 @calendar_app.command("explain")
@@ -36,11 +37,11 @@ def explain(
     day = _date(start)
 
     async def work(svc: Services) -> DueDateExplanation:
-        try:
+        if await _initialised(svc):
             async with svc.db.session() as session:
                 calendar = (await load_rules(session, svc.settings)).calendar
-        except (OperationalError, ProgrammingError):
-            # Not initialised yet: there are no stored overrides, only the settings' ones.
+        else:
+            # No schema yet: no stored overrides, only the settings' own closures.
             calendar = build_calendar(svc.settings)
         return calendar.explain(day, days)
 
@@ -48,11 +49,38 @@ def explain(
     if as_json:
         print_json(result.as_dict())
         return
-    console.print(
-        t("cli.explain_due", None, days=days, start=result.start, due=result.due), highlight=False
-    )
+    say("cli.explain_due", days=days, start=result.start, due=result.due)
+    weekdays = t("cli.weekdays", cli_language()).split(",")
     for skipped in result.skipped:
-        console.print(f"  - {skipped.date} ({skipped.date:%a}): {skipped.name}", highlight=False)
+        typer.echo(f"  - {skipped.date} ({weekdays[skipped.date.weekday()]}): {skipped.name}")
+
+
+async def _initialised(svc: Services) -> bool:
+    """True when `loket init` has created the calendar table (explain works without it)."""
+
+    def has_table(sync_conn: Connection) -> bool:
+        return inspect(sync_conn).has_table(CalendarOverride.__tablename__)
+
+    async with svc.db.engine.connect() as conn:
+        return await conn.run_sync(has_table)
+
+
+def _set(day: str, kind: OverrideKind, name: str) -> tuple[dt.date, int]:
+    target = _date(day)
+
+    async def work(svc: Services) -> int:
+        async with svc.db.transaction() as session:
+            return await set_override(
+                session,
+                target,
+                kind,
+                name,
+                settings=svc.settings,
+                actor=actor(),
+                now=svc.clock.now(),
+            )
+
+    return target, run(work)
 
 
 @calendar_app.command("close")
@@ -61,22 +89,8 @@ def close(
     name: Annotated[str, typer.Argument(help="Why, e.g. 'Cuti bersama daerah'")],
 ) -> None:
     """Close a date for this body; open cases' due dates are recomputed."""
-    target = _date(day)
-
-    async def work(svc: Services) -> int:
-        async with svc.db.transaction() as session:
-            return await set_override(
-                session,
-                target,
-                OverrideKind.CLOSED,
-                name,
-                settings=svc.settings,
-                actor=actor(),
-                now=svc.clock.now(),
-            )
-
-    changed = run(work)
-    console.print(t("cli.calendar_closed", None, date=target, count=changed), highlight=False)
+    target, changed = _set(day, OverrideKind.CLOSED, name)
+    say("cli.calendar_closed", date=target, count=changed)
 
 
 @calendar_app.command("open")
@@ -85,22 +99,8 @@ def open_(
     name: Annotated[str, typer.Option(help="Why")] = "",
 ) -> None:
     """Make a date a working day (e.g. a cuti bersama the body works); recomputes open cases."""
-    target = _date(day)
-
-    async def work(svc: Services) -> int:
-        async with svc.db.transaction() as session:
-            return await set_override(
-                session,
-                target,
-                OverrideKind.OPEN,
-                name,
-                settings=svc.settings,
-                actor=actor(),
-                now=svc.clock.now(),
-            )
-
-    changed = run(work)
-    console.print(t("cli.calendar_opened", None, date=target, count=changed), highlight=False)
+    target, changed = _set(day, OverrideKind.OPEN, name)
+    say("cli.calendar_opened", date=target, count=changed)
 
 
 @calendar_app.command("reset")
@@ -115,4 +115,16 @@ def reset(day: Annotated[str, typer.Argument(help="Date (YYYY-MM-DD)")]) -> None
             )
 
     changed = run(work)
-    console.print(t("cli.calendar_reset", None, date=target, count=changed), highlight=False)
+    say("cli.calendar_reset", date=target, count=changed)
+
+
+@calendar_app.command("recompute")
+def recompute() -> None:
+    """Recompute open cases' due dates after a change of calendar settings or holiday data."""
+
+    async def work(svc: Services) -> int:
+        async with svc.db.transaction() as session:
+            rules = await load_rules(session, svc.settings)
+            return await recompute_open_cases(session, rules, actor(), svc.clock.now())
+
+    say("cli.calendar_recomputed", count=run(work))

@@ -6,20 +6,24 @@ import datetime as dt
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import Services
 from bot.audit import record_event
 from bot.case_view import case_view
 from bot.cases import get_case, missing_fields, open_case
-from bot.cli.common import actor, console, print_json, run
+from bot.cli.common import actor, cli_language, console, print_json, run, say
 from bot.cli.setup import unit_by_code
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.requesters import find_requester
+from bot.validation import normalise_phone, validate_email
 from bot.workflow.rules import load_rules
-from store.enums import CLOSED_STATUSES, CaseKind, Channel
+from store.enums import CLOSED_STATUSES, CaseKind, Channel, ContactKind
 from store.models import Case, Requester
 
 cases_app = typer.Typer(help="Register and inspect cases.")
@@ -28,15 +32,38 @@ NewKind = CaseKind  # objections are filed against a request, not with `cases ne
 
 
 def _received_at(value: str | None, svc: Services) -> dt.datetime:
+    now = svc.clock.now()
     if not value:
-        return svc.clock.now()
+        return now
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise DomainError("cli.bad_datetime", value=value) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=svc.settings.tz)
+    if parsed > now:
+        raise DomainError("cli.received_in_future", value=value)
     return ensure_aware(parsed)
+
+
+async def _requester_for(
+    session: AsyncSession, phone: str | None, email: str | None, name: str | None
+) -> Requester:
+    """The requester who already owns this phone or email, else a new one.
+
+    Contacts are unique, so a second visit by the same citizen must reuse their record; a new
+    record could not take the contact and the case would wrongly look incomplete.
+    """
+    known = [(ContactKind.PHONE, normalise_phone(phone))] if phone else []
+    known += [(ContactKind.EMAIL, validate_email(email))] if email else []
+    for kind, value in known:
+        found = await find_requester(session, kind, value)
+        if found is not None:
+            return found
+    requester = Requester(name=name)
+    session.add(requester)
+    await session.flush()
+    return requester
 
 
 @cases_app.command("new")
@@ -67,7 +94,7 @@ def cases_new(
 ) -> None:
     """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
     if kind not in (CaseKind.INFORMATION_REQUEST, CaseKind.COMPLAINT):
-        raise typer.BadParameter(t("cli.kind_choice"), param_hint="--kind")
+        raise typer.BadParameter(t("cli.kind_choice", cli_language()), param_hint="--kind")
 
     async def work(svc: Services) -> tuple[Case, list[str]]:
         unit_id = (await unit_by_code(svc, unit)).id if unit else None
@@ -93,9 +120,7 @@ def cases_new(
         now = svc.clock.now()
         async with svc.db.transaction() as session:
             rules = await load_rules(session, svc.settings)
-            requester = Requester(name=name)
-            session.add(requester)
-            await session.flush()
+            requester = await _requester_for(session, phone, email, name)
             case = await open_case(
                 session,
                 kind=kind,
@@ -111,13 +136,10 @@ def cases_new(
             return case, await missing_fields(session, case)
 
     case, missing = run(work)
-    console.print(
-        t("cli.case_registered", None, reference=case.reference, due=case.due_date),
-        highlight=False,
-    )
+    say("cli.case_registered", reference=case.reference, due=case.due_date)
     if missing:
-        names = ", ".join(t(f"field.{m}") for m in missing)
-        console.print(t("cli.case_missing", None, fields=names), highlight=False)
+        lang = cli_language()
+        say("cli.case_missing", fields=", ".join(t(f"field.{m}", lang) for m in missing))
 
 
 @cases_app.command("list")
@@ -130,7 +152,8 @@ def cases_list(
     """List cases, soonest due first."""
 
     async def work(svc: Services) -> list[Case]:
-        stmt = select(Case).order_by(col(Case.due_date), col(Case.id))
+        # Cases without a due date last, on SQLite and PostgreSQL alike.
+        stmt = select(Case).order_by(col(Case.due_date).is_(None), col(Case.due_date), col(Case.id))
         if kind:
             stmt = stmt.where(Case.kind == kind.value)
         if status:
@@ -159,12 +182,9 @@ def cases_list(
             ]
         )
         return
+    lang = cli_language()
     table = Table(
-        t("cli.col_reference"),
-        t("cli.col_kind"),
-        t("cli.col_status"),
-        t("cli.col_channel"),
-        t("cli.col_due"),
+        *(t(f"cli.col_{c}", lang) for c in ("reference", "kind", "status", "channel", "due"))
     )
     for c in rows:
         table.add_row(c.reference, c.kind, c.status, c.channel, str(c.due_date or "-"))
@@ -197,11 +217,13 @@ def cases_show(
     if as_json:
         print_json(view)
         return
+    # Values are people's words: print them literally, never as Rich markup.
     for key, value in view.items():
-        if key not in ("events", "messages", "requester"):
-            console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
-    console.print(f"[bold]requester[/bold]: {view['requester']}", highlight=False)
+        if key not in ("events", "messages"):
+            console.print(f"[bold]{key}[/bold]: {escape(str(value))}", highlight=False)
     for e in view["events"]:
-        console.print(f"  {e['at']:%Y-%m-%d %H:%M} {e['actor']} {e['action']} {e['data']}")
+        line = f"  {e['at']:%Y-%m-%d %H:%M} {e['actor']} {e['action']} {e['data']}"
+        console.print(line, markup=False, highlight=False)
     for m in view["messages"]:
-        console.print(f"  {m['at']:%Y-%m-%d %H:%M} [{m['direction']}/{m['channel']}] {m['text']}")
+        line = f"  {m['at']:%Y-%m-%d %H:%M} [{m['direction']}/{m['channel']}] {m['text']}"
+        console.print(line, markup=False, highlight=False)

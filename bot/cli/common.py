@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import getpass
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import Services, build_services
 from bot.audit import cli_actor
 from bot.errors import LoketError
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.privacy import install_log_redaction
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
 console = Console()
-err_console = Console(stderr=True)
+# Errors are one line each, however narrow the terminal: never wrapped.
+err_console = Console(stderr=True, soft_wrap=True)
+
+# SQLite and PostgreSQL wordings of "the schema is not there yet".
+_MISSING_TABLE_RE = re.compile(r"no such table|relation \"[^\"]+\" does not exist")
 
 
 def settings_or_exit() -> Settings:
@@ -31,8 +37,27 @@ def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
-        err_console.print(t("settings.invalid", None, problem=str(exc)), highlight=False)
+        err_console.print(t("settings.invalid", None, problem=str(exc)), markup=False)
         raise typer.Exit(2) from None
+
+
+def cli_language() -> str:
+    """The officers' language from the settings (Indonesian when they cannot be read)."""
+    try:
+        return load_settings().language
+    except SettingsError:
+        return DEFAULT_LANGUAGE
+
+
+def say(key: str, /, **params: Any) -> None:
+    """Print one catalogue sentence in the officers' language, as plain text (no markup)."""
+    console.print(t(key, cli_language(), **params), markup=False, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` as one line on stderr and return the Exit to raise."""
+    err_console.print(message, markup=False, highlight=False)
+    return typer.Exit(code)
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -59,9 +84,20 @@ async def services() -> AsyncIterator[Services]:
         await svc.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def run(work: Callable[[Services], Awaitable[T]]) -> T:
-    """Run `work(services)`; Loket errors become one clear line and exit status 1."""
+    """Run `work(services)`; every foreseeable failure becomes one clear line, never a traceback.
+
+    Loket errors exit 1 with their catalogue sentence; a database without schema says to run
+    `loket init`; an unreachable database or a refused write names the problem in one line
+    (the driver's first line only: never the SQL or its parameters, which may hold personal data).
+    """
     settings = settings_or_exit()
+    lang = settings.language
 
     async def main() -> T:
         svc = build_services(settings)
@@ -73,15 +109,22 @@ def run(work: Callable[[Services], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except LoketError as exc:
-        err_console.print(exc.message(settings.language), highlight=False)
-        raise typer.Exit(1) from None
-    except (OperationalError, ProgrammingError) as exc:
-        if "no such table" in str(exc) or "does not exist" in str(exc):
-            err_console.print(t("db.not_initialised", settings.language), highlight=False)
-            raise typer.Exit(1) from None
-        raise
+        raise fail(exc.message(lang)) from None
+    except DBAPIError as exc:
+        problem = _first_line(exc.orig if exc.orig is not None else exc)
+        if _MISSING_TABLE_RE.search(problem):
+            raise fail(t("db.not_initialised", lang)) from None
+        raise fail(t("db.error", lang, problem=problem)) from None
+    except OSError as exc:
+        raise fail(t("db.unreachable", lang, problem=_first_line(exc))) from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
 
 
 def print_json(data: Any) -> None:
-    """Print `data` as indented JSON on stdout (dates as ISO strings)."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print `data` as indented JSON on stdout (dates and times in ISO 8601)."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))

@@ -6,6 +6,9 @@ import typer
 
 from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
+from bot.cli.outbox import outbox_app
+from bot.cli.report import report_app
+from bot.cli.scheduler import run_service, scheduler_app
 from bot.cli.setup import init, officers_app, units_app
 
 app = typer.Typer(
@@ -19,6 +22,10 @@ app.add_typer(units_app, name="units", help="Units (perangkat daerah) that cases
 app.add_typer(officers_app, name="officers", help="Officers, their roles and units.")
 app.add_typer(cases_app, name="cases", help="Register and inspect cases.")
 app.add_typer(calendar_app, name="calendar", help="Working-day calendar and closures.")
+app.command("run", help="Run channels, outbox dispatcher and scheduler until stopped.")(run_service)
+app.add_typer(outbox_app, name="outbox", help="Outbound messages: list, retry, flush.")
+app.add_typer(scheduler_app, name="scheduler", help="Reminders and updates: tick, preview.")
+app.add_typer(report_app, name="report", help="Reports: annual, complaints, register, survey.")
 
 
 def main() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.app import Services
 from bot.audit import record_event
-from bot.cli.common import actor, console, print_json, run
+from bot.cli.common import actor, cli_language, console, print_json, run, say
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from store.enums import Role
@@ -29,7 +30,7 @@ def init() -> None:
         return await upgrade(svc.db)
 
     heads = run(work)
-    console.print(t("cli.init_done", None, heads=", ".join(heads)), highlight=False)
+    say("cli.init_done", heads=", ".join(heads))
 
 
 async def unit_by_code(svc: Services, code: str) -> Unit:
@@ -76,7 +77,7 @@ def units_add(
         return unit
 
     unit = run(work)
-    console.print(t("cli.unit_added", None, code=unit.code, name=unit.name), highlight=False)
+    say("cli.unit_added", code=unit.code, name=unit.name)
 
 
 @units_app.command("set-chat")
@@ -93,7 +94,7 @@ def units_set_chat(
             session.add(unit)
 
     run(work)
-    console.print(t("cli.unit_chat_set", None, code=code), highlight=False)
+    say("cli.unit_chat_set", code=code)
 
 
 @units_app.command("list")
@@ -108,9 +109,10 @@ def units_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     if as_json:
         print_json([u.model_dump(exclude={"created_at"}) for u in units])
         return
-    table = Table(t("cli.col_code"), t("cli.col_name"), t("cli.col_chat"))
+    lang = cli_language()
+    table = Table(t("cli.col_code", lang), t("cli.col_name", lang), t("cli.col_chat", lang))
     for u in units:
-        table.add_row(u.code, u.name, str(u.telegram_chat_id or "-"))
+        table.add_row(escape(u.code), escape(u.name), str(u.telegram_chat_id or "-"))
     console.print(table)
 
 
@@ -154,10 +156,7 @@ def officers_add(
         return officer
 
     officer = run(work)
-    console.print(
-        t("cli.officer_added", None, id=officer.id, name=officer.name, role=officer.role),
-        highlight=False,
-    )
+    say("cli.officer_added", id=officer.id, name=officer.name, role=officer.role)
 
 
 @officers_app.command("list")
@@ -178,9 +177,14 @@ def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
     if as_json:
         print_json([{**o.model_dump(exclude={"created_at"}), "unit": code} for o, code in rows])
         return
-    table = Table("ID", t("cli.col_name"), t("cli.col_role"), t("cli.col_unit"), "Telegram")
+    lang = cli_language()
+    table = Table(
+        "ID", t("cli.col_name", lang), t("cli.col_role", lang), t("cli.col_unit", lang), "Telegram"
+    )
     for o, code in rows:
-        table.add_row(str(o.id), o.name, o.role, code or "-", str(o.telegram_user_id or "-"))
+        table.add_row(
+            str(o.id), escape(o.name), o.role, escape(code or "-"), str(o.telegram_user_id or "-")
+        )
     console.print(table)
 
 
@@ -206,4 +210,4 @@ def officers_remove(officer_id: Annotated[int, typer.Argument(help="Officer id")
             return officer
 
     officer = run(work)
-    console.print(t("cli.officer_removed", None, id=officer.id, name=officer.name), highlight=False)
+    say("cli.officer_removed", id=officer.id, name=officer.name)

@@ -56,7 +56,7 @@ def available_grounds(request: Case, rules: Rules, now: dt.datetime) -> list[Gro
             found.append(("e", decided_on))
         found += [("d", decided_on), ("f", decided_on)]
         if request.due_date is not None and decided_on > request.due_date:
-            found.append(("g", decided_on))
+            found.append(("g", request.due_date + dt.timedelta(days=1)))
     elif request.status != RequestStatus.DECIDED and is_overdue(request, today):
         assert request.due_date is not None
         found.append(("c", request.due_date + dt.timedelta(days=1)))

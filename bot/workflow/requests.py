@@ -60,11 +60,12 @@ async def extend(
 
     UU KIP Pasal 22(8): at most 7 working days more, so the hard maximum is 17 working days.
     """
+    if case.extended_at is not None:
+        # Said first: "already extended" is the real reason, not the status it left behind.
+        raise DomainError("workflow.extend_once", reference=case.reference)
     check_allowed(case, "extend")
     maximum = rules.settings.request_extension_days
     days = maximum if days is None else days
-    if case.extended_at is not None:
-        raise DomainError("workflow.extend_once", reference=case.reference)
     if not _text(reason):
         raise DomainError("workflow.extend_reason")
     if not 1 <= days <= maximum:

@@ -3,8 +3,11 @@
 from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
+from store.models.email import MailMailbox, MailRecord
 from store.models.people import Contact, Officer, Requester, Unit
 from store.models.sequences import ReferenceCounter
+from store.models.survey import SurveyScore
+from store.models.telegram import TelegramCaseMessage, TelegramDraft, TelegramUpdate
 
 __all__ = [
     "Attachment",
@@ -12,11 +15,17 @@ __all__ = [
     "Case",
     "Contact",
     "Event",
+    "MailMailbox",
+    "MailRecord",
     "Message",
     "Officer",
     "OutboxMessage",
     "ReferenceCounter",
     "Requester",
     "SentReminder",
+    "SurveyScore",
+    "TelegramCaseMessage",
+    "TelegramDraft",
+    "TelegramUpdate",
     "Unit",
 ]

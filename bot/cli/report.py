@@ -1,0 +1,141 @@
+"""`loket report ...`: the annual report, the complaint recap, the registers and the IKM."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app import Services
+from bot.cli.common import actor, run, say
+from bot.errors import DomainError
+from bot.reports.annual import annual_document, annual_figures
+from bot.reports.complaints import complaint_figures, complaints_document
+from bot.reports.document import Document
+from bot.reports.register import register_document
+from bot.reports.render import BINARY_FORMATS, render
+from bot.reports.survey import survey_document
+from bot.workflow.rules import load_rules
+
+report_app = typer.Typer(help="Reports from the store.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    """Output formats of a report."""
+
+    TEXT = "text"
+    CSV = "csv"
+    JSON = "json"
+    XLSX = "xlsx"
+    HTML = "html"
+
+
+class RegisterFormat(StrEnum):
+    """Output formats of the registers."""
+
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+YearOption = Annotated[int, typer.Option("--year", help="Calendar year (local time)")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Write to this file")]
+
+
+def emit(document: Document, fmt: str, out: Path | None, default_name: str) -> None:
+    """Write the rendered report to `out`, or print it; binary formats always go to a file."""
+    data = render(document, fmt)
+    if out is None and fmt in BINARY_FORMATS:
+        out = Path(f"{default_name}.{fmt}")
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    out.write_bytes(data)
+    say("report.written", path=str(out))
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("cli.bad_date", value=value) from None
+
+
+@report_app.command("annual")
+def report_annual(
+    year: YearOption,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.TEXT,
+    out: OutOption = None,
+) -> None:
+    """The annual public-information service report (UU KIP Pasal 12, Perki 1/2021)."""
+
+    async def work(svc: Services) -> Document:
+        async with svc.db.session() as session:
+            rules = await load_rules(session, svc.settings)
+            figures = await annual_figures(session, rules, year)
+        return annual_document(figures, svc.settings.language, svc.settings.body_name)
+
+    emit(run(work), fmt.value, out, f"laporan-tahunan-{year}")
+
+
+@report_app.command("complaints")
+def report_complaints(
+    start: Annotated[str, typer.Option("--from", help="First day received, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="Last day received, YYYY-MM-DD")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.TEXT,
+    out: OutOption = None,
+) -> None:
+    """The complaint recap per unit (SP4N-LAPOR! columns) and the admins' timeliness."""
+
+    async def work(svc: Services) -> Document:
+        first, last = _date(start), _date(end)
+        if last < first:
+            raise DomainError("report.bad_period", start=start, end=end)
+        async with svc.db.session() as session:
+            rules = await load_rules(session, svc.settings)
+            today = rules.local_date(svc.clock.now())
+            figures = await complaint_figures(session, rules, first, last, today)
+        return complaints_document(figures, svc.settings.language, svc.settings.body_name)
+
+    emit(run(work), fmt.value, out, f"rekap-pengaduan-{start}-{end}")
+
+
+@report_app.command("register")
+def report_register(
+    year: YearOption,
+    fmt: Annotated[
+        RegisterFormat, typer.Option("--format", help="Output format")
+    ] = RegisterFormat.XLSX,
+    out: OutOption = None,
+    reveal: Annotated[
+        bool, typer.Option(help="Show personal data (recorded in the audit log per case)")
+    ] = False,
+) -> None:
+    """The request register (buku register) and the objection register of a year."""
+
+    async def work(svc: Services) -> Document:
+        async with svc.db.transaction() as session:
+            rules = await load_rules(session, svc.settings)
+            return await register_document(
+                session, rules, year, reveal=reveal, actor=actor(), now=svc.clock.now()
+            )
+
+    emit(run(work), fmt.value, out, f"register-{year}")
+
+
+@report_app.command("survey")
+def report_survey(
+    year: YearOption,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.TEXT,
+    out: OutOption = None,
+) -> None:
+    """The satisfaction index (IKM, PermenPANRB 14/2017) per element and overall, with grade."""
+
+    async def work(svc: Services) -> Document:
+        async with svc.db.session() as session:
+            rules = await load_rules(session, svc.settings)
+            return await survey_document(session, rules, year)
+
+    emit(run(work), fmt.value, out, f"ikm-{year}")

@@ -1,0 +1,435 @@
+"""The officers' desk: every step an officer takes on a case, authorized, audited, one place.
+
+A channel identifies the officer (Officer.telegram_user_id) and calls these methods. Each runs
+in one transaction: find the officer and the case, check `bot.authz` (a refusal is audited,
+committed, then raised as PermissionDenied), apply the workflow step. Errors the officer can
+fix are DomainErrors with a catalogue key; nothing changes when one is raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import authz
+from bot.app import Services
+from bot.audit import officer_actor, record_event
+from bot.cases import get_case, missing_fields, open_case
+from bot.errors import DomainError, NotFoundError
+from bot.i18n import t
+from bot.officer_cards import OfficerChat, card_actions, card_text, officer_chat
+from bot.outbox import enqueue
+from bot.recipients import requester_recipient
+from bot.workflow import complaints, objections, requests
+from bot.workflow.machine import apply_transition
+from bot.workflow.rules import Rules, load_rules
+from store.enums import CLOSED_STATUSES, CaseKind, Channel, ComplaintStatus, Direction
+from store.models import Attachment, Case, Message, Officer, Requester, Unit
+
+T = TypeVar("T")
+Work = Callable[[AsyncSession, Officer, Case | None, Rules, dt.datetime], Awaitable[T]]
+LIST_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file an officer sends to a requester."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Card:
+    """A case as an officer sees it in one chat: masked text and the buttons they may press."""
+
+    case_id: int
+    reference: str
+    text: str
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """Unmasked requester data and the case's files, for one officer's private chat."""
+
+    text: str
+    files: list[Attachment]
+
+
+async def officer_by_telegram(session: AsyncSession, telegram_user_id: int) -> Officer | None:
+    """The registered officer with this Telegram user id, if any."""
+    stmt = select(Officer).where(Officer.telegram_user_id == telegram_user_id)
+    return (await session.exec(stmt)).first()
+
+
+class Desk:
+    """Officer actions on cases, for any channel that can identify its officers."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def _guard(
+        self, user_id: int, action: str, case_ref: int | str | None, work: Work[T]
+    ) -> T:
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as session:
+            officer = await officer_by_telegram(session, user_id)
+            case = await self._case(session, case_ref)
+            denied = await authz.refusal(
+                session, officer, action, case, now=now, who=f"telegram:{user_id}"
+            )
+            if denied is None:
+                assert officer is not None
+                rules = await load_rules(session, self.services.settings)
+                return await work(session, officer, case, rules, now)
+        raise denied
+
+    async def _case(self, session: AsyncSession, ref: int | str | None) -> Case | None:
+        if ref is None:
+            return None
+        if isinstance(ref, int):
+            case = await session.get(Case, ref)
+            if case is None:
+                raise NotFoundError("cases.not_found", reference=str(ref))
+            return case
+        return await get_case(session, ref)
+
+    async def officer(self, user_id: int) -> Officer | None:
+        """The registered officer behind a Telegram user id (None for anyone else)."""
+        async with self.services.db.session() as session:
+            return await officer_by_telegram(session, user_id)
+
+    async def card(self, user_id: int, case_ref: int | str, chat_id: int) -> Card:
+        """The case's card for `chat_id`: a group shows what its readers may do, a private
+        chat what this officer may do.
+        """
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, _: Any):
+            assert case is not None
+            return await self._card(s, case, officer, chat_id, rules)
+
+        return await self._guard(user_id, authz.VIEW, case_ref, work)
+
+    async def _card(
+        self, session: AsyncSession, case: Case, officer: Officer, chat_id: int, rules: Rules
+    ) -> Card:
+        chat = await officer_chat(session, case, rules.settings)
+        language = officer.language
+        if chat is not None and chat.chat_id == chat_id:
+            actions = _audience_actions(case, chat, officer)
+        else:
+            actions = card_actions(case, lambda a: authz.permitted(officer, a, case))
+        text = await card_text(session, case, language)
+        return Card(case.id, case.reference, text, actions)  # type: ignore[arg-type]
+
+    async def act(
+        self, user_id: int, case_id: int | str, action: str, chat_id: int, **params: Any
+    ) -> Card:
+        """Do one workflow step (claim, dispose, extend, decide, ...) and return the new card."""
+        step = _STEPS.get(action)
+        if step is None:
+            raise DomainError("desk.unknown_action", action=action)
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            await step(s, case, officer, rules, now, params)
+            return await self._card(s, case, officer, chat_id, rules)
+
+        return await self._guard(user_id, action, case_id, work)
+
+    async def ask_to_complete(self, user_id: int, case_id: int) -> list[str]:
+        """Ask the requester for the missing fields of an incomplete request; return them."""
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            missing = await missing_fields(s, case)
+            if not missing:
+                raise DomainError("desk.nothing_missing", reference=case.reference)
+            lang = case.language
+            fields = "\n".join(f"- {t(f'field.{m}', lang)}" for m in missing)
+            body = t("desk.ask_complete", lang, reference=case.reference, fields=fields)
+            await self._send_to_requester(s, case, officer, body, [], f"ask:{now.timestamp()}", now)
+            return missing
+
+        return await self._guard(user_id, authz.ASK_COMPLETE, case_id, work)
+
+    async def reply(
+        self,
+        user_id: int,
+        case_ref: int | str,
+        text: str,
+        files: list[OutgoingFile],
+        external_id: str,
+    ) -> str:
+        """Send an officer's answer (text and files) to the requester on their channel.
+
+        Logged as an outbound message on the case and queued in the outbox; `external_id`
+        (the officer's chat message) makes a repeat of the same reply a no-op. Returns the
+        case reference.
+        """
+        if not text.strip() and not files:
+            raise DomainError("desk.reply_empty")
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            await self._send_to_requester(s, case, officer, text.strip(), files, external_id, now)
+            return case.reference
+
+        return await self._guard(user_id, authz.REPLY, case_ref, work)
+
+    async def _send_to_requester(
+        self,
+        session: AsyncSession,
+        case: Case,
+        officer: Officer,
+        text: str,
+        files: list[OutgoingFile],
+        external_id: str,
+        now: dt.datetime,
+    ) -> None:
+        recipient = await requester_recipient(session, case)
+        if recipient is None:
+            raise DomainError("desk.no_contact", reference=case.reference)
+        ext = f"desk:{external_id}"
+        seen = select(Message).where(
+            Message.channel == recipient.channel, Message.external_id == ext
+        )
+        if (await session.exec(seen)).first() is not None:
+            return
+        message = Message(
+            case_id=case.id,
+            direction=Direction.OUTBOUND.value,
+            channel=recipient.channel,
+            external_id=ext,
+            officer_id=officer.id,
+            sender_name=officer.name,
+            text=text,
+            created_at=now,
+        )
+        session.add(message)
+        await session.flush()
+        digests = []
+        for f in files:
+            digest = self.services.blobs.put(f.data)
+            digests.append(digest)
+            session.add(
+                Attachment(
+                    message_id=message.id,
+                    case_id=case.id,
+                    filename=f.filename[:255],
+                    content_type=f.content_type,
+                    size=len(f.data),
+                    sha256=digest,
+                )
+            )
+        lang = recipient.language
+        if recipient.channel == Channel.EMAIL:
+            payload: dict[str, Any] = {
+                "in_reply_to": None,
+                "reply_token_case": case.reference,
+                "auto_submitted": False,
+                "attachments": digests,
+            }
+        else:
+            payload = {"actions": [], "case_id": case.id, "reply_to": None, "attachments": digests}
+        await enqueue(
+            session,
+            dedup_key=f"reply:{recipient.channel}:{ext}",
+            channel=recipient.channel,
+            recipient=recipient.address,
+            purpose="officer_reply",
+            subject=t("desk.reply_subject", lang, reference=case.reference),
+            body=t("desk.reply_body", lang, reference=case.reference, text=text or "-"),
+            case_id=case.id,
+            now=now,
+            payload=payload,
+        )
+        await record_event(
+            session,
+            case_id=case.id,
+            actor=officer_actor(officer),
+            action="officer_replied",
+            at=now,
+            data={"channel": recipient.channel, "files": len(files)},
+        )
+
+    async def reveal(self, user_id: int, case_id: int) -> Revealed:
+        """The requester's personal data unmasked, and the case's files; audited."""
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            requester = await s.get(Requester, case.requester_id) if case.requester_id else None
+            from bot.requesters import contacts_of
+
+            contacts = await contacts_of(s, requester.id) if requester and requester.id else []
+            files = (await s.exec(select(Attachment).where(Attachment.case_id == case.id))).all()
+            await record_event(
+                s,
+                case_id=case.id,
+                actor=officer_actor(officer),
+                action="personal_data_revealed",
+                at=now,
+                data={"via": "telegram"},
+            )
+            lang = officer.language
+            text = t(
+                "desk.reveal",
+                lang,
+                reference=case.reference,
+                name=(requester.name if requester else None) or "-",
+                identity=(requester.nik or requester.entity_sk_number if requester else None)
+                or "-",
+                address=(requester.address if requester else None) or "-",
+                occupation=(requester.occupation if requester else None) or "-",
+                contacts=", ".join(f"{c.kind}: {c.value}" for c in contacts) or "-",
+                acting_for=case.acting_for or "-",
+                location=case.location or "-",
+            )
+            return Revealed(text, list(files))
+
+        return await self._guard(user_id, authz.REVEAL, case_id, work)
+
+    async def open_cases(self, user_id: int) -> list[Case]:
+        """Open cases an officer works, soonest due first: their unit's, or all for the desk."""
+
+        async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
+            stmt = select(Case).where(col(Case.status).not_in(list(CLOSED_STATUSES)))
+            if officer.role not in authz.DESK_ROLES and officer.role != "atasan":
+                stmt = stmt.where(Case.unit_id == officer.unit_id)
+            stmt = stmt.order_by(col(Case.due_date), col(Case.id)).limit(LIST_LIMIT)
+            return list((await s.exec(stmt)).all())
+
+        return await self._guard(user_id, authz.VIEW, None, work)
+
+    async def register(
+        self, user_id: int, kind: CaseKind, channel: Channel, details: dict[str, Any]
+    ) -> Case:
+        """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
+
+        async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
+            requester = Requester(name=details.get("name"))
+            s.add(requester)
+            await s.flush()
+            return await open_case(
+                s,
+                kind=kind,
+                channel=channel,
+                requester=requester,
+                received_at=now,
+                rules=rules,
+                actor=officer_actor(officer),
+                now=now,
+                details=details,
+            )
+
+        return await self._guard(user_id, authz.REGISTER, None, work)
+
+    async def units(self) -> list[Unit]:
+        """Every unit, by name (the targets of a disposal)."""
+        async with self.services.db.session() as session:
+            return list((await session.exec(select(Unit).order_by(col(Unit.name)))).all())
+
+
+def _audience_actions(case: Case, chat: OfficerChat, officer: Officer) -> list[str]:
+    return card_actions(
+        case,
+        lambda a: authz.permitted_for_audience(chat.roles, chat.unit_id, a, case)
+        or authz.permitted(officer, a, case),
+    )
+
+
+Step = Callable[[AsyncSession, Case, Officer, Rules, dt.datetime, dict[str, Any]], Awaitable[Any]]
+
+
+def _text(params: dict[str, Any], key: str) -> str:
+    return str(params.get(key) or "")
+
+
+async def _claim(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+    await apply_transition(
+        s, case, "claim", rules=r, actor=officer_actor(o), now=now,
+        changes={"assigned_officer_id": o.id}, data={"officer_id": o.id},
+    )  # fmt: skip
+
+
+async def _dispose(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+    unit = await s.get(Unit, int(p["unit_id"]))
+    if unit is None:
+        raise NotFoundError("desk.unit_not_found")
+    actor = officer_actor(o)
+    if case.kind == CaseKind.INFORMATION_REQUEST:
+        await requests.dispose(s, case, unit_id=unit.id, rules=r, actor=actor, now=now)  # type: ignore[arg-type]
+    elif case.status == ComplaintStatus.UNVERIFIED:
+        await complaints.verify_and_dispose(s, case, unit_id=unit.id, rules=r, actor=actor, now=now)  # type: ignore[arg-type]
+    else:
+        await complaints.redispose(s, case, unit_id=unit.id, rules=r, actor=actor, now=now)  # type: ignore[arg-type]
+
+
+async def _extend(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+    reason = _text(p, "reason")
+    await requests.extend(s, case, reason=reason, rules=r, actor=officer_actor(o), now=now)
+
+
+async def _decide(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+    available = p.get("available_on")
+    await requests.decide(
+        s,
+        case,
+        decision=_text(p, "decision"),
+        rules=r,
+        actor=officer_actor(o),
+        now=now,
+        note=p.get("note"),
+        redaction_note=p.get("redaction_note"),
+        refusal_ground=p.get("refusal_ground"),
+        consequence_test=p.get("consequence_test"),
+        holder_body=p.get("holder_body"),
+        available_on=dt.date.fromisoformat(available) if available else None,
+    )
+
+
+def _simple(fn: Callable[..., Awaitable[Any]], **param_names: str) -> Step:
+    """A step that calls a workflow function with the named free-text parameters."""
+
+    async def step(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+        kwargs = {arg: _text(p, key) for arg, key in param_names.items()}
+        await fn(s, case, rules=r, actor=officer_actor(o), now=now, **kwargs)
+
+    return step
+
+
+async def _answer(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+    await objections.answer(
+        s,
+        case,
+        decision=_text(p, "decision"),
+        reasons=_text(p, "reasons"),
+        atasan_name=o.name,
+        atasan_position=o.position or t("desk.role.atasan", o.language),
+        rules=r,
+        actor=officer_actor(o),
+        now=now,
+    )
+
+
+_STEPS: dict[str, Step] = {
+    "claim": _claim,
+    "dispose": _dispose,
+    "extend": _extend,
+    "decide": _decide,
+    "start_processing": _simple(complaints.start_processing),
+    "post_followup": _simple(complaints.post_followup, text="text"),
+    "close": _simple(complaints.close),
+    "hold": _simple(complaints.hold, reason="reason"),
+    "resume": _simple(complaints.resume),
+    "archive": _simple(complaints.archive, reason="reason"),
+    "not_our_authority": _simple(complaints.not_our_authority, destination="destination"),
+    "answer": _answer,
+}

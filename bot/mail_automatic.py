@@ -1,0 +1,120 @@
+"""Mail written by machines: never a case, never an answer, but never thrown away unread.
+
+A bounce marks the failed address as failing (so nothing more is sent to it) and tells the
+PPID Utama and admins; an auto-reply, a delay warning or a read receipt about one of our
+messages is logged on that case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.audit import SYSTEM, record_event
+from bot.delivery_failures import mark_contact_failing
+from bot.i18n import t
+from bot.mail_message import IncomingMail, MailKind
+from bot.mail_threading import ThreadRule, resolve_thread
+from bot.outbox import enqueue
+from bot.privacy import mask_email, redact
+from bot.recipients import role_recipients
+from bot.send_windows import next_office_time
+from bot.workflow.rules import Rules
+from store.enums import Channel, Role
+from store.models import Case, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+BOUNCE_NOTICE_PURPOSE = "mail_bounce_notice"
+
+
+async def _our_messages(session: AsyncSession, message_ids: list[str]) -> list[OutboxMessage]:
+    if not message_ids:
+        return []
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.channel == Channel.EMAIL.value,
+        col(OutboxMessage.external_id).in_(message_ids),
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def _notify_officers(
+    session: AsyncSession,
+    mail: IncomingMail,
+    addresses: list[str],
+    case: Case | None,
+    rules: Rules,
+    now: dt.datetime,
+) -> None:
+    # Telegram only: an email notice that bounced would start a bounce -> notice loop.
+    recipients = await role_recipients(session, (Role.PPID_UTAMA, Role.ADMIN))
+    for officer in (r for r in recipients if r.channel == Channel.TELEGRAM.value):
+        language = officer.language
+        await enqueue(
+            session,
+            dedup_key=f"mail-bounce:{mail.raw_sha256[:24]}:{officer.key}",
+            channel=officer.channel,
+            recipient=officer.address,
+            purpose=BOUNCE_NOTICE_PURPOSE,
+            body=t(
+                "mail.bounce_notice",
+                language,
+                addresses=", ".join(mask_email(a) for a in addresses),
+                reference=case.reference if case else "-",
+                reason=redact(mail.bounce_reason)[:300] or "-",
+            ),
+            case_id=case.id if case else None,
+            now=now,
+            not_before=next_office_time(now, rules),
+            payload={"case_id": case.id if case else None, "actions": [], "reply_to": None},
+        )
+
+
+async def handle_automatic(
+    session: AsyncSession, mail: IncomingMail, secret: str, rules: Rules, now: dt.datetime
+) -> tuple[Case | None, str]:
+    """Act on a non-human email; return the case it concerns (if any) and a short reason."""
+    reported = [*mail.reported_message_ids, *reversed(mail.references)]
+    match = await resolve_thread(
+        session,
+        sender=mail.sender,
+        recipients=mail.recipients,
+        subject=mail.subject,
+        in_reply_to=mail.in_reply_to,
+        references=list(reversed(reported)),
+        secret=secret,
+    )
+    case = match.case if match.rule != ThreadRule.UNMATCHED_REPLY else None
+    reason = mail.kind.value
+    if mail.kind == MailKind.BOUNCE:
+        ours = await _our_messages(session, [m for m in [mail.in_reply_to, *reported] if m])
+        if case is None and ours and ours[0].case_id:
+            case = await session.get(Case, ours[0].case_id)
+        if mail.bounce_permanent:
+            addresses = list(mail.failed_recipients) or sorted({o.recipient for o in ours})
+            marked = [
+                a
+                for a in addresses
+                if await mark_contact_failing(
+                    session, Channel.EMAIL.value, a, mail.bounce_reason, now
+                )
+            ]
+            # Backscatter (a bounce of mail we never sent) must not page the officers.
+            if marked or ours:
+                await _notify_officers(session, mail, marked or addresses, case, rules, now)
+            log.info("bounce: %d address(es) marked failing", len(marked))
+        else:
+            reason = "bounce_delayed"
+    if case is not None:
+        await record_event(
+            session,
+            case_id=case.id,
+            actor=SYSTEM,
+            action=f"mail_{reason}_received",
+            at=now,
+            data={"subject": redact(mail.subject)[:200]},
+        )
+    return case, reason

@@ -1,0 +1,353 @@
+"""Crash-safe, idempotent ingestion of email.
+
+The record of an email (its IMAP location, Message-ID or content hash, classification and
+disposition) is written in the same transaction that opens or updates the case and queues the
+answer; the raw bytes are kept in the blob store first (content-addressed, so writing them
+twice is harmless). The channel flags the message \\Seen (or moves it) only after that commit.
+So a crash at any point either left nothing (the message is fetched again) or left the record
+(the next run only flags the message): nothing is lost and nothing happens twice. The unique
+keys on (mailbox, Message-ID) and (mailbox, UIDVALIDITY, UID) settle a race between two
+pollers the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.audit import requester_actor
+from bot.cases import missing_fields, update_details
+from bot.clock import Clock
+from bot.crash_points import crash_point
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.intake import Disposition, InboundMessage, Intake
+from bot.mail_automatic import handle_automatic
+from bot.mail_forms import (
+    ACK_PURPOSE,
+    DETAILS_PURPOSE,
+    ParsedFields,
+    acknowledgement_email,
+    details_email,
+    parse_fields,
+    queue_auto_reply,
+)
+from bot.mail_message import IncomingMail, MailKind, MailLocation
+from bot.mail_threading import ThreadMatch, ThreadRule, resolve_thread
+from bot.settings import Settings
+from bot.validation import validate_email
+from bot.workflow.rules import Rules, load_rules
+from store.blobs import BlobStore, BlobTooLarge
+from store.db import Database
+from store.enums import CaseKind, Channel
+from store.models import Case, MailRecord
+
+log = logging.getLogger(__name__)
+
+# How much of the quoted part of a reply is kept with the message (the raw mail keeps all).
+QUOTED_KEEP_CHARS = 20_000
+
+
+class MailDisposition(StrEnum):
+    """What ingestion did with an email."""
+
+    NEW_CASE = "new_case"
+    APPENDED = "appended"
+    REVIEW = "review"
+    IGNORED = "ignored"
+
+
+_OF_INTAKE = {
+    Disposition.NEW_CASE: MailDisposition.NEW_CASE,
+    Disposition.APPENDED: MailDisposition.APPENDED,
+    Disposition.REVIEW: MailDisposition.REVIEW,
+    Disposition.DUPLICATE: MailDisposition.IGNORED,
+}
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """The result for one email; `duplicate` when it had been ingested before."""
+
+    disposition: MailDisposition
+    classification: str
+    reason: str | None = None
+    case_reference: str | None = None
+    duplicate: bool = False
+
+
+def case_details(kind: CaseKind, subject: str, fields: ParsedFields) -> dict[str, Any]:
+    """The details a new case opens with: the "Field: value" lines, and the subject plus the
+    remaining text as what is asked for (request) or complained about (complaint)."""
+    details: dict[str, Any] = dict(fields.values)
+    described = "\n\n".join(p for p in (subject.strip(), fields.rest.strip()) if p)
+    key = "description" if kind == CaseKind.COMPLAINT else "information_requested"
+    if described:
+        details.setdefault(key, described)
+    return details
+
+
+def usable_address(address: str | None) -> str | None:
+    """The address if mail can be sent to it (placeholders and `foo@bar` are not), else None."""
+    try:
+        return validate_email(address) if address else None
+    except DomainError:
+        return None
+
+
+class MailIngestor:
+    """Turns fetched emails into cases, appended messages, review items or ignored records."""
+
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, blobs: BlobStore, intake: Intake
+    ) -> None:
+        self.db, self.settings, self.clock, self.blobs, self.intake = (
+            db,
+            settings,
+            clock,
+            blobs,
+            intake,
+        )
+        self.secret = settings.reply_secret.get_secret_value()
+
+    async def last_uid(self, mailbox: str, uidvalidity: int) -> int:
+        """The highest UID recorded in this mailbox under this UIDVALIDITY (0 if none: after a
+        UIDVALIDITY change everything is looked at again and recognised by its key)."""
+        async with self.db.session() as session:
+            stmt = select(func.max(MailRecord.uid)).where(
+                MailRecord.mailbox == mailbox, MailRecord.uidvalidity == uidvalidity
+            )
+            return int((await session.exec(stmt)).one() or 0)
+
+    async def is_recorded(self, location: MailLocation) -> bool:
+        """True when the email at this IMAP location was ingested already."""
+        async with self.db.session() as session:
+            return await _at(session, location) is not None
+
+    async def ingest(self, mail: IncomingMail) -> IngestOutcome:
+        """Record `mail` once and act on it, all in one transaction; see the module docstring."""
+        raw_stored = self._keep_raw(mail.raw)
+        try:
+            async with self.db.transaction() as session:
+                existing = await _at(session, mail.location) or await _by_key(session, mail)
+                if existing is not None:
+                    return await _seen_again(session, existing, mail)
+                now = self.clock.now()
+                rules = await load_rules(session, self.settings)
+                record = MailRecord(
+                    mailbox=mail.location.mailbox,
+                    uidvalidity=mail.location.uidvalidity,
+                    uid=mail.location.uid,
+                    message_key=mail.key,
+                    message_id_header=(mail.message_id or "")[:512] or None,
+                    raw_sha256=mail.raw_sha256,
+                    raw_size=len(mail.raw),
+                    raw_stored=raw_stored,
+                    classification=mail.kind.value,
+                    disposition=MailDisposition.IGNORED.value,
+                    sender=mail.sender,
+                    subject=mail.subject,
+                    received_at=mail.received_at,
+                    created_at=now,
+                )
+                if _is_own(mail, self.settings):
+                    record.reason = "own_address"
+                elif mail.kind == MailKind.HUMAN:
+                    await self._human(session, mail, record, rules, now)
+                else:
+                    case, record.reason = await handle_automatic(
+                        session, mail, self.secret, rules, now
+                    )
+                    record.case_id = case.id if case else None
+                session.add(record)
+                await session.flush()
+                outcome = await _outcome(session, record)
+                crash_point("mail_before_commit")
+        except IntegrityError:
+            # Another poller recorded the same email first; its transaction won.
+            log.info("email %s was ingested concurrently", mail.location)
+            return IngestOutcome(MailDisposition.IGNORED, mail.kind.value, duplicate=True)
+        return outcome
+
+    def _keep_raw(self, raw: bytes) -> bool:
+        try:
+            self.blobs.put(raw)
+        except BlobTooLarge:
+            return False
+        return True
+
+    async def _human(
+        self,
+        session: AsyncSession,
+        mail: IncomingMail,
+        record: MailRecord,
+        rules: Rules,
+        now: dt.datetime,
+    ) -> None:
+        sender = usable_address(mail.sender)
+        if sender is None:
+            record.disposition, record.reason = MailDisposition.REVIEW.value, "no_sender"
+            return
+        match = await resolve_thread(
+            session,
+            sender=sender,
+            recipients=mail.recipients,
+            subject=mail.subject,
+            in_reply_to=mail.in_reply_to,
+            references=mail.references,
+            secret=self.secret,
+        )
+        fields = parse_fields(mail.text)
+        result = await self.intake.handle_inbound_in(session, _inbound(mail, sender, match, fields))
+        record.message_id = result.message_id
+        record.disposition = _OF_INTAKE[result.disposition].value
+        record.reason = None if match.rule == ThreadRule.NONE else match.rule.value
+        if result.disposition == Disposition.DUPLICATE:
+            record.reason = "duplicate"
+        if result.case_reference is None:
+            return
+        case = (
+            await session.exec(select(Case).where(Case.reference == result.case_reference))
+        ).one()
+        record.case_id = case.id
+        if result.disposition == Disposition.NEW_CASE:
+            body = acknowledgement_email(
+                case, result.missing, result.rejected_attachments, self.settings, fields.errors
+            )
+            subject = t("mail.ack_subject", "id", reference=case.reference)
+            dedup = f"ack:{case.reference}"
+            purpose = ACK_PURPOSE
+        elif result.disposition == Disposition.APPENDED and (fields.values or fields.errors):
+            changed = await _fill_in(session, case, fields, rules, now)
+            missing = await missing_fields(session, case)
+            body = details_email(case, changed, fields.errors, missing)
+            subject = t("mail.details_subject", "id", reference=case.reference)
+            dedup = f"mail-details:{mail.location.mailbox}:{mail.key}"[:255]
+            purpose = DETAILS_PURPOSE
+        else:
+            return
+        if mail.no_reply:
+            record.reason = "no_reply_requested"
+            return
+        queued = await queue_auto_reply(
+            session,
+            case=case,
+            recipient=sender,
+            purpose=purpose,
+            subject=subject,
+            body=body,
+            in_reply_to=mail.message_id,
+            dedup_key=dedup,
+            now=now,
+            settings=self.settings,
+        )
+        if not queued:
+            record.reason = "reply_capped"
+
+
+def _inbound(
+    mail: IncomingMail, sender: str, match: ThreadMatch, fields: ParsedFields
+) -> InboundMessage:
+    """The intake message for a human email, routed by the thread match."""
+    common: dict[str, Any] = {
+        "channel": Channel.EMAIL,
+        "external_id": mail.key,
+        "sender": sender,
+        "sender_name": mail.sender_name,
+        "subject": mail.subject,
+        "text": mail.text,
+        "received_at": mail.received_at,
+        "attachments": mail.attachments,
+        "in_reply_to": mail.in_reply_to,
+        "references": mail.references,
+        "acknowledge": False,
+        "meta": {"mailbox": mail.location.mailbox, "quoted": mail.quoted[:QUOTED_KEEP_CHARS]},
+    }
+    if match.case is not None:
+        return InboundMessage(
+            **common, case_reference=match.case.reference, trusted_thread=match.trusted
+        )
+    if match.rule == ThreadRule.UNMATCHED_REPLY:
+        return InboundMessage(**common)
+    return InboundMessage(
+        **common,
+        new_case_kind=mail.new_case_kind,
+        unit_id=mail.unit_id,
+        fields=case_details(mail.new_case_kind, mail.subject, fields),
+    )
+
+
+async def _fill_in(
+    session: AsyncSession, case: Case, fields: ParsedFields, rules: Rules, now: dt.datetime
+) -> list[str]:
+    """Apply the fields a reply filled in; a case that no longer takes details keeps as it was."""
+    if not fields.values:
+        return []
+    try:
+        async with session.begin_nested():
+            return await update_details(
+                session,
+                case,
+                fields.values,
+                rules=rules,
+                actor=requester_actor(case.requester_id),
+                now=now,
+            )
+    except DomainError as exc:
+        log.info("details for %s not applied: %s", case.reference, exc.key)
+        return []
+
+
+def _without_tag(address: str) -> str:
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _is_own(mail: IncomingMail, settings: Settings) -> bool:
+    """Mail from our own address, tagged or not (a copy or a loop), is never acted on."""
+    own = settings.mail_from
+    return bool(own and mail.sender) and _without_tag(mail.sender or "") == _without_tag(own)
+
+
+async def _at(session: AsyncSession, location: MailLocation) -> MailRecord | None:
+    stmt = select(MailRecord).where(
+        MailRecord.mailbox == location.mailbox,
+        MailRecord.uidvalidity == location.uidvalidity,
+        MailRecord.uid == location.uid,
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def _by_key(session: AsyncSession, mail: IncomingMail) -> MailRecord | None:
+    stmt = select(MailRecord).where(
+        MailRecord.mailbox == mail.location.mailbox, MailRecord.message_key == mail.key
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def _seen_again(
+    session: AsyncSession, record: MailRecord, mail: IncomingMail
+) -> IngestOutcome:
+    """An email recorded before: after a UIDVALIDITY change, note where it lives now."""
+    if record.uidvalidity != mail.location.uidvalidity:
+        record.uidvalidity, record.uid = mail.location.uidvalidity, mail.location.uid
+        session.add(record)
+    return dataclasses.replace(await _outcome(session, record), duplicate=True)
+
+
+async def _outcome(session: AsyncSession, record: MailRecord) -> IngestOutcome:
+    case = await session.get(Case, record.case_id) if record.case_id else None
+    return IngestOutcome(
+        MailDisposition(record.disposition),
+        record.classification,
+        record.reason,
+        case.reference if case else None,
+    )

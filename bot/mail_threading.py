@@ -1,0 +1,165 @@
+"""Which case an email belongs to.
+
+Outgoing mail carries a signed per-case reply address (`local+<token>.<hmac>@domain`, as
+Alaveteli and Zulip do) and Message-IDs we generate. Inbound mail is matched by the signed
+address first, then by In-Reply-To/References against the Message-IDs we stored, then by a
+reference number in the subject, but only when the sender is already a contact on that case
+(anyone can type a reference number). Mail that looks like a reply but matches nothing goes to
+the review queue, never silently to a new case.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.references import find_references
+from bot.requesters import normalise_contact
+from store.enums import Channel, ContactKind
+from store.models import Case, Contact, Message, OutboxMessage
+
+# 12 base32 characters = 60 bits of HMAC: far beyond guessing, short enough for an address.
+SIGNATURE_LENGTH = 12
+_TOKEN_RE = re.compile(r"\+([a-z0-9_-]+)\.([a-z2-7]+)@", re.IGNORECASE)
+# "Re:", "AW:", "Balas:", "Bls:", "RE[2]:" ... at the start of a subject.
+_REPLY_PREFIX_RE = re.compile(r"^\s*(re|aw|sv|antw|balas|bls|rif|odp|ynt)\s*(\[\d+\])?\s*:", re.I)
+
+
+class ThreadRule(StrEnum):
+    """How a message was tied to a case, or why it was not."""
+
+    REPLY_ADDRESS = "reply_address"
+    MESSAGE_ID = "message_id"
+    SUBJECT_REFERENCE = "subject_reference"
+    UNMATCHED_REPLY = "unmatched_reply"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    """The case a message belongs to (if any) and the rule that decided it."""
+
+    case: Case | None
+    rule: ThreadRule
+
+    @property
+    def trusted(self) -> bool:
+        """True when the thread was proven by something a stranger cannot forge or guess."""
+        return self.rule in (ThreadRule.REPLY_ADDRESS, ThreadRule.MESSAGE_ID)
+
+
+def _signature(reference: str, secret: str) -> str:
+    mac = hmac.new(secret.encode(), reference.upper().encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac).decode().lower()[:SIGNATURE_LENGTH]
+
+
+def reply_token(reference: str, secret: str) -> str:
+    """`PPID/2026/000123` -> `ppid_2026_000123.<hmac>`: lower case, because MTAs may fold case."""
+    return f"{reference.lower().replace('/', '_')}.{_signature(reference, secret)}"
+
+
+def reply_address(mail_from: str, reference: str, secret: str) -> str:
+    """The signed address replies about `reference` should go to (plus-addressing on MAIL_FROM)."""
+    local, _, domain = mail_from.strip().rpartition("@")
+    return f"{local.split('+', 1)[0]}+{reply_token(reference, secret)}@{domain}"
+
+
+def reference_from_address(address: str, secret: str) -> str | None:
+    """The case reference a signed reply address stands for; None if unsigned or forged."""
+    match = _TOKEN_RE.search(address or "")
+    if match is None or not secret:
+        return None
+    reference = match.group(1).upper().replace("_", "/")
+    expected = _signature(reference, secret)
+    return reference if hmac.compare_digest(expected, match.group(2).lower()) else None
+
+
+def looks_like_reply(
+    subject: str, in_reply_to: str | None, references: Sequence[str], recipients: Iterable[str]
+) -> bool:
+    """True for mail written as an answer: reply headers, a "Re:" subject, a reference number
+    in the subject, or a reply address of ours (even one whose signature does not check out)."""
+    return bool(
+        in_reply_to
+        or references
+        or _REPLY_PREFIX_RE.match(subject or "")
+        or find_references((subject or "").upper())
+        or any(_TOKEN_RE.search(r or "") for r in recipients)
+    )
+
+
+async def _case_by_reference(session: AsyncSession, reference: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.reference == reference))).first()
+
+
+async def case_by_message_ids(session: AsyncSession, message_ids: Sequence[str]) -> Case | None:
+    """The case of the first Message-ID (in the order given) that we stored in or sent out."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    found: dict[str, int] = {}
+    inbound = select(Message.external_id, Message.case_id).where(
+        Message.channel == Channel.EMAIL.value,
+        col(Message.external_id).in_(ids),
+        col(Message.case_id).is_not(None),
+    )
+    outbound = select(OutboxMessage.external_id, OutboxMessage.case_id).where(
+        OutboxMessage.channel == Channel.EMAIL.value,
+        col(OutboxMessage.external_id).in_(ids),
+        col(OutboxMessage.case_id).is_not(None),
+    )
+    for stmt in (inbound, outbound):
+        for external_id, case_id in (await session.exec(stmt)).all():
+            found.setdefault(external_id, case_id)  # type: ignore[arg-type]
+    for message_id in ids:
+        if message_id in found:
+            return await session.get(Case, found[message_id])
+    return None
+
+
+async def sender_is_contact(session: AsyncSession, case: Case, sender: str) -> bool:
+    """True when `sender` is an email contact of the case's requester."""
+    if case.requester_id is None or not sender:
+        return False
+    stmt = select(Contact.id).where(
+        Contact.requester_id == case.requester_id,
+        Contact.kind == ContactKind.EMAIL.value,
+        Contact.value == normalise_contact(ContactKind.EMAIL, sender),
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def resolve_thread(
+    session: AsyncSession,
+    *,
+    sender: str | None,
+    recipients: Sequence[str],
+    subject: str,
+    in_reply_to: str | None,
+    references: Sequence[str],
+    secret: str,
+) -> ThreadMatch:
+    """Find the case an email answers, applying the rules in the module docstring in order."""
+    for address in recipients:
+        reference = reference_from_address(address, secret)
+        if reference and (case := await _case_by_reference(session, reference)):
+            return ThreadMatch(case, ThreadRule.REPLY_ADDRESS)
+    # In-Reply-To names the message answered; References runs oldest first, so read it backwards.
+    ids = [*([in_reply_to] if in_reply_to else []), *reversed(references)]
+    if case := await case_by_message_ids(session, ids):
+        return ThreadMatch(case, ThreadRule.MESSAGE_ID)
+    for reference in find_references((subject or "").upper()):
+        case = await _case_by_reference(session, reference)
+        if case is not None and sender and await sender_is_contact(session, case, sender):
+            return ThreadMatch(case, ThreadRule.SUBJECT_REFERENCE)
+    if looks_like_reply(subject, in_reply_to, references, recipients):
+        return ThreadMatch(None, ThreadRule.UNMATCHED_REPLY)
+    return ThreadMatch(None, ThreadRule.NONE)

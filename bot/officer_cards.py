@@ -1,0 +1,194 @@
+"""Case cards for the officers' chats, and relays of requester messages to them.
+
+A producer (bot/notifications.py) queues a card when a case is registered or disposed: to the
+unit's officer chat when the case has a unit with a chat, otherwise to the desk chat
+(TELEGRAM_DESK_CHAT_ID, the PPID/admin group); objections always go to the desk, where the
+Atasan PPID is. A card shows the reference, kind, status, due date, a masked requester and a
+short summary with personal data masked, and offers as buttons the next steps the state
+machine allows and the chat's officers may take. A requester's new message on a case is
+relayed to the same chat (its files only privately, through "show details"), so an officer
+can answer it by replying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.authz import ASK_COMPLETE, DESK_ROLES, REVEAL, UNIT_ROLES, permitted_for_audience
+from bot.i18n import t
+from bot.outbox import enqueue
+from bot.privacy import mask_name, redact
+from bot.settings import Settings
+from bot.workflow.rules import Rules
+from store.enums import CaseKind, Channel, Direction, RequestStatus, Role
+from store.models import Attachment, Case, Message, Requester, Unit
+
+CARD_TRIGGERS = frozenset({"registered", "dispose", "redispose", "verify_and_dispose"})
+RELAY_TRIGGER = "message_received"
+SUMMARY_CHARS = 300
+
+# The button a transition is offered under (dispose covers every way of handing a case over).
+BUTTON_OF_TRANSITION = {
+    "claim": "claim",
+    "dispose": "dispose",
+    "redispose": "dispose",
+    "verify_and_dispose": "dispose",
+    "extend": "extend",
+    "decide": "decide",
+    "start_processing": "start_processing",
+    "post_followup": "post_followup",
+    "hold": "hold",
+    "resume": "resume",
+    "close": "close",
+    "archive": "archive",
+    "not_our_authority": "not_our_authority",
+    "answer": "answer",
+}
+BUTTON_ORDER = (
+    "claim", "dispose", ASK_COMPLETE, "extend", "decide", "start_processing", "post_followup",
+    "hold", "resume", "close", "archive", "not_our_authority", "answer", REVEAL,
+)  # fmt: skip
+DESK_AUDIENCE = DESK_ROLES | {Role.ATASAN}
+
+
+@dataclass(frozen=True)
+class OfficerChat:
+    """Where a case's officers read: a chat id and the roles of the people in it."""
+
+    chat_id: int
+    roles: frozenset[Role]
+    unit_id: int | None
+
+
+async def officer_chat(session: AsyncSession, case: Case, settings: Settings) -> OfficerChat | None:
+    """The unit's chat for a disposed case, else the desk chat; None if neither is set."""
+    if case.kind != CaseKind.OBJECTION and case.unit_id is not None:
+        unit = await session.get(Unit, case.unit_id)
+        if unit is not None and unit.telegram_chat_id is not None:
+            return OfficerChat(unit.telegram_chat_id, UNIT_ROLES, unit.id)
+    if settings.telegram_desk_chat_id is not None:
+        return OfficerChat(settings.telegram_desk_chat_id, DESK_AUDIENCE, None)
+    return None
+
+
+def card_actions(case: Case, may: Callable[[str], bool]) -> list[str]:
+    """The buttons for `case` now: steps legal in its status that `may(action)` allows."""
+    # Imported here: the machine imports bot.notifications, whose PRODUCERS list this module.
+    from bot.workflow.machine import allowed_actions
+
+    offered = {BUTTON_OF_TRANSITION[a] for a in allowed_actions(case) if a in BUTTON_OF_TRANSITION}
+    if case.kind == CaseKind.INFORMATION_REQUEST and case.status == RequestStatus.INCOMPLETE:
+        offered.add(ASK_COMPLETE)
+    offered.add(REVEAL)
+    return [a for a in BUTTON_ORDER if a in offered and may(a)]
+
+
+def audience_actions(case: Case, chat: OfficerChat) -> list[str]:
+    """The buttons a card shows in `chat`: what some reader of that chat may do."""
+    return card_actions(
+        case, lambda action: permitted_for_audience(chat.roles, chat.unit_id, action, case)
+    )
+
+
+async def requester_label(session: AsyncSession, case: Case, language: str) -> str:
+    """The requester as a group chat may see them: initials, or "anonymous"."""
+    if case.anonymous:
+        return t("desk.anonymous", language)
+    requester = await session.get(Requester, case.requester_id) if case.requester_id else None
+    return mask_name(requester.name if requester else None) or "-"
+
+
+def case_summary(case: Case) -> str:
+    """What the case is about, personal data masked, cut to a card's length."""
+    text = case.information_requested or case.description or case.objection_reason or ""
+    text = redact(" ".join(text.split()))
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+async def card_text(session: AsyncSession, case: Case, language: str) -> str:
+    """The card's text: reference, kind, status, due date, unit, masked requester, summary."""
+    unit = await session.get(Unit, case.unit_id) if case.unit_id else None
+    flags = [t(f"desk.flag.{f}", language) for f in ("anonymous", "confidential") if getattr(case, f)]
+    return t(
+        "desk.card",
+        language,
+        reference=case.reference,
+        kind=t(f"desk.kind.{case.kind}", language),
+        status=t(f"desk.status.{case.kind}.{case.status}", language),
+        due=case.due_date.isoformat() if case.due_date else "-",
+        unit=unit.name if unit else t("desk.no_unit", language),
+        requester=await requester_label(session, case, language),
+        summary=case_summary(case) or "-",
+        flags=(" · ".join(flags) + "\n") if flags else "",
+    )
+
+
+def card_payload(case: Case, actions: list[str], reply_to: int | None = None) -> dict:
+    """The Telegram outbox payload of a card (see the contract in bot/outbox.py's callers)."""
+    return {"actions": actions, "case_id": case.id, "reply_to": reply_to, "attachments": []}
+
+
+async def queue_officer_cards(
+    session: AsyncSession, case: Case, action: str, rules: Rules, now: dt.datetime
+) -> None:
+    """Producer: a card on registration and disposal; a relay when the requester writes."""
+    if action not in CARD_TRIGGERS and action != RELAY_TRIGGER:
+        return
+    chat = await officer_chat(session, case, rules.settings)
+    if chat is None:
+        return
+    language = rules.settings.language
+    if action == RELAY_TRIGGER:
+        await _queue_relay(session, case, chat, language, now)
+        return
+    await enqueue(
+        session,
+        dedup_key=f"card:{case.id}:{action}:{chat.chat_id}:{now.timestamp():.6f}",
+        channel=Channel.TELEGRAM.value,
+        recipient=str(chat.chat_id),
+        purpose="officer_card",
+        body=await card_text(session, case, language),
+        case_id=case.id,
+        now=now,
+        payload=card_payload(case, audience_actions(case, chat)),
+    )
+
+
+async def _queue_relay(
+    session: AsyncSession, case: Case, chat: OfficerChat, language: str, now: dt.datetime
+) -> None:
+    stmt = (
+        select(Message)
+        .where(Message.case_id == case.id, Message.direction == Direction.INBOUND.value)
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    )
+    message = (await session.exec(stmt)).first()
+    if message is None:
+        return
+    # Files stay out of group chats (they may be ID scans); "show details" sends them privately.
+    files = (await session.exec(select(Attachment).where(Attachment.message_id == message.id))).all()
+    note = t("desk.relay_files", language, count=len(files)) if files else ""
+    await enqueue(
+        session,
+        dedup_key=f"relay:{message.id}:{chat.chat_id}",
+        channel=Channel.TELEGRAM.value,
+        recipient=str(chat.chat_id),
+        purpose="officer_relay",
+        body=t(
+            "desk.relay",
+            language,
+            reference=case.reference,
+            requester=await requester_label(session, case, language),
+            text=redact(message.text) or "-",
+            files=note,
+        ),
+        case_id=case.id,
+        now=now,
+        payload=card_payload(case, [REVEAL] if files else []),
+    )

@@ -1,0 +1,351 @@
+"""The complaint recap per unit, SP4N-LAPOR! style (seed 004), and the admins' timeliness.
+
+Status counts, ratings and waiting times are grouped in SQL; working days are counted once per
+distinct (unit or officer, start date, end date) group. The formulas are printed in the notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import t
+from bot.reports.document import Document, Table
+from bot.reports.sql import Period, local_date
+from bot.reports.workdays import DayCounter, Durations, round_half_up
+from bot.workflow.rules import Rules
+from store.enums import CaseKind, ComplaintStatus
+from store.models import Case, Event, Unit
+
+S = ComplaintStatus
+# status -> JSON key, in the seed table's column order; not_our_authority is Loket's addition.
+STATUS_KEYS: dict[str, str] = {
+    S.UNVERIFIED: "unverified",
+    S.DISPOSED: "not_followed_up",
+    S.IN_PROCESS: "in_process",
+    S.DONE: "done",
+    S.ON_HOLD: "on_hold",
+    S.ARCHIVED: "archived",
+    S.NOT_OUR_AUTHORITY: "forwarded",
+}
+COUNTED = ("unverified", "not_followed_up", "in_process", "done")  # Total: without Tunda, Arsip
+VERIFY, DISPOSE_AGAIN, HOLD, ARCHIVE = "verify_and_dispose", "redispose", "hold", "archive"
+
+
+@dataclass
+class UnitRow:
+    """One line of the recap: status counts and the RTL, RHP and RV averages of one unit."""
+
+    unit: str | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_KEYS.values(), 0))
+    followup: Durations = field(default_factory=Durations)
+    rating_sum: int = 0
+    ratings: int = 0
+    waiting: Durations = field(default_factory=Durations)
+
+    @property
+    def total(self) -> int:
+        """Belum Terverifikasi + Belum Ditindaklanjuti + Proses + Selesai."""
+        return sum(self.counts[key] for key in COUNTED)
+
+    @property
+    def pct_tl(self) -> float:
+        """%TL = (Selesai + Proses) / Total x 100; 0 when the total is 0."""
+        if not self.total:
+            return 0.0
+        share = Decimal(self.counts["done"] + self.counts["in_process"]) * 100 / self.total
+        return float(round_half_up(share, 2))
+
+    @property
+    def rhp(self) -> float:
+        """Average complainant rating (1-5) over rated complaints; 0 when none is rated."""
+        if not self.ratings:
+            return 0.0
+        return float(round_half_up(Decimal(self.rating_sum) / self.ratings, 2))
+
+    def absorb(self, other: UnitRow) -> None:
+        """Add another row's counts into this one (for the total row)."""
+        for key, n in other.counts.items():
+            self.counts[key] += n
+        self.rating_sum += other.rating_sum
+        self.ratings += other.ratings
+        for mine, theirs in ((self.followup, other.followup), (self.waiting, other.waiting)):
+            mine.count += theirs.count
+            mine.total += theirs.total
+            mine.maximum = max(mine.maximum, theirs.maximum)
+
+    def as_json(self, label: str | None = None) -> dict[str, Any]:
+        """The JSON object of issue 6: unit, the status counts, total, pct_tl, rtl, rhp, rv."""
+        return {
+            "unit": label if label is not None else self.unit,
+            **self.counts,
+            "total": self.total,
+            "pct_tl": self.pct_tl,
+            "rtl": self.followup.average(),
+            "rhp": self.rhp,
+            "rv": self.waiting.average(),
+        }
+
+
+@dataclass
+class AdminRow:
+    """What one officer did to complaints in the period: verifications, holds, archives."""
+
+    name: str
+    verification: Durations
+    dispositions: Durations
+    actions: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self, verify_days: int, dispose_days: int) -> dict[str, Any]:
+        """The officer's figures as JSON."""
+        v, d = self.verification, self.dispositions
+        return {
+            "name": self.name,
+            "verified_within": v.within_limit(verify_days),
+            "verified_after": v.count - v.within_limit(verify_days),
+            "verify_average_days": v.average(),
+            "verifications": self.actions.get(VERIFY, 0),
+            "on_hold": self.actions.get(HOLD, 0),
+            "archived": self.actions.get(ARCHIVE, 0),
+            "dispositions": d.count,
+            "dispositions_within": d.within_limit(dispose_days),
+            "dispositions_after": d.count - d.within_limit(dispose_days),
+        }
+
+
+@dataclass
+class ComplaintFigures:
+    """The recap of complaints received in `period`, with statuses as they stand on `as_of`."""
+
+    period: Period
+    as_of: dt.date
+    verify_days: int
+    dispose_days: int
+    units: list[UnitRow]
+    total: UnitRow
+    admins: list[AdminRow]
+
+
+def actor_name(actor: str) -> str:
+    """The readable part of an audit actor: the officer's name for `officer:<id>:<name>`."""
+    kind, _, rest = actor.partition(":")
+    return rest.partition(":")[2] or actor if kind == "officer" else actor
+
+
+async def complaint_figures(
+    session: AsyncSession, rules: Rules, start: dt.date, end: dt.date, as_of: dt.date
+) -> ComplaintFigures:
+    """Aggregate the complaint recap for complaints received from `start` to `end` (local)."""
+    settings, tz = rules.settings, rules.settings.tz
+    dialect = session.get_bind().dialect.name
+    period = Period.of(start, end, tz)
+    counter = DayCounter(rules.calendar)
+    complaints = (Case.kind == CaseKind.COMPLAINT) & period.contains(Case.received_at)
+
+    rows: dict[int | None, UnitRow] = {
+        uid: UnitRow(name) for uid, name in (await session.exec(select(Unit.id, Unit.name))).all()
+    }
+
+    def row(unit_id: int | None) -> UnitRow:
+        return rows.setdefault(unit_id, UnitRow(None))
+
+    status_rows = await session.exec(
+        select(Case.unit_id, Case.status, func.count())
+        .where(complaints)
+        .group_by(Case.unit_id, Case.status)
+    )
+    for unit_id, status, n in status_rows.all():
+        row(unit_id).counts[STATUS_KEYS[status]] += int(n)
+
+    disposed_on = local_date(Case.disposed_at, dialect, tz)
+    followed_on = local_date(Case.followed_up_at, dialect, tz)
+    followups = await session.exec(
+        select(Case.unit_id, disposed_on, followed_on, func.count())
+        .where(complaints & col(Case.followed_up_at).is_not(None))
+        .where(col(Case.disposed_at).is_not(None))
+        .group_by(Case.unit_id, disposed_on, followed_on)
+    )
+    for unit_id, disposed, followed, n in followups.all():
+        row(unit_id).followup.add(counter.between(disposed, followed), int(n))
+
+    ratings = await session.exec(
+        select(Case.unit_id, func.sum(Case.rating), func.count(col(Case.rating)))
+        .where(complaints & col(Case.rating).is_not(None))
+        .group_by(Case.unit_id)
+    )
+    for unit_id, rating_sum, n in ratings.all():
+        row(unit_id).rating_sum, row(unit_id).ratings = int(rating_sum), int(n)
+
+    received_on = local_date(Case.received_at, dialect, tz)
+    waiting = await session.exec(
+        select(Case.unit_id, received_on, func.count())
+        .where(complaints & (Case.status == S.UNVERIFIED))
+        .group_by(Case.unit_id, received_on)
+    )
+    for unit_id, received, n in waiting.all():
+        row(unit_id).waiting.add(counter.between(received, as_of), int(n))
+
+    units = sorted(
+        (r for uid, r in rows.items() if uid is not None),
+        key=lambda r: (-r.total, r.unit or ""),
+    )
+    unassigned = rows.get(None)
+    if unassigned is not None and any(unassigned.counts.values()):
+        units.append(unassigned)
+    total = UnitRow("total")
+    for r in units:
+        total.absorb(r)
+    admins = await _admin_rows(session, rules, period, counter, dialect)
+    return ComplaintFigures(
+        period, as_of, settings.complaint_verify_days, settings.report_disposition_days,
+        units, total, admins,
+    )  # fmt: skip
+
+
+async def _admin_rows(
+    session: AsyncSession, rules: Rules, period: Period, counter: DayCounter, dialect: str
+) -> list[AdminRow]:
+    """Per officer: verifications and dispositions made in the period, with working days."""
+    tz = rules.settings.tz
+    received_on = local_date(Case.received_at, dialect, tz)
+    acted_on = local_date(Event.at, dialect, tz)
+    complaint_events = (
+        select(Event.actor, Event.action, received_on, acted_on, func.count())
+        .join(Case, col(Case.id) == col(Event.case_id))
+        .where((Case.kind == CaseKind.COMPLAINT) & period.contains(Event.at))
+        .where(col(Event.action).in_([VERIFY, DISPOSE_AGAIN, HOLD, ARCHIVE]))
+        .group_by(Event.actor, Event.action, received_on, acted_on)
+    )
+    verify_limit = rules.settings.complaint_verify_days
+    dispose_limit = rules.settings.report_disposition_days
+    admins: dict[str, AdminRow] = {}
+    for actor, action, received, acted, n in (await session.exec(complaint_events)).all():
+        admin = admins.setdefault(
+            actor,
+            AdminRow(actor_name(actor), Durations((verify_limit,)), Durations((dispose_limit,))),
+        )
+        admin.actions[action] = admin.actions.get(action, 0) + int(n)
+        if action in (VERIFY, DISPOSE_AGAIN):
+            days = counter.between(received, acted)
+            admin.dispositions.add(days, int(n))
+            if action == VERIFY:
+                admin.verification.add(days, int(n))
+    return sorted(admins.values(), key=lambda a: a.name)
+
+
+def _unit_cells(row: UnitRow, label: str) -> tuple[Any, ...]:
+    c = row.counts
+    return (
+        label,
+        *(c[key] for key in STATUS_KEYS.values()),
+        row.total,
+        row.pct_tl,
+        row.followup.average(),
+        row.rhp,
+        row.waiting.average(),
+    )
+
+
+def complaints_document(figures: ComplaintFigures, language: str, body: str) -> Document:
+    """The recap as the seed's tables (per unit, summary, admins) with the formulas in notes."""
+
+    def tr(key: str, **params: Any) -> str:
+        return t(f"report.{key}", language, **params)
+
+    vdays, ddays = figures.verify_days, figures.dispose_days
+    no_unit = tr("complaints.no_unit")
+    status_headers = (
+        *(tr(f"complaints.col.{key}") for key in STATUS_KEYS.values()),
+        tr("complaints.col.total"),
+        "%TL",
+        "RTL",
+        "RHP",
+        "RV",
+    )
+    total_cells = _unit_cells(figures.total, tr("col.total"))
+    admins = figures.admins
+    admin_json = [a.as_json(vdays, ddays) for a in admins]
+    tables = (
+        Table(
+            tr("sheet.recap"),
+            tr("complaints.by_unit"),
+            (tr("col.unit"), *status_headers),
+            tuple(_unit_cells(r, r.unit or no_unit) for r in figures.units),
+            footer=total_cells,
+        ),
+        Table(
+            tr("sheet.summary"),
+            tr("complaints.summary"),
+            status_headers,
+            (total_cells[1:],),
+        ),
+        Table(
+            tr("sheet.verification"),
+            tr("complaints.verification"),
+            (
+                tr("col.name"),
+                tr("complaints.col.within", days=vdays),
+                tr("complaints.col.after", days=vdays),
+                tr("complaints.col.average"),
+            ),
+            tuple(
+                (a["name"], a["verified_within"], a["verified_after"], a["verify_average_days"])
+                for a in admin_json
+            ),
+        ),
+        Table(
+            tr("sheet.activity"),
+            tr("complaints.activity"),
+            (
+                tr("col.name"),
+                tr("complaints.col.verifications"),
+                tr("complaints.col.on_hold"),
+                tr("complaints.col.archived"),
+            ),
+            tuple((a["name"], a["verifications"], a["on_hold"], a["archived"]) for a in admin_json),
+        ),
+        Table(
+            tr("sheet.disposition"),
+            tr("complaints.dispositions"),
+            (
+                tr("col.name"),
+                tr("complaints.col.dispositions"),
+                tr("complaints.col.within", days=ddays),
+                tr("complaints.col.after", days=ddays),
+            ),
+            tuple(
+                (a["name"], a["dispositions"], a["dispositions_within"], a["dispositions_after"])
+                for a in admin_json
+            ),
+        ),
+    )
+    notes = tuple(
+        tr(f"complaints.note_{key}", as_of=figures.as_of.isoformat(), verify=vdays, dispose=ddays)
+        for key in ("scope", "total", "pct_tl", "rtl", "rhp", "rv", "admins", "days")
+    )
+    period = figures.period
+    return Document(
+        title=tr("complaints.title"),
+        subtitle=tr(
+            "subtitle", body=body, start=period.start.isoformat(), end=period.end.isoformat()
+        ),
+        tables=tables,
+        notes=notes,
+        language=language,
+        data={
+            "report": "complaints",
+            "body": body,
+            "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+            "as_of": figures.as_of.isoformat(),
+            "units": [r.as_json(r.unit or no_unit) for r in figures.units],
+            "total": figures.total.as_json(tr("col.total")),
+            "admins": admin_json,
+            "notes": list(notes),
+        },
+    )

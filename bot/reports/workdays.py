@@ -1,0 +1,76 @@
+"""Working days taken, counted per distinct (start date, end date) pair.
+
+Reports group cases by their local start and end dates in SQL; each distinct pair is counted
+once with the working-day calendar, so the cost grows with the number of distinct date pairs
+(at most a few thousand a year), not with the number of cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.calendar import WorkingCalendar
+from bot.reports.sql import as_date
+
+
+class DayCounter:
+    """`WorkingCalendar.working_days_between`, memoised per (start, end)."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self._calendar = calendar
+        self._memo: dict[tuple[dt.date, dt.date], int] = {}
+
+    def between(self, start: object, end: object) -> int:
+        """Working days after local date `start` up to and including `end` (0 if not later)."""
+        key = (as_date(start), as_date(end))
+        if key not in self._memo:
+            self._memo[key] = self._calendar.working_days_between(*key)
+        return self._memo[key]
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """Round as people do on paper (1.25 -> 1.3), not banker's rounding."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Durations:
+    """How many cases took how many working days: count, sum, maximum and counts per limit."""
+
+    limits: tuple[int, ...] = ()
+    count: int = 0
+    total: int = 0
+    maximum: int = 0
+    within: dict[int, int] = field(default_factory=dict)
+
+    def add(self, days: int, cases: int = 1) -> None:
+        """Record `cases` cases that each took `days` working days."""
+        self.count += cases
+        self.total += days * cases
+        self.maximum = max(self.maximum, days) if self.count else 0
+        for limit in self.limits:
+            if days <= limit:
+                self.within[limit] = self.within.get(limit, 0) + cases
+
+    def within_limit(self, limit: int) -> int:
+        """Cases that took at most `limit` working days (`limit` must be one of `limits`)."""
+        return self.within.get(limit, 0)
+
+    def average(self, places: int = 1) -> float:
+        """Mean working days, rounded half up; 0 when there are no cases."""
+        if not self.count:
+            return 0.0
+        return float(round_half_up(Decimal(self.total) / Decimal(self.count), places))
+
+
+def durations(
+    pairs: Iterable[tuple[object, object, int]], counter: DayCounter, limits: tuple[int, ...] = ()
+) -> Durations:
+    """Durations from SQL rows of (start date, end date, number of cases)."""
+    result = Durations(limits=limits)
+    for start, end, cases in pairs:
+        result.add(counter.between(start, end), int(cases))
+    return result

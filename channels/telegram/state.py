@@ -1,0 +1,124 @@
+"""The channel's own tables: conversation drafts, handled updates, case message links.
+
+Everything a conversation needs between two updates is here, in the store, so a restart
+(or a second process after a crash) continues where the person left off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from telegram import Update
+
+from store.db import Database
+from store.models import TelegramCaseMessage, TelegramDraft, TelegramUpdate
+
+
+@dataclass
+class Draft:
+    """One person's conversation state in one chat (a plain copy of the stored row)."""
+
+    chat_id: int
+    user_id: int
+    language: str
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    known: bool = False  # a row exists (else the language is only a guess)
+
+    def start(self, flow: str, step: str | None, **data: Any) -> None:
+        """Begin `flow` afresh at `step`; the token identifies this run (idempotent submit)."""
+        self.flow, self.step, self.data = flow, step, {"token": uuid.uuid4().hex, **data}
+
+    def clear(self) -> None:
+        """Leave the current flow (the language is kept)."""
+        self.flow, self.step, self.data = None, None, {}
+
+
+def _dialect(db: Database) -> Any:
+    return postgresql if db.dialect == "postgresql" else sqlite
+
+
+class ChannelState:
+    """Reads and writes of the channel's tables, each in its own short transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim_update(self, update: Update, now: dt.datetime) -> bool:
+        """Record the update as handled; False if it (or its chat message) was handled before."""
+        message = update.message
+        row = {
+            "update_id": update.update_id,
+            "chat_id": message.chat_id if message else None,
+            "message_id": message.message_id if message else None,
+            "received_at": now,
+        }
+        table = TelegramUpdate.__table__  # type: ignore[attr-defined]
+        # No conflict target: both the update id and (chat, message) count as "seen".
+        stmt = _dialect(self.db).insert(table).values(**row).on_conflict_do_nothing()
+        async with self.db.transaction() as session:
+            result = await (await session.connection()).execute(stmt)
+        return bool(result.rowcount)
+
+    async def prune_updates(self, before: dt.datetime) -> None:
+        """Forget handled updates older than `before` (Telegram re-delivers for a day at most)."""
+        async with self.db.transaction() as session:
+            await session.exec(delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < before))  # type: ignore[call-overload]
+
+    async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
+        """The stored conversation, or a fresh one in `language`."""
+        async with self.db.session() as session:
+            stmt = select(TelegramDraft).where(
+                TelegramDraft.chat_id == chat_id, TelegramDraft.user_id == user_id
+            )
+            row = (await session.exec(stmt)).first()
+        if row is None:
+            return Draft(chat_id, user_id, language)
+        return Draft(chat_id, user_id, row.language, row.flow, row.step, dict(row.data), True)
+
+    async def save(self, draft: Draft, now: dt.datetime) -> None:
+        """Store the conversation (insert or replace)."""
+        values = {
+            "chat_id": draft.chat_id,
+            "user_id": draft.user_id,
+            "language": draft.language,
+            "flow": draft.flow,
+            "step": draft.step,
+            "data": draft.data,
+            "updated_at": now,
+        }
+        table = TelegramDraft.__table__  # type: ignore[attr-defined]
+        stmt = _dialect(self.db).insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={k: v for k, v in values.items() if k not in ("chat_id", "user_id")},
+        )
+        async with self.db.transaction() as session:
+            await (await session.connection()).execute(stmt)
+        draft.known = True
+
+    async def link(self, chat_id: int, message_id: int, case_id: int, now: dt.datetime) -> None:
+        """Remember that this chat message belongs to `case_id` (for reply routing)."""
+        table = TelegramCaseMessage.__table__  # type: ignore[attr-defined]
+        values = {"chat_id": chat_id, "message_id": message_id, "case_id": case_id}
+        stmt = (
+            _dialect(self.db).insert(table).values(**values, created_at=now).on_conflict_do_nothing()
+        )
+        async with self.db.transaction() as session:
+            await (await session.connection()).execute(stmt)
+
+    async def case_of(self, chat_id: int, message_id: int) -> int | None:
+        """The case a chat message belongs to, if it is linked to one."""
+        async with self.db.session() as session:
+            stmt = select(TelegramCaseMessage.case_id).where(
+                TelegramCaseMessage.chat_id == chat_id,
+                TelegramCaseMessage.message_id == message_id,
+            )
+            return (await session.exec(stmt)).first()

@@ -1,0 +1,86 @@
+"""One scheduler tick: every job once, each in its own transaction; and a dry-run preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bot.settings import Settings
+from bot.workflow.rules import load_rules
+from scheduler.jobs import JOBS
+from store.db import Database
+from store.enums import OutboxStatus
+from store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+async def run_jobs(db: Database, settings: Settings, now: dt.datetime) -> dict[str, int]:
+    """Run every job once for instant `now`; return how many messages or steps each produced.
+
+    Each job commits as one transaction, so its reminder records and outbox rows land
+    together or not at all. A failing job is logged and rolled back; the others still run and
+    it is tried again on the next tick.
+    """
+    done: dict[str, int] = {}
+    async with db.session() as session:
+        rules = await load_rules(session, settings)
+    for job in JOBS:
+        try:
+            async with db.transaction() as session:
+                done[job.__name__] = await job(session, rules, now)
+        except Exception:
+            log.exception("scheduler job %s failed; it runs again on the next tick", job.__name__)
+            done[job.__name__] = -1
+    return done
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message that would go out: new from the jobs, or already waiting in the outbox."""
+
+    new: bool
+    channel: str
+    recipient: str
+    purpose: str
+    not_before: dt.datetime
+    case_id: int | None
+    body: str
+
+
+async def preview(db: Database, settings: Settings, at: dt.datetime) -> list[Planned]:
+    """What would be sent at instant `at`: the jobs run as of `at` inside one transaction that
+    is rolled back, plus pending rows already due by then. Nothing is written or sent.
+    """
+    async with db.session() as session:
+        try:
+            last_id = (await session.exec(select(func.max(OutboxMessage.id)))).one() or 0
+            rules = await load_rules(session, settings)
+            for job in JOBS:
+                await job(session, rules, at)
+            stmt = (
+                select(OutboxMessage)
+                .where(
+                    col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+                    col(OutboxMessage.not_before) <= at,
+                )
+                .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+            )
+            return [
+                Planned(
+                    new=row.id > last_id,  # type: ignore[operator]
+                    channel=row.channel,
+                    recipient=row.recipient,
+                    purpose=row.purpose,
+                    not_before=row.not_before,
+                    case_id=row.case_id,
+                    body=row.body,
+                )
+                for row in (await session.exec(stmt)).all()
+            ]
+        finally:
+            await session.rollback()

@@ -1,0 +1,60 @@
+"""The Telegram channel's own state: conversations in progress, seen updates, message links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.models._base import json_column, utcnow
+
+
+class TelegramDraft(SQLModel, table=True):
+    """One person's conversation with the bot in one chat: language, flow, step, answers.
+
+    Kept in the store (not in memory or a pickle) so a restart mid-flow loses nothing; an
+    officer's multi-step input (a reason, a decision) lives here too, keyed by the group chat.
+    """
+
+    __tablename__ = "telegram_drafts"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id", name="uq_telegram_draft_chat_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    language: str = Field(default="id", max_length=8)
+    flow: str | None = Field(default=None, max_length=32)
+    step: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TelegramUpdate(SQLModel, table=True):
+    """An update already handled: the same update id, or the same chat message, is ignored."""
+
+    __tablename__ = "telegram_updates"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id", name="uq_telegram_update_chat_message"),
+    )
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_id: int | None = None
+    received_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class TelegramCaseMessage(SQLModel, table=True):
+    """A message in a chat that belongs to a case (a card, a relayed or an answered message),
+    so that a Telegram reply to it can be routed to that case.
+    """
+
+    __tablename__ = "telegram_case_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_telegram_case_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,212 @@
+"""The outbox dispatcher: delivery, retries, permanent failures, leases, two dispatchers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlmodel import col, select
+
+from bot.app import Services
+from bot.delivery import PermanentFailure, TemporaryFailure
+from bot.outbox import enqueue
+from scheduler.dispatch import Dispatcher, RetryPolicy
+from scheduler.ratelimit import RateLimiter
+from store.db import Database
+from store.enums import ContactKind, OutboxStatus, Role
+from store.models import Contact, OutboxMessage, Requester
+from tests.support.builders import make_officer
+from tests.support.senders import ScriptedSender
+
+NO_LIMITS = RateLimiter({})
+
+
+async def queue(
+    services: Services,
+    count: int = 1,
+    *,
+    channel: str = "telegram",
+    recipient: str = "4242",
+    not_before: dt.datetime | None = None,
+    prefix: str = "m",
+) -> None:
+    """Queue `count` messages to one recipient."""
+    now = services.clock.now()
+    async with services.db.transaction() as session:
+        for i in range(count):
+            await enqueue(
+                session,
+                dedup_key=f"{prefix}{i}",
+                channel=channel,
+                recipient=recipient,
+                purpose="test",
+                body=f"hello {i}",
+                now=now,
+                not_before=not_before,
+            )
+
+
+async def rows(services: Services) -> list[OutboxMessage]:
+    """Every outbox row, oldest first."""
+    async with services.db.session() as session:
+        stmt = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        return list((await session.exec(stmt)).all())
+
+
+def dispatcher(services: Services, *senders: ScriptedSender, **policy: float) -> Dispatcher:
+    """A dispatcher on the test database with no rate limits."""
+    return Dispatcher(
+        services.db,
+        {s.channel: s for s in senders},
+        services.clock,
+        settings=services.settings,
+        policy=RetryPolicy(**policy) if policy else None,  # type: ignore[arg-type]
+        limiter=NO_LIMITS,
+    )
+
+
+async def test_sends_due_rows_once_and_records_the_channel_id(services: Services) -> None:
+    later = services.clock.now() + dt.timedelta(hours=1)
+    await queue(services, 3)
+    await queue(services, 1, not_before=later, prefix="later")
+    sender = ScriptedSender()
+    summary = await dispatcher(services, sender).drain_once()
+    assert summary.sent == 3
+    assert [m.body for m in sender.sent] == ["hello 0", "hello 1", "hello 2"]
+    stored = await rows(services)
+    assert [r.status for r in stored] == ["sent", "sent", "sent", "pending"]
+    assert stored[0].external_id == f"telegram-{stored[0].id}"
+    assert stored[0].sent_at == services.clock.now()
+    assert (await dispatcher(services, sender).drain_once()).sent == 0
+    services.clock.advance(dt.timedelta(hours=1))  # type: ignore[attr-defined]
+    assert (await dispatcher(services, sender).drain_once()).sent == 1
+
+
+async def test_rows_of_a_channel_without_sender_stay_pending(services: Services) -> None:
+    await queue(services, 1, channel="email", recipient="a@example.test")
+    summary = await dispatcher(services, ScriptedSender("telegram")).drain_once()
+    assert summary.sent == 0
+    assert (await rows(services))[0].status == OutboxStatus.PENDING
+
+
+async def test_telegram_429_waits_retry_after_then_succeeds(services: Services) -> None:
+    await queue(services)
+    sender = ScriptedSender()
+    sender.fail_next(TemporaryFailure("429 Too Many Requests", retry_after=17))
+    d = dispatcher(services, sender)
+    summary = await d.drain_once()
+    assert (summary.sent, summary.retried) == (0, 1)
+    row = (await rows(services))[0]
+    assert row.status == OutboxStatus.PENDING
+    assert row.not_before == services.clock.now() + dt.timedelta(seconds=17)
+    assert "429" in (row.last_error or "")
+    services.clock.advance(dt.timedelta(seconds=16))  # type: ignore[attr-defined]
+    assert (await d.drain_once()).sent == 0
+    services.clock.advance(dt.timedelta(seconds=1))  # type: ignore[attr-defined]
+    assert (await d.drain_once()).sent == 1
+    row = (await rows(services))[0]
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+async def test_backoff_doubles_then_fails_and_tells_officers(services: Services) -> None:
+    admin = await make_officer(services, Role.ADMIN, telegram_user_id=900)
+    await queue(services)
+    sender = ScriptedSender()
+    sender.fail_next(*(TemporaryFailure("timeout") for _ in range(3)))
+    d = dispatcher(services, sender, max_attempts=3, base_seconds=10, max_seconds=15)
+    delays = []
+    for _ in range(2):
+        before = services.clock.now()
+        await d.drain_once()
+        row = (await rows(services))[0]
+        delays.append((row.not_before - before).total_seconds())
+        services.clock.set(row.not_before)  # type: ignore[attr-defined]
+    assert delays == [10, 15]
+    summary = await d.drain_once()
+    assert summary.failed == 1
+    failed, *notices = await rows(services)
+    assert (failed.status, failed.attempts) == ("failed", 3)
+    assert [(n.recipient, n.purpose) for n in notices] == [
+        (str(admin.telegram_user_id), "delivery_failed_notice")
+    ]
+
+
+async def test_permanent_failure_marks_contact_and_notices_go_in_office_hours(
+    services: Services,
+) -> None:
+    utama = await make_officer(services, Role.PPID_UTAMA, telegram_user_id=901)
+    async with services.db.transaction() as session:
+        requester = Requester(name="Budi")
+        session.add(requester)
+        await session.flush()
+        session.add(Contact(requester_id=requester.id, kind=ContactKind.TELEGRAM, value="4242"))  # type: ignore[arg-type]
+    # Saturday evening: the notice waits for Monday 08:00 local.
+    services.clock.set(dt.datetime(2026, 1, 10, 19, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))  # type: ignore[attr-defined]
+    await queue(services)
+    sender = ScriptedSender()
+    sender.fail_next(PermanentFailure("Forbidden: bot was blocked by the user"))
+    summary = await dispatcher(services, sender).drain_once()
+    assert summary.failed == 1
+    failed, notice = await rows(services)
+    assert failed.status == OutboxStatus.FAILED
+    assert notice.recipient == str(utama.telegram_user_id)
+    assert notice.not_before == dt.datetime(2026, 1, 12, 1, 0, tzinfo=dt.UTC)
+    assert "4242" not in notice.body and " *242 " in notice.body
+    async with services.db.session() as session:
+        contact = (await session.exec(select(Contact))).one()
+    assert contact.failing and "blocked" in (contact.failing_reason or "")
+    # The notice is not sent on Saturday, and a failing notice raises no further notice.
+    assert (await dispatcher(services, sender).drain_once()).sent == 0
+
+
+async def test_crash_after_claim_resends_only_after_the_lease(services: Services) -> None:
+    await queue(services)
+    first = dispatcher(services, ScriptedSender(), lease_seconds=600)
+    claimed = await first._claim(services.clock.now())  # the process dies after claiming
+    assert len(claimed) == 1
+    sender = ScriptedSender()
+    second = dispatcher(services, sender, lease_seconds=600)
+    assert (await second.drain_once()).sent == 0  # an ordinary restart does not re-send
+    services.clock.advance(dt.timedelta(seconds=600))  # type: ignore[attr-defined]
+    assert (await second.drain_once()).sent == 1
+    assert (await rows(services))[0].attempts == 2
+
+
+async def test_stop_hands_claimed_rows_back(services: Services) -> None:
+    await queue(services, 3)
+    stop = asyncio.Event()
+
+    class StopAfterOne(ScriptedSender):
+        async def send(self, message: OutboxMessage) -> str | None:
+            stop.set()
+            return await super().send(message)
+
+    sender = StopAfterOne()
+    await asyncio.wait_for(dispatcher(services, sender).run_forever(stop), 5)
+    assert len(sender.sent) == 1
+    stored = await rows(services)
+    assert [(r.status, r.attempts) for r in stored] == [("sent", 1), ("pending", 0), ("pending", 0)]
+    assert all(r.not_before <= services.clock.now() for r in stored[1:])
+
+
+async def test_two_dispatchers_never_send_a_row_twice(services: Services) -> None:
+    await queue(services, 60)
+    sender = ScriptedSender(delay=0.002)
+    other_db = Database.from_url(services.settings.database_url)
+    try:
+        one = dispatcher(services, sender)
+        two = Dispatcher(
+            other_db,
+            {"telegram": sender},
+            services.clock,
+            settings=services.settings,
+            limiter=NO_LIMITS,
+        )
+        one.batch_size = two.batch_size = 5
+        results = await asyncio.gather(one.drain_once(), two.drain_once())
+    finally:
+        await other_db.dispose()
+    ids = [m.id for m in sender.sent]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 60
+    assert all(r.sent > 0 for r in results), "both dispatchers took part"
+    assert {r.status for r in await rows(services)} == {"sent"}
