@@ -30,14 +30,35 @@ UNIT_ROLES = frozenset({Role.PPID_PELAKSANA, Role.UNIT_OFFICER})
 
 # Desk work only: which unit works a case, whether it is ours at all, registering cases.
 DESK_ACTIONS = frozenset(
-    {"dispose", "redispose", "verify_and_dispose", "not_our_authority", "archive", "resume",
-     "record_response", "file_dispute", "record_dispute_outcome", REGISTER}
-)  # fmt: skip
+    {
+        "dispose",
+        "redispose",
+        "verify_and_dispose",
+        "not_our_authority",
+        "archive",
+        "resume",
+        "record_response",
+        "file_dispute",
+        "record_dispute_outcome",
+        REGISTER,
+    }
+)
 # The unit's day-to-day work on its own cases.
 UNIT_ACTIONS = frozenset(
-    {VIEW, REVEAL, REPLY, ASK_COMPLETE, "claim", "start_processing", "post_followup", "close",
-     "hold", "complete", "update_details"}
-)  # fmt: skip
+    {
+        VIEW,
+        REVEAL,
+        REPLY,
+        ASK_COMPLETE,
+        "claim",
+        "start_processing",
+        "post_followup",
+        "close",
+        "hold",
+        "complete",
+        "update_details",
+    }
+)
 # Legal decisions on a request, for the PPID Pelaksana of the unit (and the desk).
 DECISION_ACTIONS = frozenset({"extend", "decide"})
 # What the Atasan PPID does on objections.

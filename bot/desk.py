@@ -25,10 +25,11 @@ from bot.i18n import t
 from bot.officer_cards import OfficerChat, card_actions, card_text, officer_chat
 from bot.outbox import enqueue
 from bot.recipients import requester_recipient
+from bot.requesters import contacts_of
 from bot.workflow import complaints, objections, requests
 from bot.workflow.machine import apply_transition
 from bot.workflow.rules import Rules, load_rules
-from store.enums import CLOSED_STATUSES, CaseKind, Channel, ComplaintStatus, Direction
+from store.enums import CLOSED_STATUSES, CaseKind, Channel, ComplaintStatus, Direction, Role
 from store.models import Attachment, Case, Message, Officer, Requester, Unit
 
 T = TypeVar("T")
@@ -37,8 +38,8 @@ LIST_LIMIT = 30
 
 
 @dataclass(frozen=True)
-class OutgoingFile:
-    """A file an officer sends to a requester."""
+class FileData:
+    """A file an officer sends to a requester or registers with a case."""
 
     filename: str
     content_type: str
@@ -53,6 +54,7 @@ class Card:
     reference: str
     text: str
     actions: list[str]
+    language: str
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,14 @@ class Desk:
         async with self.services.db.session() as session:
             return await officer_by_telegram(session, user_id)
 
+    async def require(self, user_id: int, action: str, case_ref: int | str | None) -> None:
+        """Check (and audit a refusal of) `action` before asking the officer for its details."""
+
+        async def work(*_: Any) -> None:
+            return None
+
+        await self._guard(user_id, action, case_ref, work)
+
     async def card(self, user_id: int, case_ref: int | str, chat_id: int) -> Card:
         """The case's card for `chat_id`: a group shows what its readers may do, a private
         chat what this officer may do.
@@ -121,13 +131,15 @@ class Desk:
         self, session: AsyncSession, case: Case, officer: Officer, chat_id: int, rules: Rules
     ) -> Card:
         chat = await officer_chat(session, case, rules.settings)
-        language = officer.language
+        # A group reads the body's language; a private chat the officer's own.
+        private = chat_id == officer.telegram_user_id
+        language = officer.language if private else rules.settings.language
         if chat is not None and chat.chat_id == chat_id:
             actions = _audience_actions(case, chat, officer)
         else:
             actions = card_actions(case, lambda a: authz.permitted(officer, a, case))
         text = await card_text(session, case, language)
-        return Card(case.id, case.reference, text, actions)  # type: ignore[arg-type]
+        return Card(case.id, case.reference, text, actions, language)  # type: ignore[arg-type]
 
     async def act(
         self, user_id: int, case_id: int | str, action: str, chat_id: int, **params: Any
@@ -165,7 +177,7 @@ class Desk:
         user_id: int,
         case_ref: int | str,
         text: str,
-        files: list[OutgoingFile],
+        files: list[FileData],
         external_id: str,
     ) -> str:
         """Send an officer's answer (text and files) to the requester on their channel.
@@ -190,7 +202,7 @@ class Desk:
         case: Case,
         officer: Officer,
         text: str,
-        files: list[OutgoingFile],
+        files: list[FileData],
         external_id: str,
         now: dt.datetime,
     ) -> None:
@@ -215,20 +227,7 @@ class Desk:
         )
         session.add(message)
         await session.flush()
-        digests = []
-        for f in files:
-            digest = self.services.blobs.put(f.data)
-            digests.append(digest)
-            session.add(
-                Attachment(
-                    message_id=message.id,
-                    case_id=case.id,
-                    filename=f.filename[:255],
-                    content_type=f.content_type,
-                    size=len(f.data),
-                    sha256=digest,
-                )
-            )
+        digests = await self._store_files(session, case, message.id, files)
         lang = recipient.language
         if recipient.channel == Channel.EMAIL:
             payload: dict[str, Any] = {
@@ -260,14 +259,31 @@ class Desk:
             data={"channel": recipient.channel, "files": len(files)},
         )
 
+    async def _store_files(
+        self, session: AsyncSession, case: Case, message_id: int | None, files: list[FileData]
+    ) -> list[str]:
+        digests = []
+        for f in files:
+            digest = self.services.blobs.put(f.data)
+            digests.append(digest)
+            session.add(
+                Attachment(
+                    message_id=message_id,
+                    case_id=case.id,
+                    filename=f.filename[:255],
+                    content_type=f.content_type,
+                    size=len(f.data),
+                    sha256=digest,
+                )
+            )
+        return digests
+
     async def reveal(self, user_id: int, case_id: int) -> Revealed:
         """The requester's personal data unmasked, and the case's files; audited."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
             requester = await s.get(Requester, case.requester_id) if case.requester_id else None
-            from bot.requesters import contacts_of
-
             contacts = await contacts_of(s, requester.id) if requester and requester.id else []
             files = (await s.exec(select(Attachment).where(Attachment.case_id == case.id))).all()
             await record_event(
@@ -301,7 +317,7 @@ class Desk:
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
             stmt = select(Case).where(col(Case.status).not_in(list(CLOSED_STATUSES)))
-            if officer.role not in authz.DESK_ROLES and officer.role != "atasan":
+            if officer.role not in authz.DESK_ROLES | {Role.ATASAN}:
                 stmt = stmt.where(Case.unit_id == officer.unit_id)
             stmt = stmt.order_by(col(Case.due_date), col(Case.id)).limit(LIST_LIMIT)
             return list((await s.exec(stmt)).all())
@@ -309,15 +325,21 @@ class Desk:
         return await self._guard(user_id, authz.VIEW, None, work)
 
     async def register(
-        self, user_id: int, kind: CaseKind, channel: Channel, details: dict[str, Any]
+        self,
+        user_id: int,
+        kind: CaseKind,
+        channel: Channel,
+        details: dict[str, Any],
+        files: list[FileData],
     ) -> Case:
-        """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
+        """Register a request or complaint received at the desk, by letter, phone or WhatsApp,
+        with the files that came with it."""
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
             requester = Requester(name=details.get("name"))
             s.add(requester)
             await s.flush()
-            return await open_case(
+            case = await open_case(
                 s,
                 kind=kind,
                 channel=channel,
@@ -328,6 +350,8 @@ class Desk:
                 now=now,
                 details=details,
             )
+            await self._store_files(s, case, None, files)
+            return case
 
         return await self._guard(user_id, authz.REGISTER, None, work)
 
@@ -340,8 +364,10 @@ class Desk:
 def _audience_actions(case: Case, chat: OfficerChat, officer: Officer) -> list[str]:
     return card_actions(
         case,
-        lambda a: authz.permitted_for_audience(chat.roles, chat.unit_id, a, case)
-        or authz.permitted(officer, a, case),
+        lambda a: (
+            authz.permitted_for_audience(chat.roles, chat.unit_id, a, case)
+            or authz.permitted(officer, a, case)
+        ),
     )
 
 
@@ -354,9 +380,15 @@ def _text(params: dict[str, Any], key: str) -> str:
 
 async def _claim(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
     await apply_transition(
-        s, case, "claim", rules=r, actor=officer_actor(o), now=now,
-        changes={"assigned_officer_id": o.id}, data={"officer_id": o.id},
-    )  # fmt: skip
+        s,
+        case,
+        "claim",
+        rules=r,
+        actor=officer_actor(o),
+        now=now,
+        changes={"assigned_officer_id": o.id},
+        data={"officer_id": o.id},
+    )
 
 
 async def _dispose(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):

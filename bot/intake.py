@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +34,7 @@ from store.enums import CaseKind, Channel, ComplaintStatus, ContactKind, Directi
 from store.models import Attachment, Case, Message, Requester
 
 log = logging.getLogger(__name__)
+_CONFLICT_ATTEMPTS = 3
 
 CONTACT_KIND_OF_CHANNEL = {
     Channel.TELEGRAM: ContactKind.TELEGRAM,
@@ -110,10 +112,19 @@ class Intake:
         """Record `msg` once; open a case, append it to its case, or queue it for review.
 
         A message whose (channel, external id) was seen before changes nothing and reports
-        DUPLICATE with the original's case.
+        DUPLICATE with the original's case. Two deliveries racing on PostgreSQL (the same
+        message twice, or two first messages of one new sender) meet at a unique key; the loser
+        runs again and finds what the winner stored.
         """
-        async with self.db.transaction() as session:
-            return await self.handle_inbound_in(session, msg)
+        attempts = _CONFLICT_ATTEMPTS
+        while True:
+            attempts -= 1
+            try:
+                async with self.db.transaction() as session:
+                    return await self.handle_inbound_in(session, msg)
+            except IntegrityError:
+                if attempts == 0:
+                    raise
 
     async def handle_inbound_in(self, session: AsyncSession, msg: InboundMessage) -> IntakeResult:
         """`handle_inbound` inside the caller's transaction, so an adapter can commit its own

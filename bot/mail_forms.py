@@ -17,7 +17,7 @@ from functools import cache
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS
+from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS, missing_fields
 from bot.clock import local_midnight
 from bot.errors import DomainError
 from bot.i18n import LANGUAGES, in_both_languages, t
@@ -279,4 +279,33 @@ async def queue_auto_reply(
             "reply_token_case": case.reference,
             "auto_submitted": True,
         },
+    )
+
+
+async def queue_acknowledgement(
+    session: AsyncSession,
+    *,
+    case: Case,
+    recipient: str,
+    in_reply_to: str | None,
+    rejected: Sequence[str],
+    errors: Sequence[DomainError],
+    now: dt.datetime,
+    settings: Settings,
+) -> bool:
+    """Queue the acknowledgement of a new case (once per case, within the per-sender cap)."""
+    body = acknowledgement_email(
+        case, await missing_fields(session, case), rejected, settings, errors
+    )
+    return await queue_auto_reply(
+        session,
+        case=case,
+        recipient=recipient,
+        purpose=ACK_PURPOSE,
+        subject=t("mail.ack_subject", "id", reference=case.reference),
+        body=body,
+        in_reply_to=in_reply_to,
+        dedup_key=f"ack:{case.reference}",
+        now=now,
+        settings=settings,
     )

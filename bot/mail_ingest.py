@@ -32,12 +32,11 @@ from bot.i18n import t
 from bot.intake import Disposition, InboundMessage, Intake
 from bot.mail_automatic import handle_automatic
 from bot.mail_forms import (
-    ACK_PURPOSE,
     DETAILS_PURPOSE,
     ParsedFields,
-    acknowledgement_email,
     details_email,
     parse_fields,
+    queue_acknowledgement,
     queue_auto_reply,
 )
 from bot.mail_message import IncomingMail, MailKind, MailLocation
@@ -219,38 +218,49 @@ class MailIngestor:
         ).one()
         record.case_id = case.id
         if result.disposition == Disposition.NEW_CASE:
-            body = acknowledgement_email(
-                case, result.missing, result.rejected_attachments, self.settings, fields.errors
-            )
-            subject = t("mail.ack_subject", "id", reference=case.reference)
-            dedup = f"ack:{case.reference}"
-            purpose = ACK_PURPOSE
+            if mail.no_reply:
+                record.reason = "no_reply_requested"
+            elif not await queue_acknowledgement(
+                session,
+                case=case,
+                recipient=sender,
+                in_reply_to=mail.message_id,
+                rejected=result.rejected_attachments,
+                errors=fields.errors,
+                now=now,
+                settings=self.settings,
+            ):
+                record.reason = "reply_capped"
         elif result.disposition == Disposition.APPENDED and (fields.values or fields.errors):
-            changed = await _fill_in(session, case, fields, rules, now)
-            missing = await missing_fields(session, case)
-            body = details_email(case, changed, fields.errors, missing)
-            subject = t("mail.details_subject", "id", reference=case.reference)
-            dedup = f"mail-details:{mail.location.mailbox}:{mail.key}"[:255]
-            purpose = DETAILS_PURPOSE
-        else:
-            return
+            await self._take_details(session, mail, sender, case, fields, rules, now)
+
+    async def _take_details(
+        self,
+        session: AsyncSession,
+        mail: IncomingMail,
+        sender: str,
+        case: Case,
+        fields: ParsedFields,
+        rules: Rules,
+        now: dt.datetime,
+    ) -> None:
+        """Fill in the fields a reply carries and say what was kept and what is still missing
+        (the answer, like the acknowledgement, counts against the per-sender cap)."""
+        changed = await _fill_in(session, case, fields, rules, now)
         if mail.no_reply:
-            record.reason = "no_reply_requested"
             return
-        queued = await queue_auto_reply(
+        await queue_auto_reply(
             session,
             case=case,
             recipient=sender,
-            purpose=purpose,
-            subject=subject,
-            body=body,
+            purpose=DETAILS_PURPOSE,
+            subject=t("mail.details_subject", "id", reference=case.reference),
+            body=details_email(case, changed, fields.errors, await missing_fields(session, case)),
             in_reply_to=mail.message_id,
-            dedup_key=dedup,
+            dedup_key=f"mail-details:{mail.location.mailbox}:{mail.key}"[:255],
             now=now,
             settings=self.settings,
         )
-        if not queued:
-            record.reason = "reply_capped"
 
 
 def _inbound(

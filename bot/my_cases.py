@@ -50,9 +50,7 @@ async def cases_of_contact(
     return list((await session.exec(stmt)).all())
 
 
-async def owned_case(
-    session: AsyncSession, kind: ContactKind, value: str, case_id: int
-) -> Case:
+async def owned_case(session: AsyncSession, kind: ContactKind, value: str, case_id: int) -> Case:
     """The case if it belongs to the requester behind this contact; NotFoundError otherwise
     (the same answer as for a case that does not exist, so nothing leaks)."""
     for case in await cases_of_contact(session, kind, value):

@@ -50,9 +50,21 @@ BUTTON_OF_TRANSITION = {
     "answer": "answer",
 }
 BUTTON_ORDER = (
-    "claim", "dispose", ASK_COMPLETE, "extend", "decide", "start_processing", "post_followup",
-    "hold", "resume", "close", "archive", "not_our_authority", "answer", REVEAL,
-)  # fmt: skip
+    "claim",
+    "dispose",
+    ASK_COMPLETE,
+    "extend",
+    "decide",
+    "start_processing",
+    "post_followup",
+    "hold",
+    "resume",
+    "close",
+    "archive",
+    "not_our_authority",
+    "answer",
+    REVEAL,
+)
 DESK_AUDIENCE = DESK_ROLES | {Role.ATASAN}
 
 
@@ -113,7 +125,9 @@ def case_summary(case: Case) -> str:
 async def card_text(session: AsyncSession, case: Case, language: str) -> str:
     """The card's text: reference, kind, status, due date, unit, masked requester, summary."""
     unit = await session.get(Unit, case.unit_id) if case.unit_id else None
-    flags = [t(f"desk.flag.{f}", language) for f in ("anonymous", "confidential") if getattr(case, f)]
+    flags = [
+        t(f"desk.flag.{f}", language) for f in ("anonymous", "confidential") if getattr(case, f)
+    ]
     return t(
         "desk.card",
         language,
@@ -172,7 +186,9 @@ async def _queue_relay(
     if message is None:
         return
     # Files stay out of group chats (they may be ID scans); "show details" sends them privately.
-    files = (await session.exec(select(Attachment).where(Attachment.message_id == message.id))).all()
+    files = (
+        await session.exec(select(Attachment).where(Attachment.message_id == message.id))
+    ).all()
     note = t("desk.relay_files", language, count=len(files)) if files else ""
     await enqueue(
         session,

@@ -151,7 +151,9 @@ async def queue_requester_update(
         return
     payload = automatic_payload(recipient.channel, case)
     if recipient.channel == Channel.EMAIL:
-        payload["in_reply_to"] = await _first_email_id(session, case)
+        first = await _first_email_id(session, case)
+        # Intake keys mails without a Message-ID by a hash; only a real one can be threaded on.
+        payload["in_reply_to"] = first if first and "@" in first else None
     await enqueue(
         session,
         dedup_key=f"update:{case.id}:{action}:{now.isoformat()}",

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DateList = Annotated[list[dt.date], NoDecode]
@@ -117,6 +124,14 @@ class Settings(BaseSettings):
     outbox_retry_max_seconds: float = Field(default=3600.0, ge=1)
     outbox_lease_seconds: float = Field(default=600.0, ge=10)
     outbox_email_per_second: float = Field(default=5.0, gt=0)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """An empty `KEY=` (as `.env.example` has it) leaves an optional setting unset."""
+        if value == "" and info.field_name and cls.model_fields[info.field_name].default is None:
+            return None
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -10,10 +10,12 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.app import Services, build_services
@@ -84,6 +86,17 @@ async def services() -> AsyncIterator[Services]:
         await svc.close()
 
 
+def _missing_sqlite_folder(url: str) -> str | None:
+    """The folder of a SQLite database file when that folder does not exist, else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    folder = Path(parsed.database).parent
+    return None if folder.is_dir() else str(folder)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -98,6 +111,11 @@ def run(work: Callable[[Services], Awaitable[T]]) -> T:
     """
     settings = settings_or_exit()
     lang = settings.language
+    folder = _missing_sqlite_folder(settings.database_url)
+    if folder is not None:
+        # Checked before connecting: a failed SQLite connect leaves a worker thread behind that
+        # prints its own traceback (aiosqlite 0.22).
+        raise fail(t("db.folder_missing", lang, folder=folder))
 
     async def main() -> T:
         svc = build_services(settings)

@@ -6,10 +6,13 @@ import typer
 
 from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
+from bot.cli.example import example_app
+from bot.cli.mail import mail_app
 from bot.cli.outbox import outbox_app
 from bot.cli.report import report_app
 from bot.cli.scheduler import run_service, scheduler_app
 from bot.cli.setup import init, officers_app, units_app
+from bot.cli.telegram import telegram_app
 
 app = typer.Typer(
     help="Loket: intake of information requests and complaints for Indonesian public bodies.",
@@ -26,6 +29,9 @@ app.command("run", help="Run channels, outbox dispatcher and scheduler until sto
 app.add_typer(outbox_app, name="outbox", help="Outbound messages: list, retry, flush.")
 app.add_typer(scheduler_app, name="scheduler", help="Reminders and updates: tick, preview.")
 app.add_typer(report_app, name="report", help="Reports: annual, complaints, register, survey.")
+app.add_typer(example_app, name="example", help="Load example data built from the seeds.")
+app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
+app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
 
 
 def main() -> None:

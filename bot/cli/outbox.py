@@ -42,7 +42,7 @@ async def _rows(svc: Services, failed_only: bool, limit: int) -> list[dict[str, 
                 "purpose": row.purpose,
                 "case": reference,
                 "attempts": row.attempts,
-                "not_before": row.not_before,
+                "not_before": row.not_before.astimezone(svc.settings.tz),
                 "last_error": row.last_error,
             }
             for row, reference in (await session.exec(stmt)).all()

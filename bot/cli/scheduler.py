@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import signal
 from typing import Annotated
 
@@ -24,6 +25,8 @@ def run_service() -> None:
     from bot.runner import serve
 
     configure_logging()
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def work(svc: Services) -> None:
         stop = asyncio.Event()

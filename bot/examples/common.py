@@ -33,9 +33,7 @@ def nth_working_day(rules: Rules, year: int, n: int) -> dt.date:
     return rules.calendar.add_working_days(dt.date(year - 1, 12, 31), n)
 
 
-async def claim_example(
-    session: AsyncSession, name: str, actor: str, now: dt.datetime
-) -> None:
+async def claim_example(session: AsyncSession, name: str, actor: str, now: dt.datetime) -> None:
     """Record that example `name` is being loaded; DomainError if it was loaded before."""
     loaded = await session.exec(select(Event).where(Event.action == LOADED_ACTION))
     if any(event.data.get("example") == name for event in loaded.all()):

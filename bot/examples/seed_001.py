@@ -11,8 +11,8 @@ Choices where the seed is silent (documented in docs/examples.md):
 - time taken: working days 1..10 in rotation; every 28th request is extended (7 working days,
   announced on working day 8) and decided on working day 11..17;
 - all granted in full, soft copy for e-mail and WhatsApp, hard copy at the desk, no fee.
-Requesters are synthetic (names, NIKs of Kota Pontianak, addresses) and have no contacts, so
-loading the example never messages anyone.
+Requesters are synthetic (names, NIKs of Kota Pontianak, addresses, phone numbers 0812-5...);
+a phone number is a contact no channel sends to, so loading the example messages no requester.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def _details(g: int, channel: Channel) -> dict[str, Any]:
         "name": f"{_FIRST[g % len(_FIRST)]} {_LAST[g // len(_FIRST) % len(_LAST)]}",
         "nik": nik,
         "address": f"Jl. Gajah Mada No. {g % 200 + 1}, Pontianak",
+        "phone": f"0812{5000000 + g:08d}",
         "occupation": _OCCUPATIONS[g % len(_OCCUPATIONS)],
         "information_requested": _TOPICS[g % len(_TOPICS)],
         "purpose": _PURPOSES[g % len(_PURPOSES)],
@@ -136,7 +137,9 @@ async def load(session: AsyncSession, rules: Rules, now: dt.datetime) -> dict[st
                 rules=rules,
                 actor=actor,
                 now=local_instant(rules, rules.calendar.add_working_days(start, taken), 15, 30),
-                information_form="softcopy" if details["delivery_method"] == "email" else "hardcopy",
+                information_form="softcopy"
+                if details["delivery_method"] == "email"
+                else "hardcopy",
                 time_to_provide="Pada hari pemberitahuan",
             )
             g += 1

@@ -27,8 +27,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import SYSTEM, officer_actor, requester_actor
 from bot.cases import open_case
-from bot.examples.common import add_officer, claim_example, local_instant, nth_working_day
-from bot.examples.common import unit_named
+from bot.examples.common import (
+    add_officer,
+    claim_example,
+    local_instant,
+    nth_working_day,
+    unit_named,
+)
 from bot.workflow import complaints as wf
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, Channel, Role
@@ -144,7 +149,10 @@ async def _complaint(
         rules=rules,
         actor=requester_actor(requester.id),
         now=received,
-        details={"description": f"Laporan SP4N-LAPOR! nomor {number}", "classification": "pengaduan"},
+        details={
+            "description": f"Laporan SP4N-LAPOR! nomor {number}",
+            "classification": "pengaduan",
+        },
     )
 
 
@@ -157,7 +165,9 @@ async def load(session: AsyncSession, rules: Rules, now: dt.datetime) -> dict[st
     for name in UNITS_WITHOUT_CASES:
         await unit_named(session, name)
     liaisons = [
-        officer_actor(await add_officer(session, f"Pejabat Penghubung {u.code}", Role.UNIT_OFFICER, u.id))
+        officer_actor(
+            await add_officer(session, f"Pejabat Penghubung {u.code}", Role.UNIT_OFFICER, u.id)
+        )
         for u in units
     ]
     at = local_instant
@@ -165,37 +175,57 @@ async def load(session: AsyncSession, rules: Rules, now: dt.datetime) -> dict[st
         case = await _complaint(session, rules, at(rules, p.received, 8 + number % 4), number)
         first_unit = WRONG_UNIT if p.redispose_on else p.unit
         await wf.verify_and_dispose(
-            session, case, unit_id=units[first_unit].id, rules=rules, actor=admin_actor,
+            session,
+            case,
+            unit_id=units[first_unit].id,
+            rules=rules,
+            actor=admin_actor,
             now=at(rules, p.verified, 10),
-        )  # fmt: skip
+        )
         disposed_on = p.verified
         if p.redispose_on:
             await wf.redispose(
-                session, case, unit_id=units[p.unit].id, rules=rules, actor=admin_actor,
+                session,
+                case,
+                unit_id=units[p.unit].id,
+                rules=rules,
+                actor=admin_actor,
                 now=at(rules, p.redispose_on, 11),
-            )  # fmt: skip
+            )
             disposed_on = p.redispose_on
         followed = rules.calendar.add_working_days(disposed_on, p.followup_days)
         await wf.post_followup(
-            session, case, text="Pengaduan telah ditindaklanjuti oleh unit.", rules=rules,
-            actor=liaisons[p.unit], now=at(rules, followed, 14),
-        )  # fmt: skip
+            session,
+            case,
+            text="Pengaduan telah ditindaklanjuti oleh unit.",
+            rules=rules,
+            actor=liaisons[p.unit],
+            now=at(rules, followed, 14),
+        )
         closes = rules.calendar.add_working_days(followed, rules.settings.complaint_autoclose_days)
         await wf.close(
             session, case, rules=rules, actor=SYSTEM, now=at(rules, closes, 9), automatic=True
         )
         if p.rating is not None:
             await wf.rate(
-                session, case, rating=p.rating, comment="Terima kasih, sudah ditangani.",
-                rules=rules, actor=requester_actor(case.requester_id),
+                session,
+                case,
+                rating=p.rating,
+                comment="Terima kasih, sudah ditangani.",
+                rules=rules,
+                actor=requester_actor(case.requester_id),
                 now=at(rules, closes, 12),
-            )  # fmt: skip
+            )
     archived = [(nth_working_day(rules, YEAR, n), None) for n in ARCHIVED_2024]
     for number, (received, archived_on) in enumerate([*archived, ARCHIVED_LATE], 45):
         case = await _complaint(session, rules, at(rules, received, 13), number)
         when = archived_on or rules.calendar.add_working_days(received, 2)
         await wf.archive(
-            session, case, reason="Bukan pengaduan pelayanan publik (konten tidak jelas).",
-            rules=rules, actor=admin_actor, now=at(rules, when, 15),
-        )  # fmt: skip
+            session,
+            case,
+            reason="Bukan pengaduan pelayanan publik (konten tidak jelas).",
+            rules=rules,
+            actor=admin_actor,
+            now=at(rules, when, 15),
+        )
     return {"units": len(units) + len(UNITS_WITHOUT_CASES), "complaints": number}

@@ -203,9 +203,14 @@ async def complaint_figures(
         total.absorb(r)
     admins = await _admin_rows(session, rules, period, counter, dialect)
     return ComplaintFigures(
-        period, as_of, settings.complaint_verify_days, settings.report_disposition_days,
-        units, total, admins,
-    )  # fmt: skip
+        period,
+        as_of,
+        settings.complaint_verify_days,
+        settings.report_disposition_days,
+        units,
+        total,
+        admins,
+    )
 
 
 async def _admin_rows(

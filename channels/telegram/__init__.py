@@ -1,1 +1,29 @@
-"""The Telegram channel: citizen intake in chat and the officers' desk (python-telegram-bot 22)."""
+"""The Telegram channel: citizen intake in chat and the officers' desk (python-telegram-bot 22).
+
+`build(services)` is the channel's one entry for the composition root (bot/runner.py).
+"""
+
+from __future__ import annotations
+
+from bot.app import Services
+from bot.runner import ChannelParts
+from bot.settings import SettingsError
+
+
+def build(services: Services) -> ChannelParts | None:
+    """The channel's runner and outbox sender, or None when TELEGRAM_BOT_TOKEN is empty.
+
+    Webhook mode (TELEGRAM_WEBHOOK_URL) requires TELEGRAM_WEBHOOK_SECRET: without it anyone
+    who finds the URL could post fake updates.
+    """
+    # Imported here so that the emulator (channels.telegram.emulator) loads without PTB.
+    from channels.telegram.app import TelegramRunner, build_application
+    from channels.telegram.turn import BOT_DATA_KEY
+
+    settings = services.settings
+    if not settings.telegram_bot_token.get_secret_value():
+        return None
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret.get_secret_value():
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set")
+    app = build_application(services)
+    return ChannelParts(TelegramRunner(app, services), app.bot_data[BOT_DATA_KEY].sender)

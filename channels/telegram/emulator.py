@@ -11,6 +11,7 @@ answers (see `emulator_limits`), records every call, and offers a small test API
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -28,9 +29,21 @@ __all__ = ["BotApiEmulator", "Call", "ManualClock", "RateLimits", "Upload"]
 
 # Fields that are strings in the Bot API: never JSON-decode them ("123" stays "123").
 _STRING_FIELDS = frozenset(
-    {"text", "caption", "parse_mode", "callback_query_id", "url", "secret_token", "file_id",
-     "action", "description", "short_description", "ip_address", "language_code"}
-)  # fmt: skip
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "url",
+        "secret_token",
+        "file_id",
+        "action",
+        "description",
+        "short_description",
+        "ip_address",
+        "language_code",
+    }
+)
 _SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _TRUE_METHODS = frozenset({"setMyCommands", "sendChatAction", "deleteMyCommands"})
 CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files on the cloud Bot API
@@ -229,7 +242,9 @@ class BotApiEmulator:
     def add_file(self, data: bytes, *, kind: str, size: int | None = None, ext: str = "") -> _File:
         """Register bytes as a Telegram file (`size` may claim more than `data` holds)."""
         n = next(self._ids)
-        item = _File(f"{kind}-file-{n}", f"uniq{n}", f"{kind}s/file_{n}{ext}", data, size or len(data))
+        item = _File(
+            f"{kind}-file-{n}", f"uniq{n}", f"{kind}s/file_{n}{ext}", data, size or len(data)
+        )
         self.files[item.file_id] = item
         return item
 
@@ -246,8 +261,13 @@ class BotApiEmulator:
     ) -> dict[str, Any]:
         """A user sends a file as a document."""
         f = self.add_file(data, kind="document", size=size, ext="." + filename.rpartition(".")[2])
-        doc = {"file_id": f.file_id, "file_unique_id": f.unique_id, "file_name": filename,
-               "mime_type": mime_type, "file_size": f.size}  # fmt: skip
+        doc = {
+            "file_id": f.file_id,
+            "file_unique_id": f.unique_id,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": f.size,
+        }
         extra = {"caption": caption} if caption else {}
         return await self.push_message(user_id=user_id, document=doc, **extra, **kw)
 
@@ -262,8 +282,15 @@ class BotApiEmulator:
     ) -> dict[str, Any]:
         """A user sends a photo (one size, as a phone upload of a small picture)."""
         f = self.add_file(data, kind="photo", size=size, ext=".jpg")
-        photo = [{"file_id": f.file_id, "file_unique_id": f.unique_id, "width": 800,
-                  "height": 600, "file_size": f.size}]  # fmt: skip
+        photo = [
+            {
+                "file_id": f.file_id,
+                "file_unique_id": f.unique_id,
+                "width": 800,
+                "height": 600,
+                "file_size": f.size,
+            }
+        ]
         extra = {"caption": caption} if caption else {}
         return await self.push_message(user_id=user_id, photo=photo, **extra, **kw)
 
@@ -364,16 +391,16 @@ class BotApiEmulator:
         ]
 
     async def wait_sent(
-        self, n: int = 1, *, chat_id: int | None = None, timeout: float = 5.0
+        self, n: int = 1, *, chat_id: int | None = None, within: float = 5.0
     ) -> list[dict[str, Any]]:
         """Wait until the bot has sent at least `n` messages (to `chat_id`); return them all."""
-        await self.wait_until(lambda: len(self.messages(chat_id)) >= n, timeout)
+        await self.wait_until(lambda: len(self.messages(chat_id)) >= n, within)
         return self.messages(chat_id)
 
-    async def next_message(self, chat_id: int, timeout: float = 5.0) -> dict[str, Any]:
+    async def next_message(self, chat_id: int, within: float = 5.0) -> dict[str, Any]:
         """The next message to `chat_id` that this method has not returned yet."""
         index = self._read[chat_id]
-        await self.wait_until(lambda: len(self.messages(chat_id)) > index, timeout)
+        await self.wait_until(lambda: len(self.messages(chat_id)) > index, within)
         self._read[chat_id] = index + 1
         return self.messages(chat_id)[index]
 
@@ -387,14 +414,14 @@ class BotApiEmulator:
         """Every call of one method, oldest first."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_until(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
         """Wait until `predicate()` holds (it is checked after every call and update)."""
 
         async def wait() -> None:
             async with self._cond:
                 await self._cond.wait_for(predicate)
 
-        await asyncio.wait_for(wait(), timeout)
+        await asyncio.wait_for(wait(), within)
 
     async def post_webhook(self, update: dict[str, Any], secret: str | None) -> int:
         """POST one update to the registered webhook with `secret`; return the HTTP status."""
@@ -457,7 +484,9 @@ class BotApiEmulator:
                 self._failures.remove(failure)
                 return failure
         if method in _SENDS and isinstance(chat, int) and chat in self.blocked:
-            return _Failure(method, 403, "Forbidden: bot was blocked by the user", None, chat, False)
+            return _Failure(
+                method, 403, "Forbidden: bot was blocked by the user", None, chat, False
+            )
         return None
 
     async def _api_getMe(self, _p: dict[str, Any]) -> web.Response:
@@ -469,14 +498,14 @@ class BotApiEmulator:
         offset = int(p.get("offset") or 0)
         async with self._cond:
             # An offset confirms every update below it; re-deliveries go out once regardless.
-            self._queue = [q for q in self._queue if q.redelivery or q.update["update_id"] >= offset]
-            try:
+            self._queue = [
+                q for q in self._queue if q.redelivery or q.update["update_id"] >= offset
+            ]
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._cond.wait_for(lambda: bool(self._queue) or self._closing),
                     float(p.get("timeout") or 0),
                 )
-            except TimeoutError:
-                pass
             batch = self._queue[: int(p.get("limit") or 100)]
             self._queue = [q for q in self._queue if not (q.redelivery and q in batch)]
             return _ok([q.update for q in batch])
@@ -561,8 +590,12 @@ class BotApiEmulator:
         f = self._upload(p["document"], "document")
         name = p["document"].filename if isinstance(p["document"], Upload) else f.path
         content: dict[str, Any] = {
-            "document": {"file_id": f.file_id, "file_unique_id": f.unique_id,
-                         "file_name": name, "file_size": f.size}  # fmt: skip
+            "document": {
+                "file_id": f.file_id,
+                "file_unique_id": f.unique_id,
+                "file_name": name,
+                "file_size": f.size,
+            }
         }
         if p.get("caption"):
             content["caption"] = p["caption"]
@@ -571,8 +604,15 @@ class BotApiEmulator:
     async def _api_sendPhoto(self, p: dict[str, Any]) -> web.Response:
         f = self._upload(p["photo"], "photo")
         content: dict[str, Any] = {
-            "photo": [{"file_id": f.file_id, "file_unique_id": f.unique_id, "width": 800,
-                       "height": 600, "file_size": f.size}]  # fmt: skip
+            "photo": [
+                {
+                    "file_id": f.file_id,
+                    "file_unique_id": f.unique_id,
+                    "width": 800,
+                    "height": 600,
+                    "file_size": f.size,
+                }
+            ]
         }
         if p.get("caption"):
             content["caption"] = p["caption"]
@@ -617,8 +657,14 @@ class BotApiEmulator:
             return _error(400, "Bad Request: invalid file_id")
         if f.size > CLOUD_DOWNLOAD_LIMIT:
             return _error(400, "Bad Request: file is too big")
-        return _ok({"file_id": f.file_id, "file_unique_id": f.unique_id,
-                    "file_size": f.size, "file_path": f.path})  # fmt: skip
+        return _ok(
+            {
+                "file_id": f.file_id,
+                "file_unique_id": f.unique_id,
+                "file_size": f.size,
+                "file_path": f.path,
+            }
+        )
 
     async def _download(self, req: web.Request) -> web.Response:
         if req.match_info["token"] != self.token:

@@ -70,7 +70,9 @@ class ChannelState:
     async def prune_updates(self, before: dt.datetime) -> None:
         """Forget handled updates older than `before` (Telegram re-delivers for a day at most)."""
         async with self.db.transaction() as session:
-            await session.exec(delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < before))  # type: ignore[call-overload]
+            await session.exec(
+                delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < before)
+            )  # type: ignore[call-overload]
 
     async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
         """The stored conversation, or a fresh one in `language`."""
@@ -109,7 +111,10 @@ class ChannelState:
         table = TelegramCaseMessage.__table__  # type: ignore[attr-defined]
         values = {"chat_id": chat_id, "message_id": message_id, "case_id": case_id}
         stmt = (
-            _dialect(self.db).insert(table).values(**values, created_at=now).on_conflict_do_nothing()
+            _dialect(self.db)
+            .insert(table)
+            .values(**values, created_at=now)
+            .on_conflict_do_nothing()
         )
         async with self.db.transaction() as session:
             await (await session.connection()).execute(stmt)

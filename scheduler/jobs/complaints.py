@@ -65,13 +65,17 @@ async def complaint_reminders(session: AsyncSession, rules: Rules, now: dt.datet
             team = desk
         else:
             start = rules.local_date(case.reopened_at or case.disposed_at or case.received_at)
+            days = sorted(set(s.complaint_followup_remind_days))
+            dates = [cal.add_working_days(start, n) for n in days]
             milestones = [
                 Milestone(
-                    cal.add_working_days(start, n),
+                    on,
                     f"complaint.followup{n}",
-                    "sched.officer.complaint_followup",
+                    "sched.officer.due_today"
+                    if on == case.due_date
+                    else "sched.officer.complaint_followup",
                 )
-                for n in sorted(set(s.complaint_followup_remind_days))
+                for n, on in zip(days, dates, strict=True)
             ]
             team = await case_team(session, case, s.language)
         queued += await deadline_reminders(

@@ -34,7 +34,7 @@ def digest_text(cases: list[Case], today: dt.date, language: str) -> str:
                 language,
                 reference=case.reference,
                 what=t(f"sched.kind.{case.kind}", language),
-                status=case.status,
+                status=t(f"desk.status.{case.kind}.{case.status}", language),
                 due=case.due_date.isoformat(),
             )
         )

@@ -114,9 +114,12 @@ async def survey_invitations(session: AsyncSession, rules: Rules, now: dt.dateti
         ):
             continue
         lang = case.language
-        body = t("sched.requester.survey", lang, reference=case.reference)
-        if recipient.channel == Channel.EMAIL:
-            body += "\n\n" + reply_form(lang)
+        invite = (
+            reply_form(lang)
+            if recipient.channel == Channel.EMAIL
+            else t("sched.requester.survey_invite", lang)
+        )
+        body = t("sched.requester.survey", lang, reference=case.reference) + "\n\n" + invite
         queued += await enqueue(
             session,
             dedup_key=f"survey:{case.id}",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+
+import pytest
 
 from bot.app import Services
 from bot.outbox import enqueue
 from bot.runner import ChannelParts, serve
+from scheduler import tick
 from tests.support.senders import ScriptedSender
 
 
@@ -23,7 +27,16 @@ class RecordingRunner:
         self.log.append(f"stop {self.name}")
 
 
-async def test_serve_starts_channels_sends_outbox_and_stops_in_reverse(services: Services) -> None:
+async def test_serve_starts_channels_ticks_sends_outbox_and_stops_in_reverse(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks: list[dt.datetime] = []
+
+    async def job(session: object, rules: object, now: dt.datetime) -> int:
+        ticks.append(now)
+        return 0
+
+    monkeypatch.setattr(tick, "JOBS", (job,))
     async with services.db.transaction() as session:
         await enqueue(
             session,
@@ -44,10 +57,11 @@ async def test_serve_starts_channels_sends_outbox_and_stops_in_reverse(services:
     stop = asyncio.Event()
     task = asyncio.create_task(serve(services, stop, factories))
     for _ in range(200):
-        if sender.sent:
+        if sender.sent and ticks:
             break
         await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, 10)
     assert [m.body for m in sender.sent] == ["halo"]
+    assert ticks == [services.clock.now()]  # the first tick runs at start
     assert log == ["start telegram", "start email", "stop email", "stop telegram"]

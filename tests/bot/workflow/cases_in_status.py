@@ -117,7 +117,8 @@ async def make_case_in_status(
         rules = await load_rules(session, services.settings)
         if kind == CaseKind.OBJECTION and status != ObjectionStatus.REGISTERED:
             case.due_date = rules.calendar.add_working_days(
-                rules.local_date(case.answered_at), 14  # type: ignore[arg-type]
+                rules.local_date(case.answered_at),
+                14,  # type: ignore[arg-type]
             )
         else:
             case.due_date = compute_due_date(case, rules)

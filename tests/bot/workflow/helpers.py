@@ -43,9 +43,9 @@ async def open_complaint(services: Services, received: str) -> Case:
 
 
 @asynccontextmanager
-async def step(services: Services, case: Case, at: dt.datetime) -> AsyncIterator[
-    tuple[AsyncSession, Case, Rules, dt.datetime]
-]:
+async def step(
+    services: Services, case: Case, at: dt.datetime
+) -> AsyncIterator[tuple[AsyncSession, Case, Rules, dt.datetime]]:
     """A transaction at instant `at` with the case reloaded and the rules in force."""
     services.clock.set(at)  # type: ignore[attr-defined]
     async with services.db.transaction() as session:

@@ -68,7 +68,10 @@ async def test_auto_close_only_ten_working_days_after_the_follow_up(services: Se
     with pytest.raises(DomainError) as err:
         async with step(services, case, wib("2026-01-23", 23, 59)) as (s, c, rules, now):
             await complaints.close(s, c, rules=rules, actor="t", now=now, automatic=True)
-    assert (err.value.key, err.value.params) == ("workflow.autoclose_too_early", {"due": "2026-01-26"})
+    assert (err.value.key, err.value.params) == (
+        "workflow.autoclose_too_early",
+        {"due": "2026-01-26"},
+    )
     assert (await reload(services, case)).status == C.IN_PROCESS
     async with step(services, case, wib("2026-01-26", 0, 5)) as (s, c, rules, now):
         await complaints.close(s, c, rules=rules, actor="scheduler", now=now, automatic=True)
@@ -199,7 +202,9 @@ async def test_rating_is_one_to_five(services: Services) -> None:
     for bad in (0, 6):
         with pytest.raises(DomainError) as err:
             async with step(services, case, wib("2026-01-27")) as (s, c, rules, now):
-                await complaints.rate(s, c, rating=bad, comment=None, rules=rules, actor="t", now=now)
+                await complaints.rate(
+                    s, c, rating=bad, comment=None, rules=rules, actor="t", now=now
+                )
         assert err.value.key == "workflow.rating_range"
     async with step(services, case, wib("2026-01-27")) as (s, c, rules, now):
         await complaints.rate(s, c, rating=5, comment=" Cepat ", rules=rules, actor="t", now=now)

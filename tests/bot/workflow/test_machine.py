@@ -281,7 +281,13 @@ STEPS: dict[str, tuple[CaseKind, set[str], Step]] = {
         KEB,
         {"record_dispute_outcome"},
         lambda s, c, r, now: objections.record_dispute_outcome(
-            s, c, outcome=DisputeOutcome.ADJUDICATION, result="Dikabulkan", rules=r, actor="t", now=now
+            s,
+            c,
+            outcome=DisputeOutcome.ADJUDICATION,
+            result="Dikabulkan",
+            rules=r,
+            actor="t",
+            now=now,
         ),
     ),
 }

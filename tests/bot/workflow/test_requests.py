@@ -17,8 +17,10 @@ from bot.cases import update_details
 from bot.errors import DomainError
 from bot.workflow import requests
 from store.enums import Decision, RequestStatus
+from store.models import Unit
 from tests.bot.workflow.cases_in_status import events_of
 from tests.bot.workflow.helpers import open_request, reload, request_details, step, wib
+from tests.support.builders import make_case
 
 D = dt.date.fromisoformat
 
@@ -32,7 +34,9 @@ async def test_request_is_due_ten_working_days_after_receipt(services: Services)
 async def test_extension_on_the_deadline_gives_seventeen_working_days(services: Services) -> None:
     case = await open_request(services, "2026-01-05")
     async with step(services, case, wib("2026-01-20", 15)) as (s, c, rules, now):
-        await requests.extend(s, c, reason="Dokumen di arsip", days=7, rules=rules, actor="t", now=now)
+        await requests.extend(
+            s, c, reason="Dokumen di arsip", days=7, rules=rules, actor="t", now=now
+        )
     stored = await reload(services, case)
     assert stored.status == RequestStatus.EXTENDED
     assert stored.due_date == D("2026-01-29")
@@ -45,7 +49,9 @@ async def test_extension_on_the_deadline_gives_seventeen_working_days(services: 
 async def test_shorter_extension_counts_only_its_days(services: Services) -> None:
     case = await open_request(services, "2026-01-05")
     async with step(services, case, wib("2026-01-06")) as (s, c, rules, now):
-        await requests.extend(s, c, reason="Perlu koordinasi", days=3, rules=rules, actor="t", now=now)
+        await requests.extend(
+            s, c, reason="Perlu koordinasi", days=3, rules=rules, actor="t", now=now
+        )
     assert (await reload(services, case)).due_date == D("2026-01-23")  # 13th working day
 
 
@@ -174,8 +180,6 @@ async def test_decisions_record_what_they_need(
 async def test_dispose_keeps_an_extension(services: Services) -> None:
     case = await open_request(services, "2026-01-05")
     async with services.db.transaction() as session:
-        from store.models import Unit
-
         unit = Unit(code="dinkes", name="Dinas Kesehatan")
         session.add(unit)
         await session.flush()
@@ -224,8 +228,6 @@ async def test_count_from_complete_for_a_letter_registered_later(services: Servi
     """A complete letter received Friday 01-02 and typed in on Monday counts from Friday."""
     services.settings.count_from_complete = True
     services.clock.set(wib("2026-01-05", 10))  # type: ignore[attr-defined]
-    from tests.support.builders import make_case
-
     case = await make_case(services, details=request_details(), received_at=wib("2026-01-02"))
     assert case.completed_at == wib("2026-01-02")
     # After Fri 01-02: 05 06 07 08 09 | 12 13 14 15 | 19 -> 10th is Mon 01-19.

@@ -8,28 +8,23 @@ from bot.app import Services
 from bot.cases import get_case
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
-from store.enums import Decision, Role
+from store.enums import Decision
 from store.models import Case, OutboxMessage
-from tests.support.builders import COMPLETE_REQUEST, make_case, make_officer, make_unit
+from tests.support.builders import COMPLETE_REQUEST, make_case
+from tests.support.staff import Staff, make_staff
 from tests.support.timeline import at, days, local_day, outbox_rows, tick_through
 
 D = dt.date
-UNIT_CHAT, OFFICER, UTAMA, ATASAN, ADMIN = -1001, 501, 601, 701, 801
+STAFF = Staff(0, 0)
+UNIT_CHAT, OFFICER, UTAMA, ATASAN, ADMIN = (
+    STAFF.unit_chat, STAFF.officer, STAFF.utama, STAFF.atasan, STAFF.admin
+)  # fmt: skip
 
 
 async def staff(services: Services) -> tuple[int, int]:
-    """A unit with a group chat, its officer, and the PPID Utama, Atasan and an admin."""
-    unit = await make_unit(services)
-    async with services.db.transaction() as session:
-        stored = await session.get(type(unit), unit.id)
-        assert stored is not None
-        stored.telegram_chat_id = UNIT_CHAT
-    officer = await make_officer(services, Role.PPID_PELAKSANA, unit.id, OFFICER)
-    await make_officer(services, Role.PPID_UTAMA, telegram_user_id=UTAMA)
-    await make_officer(services, Role.ATASAN, telegram_user_id=ATASAN)
-    await make_officer(services, Role.ADMIN, telegram_user_id=ADMIN)
-    assert unit.id is not None and officer.id is not None
-    return unit.id, officer.id
+    """The unit and officer ids of a fully staffed body."""
+    made = await make_staff(services)
+    return made.unit_id, made.officer_id
 
 
 async def receive(services: Services, when: dt.datetime) -> Case:
@@ -46,9 +41,7 @@ async def act(services: Services, when: dt.datetime, reference: str, step: str, 
     async with services.db.transaction() as session:
         rules = await load_rules(session, services.settings)
         case = await get_case(session, reference)
-        await getattr(requests, step)(
-            session, case, rules=rules, actor="test", now=when, **kw
-        )
+        await getattr(requests, step)(session, case, rules=rules, actor="test", now=when, **kw)
 
 
 def reminders(rows: list[OutboxMessage]) -> list[tuple[dt.date, str]]:
@@ -63,6 +56,7 @@ async def test_lebaran_2025_request_lifecycle(services: Services) -> None:
 
     await tick_through(services, D(2025, 3, 27), D(2025, 4, 7))
     assert await outbox_rows(services, "reminder", "digest") == []  # Nyepi and Lebaran closures
+    officers = {str(x) for x in (UNIT_CHAT, OFFICER, UTAMA, ATASAN, ADMIN)}
 
     await act(
         services, at(D(2025, 4, 8), 7, 30), case.reference, "dispose",
@@ -98,11 +92,16 @@ async def test_lebaran_2025_request_lifecycle(services: Services) -> None:
     assert {r.recipient for r in digests} == {str(UNIT_CHAT)}
     assert "TERLAMBAT" in digests[-1].body and "Siti" not in digests[-1].body
 
+    closed = set(days(D(2025, 3, 28), D(2025, 4, 7)))
+    assert not [r for r in await outbox_rows(services) if r.recipient in officers
+                and local_day(r.not_before) in closed]  # fmt: skip
     for row in await outbox_rows(services, "reminder", "digest"):
         local = row.not_before.astimezone(at(D(2025, 1, 1)).tzinfo)
         assert dt.time(8) <= local.time() < dt.time(16), row
 
-    to_requester = await outbox_rows(services, "status_update", "progress_update", "survey_invitation")
+    to_requester = await outbox_rows(
+        services, "status_update", "progress_update", "survey_invitation"
+    )
     assert [(r.purpose, local_day(r.not_before)) for r in to_requester] == [
         ("progress_update", D(2025, 4, 3)),  # weekly, counted from the Thursday of receipt
         ("status_update", D(2025, 4, 8)),  # disposed
@@ -118,7 +117,9 @@ async def test_lebaran_2025_request_lifecycle(services: Services) -> None:
     assert "DIKABULKAN SELURUHNYA" in decided.body and "keberatan" in decided.body
     assert to_requester[6].payload["survey_case_id"] == case.id
     for row in to_requester:
-        assert dt.time(6) <= row.not_before.astimezone(at(D(2025, 1, 1)).tzinfo).time() < dt.time(21)
+        assert (
+            dt.time(6) <= row.not_before.astimezone(at(D(2025, 1, 1)).tzinfo).time() < dt.time(21)
+        )
 
 
 async def test_request_received_on_a_saturday(services: Services) -> None:

@@ -1,4 +1,4 @@
-"""Reading headers of real-world mail without ever raising.
+"""Reading real-world MIME without ever raising: headers, addresses, Message-IDs, parts.
 
 `email` with `policy.default` decodes RFC 2047 encoded-words, but turns raw 8-bit bytes (which
 RFC 5322 forbids and Outlook Express sends anyway) into U+FFFD. We read the raw value instead,
@@ -8,6 +8,7 @@ decode its bytes as UTF-8 or else Windows-1252, and only then let the policy par
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
@@ -80,3 +81,15 @@ def message_ids(value: str) -> list[str]:
 def parse(raw: bytes) -> EmailMessage:
     """Parse raw bytes (never decoded to text first) with the modern policy."""
     return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+
+
+def leaf_parts(msg: Message, parent: str = "") -> Iterator[tuple[Message, str]]:
+    """Every non-multipart part with the subtype of its multipart parent, depth first.
+
+    A message/rfc822 part is one leaf (a forwarded mail is an attachment, not our content).
+    """
+    if msg.get_content_maintype() == "multipart" and isinstance(msg.get_payload(), list):
+        for part in msg.get_payload():  # type: ignore[union-attr]
+            yield from leaf_parts(part, msg.get_content_subtype())
+    else:
+        yield msg, parent

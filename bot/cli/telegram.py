@@ -1,0 +1,59 @@
+"""`loket telegram check`: is the bot token valid and the Bot API reachable (getMe)?"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.cli.common import fail, print_json, say, settings_or_exit
+from bot.errors import DomainError, LoketError
+from bot.settings import Settings
+
+telegram_app = typer.Typer(help="Telegram channel: check the bot token.")
+
+
+async def bot_identity(settings: Settings) -> dict[str, Any]:
+    """Ask the Bot API who the configured token belongs to (getMe).
+
+    Raises DomainError naming the problem: no token, a token Telegram rejects, or an API that
+    cannot be reached.
+    """
+    token = settings.telegram_bot_token.get_secret_value()
+    if not token:
+        raise DomainError("tg.cli.no_token")
+    bot = Bot(
+        token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+    )
+    try:
+        async with bot:
+            me = bot.bot
+    except InvalidToken:
+        raise DomainError("tg.cli.bad_token") from None
+    except NetworkError as exc:
+        raise DomainError(
+            "tg.cli.unreachable", url=settings.telegram_api_base_url, problem=exc.message
+        ) from None
+    except TelegramError as exc:
+        raise DomainError("tg.cli.refused", problem=exc.message) from None
+    mode = "webhook" if settings.telegram_webhook_url else "polling"
+    return {"id": me.id, "username": me.username, "name": me.first_name, "mode": mode}
+
+
+@telegram_app.command("check")
+def telegram_check(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Validate TELEGRAM_BOT_TOKEN with getMe and say how updates will be received."""
+    settings = settings_or_exit()
+    try:
+        info = asyncio.run(bot_identity(settings))
+    except LoketError as exc:
+        raise fail(exc.message(settings.language)) from None
+    if as_json:
+        print_json(info)
+    else:
+        say("tg.cli.ok", **info)

@@ -1,0 +1,63 @@
+"""The email channel: IMAP intake (IDLE or polling) and the SMTP sender of the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.app import Services
+from bot.mail_ingest import MailIngestor
+from bot.mailboxes import configured_mailboxes
+from bot.runner import ChannelParts
+from channels.email.poller import MailboxWatcher
+from channels.email.sender import EmailSender
+
+log = logging.getLogger(__name__)
+
+
+def ingestor_for(services: Services) -> MailIngestor:
+    """The core's email ingestion on these services."""
+    return MailIngestor(
+        services.db, services.settings, services.clock, services.blobs, services.intake
+    )
+
+
+async def watchers(services: Services) -> list[MailboxWatcher]:
+    """One watcher per configured mailbox (the IMAP_* one and every added one)."""
+    async with services.db.session() as session:
+        configs = await configured_mailboxes(session, services.settings)
+    ingestor = ingestor_for(services)
+    return [MailboxWatcher(c, ingestor, services.settings, services.clock) for c in configs]
+
+
+class EmailRunner:
+    """Watches every configured mailbox until stopped."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Start one watcher task per mailbox; returns at once."""
+        self._stop.clear()
+        for watcher in await watchers(self.services):
+            self._tasks.append(asyncio.create_task(watcher.run(self._stop)))
+        log.info("email: watching %d mailbox(es)", len(self._tasks))
+
+    async def stop(self) -> None:
+        """Stop the watchers; mail being ingested is rolled back and fetched again later."""
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+
+def build(services: Services) -> ChannelParts | None:
+    """The email channel's parts, or None when neither IMAP_HOST nor SMTP_HOST is set."""
+    settings = services.settings
+    if not settings.imap_host and not settings.smtp_host:
+        return None
+    sender = EmailSender(settings, services.clock) if settings.smtp_host else None
+    return ChannelParts(runner=EmailRunner(services), sender=sender)

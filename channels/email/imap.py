@@ -1,0 +1,230 @@
+"""One logged-in IMAP connection with its folder selected, over aioimaplib.
+
+Connecting is separate from reading (as in Home Assistant's IMAP coordinator): `connect`
+raises InvalidAuth, InvalidFolder or ConnectionFailed, and every later failure of the
+connection surfaces as ConnectionFailed so the caller reconnects after a back-off. Bodies are
+fetched with BODY.PEEK[] so nothing is flagged \\Seen until the caller says the mail is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import re
+import ssl
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from aioimaplib import aioimaplib
+
+from bot.mailboxes import MailboxConfig
+from channels.email.errors import ConnectionFailed, InvalidAuth, InvalidFolder
+
+T = TypeVar("T")
+
+COMMAND_TIMEOUT_SECONDS = 60.0
+# RFC 2177: servers may drop an IDLE after 30 minutes; renew it well before.
+IDLE_RENEW_SECONDS = 25 * 60.0
+LOGOUT_TIMEOUT_SECONDS = 5.0
+_UIDVALIDITY_RE = re.compile(rb"\[UIDVALIDITY (\d+)\]")
+_INTERNALDATE_RE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_NEEDS_QUOTES_RE = re.compile(r'[\s"\\(){%*\]]')
+
+
+@dataclass(frozen=True)
+class FetchedMail:
+    """The raw bytes of one message and when the server received it."""
+
+    uid: int
+    raw: bytes
+    internaldate: dt.datetime | None
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A verifying client TLS context, also trusting `ca_file` (an internal CA) when given."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+def quote_mailbox(name: str) -> str:
+    """A folder name as an IMAP astring (quoted when it has spaces or specials)."""
+    if not _NEEDS_QUOTES_RE.search(name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _internaldate(line: bytes) -> dt.datetime | None:
+    found = _INTERNALDATE_RE.search(line)
+    if not found:
+        return None
+    try:
+        return dt.datetime.strptime(found.group(1).decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+    except ValueError:
+        return None
+
+
+class ImapSession:
+    """A connection to one mailbox, logged in, with its folder selected."""
+
+    def __init__(self, client: aioimaplib.IMAP4, config: MailboxConfig, uidvalidity: int) -> None:
+        self.client, self.config, self.uidvalidity = client, config, uidvalidity
+        self.lost = False
+
+    @property
+    def has_idle(self) -> bool:
+        """True when the server offers IDLE (RFC 2177)."""
+        return self.client.has_capability("IDLE")
+
+    @classmethod
+    async def connect(cls, config: MailboxConfig, ca_file: Path | None = None) -> ImapSession:
+        """Connect, secure (implicit TLS or STARTTLS per setting), log in and select the folder."""
+        session: ImapSession | None = None
+
+        def lost(_exc: Exception | None) -> None:
+            if session is not None:
+                session.lost = True
+                # wake an IDLE wait at once instead of after its timeout
+                session.client.protocol.idle_queue.put_nowait(aioimaplib.STOP_WAIT_SERVER_PUSH)
+
+        context = tls_context(ca_file) if config.security != "none" else None
+        try:
+            client = aioimaplib.IMAP4(
+                host=config.host,
+                port=config.port,
+                timeout=COMMAND_TIMEOUT_SECONDS,
+                conn_lost_cb=lost,
+                ssl_context=context if config.security == "ssl" else None,
+            )
+            await client.wait_hello_from_server()
+            if config.security == "starttls":
+                await _starttls(client, config, context)  # type: ignore[arg-type]
+            login = await client.login(config.username, config.password)
+        except (OSError, TimeoutError, aioimaplib.AioImapException) as exc:
+            raise ConnectionFailed(config.name, type(exc).__name__) from None
+        if login.result != "OK":
+            await _quietly(client.logout())
+            raise InvalidAuth(config.name, _text(login.lines))
+        session = cls(client, config, 0)
+        session.uidvalidity = await session._select(config.folder)
+        if config.processed_folder:
+            # CREATE fails harmlessly (NO) when the folder exists already.
+            await session._call(client.create(quote_mailbox(config.processed_folder)))
+        return session
+
+    async def _select(self, folder: str) -> int:
+        response = await self._call(self.client.select(quote_mailbox(folder)))
+        if response.result != "OK":
+            await self.close()
+            raise InvalidFolder(self.config.name, folder)
+        for line in response.lines:
+            found = _UIDVALIDITY_RE.search(bytes(line))
+            if found:
+                return int(found.group(1))
+        raise ConnectionFailed(self.config.name, "no UIDVALIDITY in SELECT response")
+
+    async def _call(self, command: Awaitable[T]) -> T:
+        """Run one IMAP command; any failure of the connection becomes ConnectionFailed."""
+        if self.lost:
+            raise ConnectionFailed(self.config.name, "connection lost")
+        try:
+            return await command
+        except (OSError, TimeoutError, aioimaplib.AioImapException) as exc:
+            raise ConnectionFailed(self.config.name, type(exc).__name__) from None
+
+    async def _uids(self, *criteria: str) -> set[int]:
+        response = await self._call(self.client.uid_search(*criteria, charset=None))
+        if response.result != "OK":
+            raise ConnectionFailed(self.config.name, f"SEARCH failed: {_text(response.lines)}")
+        return {int(n) for line in response.lines[:1] for n in bytes(line).split() if n.isdigit()}
+
+    async def new_uids(self, after_uid: int, everything: bool) -> list[int]:
+        """UIDs to look at: all in the folder when processed mail is moved out of it, else
+        the unseen ones plus any above `after_uid` (also those someone already opened)."""
+        if everything:
+            return sorted(await self._uids("ALL"))
+        above = {uid for uid in await self._uids("UID", f"{after_uid + 1}:*") if uid > after_uid}
+        return sorted(await self._uids("UNSEEN") | above)
+
+    async def fetch(self, uid: int) -> FetchedMail | None:
+        """The message with this UID, without setting \\Seen; None if it has gone."""
+        response = await self._call(
+            self.client.uid("fetch", str(uid), "(UID INTERNALDATE BODY.PEEK[])")
+        )
+        if response.result != "OK":
+            raise ConnectionFailed(self.config.name, f"FETCH failed: {_text(response.lines)}")
+        for i, line in enumerate(response.lines):
+            if isinstance(line, bytearray):
+                header = bytes(response.lines[i - 1]) if i else b""
+                return FetchedMail(uid, bytes(line), _internaldate(header))
+        return None
+
+    async def mark_processed(self, uid: int) -> None:
+        """Flag the message \\Seen, or move it to the processed folder when one is set."""
+        folder = self.config.processed_folder
+        if not folder:
+            response = await self._call(self.client.uid("store", str(uid), "+FLAGS", r"(\Seen)"))
+        elif self.client.has_capability("MOVE"):
+            response = await self._call(self.client.uid("move", str(uid), quote_mailbox(folder)))
+        else:  # RFC 3501 without MOVE: copy, then delete the original
+            response = await self._call(self.client.uid("copy", str(uid), quote_mailbox(folder)))
+            if response.result == "OK":
+                await self._call(self.client.uid("store", str(uid), "+FLAGS", r"(\Deleted)"))
+                response = await self._call(self.client.expunge())
+        if response.result != "OK":
+            raise ConnectionFailed(self.config.name, f"could not mark UID {uid}")
+
+    async def wait_for_mail(self, seconds: float) -> None:
+        """Return when new mail may have arrived: on an IDLE push, or after `seconds`."""
+        if not self.has_idle:
+            await asyncio.sleep(seconds)
+            return
+        idle = await self._call(self.client.idle_start(timeout=seconds))
+        try:
+            while not self.lost:
+                push = await self._call(self.client.wait_server_push(timeout=seconds + 5))
+                if push == aioimaplib.STOP_WAIT_SERVER_PUSH or any(
+                    b"EXISTS" in bytes(line) for line in push
+                ):
+                    break
+        finally:
+            if not self.lost:
+                self.client.idle_done()
+                with contextlib.suppress(TimeoutError, aioimaplib.AioImapException, OSError):
+                    await asyncio.wait_for(idle, COMMAND_TIMEOUT_SECONDS)
+
+    async def close(self) -> None:
+        """Log out, ignoring a connection that is already gone."""
+        if not self.lost:
+            await _quietly(self.client.logout())
+
+
+async def _starttls(
+    client: aioimaplib.IMAP4, config: MailboxConfig, context: ssl.SSLContext
+) -> None:
+    """RFC 3501 §6.2.1 STARTTLS; aioimaplib has no helper, so upgrade its transport here."""
+    protocol = client.protocol
+    if "STARTTLS" not in protocol.capabilities:
+        raise ConnectionFailed(config.name, "server offers no STARTTLS")
+    command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+    response = await asyncio.wait_for(protocol.execute(command), COMMAND_TIMEOUT_SECONDS)
+    if response.result != "OK":
+        raise ConnectionFailed(config.name, "STARTTLS refused")
+    transport = await asyncio.get_running_loop().start_tls(
+        protocol.transport, protocol, context, server_hostname=config.host
+    )
+    protocol.transport = transport
+    await asyncio.wait_for(protocol.capability(), COMMAND_TIMEOUT_SECONDS)  # re-read after TLS
+
+
+async def _quietly(command: Awaitable[object]) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(command, LOGOUT_TIMEOUT_SECONDS)
+
+
+def _text(lines: list[bytes]) -> str:
+    return " ".join(bytes(line).decode("utf-8", "replace") for line in lines)[:200]

@@ -1,0 +1,134 @@
+"""The python-telegram-bot Application, and the runner that receives updates by long polling
+(default) or by webhook (TELEGRAM_WEBHOOK_URL set; the secret token is checked on every call).
+
+Never `run_polling()`: it owns the event loop and signals, and Loket runs the channels, the
+dispatcher and the scheduler side by side in one loop (bot/runner.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.ext import AIORateLimiter, Application
+
+from bot.app import Services
+from bot.desk import Desk
+from bot.i18n import t
+from channels.telegram import handlers
+from channels.telegram.sender import TelegramSender
+from channels.telegram.state import ChannelState
+from channels.telegram.turn import BOT_DATA_KEY, Loket
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 25  # seconds a getUpdates long poll waits on the server
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+REMEMBER_UPDATES = dt.timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
+
+
+def build_application(services: Services) -> Application:  # type: ignore[type-arg]
+    """The Application with every handler, the flood limiter and Loket's parts in bot_data."""
+    settings = services.settings
+    app = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        # Paces sends to 30/s overall and 20/min per group; a 429 is raised, not retried
+        # here, so outbox rows go back to the dispatcher with Telegram's retry_after.
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .get_updates_read_timeout(POLL_TIMEOUT + 10)
+        .build()
+    )
+    state = ChannelState(services.db)
+    sender = TelegramSender(app.bot, services, state)
+    app.bot_data[BOT_DATA_KEY] = Loket(services, state, Desk(services), sender)
+    handlers.register(app)
+    return app
+
+
+class TelegramRunner:
+    """Starts and stops the Application: polling by default, a webhook server if configured."""
+
+    def __init__(
+        self, app: Application, services: Services, *, poll_timeout: int = POLL_TIMEOUT
+    ) -> None:  # type: ignore[type-arg]
+        self.app, self.services, self.poll_timeout = app, services, poll_timeout
+        self._site: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Connect (getMe), publish the command lists, then start receiving updates."""
+        loket: Loket = self.app.bot_data[BOT_DATA_KEY]
+        await loket.state.prune_updates(self.services.clock.now() - REMEMBER_UPDATES)
+        await self.app.initialize()
+        await self._publish_commands()
+        await self.app.start()
+        settings = self.services.settings
+        if settings.telegram_webhook_url:
+            await self._start_webhook()
+        else:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0)
+        log.info(
+            "telegram channel started (%s)",
+            "webhook" if settings.telegram_webhook_url else "polling",
+        )
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the updates in hand, close connections."""
+        if self._site is not None:
+            await self._site.cleanup()
+            self._site = None
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def _publish_commands(self) -> None:
+        lang = self.services.settings.language
+        for names, scope in (
+            (handlers.CITIZEN_COMMANDS, BotCommandScopeAllPrivateChats()),
+            (handlers.OFFICER_COMMANDS, BotCommandScopeAllGroupChats()),
+        ):
+            commands = [BotCommand(n, t(f"tg.cmd.{n}", lang)) for n in names]
+            await self.app.bot.set_my_commands(commands, scope=scope)
+
+    async def _start_webhook(self) -> None:
+        settings = self.services.settings
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        path = urlsplit(settings.telegram_webhook_url).path or "/"
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                log.warning("webhook call without the right secret token refused")
+                return web.Response(status=403)
+            try:
+                update = Update.de_json(await request.json(), self.app.bot)
+            except ValueError:
+                return web.Response(status=400)
+            await self.app.update_queue.put(update)
+            return web.Response()
+
+        server = web.Application()
+        server.router.add_post(path, receive)
+        self._site = web.AppRunner(server, access_log=None)
+        await self._site.setup()
+        site = web.TCPSite(
+            self._site, settings.telegram_webhook_listen, settings.telegram_webhook_port
+        )
+        await site.start()
+        await self.app.bot.set_webhook(
+            settings.telegram_webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )

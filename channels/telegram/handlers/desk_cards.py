@@ -1,0 +1,246 @@
+"""The buttons on case cards: claim, dispose to a unit, ask to complete, extend, decide, the
+complaint steps, the Atasan's answer, and "show details" (sent privately, audited).
+
+Steps that need words (a reason, a follow-up, a redaction note, ...) ask for them with a
+ForceReply prompt and keep what is pending in an officer draft in the store, so the next
+message of that officer in that chat completes the step, even after a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telegram import ForceReply, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden
+
+from bot.desk import Card
+from bot.errors import DomainError
+from bot.i18n import t
+from channels.telegram import keyboards
+from channels.telegram.turn import NotMine, Turn, handler
+
+FLOW = "desk"
+IMMEDIATE = frozenset({"claim", "start_processing", "close", "resume"})
+# action -> the parameter an officer types for it
+NEEDS_TEXT = {
+    "extend": "reason",
+    "hold": "reason",
+    "archive": "reason",
+    "not_our_authority": "destination",
+    "post_followup": "text",
+}
+DECISION_NEEDS = {
+    "granted_partial": "redaction_note",
+    "not_held": "holder_body",
+    "not_documented": "available_on",
+}
+NONE_WORDS = {"-", "tidak ada", "tidak tahu", "none", "unknown"}
+
+
+async def _officer_language(turn: Turn) -> str:
+    officer = await turn.loket.desk.officer(turn.user_id)
+    return officer.language if officer else await turn.language()
+
+
+def card_markup(card: Card) -> InlineKeyboardMarkup | None:
+    """The card's buttons."""
+    return keyboards.desk_actions(card.case_id, card.actions, card.language)
+
+
+async def show_card(turn: Turn, card: Card, *, edit: bool) -> None:
+    """Edit the tapped card, or post the card anew and link it to its case for replies."""
+    if edit:
+        await turn.edit(card.text, card_markup(card))
+        return
+    sent = await turn.say(card.text, card_markup(card))
+    await turn.loket.state.link(turn.chat_id, sent.message_id, card.case_id, turn.now())
+
+
+async def ask_for(turn: Turn, action: str, case_id: int, need: str, **params: Any) -> None:
+    """Keep the step pending and ask the officer (ForceReply) for the missing words."""
+    lang = await _officer_language(turn)
+    card = await turn.loket.desk.card(turn.user_id, case_id, turn.chat_id)
+    draft = await turn.draft()
+    draft.start(FLOW, need, action=action, case_id=case_id, params=params)
+    if turn.query is not None and turn.query.message is not None:
+        draft.data["card"] = turn.query.message.message_id
+    await turn.save()
+    prompt = t(f"tg.desk.ask.{need}", lang, reference=card.reference)
+    # Not selective: the prompt is a reply to no one, and the draft is this officer's anyway.
+    await turn.say(prompt, ForceReply(input_field_placeholder=prompt[:64]))
+
+
+async def run(turn: Turn, action: str, case_id: int, params: dict[str, Any], *, edit: bool) -> None:
+    """Do the step and show the new card."""
+    card = await turn.loket.desk.act(turn.user_id, case_id, action, turn.chat_id, **params)
+    lang = await _officer_language(turn)
+    await turn.ack(t("tg.desk.done", lang))
+    await show_card(turn, card, edit=edit)
+
+
+def _args(turn: Turn) -> list[str]:
+    assert turn.query is not None and turn.query.data is not None
+    return keyboards.split(turn.query.data)
+
+
+async def press(turn: Turn, action: str, case_id: int) -> None:
+    """What one card button does (also used by /putus without arguments)."""
+    desk, lang = turn.loket.desk, await _officer_language(turn)
+    if action in IMMEDIATE:
+        await run(turn, action, case_id, {}, edit=turn.query is not None)
+    elif action == "reveal":
+        await _reveal(turn, case_id, lang)
+    elif action == "ask_complete":
+        missing = await desk.ask_to_complete(turn.user_id, case_id)
+        await turn.ack(t("tg.desk.asked", lang, count=len(missing)))
+    elif action in NEEDS_TEXT:
+        await desk.require(turn.user_id, action, case_id)
+        await turn.ack()
+        await ask_for(turn, action, case_id, NEEDS_TEXT[action])
+    elif action in ("dispose", "decide", "answer"):
+        await desk.require(turn.user_id, action, case_id)
+        await turn.ack()
+        if action == "dispose":
+            units = [(u.id, u.name) for u in await desk.units()]
+            markup = keyboards.units(case_id, units, lang)  # type: ignore[arg-type]
+        elif action == "decide":
+            markup = keyboards.decisions(case_id, lang)
+        else:
+            markup = keyboards.atasan_answers(case_id, lang)
+        if turn.query is not None:
+            await turn.edit(None, markup)
+        else:
+            await turn.say(t(f"tg.desk.choose.{action}", lang), markup)
+    else:
+        raise DomainError("desk.unknown_action", action=action)
+
+
+async def _reveal(turn: Turn, case_id: int, lang: str) -> None:
+    revealed = await turn.loket.desk.reveal(turn.user_id, case_id)
+    try:
+        await turn.say(revealed.text, chat_id=turn.user_id)
+        for f in revealed.files:
+            data = turn.services.blobs.get(f.sha256)
+            await turn.bot.send_document(turn.user_id, InputFile(data, filename=f.filename))
+    except Forbidden:
+        raise DomainError("tg.desk.start_private") from None
+    await turn.ack(t("tg.desk.sent_private", lang))
+
+
+@handler
+async def on_action(turn: Turn) -> None:
+    """A card button: a:<action>:<case_id>."""
+    _, action, case_id = _args(turn)
+    await press(turn, action, int(case_id))
+
+
+@handler
+async def on_dispose(turn: Turn) -> None:
+    """A unit chosen: du:<case_id>:<unit_id>."""
+    _, case_id, unit_id = _args(turn)
+    await run(turn, "dispose", int(case_id), {"unit_id": int(unit_id)}, edit=True)
+
+
+@handler
+async def on_decision(turn: Turn) -> None:
+    """A decision chosen: dd:<case_id>:<decision>."""
+    _, case_id, decision = _args(turn)
+    await turn.loket.desk.require(turn.user_id, "decide", int(case_id))
+    if decision == "refused":
+        await turn.ack()
+        await turn.edit(
+            None, keyboards.refusal_grounds(int(case_id), await _officer_language(turn))
+        )
+    elif decision in DECISION_NEEDS:
+        await turn.ack()
+        await ask_for(turn, "decide", int(case_id), DECISION_NEEDS[decision], decision=decision)
+    else:
+        await run(turn, "decide", int(case_id), {"decision": decision}, edit=True)
+
+
+@handler
+async def on_refusal_ground(turn: Turn) -> None:
+    """A Pasal 17 letter chosen: dg:<case_id>:<letter>; the consequence test comes next."""
+    _, case_id, letter = _args(turn)
+    await turn.loket.desk.require(turn.user_id, "decide", int(case_id))
+    await turn.ack()
+    await ask_for(
+        turn, "decide", int(case_id), "consequence_test", decision="refused", refusal_ground=letter
+    )
+
+
+@handler
+async def on_answer(turn: Turn) -> None:
+    """The Atasan's answer chosen: aa:<case_id>:<upheld|overturned>; the reasons come next."""
+    _, case_id, decision = _args(turn)
+    await turn.loket.desk.require(turn.user_id, "answer", int(case_id))
+    await turn.ack()
+    await ask_for(turn, "answer", int(case_id), "reasons", decision=decision)
+
+
+@handler
+async def on_back(turn: Turn) -> None:
+    """Back from a sub-menu to the card's buttons: ab:<case_id>."""
+    _, case_id = _args(turn)
+    card = await turn.loket.desk.card(turn.user_id, int(case_id), turn.chat_id)
+    await turn.ack()
+    await turn.edit(None, card_markup(card))
+
+
+def parse_value(need: str, text: str, today: dt.date) -> str | None:
+    """What an officer typed for `need`, checked (a date must not be past; "-" = none)."""
+    words = " ".join(text.split())
+    if need == "holder_body" and words.lower() in NONE_WORDS:
+        return None
+    if need == "available_on":
+        for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+            try:
+                day = dt.datetime.strptime(words, fmt).date()
+            except ValueError:
+                continue
+            if day < today:
+                raise DomainError("tg.err.date_past")
+            return day.isoformat()
+        raise DomainError("tg.err.date")
+    if not words:
+        raise DomainError("workflow.reason_required")
+    return text.strip()
+
+
+@handler
+async def on_text(turn: Turn) -> None:
+    """The words a pending step asked for (a reply to a case message is an answer instead)."""
+    message = turn.message
+    if message is None or message.text is None or message.text.startswith("/"):
+        raise NotMine
+    draft = await turn.draft()
+    if draft.flow != FLOW:
+        raise NotMine
+    replied = message.reply_to_message
+    if replied is not None and await turn.loket.state.case_of(turn.chat_id, replied.message_id):
+        raise NotMine
+    need, data = draft.step, draft.data
+    assert need is not None
+    params = {**data.get("params", {}), need: parse_value(need, message.text, turn.today())}
+    draft.clear()
+    await turn.save()
+    card = await turn.loket.desk.act(
+        turn.user_id, int(data["case_id"]), data["action"], turn.chat_id, **params
+    )
+    lang = await _officer_language(turn)
+    await turn.say(
+        t("tg.desk.done_step", lang, reference=card.reference), reply_to=message.message_id
+    )
+    if data.get("card"):
+        try:
+            await turn.bot.edit_message_text(
+                card.text,
+                chat_id=turn.chat_id,
+                message_id=data["card"],
+                reply_markup=card_markup(card),
+            )
+        except BadRequest:  # the card is gone or unchanged: post it anew instead
+            await show_card(turn, card, edit=False)
+    else:
+        await show_card(turn, card, edit=False)

@@ -1,0 +1,172 @@
+"""The officers' commands: /kasus REF, /balas REF text, /putus REF decision ..., /daftar and
+/catat (register a request received at the desk, by letter, phone or WhatsApp)."""
+
+from __future__ import annotations
+
+from bot.errors import DomainError
+from bot.i18n import t
+from channels.telegram import keyboards
+from channels.telegram.forms import FORMS
+from channels.telegram.handlers import desk_cards, intake
+from channels.telegram.turn import Turn, handler
+
+# What officers may type after /putus REF, in Indonesian or English.
+DECISION_WORDS = {
+    "diberikan": "granted_full",
+    "penuh": "granted_full",
+    "granted_full": "granted_full",
+    "sebagian": "granted_partial",
+    "granted_partial": "granted_partial",
+    "ditolak": "refused",
+    "refused": "refused",
+    "tidak_dikuasai": "not_held",
+    "not_held": "not_held",
+    "belum_didokumentasikan": "not_documented",
+    "not_documented": "not_documented",
+}
+REGISTER_FLOW = "catat"
+
+
+def _args(turn: Turn) -> list[str]:
+    return list(turn.context.args or [])
+
+
+async def _language(turn: Turn) -> str:
+    officer = await turn.loket.desk.officer(turn.user_id)
+    return officer.language if officer else await turn.language()
+
+
+async def _usage(turn: Turn, command: str) -> None:
+    await turn.say(t(f"tg.desk.usage.{command}", await _language(turn)))
+
+
+@handler
+async def kasus(turn: Turn) -> None:
+    """/kasus REF: the case card, with the buttons this chat may use."""
+    args = _args(turn)
+    if len(args) != 1:
+        await _usage(turn, "kasus")
+        return
+    card = await turn.loket.desk.card(turn.user_id, args[0], turn.chat_id)
+    await desk_cards.show_card(turn, card, edit=False)
+
+
+@handler
+async def balas(turn: Turn) -> None:
+    """/balas REF text: answer the requester on their channel."""
+    args = _args(turn)
+    assert turn.message is not None and turn.message.text is not None
+    if len(args) < 2:
+        await _usage(turn, "balas")
+        return
+    text = turn.message.text.split(maxsplit=2)[2]
+    reference = await turn.loket.desk.reply(
+        turn.user_id, args[0], text, [], f"tg:{turn.chat_id}:{turn.message.message_id}"
+    )
+    lang = await _language(turn)
+    await turn.say(
+        t("tg.desk.reply_queued", lang, reference=reference), reply_to=turn.message.message_id
+    )
+
+
+@handler
+async def putus(turn: Turn) -> None:
+    """/putus REF [decision [details]]: decide a request; without a decision, the choices."""
+    args = _args(turn)
+    assert turn.message is not None and turn.message.text is not None
+    if not args:
+        await _usage(turn, "putus")
+        return
+    card = await turn.loket.desk.card(turn.user_id, args[0], turn.chat_id)
+    if len(args) == 1:
+        await desk_cards.press(turn, "decide", card.case_id)
+        return
+    decision = DECISION_WORDS.get(args[1].lower())
+    if decision is None:
+        await _usage(turn, "putus")
+        return
+    rest = turn.message.text.split(maxsplit=3)[3] if len(args) > 2 else ""
+    params: dict[str, str] = {"decision": decision}
+    if decision == "refused":
+        letter, _, test = rest.partition(" ")
+        params |= {"refusal_ground": letter, "consequence_test": test}
+    elif decision in desk_cards.DECISION_NEEDS:
+        need = desk_cards.DECISION_NEEDS[decision]
+        if not rest:
+            await desk_cards.ask_for(turn, "decide", card.case_id, need, decision=decision)
+            return
+        value = desk_cards.parse_value(need, rest, turn.today())
+        if value is not None:
+            params[need] = value
+    await desk_cards.run(turn, "decide", card.case_id, params, edit=False)
+
+
+@handler
+async def daftar(turn: Turn) -> None:
+    """/daftar: open cases of my unit (all, for the desk), soonest due first."""
+    cases = await turn.loket.desk.open_cases(turn.user_id)
+    lang = await _language(turn)
+    if not cases:
+        await turn.say(t("tg.desk.list_empty", lang))
+        return
+    lines = [
+        t(
+            "tg.desk.list_item",
+            lang,
+            reference=c.reference,
+            kind=t(f"desk.kind.{c.kind}", lang),
+            status=t(f"desk.status.{c.kind}.{c.status}", lang),
+            due=c.due_date.isoformat() if c.due_date else "-",
+        )
+        for c in cases
+    ]
+    await turn.say(t("tg.desk.list_header", lang, count=len(cases)) + "\n" + "\n".join(lines))
+
+
+@handler
+async def catat(turn: Turn) -> None:
+    """/catat: register a case for a citizen (in a private chat: personal data stays there)."""
+    await turn.loket.desk.require(turn.user_id, "register", None)
+    lang = await _language(turn)
+    if not turn.private:
+        raise DomainError("tg.desk.catat_private")
+    draft = await turn.draft()
+    draft.language = lang
+    draft.start(REGISTER_FLOW, "kind")
+    await turn.save()
+    items = [(t(f"desk.kind.{f.kind}", lang), name) for name, f in FORMS.items()]
+    await turn.say(
+        t("tg.desk.catat_kind", lang), keyboards.choose(keyboards.REGISTER_KIND, items, lang)
+    )
+
+
+@handler
+async def on_register_kind(turn: Turn) -> None:
+    """/catat: the kind chosen; now the channel it came by."""
+    assert turn.query is not None and turn.query.data is not None
+    draft = await turn.draft()
+    await turn.ack()
+    if draft.flow != REGISTER_FLOW:
+        raise DomainError("tg.err.stale")
+    draft.data["form"] = keyboards.split(turn.query.data)[1]
+    draft.step = "channel"
+    await turn.save()
+    lang = draft.language
+    items = [(t(f"tg.channel.{c}", lang), c) for c in keyboards.DESK_INTAKE_CHANNELS]
+    await turn.edit(
+        t("tg.desk.catat_channel", lang),
+        keyboards.choose(keyboards.REGISTER_CHANNEL, items, lang, per_row=2),
+    )
+
+
+@handler
+async def on_register_channel(turn: Turn) -> None:
+    """/catat: the channel chosen; the form follows, as a citizen would fill it."""
+    assert turn.query is not None and turn.query.data is not None
+    draft = await turn.draft()
+    await turn.ack()
+    if draft.flow != REGISTER_FLOW or "form" not in draft.data:
+        raise DomainError("tg.err.stale")
+    await turn.edit(None)
+    form = FORMS[draft.data["form"]]
+    await intake.start_form(turn, form, desk_channel=keyboards.split(turn.query.data)[1])

@@ -1,0 +1,100 @@
+"""Messages and files a citizen sends outside any flow: added to their open case (the one they
+reply to, the only one, or the one they pick), relayed to its officers; otherwise the menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message
+
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.intake import InboundAttachment, InboundMessage
+from bot.my_cases import cases_of_contact, owned_case
+from channels.telegram import files, keyboards
+from channels.telegram.turn import NotMine, Turn, handler
+from store.enums import Channel, ContactKind
+
+FLOW = "attach"
+
+
+async def _append(turn: Turn, case_id: int, pending: dict[str, Any]) -> None:
+    async with turn.services.db.session() as session:
+        case = await owned_case(session, ContactKind.TELEGRAM, str(turn.chat_id), case_id)
+    user = turn.update.effective_user
+    stored = pending.get("file")
+    attachments = ()
+    if stored:
+        data = turn.services.blobs.get(stored["sha256"])
+        attachments = (InboundAttachment(stored["filename"], stored["content_type"], data),)
+    result = await turn.services.intake.handle_inbound(
+        InboundMessage(
+            channel=Channel.TELEGRAM,
+            external_id=f"{turn.chat_id}:{pending['message_id']}",
+            sender=str(turn.chat_id),
+            sender_name=user.full_name if user else None,
+            text=pending.get("text") or "",
+            received_at=turn.now(),
+            case_reference=case.reference,
+            language=await turn.language(),
+            attachments=attachments,
+            meta={"telegram_user_id": turn.user_id},
+        )
+    )
+    await turn.say(t("tg.inbox.added", await turn.language(), reference=result.case_reference))
+
+
+async def _pending(turn: Turn, message: Message) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "text": message.text or message.caption or "",
+        "file": await files.store(message, turn.services),
+    }
+
+
+@handler
+async def on_message(turn: Turn) -> None:
+    """Route a free message to the right open case, or offer the menu."""
+    message = turn.message
+    if message is None or not turn.private:
+        raise NotMine
+    lang = await turn.language()
+    if message.reply_to_message is not None:
+        linked = await turn.loket.state.case_of(turn.chat_id, message.reply_to_message.message_id)
+        if linked is not None:
+            await _append(turn, linked, await _pending(turn, message))
+            return
+    async with turn.services.db.session() as session:
+        cases = await cases_of_contact(
+            session, ContactKind.TELEGRAM, str(turn.chat_id), open_only=True
+        )
+    if not cases:
+        if await turn.loket.desk.officer(turn.user_id) is not None:
+            await turn.say(t("tg.desk.help", lang))
+        else:
+            await turn.say(t("tg.inbox.no_case", lang), keyboards.menu(lang))
+        return
+    pending = await _pending(turn, message)
+    if len(cases) == 1:
+        await _append(turn, cases[0].id, pending)  # type: ignore[arg-type]
+        return
+    draft = await turn.draft()
+    draft.start(FLOW, "pick", pending=pending)
+    await turn.save()
+    items = [(f"{c.reference} · {t(f'desk.kind.{c.kind}', lang)}", c.id) for c in cases]
+    await turn.say(t("tg.inbox.which", lang), keyboards.choose(keyboards.PICK_CASE, items, lang))
+
+
+@handler
+async def on_pick(turn: Turn) -> None:
+    """The case picked for a waiting message."""
+    assert turn.query is not None and turn.query.data is not None
+    draft = await turn.draft()
+    await turn.ack()
+    if draft.flow != FLOW:
+        raise DomainError("tg.err.stale")
+    await turn.edit(None)
+    pending = draft.data["pending"]
+    draft.clear()
+    await turn.save()
+    await _append(turn, int(keyboards.split(turn.query.data)[1]), pending)

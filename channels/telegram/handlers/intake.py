@@ -1,0 +1,232 @@
+"""Guided intake in chat: a request or complaint, one field per message, validated on the way,
+a summary where any field can be changed, then the registration number at once.
+
+The same forms serve an officer registering a desk, letter, phone or WhatsApp request with
+/catat (flows `desk:request` / `desk:complaint`), which ends in `bot.desk.register`.
+"""
+
+from __future__ import annotations
+
+from telegram import Message
+
+from bot.cases import get_case
+from bot.desk import FileData
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.intake import Disposition, InboundAttachment, InboundMessage
+from channels.telegram import files, keyboards
+from channels.telegram.forms import (
+    FORMS,
+    SUMMARY,
+    Answer,
+    Form,
+    display_value,
+    read_answer,
+    summary_text,
+)
+from channels.telegram.state import Draft
+from channels.telegram.turn import NotMine, Turn, handler
+from store.enums import CaseKind, Channel
+
+DESK_PREFIX = "desk:"
+
+
+def form_of(draft: Draft) -> Form | None:
+    """The form a draft is filling, if any."""
+    if draft.flow is None:
+        return None
+    return FORMS.get(draft.flow.removeprefix(DESK_PREFIX))
+
+
+async def start_form(turn: Turn, form: Form, *, desk_channel: str | None = None) -> None:
+    """Begin a form (a citizen's own, or an officer's /catat for `desk_channel`)."""
+    draft = await turn.draft()
+    if desk_channel is None:
+        draft.start(form.name, form.next_step({}))
+    else:
+        draft.start(DESK_PREFIX + form.name, form.next_step({}), channel=desk_channel)
+    await turn.save()
+    await prompt(turn, form, draft, intro=t(f"tg.intro.{form.name}", draft.language))
+
+
+async def prompt(
+    turn: Turn, form: Form, draft: Draft, *, intro: str | None = None, error: str | None = None
+) -> None:
+    """Ask the current step's question (or show the summary), after an intro or an error."""
+    lang = draft.language
+    parts = [p for p in (error, intro) if p]
+    if draft.step == SUMMARY:
+        parts.append(summary_text(form, draft.data, lang))
+        await turn.say("\n\n".join(parts), keyboards.summary_keyboard(form, lang))
+        return
+    assert draft.step is not None
+    f = form.field(draft.step)
+    n, total = form.progress(f.key, draft.data)
+    question = t(f"tg.ask.{f.key}", lang)
+    if f.asked(draft.data) and not f.answered(draft.data):
+        question = t("tg.step", lang, n=n, total=total) + "\n" + question
+    elif f.answered(draft.data) and f.kind != "files":
+        question += "\n" + t("tg.current", lang, value=display_value(f, draft.data, lang))
+    parts.append(question)
+    has_files = bool(draft.data.get("files"))
+    await turn.say("\n\n".join(parts), keyboards.field_keyboard(f, lang, has_files=has_files))
+
+
+def _apply(draft: Draft, values: dict) -> None:
+    for key, value in values.items():
+        if value is None:
+            draft.data.pop(key, None)
+        else:
+            draft.data[key] = value
+
+
+async def _answer(turn: Turn, form: Form, draft: Draft, answer: Answer) -> None:
+    assert draft.step is not None and draft.step != SUMMARY
+    f = form.field(draft.step)
+    try:
+        values = read_answer(f, answer, draft.language, turn.today())
+    except DomainError as exc:
+        await prompt(turn, form, draft, error=exc.message(draft.language))
+        return
+    _apply(draft, values)
+    draft.step = form.next_step(draft.data)
+    await turn.save()
+    await prompt(turn, form, draft)
+
+
+def _message_answer(message: Message) -> Answer:
+    if message.location is not None:
+        return Answer(location=(message.location.latitude, message.location.longitude))
+    if message.contact is not None:
+        return Answer(text=message.contact.phone_number)
+    return Answer(text=message.text or message.caption)
+
+
+@handler
+async def on_input(turn: Turn) -> None:
+    """A message while a form is in progress: the answer to the current step, or a file."""
+    draft = await turn.draft()
+    form = form_of(draft)
+    if form is None or turn.message is None:
+        raise NotMine
+    if draft.step == SUMMARY:
+        await prompt(turn, form, draft, error=t("tg.err.use_buttons", draft.language))
+        return
+    f = form.field(draft.step)  # type: ignore[arg-type]
+    if files.incoming_file(turn.message) is not None:
+        if f.kind != "files":
+            await prompt(
+                turn, form, draft, error=t(f"tg.err.file_not_now.{form.name}", draft.language)
+            )
+            return
+        stored = await files.store(turn.message, turn.services)
+        draft.data.setdefault("files", []).append(stored)
+        await turn.save()
+        count = len(draft.data["files"])
+        markup = keyboards.field_keyboard(f, draft.language, has_files=True)
+        await turn.say(t("tg.file_received", draft.language, count=count), markup)
+        return
+    await _answer(turn, form, draft, _message_answer(turn.message))
+
+
+async def _current(turn: Turn) -> tuple[Form, Draft, list[str]]:
+    assert turn.query is not None and turn.query.data is not None
+    draft = await turn.draft()
+    form = form_of(draft)
+    await turn.ack()
+    if form is None:
+        await turn.edit(None)
+        raise DomainError("tg.err.stale")
+    return form, draft, keyboards.split(turn.query.data)
+
+
+@handler
+async def on_choice(turn: Turn) -> None:
+    """A tapped choice for the current step (an old question's button is refused)."""
+    form, draft, (_, key, value) = await _current(turn)
+    if draft.step != key:
+        raise DomainError("tg.err.stale")
+    await turn.edit(None)
+    await _answer(turn, form, draft, Answer(choice=value))
+
+
+@handler
+async def on_edit(turn: Turn) -> None:
+    """ "Change" on the summary: ask that field again."""
+    form, draft, (_, key) = await _current(turn)
+    draft.step = form.field(key).key
+    await turn.save()
+    await prompt(turn, form, draft)
+
+
+@handler
+async def on_submit(turn: Turn) -> None:
+    """Submit: the case is registered and its number and due date sent at once."""
+    form, draft, _ = await _current(turn)
+    if draft.step != SUMMARY:
+        raise DomainError("tg.err.stale")
+    await turn.edit(None)
+    if draft.flow and draft.flow.startswith(DESK_PREFIX):
+        await _register_for_citizen(turn, form, draft)
+    else:
+        await _submit_own(turn, form, draft)
+    draft.clear()
+    await turn.save()
+
+
+def _attachments(turn: Turn, draft: Draft) -> list[tuple[dict, bytes]]:
+    return [(f, turn.services.blobs.get(f["sha256"])) for f in draft.data.get("files", [])]
+
+
+async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
+    details = form.details(draft.data)
+    user = turn.update.effective_user
+    lang = draft.language
+    result = await turn.services.intake.handle_inbound(
+        InboundMessage(
+            channel=Channel.TELEGRAM,
+            external_id=f"tg-form:{draft.data['token']}",
+            sender=str(turn.chat_id),
+            sender_name=details.get("name") or (user.full_name if user else None),
+            text=details.get("information_requested") or details.get("description") or "",
+            received_at=turn.now(),
+            new_case_kind=form.kind,
+            language=lang,
+            fields=details,
+            attachments=tuple(
+                InboundAttachment(f["filename"], f["content_type"], data)
+                for f, data in _attachments(turn, draft)
+            ),
+            meta={"telegram_user_id": turn.user_id},
+        )
+    )
+    assert result.case_reference is not None
+    delivered = False
+    if result.disposition == Disposition.NEW_CASE:
+        async with turn.services.db.session() as session:
+            case = await get_case(session, result.case_reference)
+        delivered = await turn.loket.sender.deliver_now(case_id=case.id, purpose="acknowledgement")  # type: ignore[arg-type]
+    due = result.due_date.isoformat() if result.due_date else "-"
+    key = "tg.after_submit" if delivered else "tg.submitted"
+    await turn.say(t(key, lang, reference=result.case_reference, due=due), keyboards.menu(lang))
+
+
+async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
+    case = await turn.loket.desk.register(
+        turn.user_id,
+        CaseKind(form.kind),
+        Channel(draft.data["channel"]),
+        form.details(draft.data),
+        [FileData(f["filename"], f["content_type"], data) for f, data in _attachments(turn, draft)],
+    )
+    lang = draft.language
+    sent = await turn.say(
+        t(
+            "tg.desk.registered",
+            lang,
+            reference=case.reference,
+            due=case.due_date.isoformat() if case.due_date else "-",
+            status=t(f"desk.status.{case.kind}.{case.status}", lang),
+        )
+    )
+    await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]

@@ -1,0 +1,92 @@
+"""/start, the main menu, the language switch, /bantuan and cancelling whatever is in progress."""
+
+from __future__ import annotations
+
+from bot.i18n import t
+from channels.telegram import keyboards
+from channels.telegram.forms import COMPLAINT_FORM, REQUEST_FORM
+from channels.telegram.handlers import intake, objection, status
+from channels.telegram.turn import NotMine, Turn, handler
+
+
+async def show_menu(turn: Turn, key: str = "tg.menu.prompt") -> None:
+    """Send the main menu with an introductory sentence."""
+    lang = await turn.language()
+    await turn.say(t(key, lang, body=turn.services.settings.body_name), keyboards.menu(lang))
+
+
+@handler
+async def start(turn: Turn) -> None:
+    """Greet (Indonesian, or English from the Telegram language) and offer the menu."""
+    if not turn.private:
+        await _help(turn)
+        return
+    draft = await turn.draft()
+    draft.clear()
+    await turn.save()
+    await show_menu(turn, "tg.welcome")
+
+
+@handler
+async def on_menu(turn: Turn) -> None:
+    """A tap on a menu item."""
+    assert turn.query is not None and turn.query.data is not None
+    item = keyboards.split(turn.query.data)[1]
+    await turn.ack()
+    if item == "request":
+        await intake.start_form(turn, REQUEST_FORM)
+    elif item == "complaint":
+        await intake.start_form(turn, COMPLAINT_FORM)
+    elif item == "status":
+        await status.show(turn)
+    elif item == "objection":
+        await objection.start(turn)
+    else:
+        await _help(turn)
+
+
+@handler
+async def on_language(turn: Turn) -> None:
+    """Switch the conversation language and show the menu in it."""
+    assert turn.query is not None and turn.query.data is not None
+    draft = await turn.draft()
+    draft.language = keyboards.split(turn.query.data)[1]
+    await turn.save()
+    await turn.ack()
+    lang = draft.language
+    await turn.edit(
+        t("tg.welcome", lang, body=turn.services.settings.body_name), keyboards.menu(lang)
+    )
+
+
+async def _help(turn: Turn) -> None:
+    lang = await turn.language()
+    if await turn.loket.desk.officer(turn.user_id) is not None:
+        await turn.say(t("tg.desk.help", lang))
+    elif turn.private:
+        await turn.say(t("tg.help", lang), keyboards.menu(lang))
+    else:
+        raise NotMine
+
+
+@handler
+async def help_command(turn: Turn) -> None:
+    """/bantuan: the officers' commands for officers, a short guide for citizens."""
+    await _help(turn)
+
+
+@handler
+async def cancel(turn: Turn) -> None:
+    """/batal or the cancel button: drop the flow in progress (nothing is submitted)."""
+    draft = await turn.draft()
+    had_flow = draft.flow is not None
+    draft.clear()
+    await turn.save()
+    await turn.ack()
+    lang = draft.language
+    if turn.query is not None:
+        await turn.edit(None)
+    if turn.private and await turn.loket.desk.officer(turn.user_id) is None:
+        await show_menu(turn, "tg.cancelled" if had_flow else "tg.menu.prompt")
+    else:
+        await turn.say(t("tg.cancelled_short", lang))

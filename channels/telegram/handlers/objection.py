@@ -1,0 +1,146 @@
+"""Keberatan: an objection to the Atasan PPID against one of the citizen's own requests, offered
+only while a Pasal 35(1) ground is open (refusal, partial grant, overdue, ...). Choose the
+request, the ground, write the reason, confirm: it gets its own number and deadline."""
+
+from __future__ import annotations
+
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.my_cases import cases_of_contact, file_objection, objection_grounds, owned_case
+from bot.workflow.rules import load_rules
+from channels.telegram import keyboards
+from channels.telegram.turn import NotMine, Turn, handler
+from store.enums import CaseKind, Channel, ContactKind
+
+FLOW = "objection"
+MIN_REASON = 10
+
+
+async def start(turn: Turn) -> None:
+    """Offer the citizen's requests on which an objection can be filed today."""
+    lang = await turn.language()
+    async with turn.services.db.session() as session:
+        rules = await load_rules(session, turn.services.settings)
+        cases = await cases_of_contact(session, ContactKind.TELEGRAM, str(turn.chat_id))
+    eligible = [
+        c
+        for c in cases
+        if c.kind == CaseKind.INFORMATION_REQUEST and objection_grounds(c, rules, turn.now())
+    ]
+    if not eligible:
+        await turn.say(t("tg.objection.none", lang), keyboards.menu(lang))
+        return
+    items = [(c.reference, c.id) for c in eligible]
+    await turn.say(
+        t("tg.objection.pick_case", lang), keyboards.choose(keyboards.OBJ_CASE, items, lang)
+    )
+
+
+@handler
+async def on_case(turn: Turn) -> None:
+    """The request chosen: show its open grounds, one line each."""
+    assert turn.query is not None and turn.query.data is not None
+    case_id = int(keyboards.split(turn.query.data)[1])
+    await turn.ack()
+    async with turn.services.db.session() as session:
+        rules = await load_rules(session, turn.services.settings)
+        case = await owned_case(session, ContactKind.TELEGRAM, str(turn.chat_id), case_id)
+        grounds = objection_grounds(case, rules, turn.now())
+    draft = await turn.draft()
+    if not grounds:
+        raise DomainError("tg.objection.closed", reference=case.reference)
+    draft.start(FLOW, "ground", case_id=case_id, reference=case.reference)
+    await turn.save()
+    lang = draft.language
+    text = (
+        t("tg.objection.pick_ground", lang, reference=case.reference)
+        + "\n\n"
+        + "\n".join(
+            t(f"tg.ground.{g.ground}", lang)
+            + " "
+            + t("tg.ground.until", lang, date=g.deadline.isoformat())
+            for g in grounds
+        )
+    )
+    items = [(t(f"tg.ground.short.{g.ground}", lang), g.ground) for g in grounds]
+    await turn.say(text, keyboards.choose(keyboards.OBJ_GROUND, items, lang))
+
+
+@handler
+async def on_ground(turn: Turn) -> None:
+    """The ground chosen: ask for the reason."""
+    assert turn.query is not None and turn.query.data is not None
+    draft = await turn.draft()
+    await turn.ack()
+    if draft.flow != FLOW or draft.step != "ground":
+        raise DomainError("tg.err.stale")
+    draft.data["ground"] = keyboards.split(turn.query.data)[1]
+    draft.step = "reason"
+    await turn.save()
+    await turn.edit(None)
+    await turn.say(
+        t("tg.objection.ask_reason", draft.language), keyboards.cancel_only(draft.language)
+    )
+
+
+@handler
+async def on_input(turn: Turn) -> None:
+    """The reason, typed; then the summary to confirm."""
+    draft = await turn.draft()
+    if draft.flow != FLOW or turn.message is None:
+        raise NotMine
+    lang = draft.language
+    reason = (turn.message.text or "").strip()
+    if draft.step != "reason":
+        await turn.say(t("tg.err.use_buttons", lang), keyboards.cancel_only(lang))
+        return
+    if len(reason) < MIN_REASON:
+        error = DomainError("tg.err.too_short", minimum=MIN_REASON).message(lang)
+        await turn.say(
+            error + "\n\n" + t("tg.objection.ask_reason", lang), keyboards.cancel_only(lang)
+        )
+        return
+    draft.data["reason"] = reason
+    draft.step = "confirm"
+    await turn.save()
+    summary = t(
+        "tg.objection.summary",
+        lang,
+        reference=draft.data["reference"],
+        ground=t(f"tg.ground.{draft.data['ground']}", lang),
+        reason=reason,
+    )
+    await turn.say(
+        summary, keyboards.choose(keyboards.OBJ_SEND, [(t("tg.btn.submit", lang), "go")], lang)
+    )
+
+
+@handler
+async def on_send(turn: Turn) -> None:
+    """Confirmed: register the objection; its number and deadline are the proof."""
+    draft = await turn.draft()
+    await turn.ack()
+    if draft.flow != FLOW or draft.step != "confirm":
+        raise DomainError("tg.err.stale")
+    await turn.edit(None)
+    async with turn.services.db.transaction() as session:
+        rules = await load_rules(session, turn.services.settings)
+        case = await file_objection(
+            session,
+            ContactKind.TELEGRAM,
+            str(turn.chat_id),
+            int(draft.data["case_id"]),
+            ground=draft.data["ground"],
+            reason=draft.data["reason"],
+            channel=Channel.TELEGRAM,
+            rules=rules,
+            now=turn.now(),
+        )
+    draft.clear()
+    await turn.save()
+    lang = draft.language
+    due = case.due_date.isoformat() if case.due_date else "-"
+    sent = await turn.say(
+        t("tg.objection.registered", lang, reference=case.reference, due=due), keyboards.menu(lang)
+    )
+    await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]

@@ -1,0 +1,153 @@
+"""Inline keyboards and the callback data their buttons carry (at most 64 bytes each).
+
+Callback data is `prefix:arg:arg`; each handler module owns its prefixes (listed here so they
+never collide).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import t
+from bot.officer_cards import BUTTON_ORDER
+from bot.survey import MAX_SCORE, MIN_SCORE, score_label
+from channels.telegram.forms import Form, FormField, choice_label
+
+MENU_ITEMS = ("request", "complaint", "status", "objection", "help")
+
+# prefixes
+MENU, LANG, FORM_CHOICE, SUMMARY_EDIT, SUBMIT, CANCEL = "m", "l", "f", "e", "ok", "x"
+PICK_CASE, OBJ_CASE, OBJ_GROUND, OBJ_SEND = "k", "o", "og", "os"
+DESK, DISPOSE_TO, DECIDE, REFUSE_GROUND, ANSWER, BACK = "a", "du", "dd", "dg", "aa", "ab"
+SURVEY, REGISTER_KIND, REGISTER_CHANNEL = "sv", "ck", "cc"
+
+DECISIONS = ("granted_full", "granted_partial", "refused", "not_held", "not_documented")
+ATASAN_DECISIONS = ("upheld", "overturned")
+PASAL_17 = tuple("abcdefghij")
+DESK_INTAKE_CHANNELS = ("buku_tamu", "surat", "telepon", "whatsapp", "email")
+
+
+def data(*parts: object) -> str:
+    """Callback data from parts."""
+    value = ":".join(str(p) for p in parts)
+    if len(value.encode()) > 64:
+        raise ValueError(f"callback data too long: {value!r}")
+    return value
+
+
+def split(value: str) -> list[str]:
+    """The parts of callback data."""
+    return value.split(":")
+
+
+def _button(label: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data(*parts))
+
+
+def _rows(
+    buttons: Sequence[InlineKeyboardButton], per_row: int
+) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def menu(language: str) -> InlineKeyboardMarkup:
+    """The citizen's main menu, plus the language switch."""
+    rows = [[_button(t(f"tg.menu.{item}", language), MENU, item)] for item in MENU_ITEMS]
+    other = "en" if language == "id" else "id"
+    rows.append([_button(t("tg.menu.language", language), LANG, other)])
+    return InlineKeyboardMarkup(rows)
+
+
+def cancel_only(language: str) -> InlineKeyboardMarkup:
+    """Just a cancel button."""
+    return InlineKeyboardMarkup([[_button(t("tg.btn.cancel", language), CANCEL)]])
+
+
+def field_keyboard(f: FormField, language: str, *, has_files: bool = False) -> InlineKeyboardMarkup:
+    """Buttons for a form step: its choices, "skip" (no file yet) or "done" for files, cancel."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if f.kind in ("choice", "yesno", "date"):
+        buttons = [_button(choice_label(f, c, language), FORM_CHOICE, f.key, c) for c in f.choices]
+        rows += _rows(buttons, 1 if f.kind == "choice" else 2)
+    if f.kind == "files":
+        label = "tg.btn.skip" if f.skippable and not has_files else "tg.btn.done"
+        rows.append([_button(t(label, language), FORM_CHOICE, f.key, "done")])
+    rows.append([_button(t("tg.btn.cancel", language), CANCEL)])
+    return InlineKeyboardMarkup(rows)
+
+
+def summary_keyboard(form: Form, language: str) -> InlineKeyboardMarkup:
+    """Submit, one edit button per field, cancel."""
+    edits = [
+        _button("✏️ " + t(f"tg.field.{f.key}", language), SUMMARY_EDIT, f.key)
+        for f in form.fields
+        if f.in_summary
+    ]
+    rows = [[_button(t("tg.btn.submit", language), SUBMIT)], *_rows(edits, 2)]
+    rows.append([_button(t("tg.btn.cancel", language), CANCEL)])
+    return InlineKeyboardMarkup(rows)
+
+
+def choose(
+    prefix: str, items: Iterable[tuple[str, object]], language: str, per_row: int = 1
+) -> InlineKeyboardMarkup:
+    """One button per (label, argument) with `prefix`, then cancel."""
+    buttons = [_button(label, prefix, arg) for label, arg in items]
+    return InlineKeyboardMarkup(
+        [*_rows(buttons, per_row), [_button(t("tg.btn.cancel", language), CANCEL)]]
+    )
+
+
+def desk_actions(
+    case_id: int, actions: Sequence[str], language: str
+) -> InlineKeyboardMarkup | None:
+    """A card's buttons; actions without a label (another module's) are left out."""
+    known = [a for a in actions if a in BUTTON_ORDER]
+    if not known:
+        return None
+    buttons = [_button(t(f"tg.desk.btn.{a}", language), DESK, a, case_id) for a in known]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def back(case_id: int, language: str) -> list[InlineKeyboardButton]:
+    """A "back to the card" row."""
+    return [_button(t("tg.desk.btn.back", language), BACK, case_id)]
+
+
+def units(
+    case_id: int, unit_list: Sequence[tuple[int, str]], language: str
+) -> InlineKeyboardMarkup:
+    """One button per unit to dispose the case to."""
+    buttons = [_button(name[:40], DISPOSE_TO, case_id, unit_id) for unit_id, name in unit_list]
+    return InlineKeyboardMarkup([*_rows(buttons, 1), back(case_id, language)])
+
+
+def decisions(case_id: int, language: str) -> InlineKeyboardMarkup:
+    """The five decisions of UU KIP Pasal 22(7)."""
+    buttons = [_button(t(f"tg.desk.decision.{d}", language), DECIDE, case_id, d) for d in DECISIONS]
+    return InlineKeyboardMarkup([*_rows(buttons, 1), back(case_id, language)])
+
+
+def refusal_grounds(case_id: int, language: str) -> InlineKeyboardMarkup:
+    """Pasal 17 letters a-j."""
+    buttons = [_button(f"17 {g}", REFUSE_GROUND, case_id, g) for g in PASAL_17]
+    return InlineKeyboardMarkup([*_rows(buttons, 5), back(case_id, language)])
+
+
+def atasan_answers(case_id: int, language: str) -> InlineKeyboardMarkup:
+    """Uphold the PPID or accept the objection (Pasal 36)."""
+    buttons = [
+        _button(t(f"tg.desk.answer.{d}", language), ANSWER, case_id, d) for d in ATASAN_DECISIONS
+    ]
+    return InlineKeyboardMarkup([*_rows(buttons, 1), back(case_id, language)])
+
+
+def survey(case_id: int, element: int, language: str) -> InlineKeyboardMarkup:
+    """Scores 1-4 for one survey element."""
+    buttons = [
+        _button(f"{s} · {score_label(s, language)}", SURVEY, case_id, element, s)
+        for s in range(MIN_SCORE, MAX_SCORE + 1)
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 2))

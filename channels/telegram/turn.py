@@ -1,0 +1,218 @@
+"""What every handler shares: the channel's services, one update's "turn", friendly errors.
+
+Handlers are written as `async def handle(turn: Turn) -> None` and wrapped with `@handler`,
+which builds the Turn, answers a LoketError (the person's own mistake, or a refusal) politely
+in their language, and stops lower handler groups once an update has been handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import BadRequest, RetryAfter
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.app import Services
+from bot.clock import local_date
+from bot.desk import Desk
+from bot.errors import LoketError
+from bot.i18n import normalise_language
+from bot.privacy import redact
+from channels.telegram.errors import retry_after_seconds
+from channels.telegram.sender import TelegramSender
+from channels.telegram.state import ChannelState, Draft
+
+log = logging.getLogger(__name__)
+
+BOT_DATA_KEY = "loket"
+MAX_INLINE_WAIT = 10.0  # seconds a direct reply waits out a 429 before giving up
+ALERT_CHARS = 200  # Telegram's limit for callback answers
+
+
+@dataclass
+class Loket:
+    """The channel's shared parts, kept in `application.bot_data`."""
+
+    services: Services
+    state: ChannelState
+    desk: Desk
+    sender: TelegramSender
+
+
+async def say(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
+    *,
+    reply_to: int | None = None,
+) -> Message:
+    """Send a message now; a 429 is waited out once (up to MAX_INLINE_WAIT) and retried."""
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    for attempt in (1, 2):
+        try:
+            return await bot.send_message(
+                chat_id, text, reply_markup=markup, reply_parameters=reply
+            )
+        except RetryAfter as exc:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(min(retry_after_seconds(exc), MAX_INLINE_WAIT))
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Turn:
+    """One update being handled: who, where, their conversation state, how to answer."""
+
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    loket: Loket
+    _draft: Draft | None = field(default=None, init=False)
+
+    @property
+    def bot(self) -> Bot:
+        """The bot."""
+        return self.context.bot
+
+    @property
+    def services(self) -> Services:
+        """The core services."""
+        return self.loket.services
+
+    @property
+    def chat_id(self) -> int:
+        """The chat the update happened in."""
+        assert self.update.effective_chat is not None
+        return self.update.effective_chat.id
+
+    @property
+    def user_id(self) -> int:
+        """The person who sent or tapped."""
+        assert self.update.effective_user is not None
+        return self.update.effective_user.id
+
+    @property
+    def private(self) -> bool:
+        """True in a one-to-one chat with the bot."""
+        return (
+            self.update.effective_chat is not None and self.update.effective_chat.type == "private"
+        )
+
+    @property
+    def message(self) -> Message | None:
+        """The message sent (None for a button tap)."""
+        return self.update.message
+
+    @property
+    def query(self) -> CallbackQuery | None:
+        """The button tap (None for a message)."""
+        return self.update.callback_query
+
+    def now(self) -> dt.datetime:
+        """The current instant from the injectable clock."""
+        return self.services.clock.now()
+
+    def today(self) -> dt.date:
+        """Today in the body's time zone."""
+        return local_date(self.now(), self.services.settings.tz)
+
+    async def draft(self) -> Draft:
+        """This person's conversation in this chat (loaded once per update)."""
+        if self._draft is None:
+            user = self.update.effective_user
+            guess = normalise_language(user.language_code if user else None)
+            self._draft = await self.loket.state.draft(self.chat_id, self.user_id, guess)
+        return self._draft
+
+    async def language(self) -> str:
+        """The language to answer in."""
+        return (await self.draft()).language
+
+    async def save(self) -> None:
+        """Store the conversation."""
+        await self.loket.state.save(await self.draft(), self.now())
+
+    async def say(
+        self,
+        text: str,
+        markup: InlineKeyboardMarkup | ForceReply | None = None,
+        *,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> Message:
+        """Answer in this chat (or `chat_id`)."""
+        return await say(self.bot, chat_id or self.chat_id, text, markup, reply_to=reply_to)
+
+    async def ack(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the button tap (the spinner stops); an old query is not an error."""
+        if self.query is None:
+            return
+        try:
+            await self.query.answer(text[:ALERT_CHARS] if text else None, show_alert=alert)
+        except BadRequest as exc:
+            log.info("callback answer failed: %s", exc.message)
+
+    async def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Change the tapped message (text and buttons, or only the buttons when text is None)."""
+        if self.query is None or self.query.message is None:
+            return
+        try:
+            if text is None:
+                await self.query.edit_message_reply_markup(markup)
+            else:
+                await self.query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:  # "message is not modified" and the like
+            log.info("edit failed: %s", exc.message)
+
+    async def fail(self, error: LoketError) -> None:
+        """Tell the person what went wrong, in their language."""
+        text = error.message(await self.language())
+        if self.query is not None:
+            await self.ack(text, alert=True)
+        else:
+            await self.say(text)
+
+
+Handler = Callable[[Turn], Awaitable[None]]
+
+
+def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """Wrap a Turn handler for python-telegram-bot.
+
+    A LoketError (the person's own mistake, or a refusal) is answered politely; an update the
+    handler dealt with stops the lower handler groups; a handler raises NotMine to leave the
+    update to a lower group.
+    """
+
+    @functools.wraps(fn)
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        turn = Turn(update, context, context.application.bot_data[BOT_DATA_KEY])
+        try:
+            await fn(turn)
+        except NotMine:
+            return
+        except LoketError as exc:
+            log.info("refused or invalid: %s", redact(str(exc)))
+            await turn.fail(exc)
+        raise ApplicationHandlerStop
+
+    return wrapped
+
+
+class NotMine(Exception):
+    """Raised by a handler whose feature does not apply to this update."""

@@ -1,0 +1,154 @@
+"""The report commands reproduce the seeds' published figures (seed 001 and seed 004)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.examples import seed_004
+
+
+def _json(loket: CliRunner, *args: str) -> dict[str, Any]:
+    result = loket.invoke(app, ["report", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_annual_report_reproduces_seed_001(loket: CliRunner) -> None:
+    data = _json(loket, "annual", "--year", "2023")
+    assert data["requests_total"] == 671
+    assert data["by_channel"]["email"] + data["by_channel"]["buku_tamu"] == 671 - 244
+    assert data["by_channel"]["whatsapp"] == 244
+    assert sum(data["by_month"].values()) == 671 and len(data["by_month"]) == 12
+    # "tidak ada permohonan informasi publik yang dilayani melampaui waktu yang ditentukan"
+    assert data["within_17"] == 671 and data["late"] == 0 and data["max_working_days"] <= 17
+    assert data["granted_full"] + data["granted_partial"] == 671  # "671 ... dikabulkan"
+    assert data["refused"] == 0 and set(data["refused_by_ground"].values()) == {0}
+    assert data["objections"]["total"] == 0 and data["disputes"]["total"] == 0
+    assert data["undecided"] == 0 and data["within_10"] == 671 - data["extended"]
+    assert {
+        "requests_total",
+        "by_channel",
+        "by_month",
+        "within_10",
+        "within_17",
+        "late",
+        "granted_full",
+        "granted_partial",
+        "refused",
+        "refused_by_ground",
+        "objections",
+    } <= set(data)
+
+
+def test_annual_report_of_an_empty_year_is_all_zeros(loket: CliRunner) -> None:
+    data = _json(loket, "annual", "--year", "2021")
+    assert data["requests_total"] == 0 and data["average_working_days"] == 0
+
+
+def test_complaint_recap_reproduces_seed_004(loket: CliRunner) -> None:
+    data = _json(loket, "complaints", "--from", "2024-01-01", "--to", "2024-12-31")
+    total = data["total"]
+    assert (total["unverified"], total["not_followed_up"], total["in_process"]) == (0, 0, 0)
+    assert (total["done"], total["on_hold"], total["archived"], total["total"]) == (44, 0, 4, 44)
+    assert (total["pct_tl"], total["rtl"], total["rhp"], total["rv"]) == (100, 7.1, 5.0, 0)
+    units = {u["unit"]: u for u in data["units"]}
+    seed_units = [name for name, _, _ in seed_004.UNITS_WITH_CASES]
+    assert set(seed_units) | set(seed_004.UNITS_WITHOUT_CASES) <= set(units)
+    expected_rtl = (0.8, 9.7, 7.5, 1.5, 1.3, 24.8, 24, 0.5, 4, 0, 8, 1, 1, 0)
+    expected_done = (6, 6, 6, 6, 4, 4, 3, 2, 2, 1, 1, 1, 1, 1)
+    for name, rtl, done in zip(seed_units, expected_rtl, expected_done, strict=True):
+        row = units[name]
+        assert (row["done"], row["total"], row["rtl"]) == (done, done, rtl), name
+        assert row["pct_tl"] == 100, name  # row 14's "0" in the seed contradicts the formula
+    rated = {name for name, row in units.items() if row["rhp"]}
+    assert rated == {seed_units[1], seed_units[13]}  # BKD and Pertanian: 5.00
+    assert all(units[n]["total"] == 0 for n in seed_004.UNITS_WITHOUT_CASES)
+    # the seed's order: most complaints first, then by name
+    assert [u["unit"] for u in data["units"][:4]] == sorted(seed_units[:4])
+    (admin,) = data["admins"]
+    assert admin["name"] == seed_004.ADMIN
+    assert (admin["verified_within"], admin["verified_after"]) == (22, 20)
+    assert admin["verify_average_days"] == 6.9
+    assert (admin["verifications"], admin["on_hold"], admin["archived"]) == (42, 0, 3)
+    assert (admin["dispositions"], admin["dispositions_within"]) == (43, 32)
+    assert admin["dispositions_after"] == 11
+    for row in [*data["units"], data["total"]]:
+        assert {
+            "unit",
+            "unverified",
+            "not_followed_up",
+            "in_process",
+            "done",
+            "on_hold",
+            "archived",
+            "total",
+            "pct_tl",
+            "rtl",
+            "rhp",
+            "rv",
+        } <= set(row)
+
+
+def test_annual_xlsx_reads_back_with_charts(loket: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "annual.xlsx"
+    result = loket.invoke(
+        app, ["report", "annual", "--year", "2023", "--format", "xlsx", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[:3] == ["Ringkasan", "Per saluran", "Per bulan"]
+    channels = book["Per saluran"]
+    assert [c.value for c in channels[4]] == ["Saluran", "Jumlah permohonan"]
+    rows = {r[0]: r[1] for r in channels.iter_rows(min_row=5, values_only=True)}
+    assert rows["WhatsApp"] == 244 and rows["Jumlah"] == 671
+    months = book["Per bulan"]
+    assert len(months._charts) == 1 and len(channels._charts) == 1
+    assert months["A5"].value == "Januari"
+    assert sum(r[1] for r in months.iter_rows(min_row=5, max_row=16, values_only=True)) == 671
+
+
+def test_complaint_recap_xlsx_html_csv_text(loket: CliRunner, tmp_path: Path) -> None:
+    period = ["--from", "2024-01-01", "--to", "2024-12-31"]
+    for fmt in ("xlsx", "html", "csv", "text"):
+        out = tmp_path / f"recap.{fmt}"
+        result = loket.invoke(
+            app, ["report", "complaints", *period, "--format", fmt, "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "recap.xlsx")
+    recap = book["Rekap per unit"]
+    header = [c.value for c in recap[4]]
+    assert header[:7] == [
+        "Unit kerja / Perangkat Daerah",
+        "Belum Terverifikasi",
+        "Belum Ditindaklanjuti",
+        "Proses",
+        "Selesai",
+        "Tunda",
+        "Arsip",
+    ]
+    assert header[-4:] == ["%TL", "RTL", "RHP", "RV"]
+    last = [c.value for c in recap[recap.max_row]]
+    assert last[0] == "Jumlah" and last[4] == 44 and last[6] == 4
+    html = (tmp_path / "recap.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "Admin Provinsi Ntt2" in html
+    text = (tmp_path / "recap.text").read_text(encoding="utf-8")
+    assert "RTL (rata-rata tindak lanjut)" in text  # the formulas are in the notes
+
+
+def test_annual_html_is_self_contained_with_inline_charts(loket: CliRunner) -> None:
+    result = loket.invoke(app, ["report", "annual", "--year", "2023", "--format", "html"])
+    assert result.exit_code == 0
+    html = result.output
+    assert (
+        html.count("<svg") == 4
+        and "<script" not in html
+        and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    )
+    assert "@media print" in html and "WorkingCalendar.working_days_between" in html

@@ -1,0 +1,105 @@
+"""Fixtures of the email tests: a fresh folder on the session's Dovecot, settings and services
+reading it, and an ingestion pipeline without IMAP for the core rules."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.app import Services
+from bot.mail_ingest import IngestOutcome
+from bot.mail_message import MailLocation
+from bot.mailboxes import MailboxConfig, env_mailbox
+from bot.settings import Settings
+from channels.email import ingestor_for
+from channels.email.imap import FetchedMail
+from channels.email.poller import MailboxWatcher, build_incoming
+from tests.support.dovecot import DovecotServer, dovecot  # noqa: F401  (fixture)
+from tests.support.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)
+
+MAIL_FROM = "ppid@pemda.test"
+_uids = itertools.count(1)
+
+
+@pytest.fixture
+def folder(dovecot: DovecotServer) -> str:  # noqa: F811
+    """A folder of this test's own on the session's Dovecot."""
+    return dovecot.new_folder()
+
+
+def revalidated(settings: Settings, **changes: object) -> Settings:
+    """`settings` with `changes`, validated (so "secret" becomes a SecretStr, "4" an int)."""
+    return Settings(_env_file=None, **{**settings.model_dump(), **changes})  # type: ignore[call-arg]
+
+
+def with_settings(services: Services, **changes: object) -> Services:
+    """The test's services (same database and clock) with some settings changed."""
+    return Services(
+        settings=revalidated(services.settings, **changes),
+        db=services.db,
+        clock=services.clock,
+        blobs=services.blobs,
+    )
+
+
+def imap_settings(dovecot: DovecotServer, folder: str) -> dict[str, object]:  # noqa: F811
+    """Settings reading `folder` on the test Dovecot over plain IMAP, sending as MAIL_FROM."""
+    return {
+        "imap_host": "127.0.0.1",
+        "imap_port": dovecot.port,
+        "imap_security": "none",
+        "imap_user": dovecot.user,
+        "imap_password": dovecot.password,
+        "imap_folder": folder,
+        "mail_from": MAIL_FROM,
+    }
+
+
+@pytest.fixture
+def mail_services(
+    services: Services,
+    dovecot: DovecotServer,  # noqa: F811
+    folder: str,
+) -> Services:
+    """The test's services, reading the test's folder."""
+    return with_settings(services, **imap_settings(dovecot, folder))
+
+
+@pytest.fixture
+def core_services(services: Services) -> Services:
+    """The test's services with a mailbox configured but never connected to."""
+    return with_settings(services, imap_host="imap.invalid", mail_from=MAIL_FROM)
+
+
+@pytest.fixture
+def watcher(mail_services: Services) -> MailboxWatcher:
+    """The watcher of the environment's mailbox."""
+    config = env_mailbox(mail_services.settings)
+    assert config is not None
+    return MailboxWatcher(
+        config, ingestor_for(mail_services), mail_services.settings, mail_services.clock
+    )
+
+
+class Deliver:
+    """Ingest raw mail straight into the core (no IMAP): parse, classify, ingest."""
+
+    def __init__(self, services: Services, config: MailboxConfig) -> None:
+        self.services, self.config = services, config
+        self.ingestor = ingestor_for(services)
+
+    async def __call__(self, raw: bytes, uid: int | None = None) -> IngestOutcome:
+        """Ingest one message as if fetched at a new UID."""
+        location = MailLocation(self.config.name, 1, uid or next(_uids) + 1000)
+        fetched = FetchedMail(location.uid, raw, None)
+        now = self.services.clock.now()
+        return await self.ingestor.ingest(build_incoming(fetched, location, self.config, now))
+
+
+@pytest.fixture
+def deliver(core_services: Services) -> Deliver:
+    """Ingest raw mail into the environment's mailbox without going through IMAP."""
+    config = env_mailbox(core_services.settings)
+    assert config is not None
+    return Deliver(core_services, config)

@@ -1,0 +1,64 @@
+"""Cases made without chatting, for tests that start mid-story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import Services
+from bot.audit import SYSTEM
+from bot.cases import get_case
+from bot.intake import InboundMessage
+from bot.workflow import requests
+from bot.workflow.rules import load_rules
+from store.enums import CaseKind, Channel
+from store.models import Case
+from tests.support.builders import COMPLETE_REQUEST
+
+
+async def telegram_case(
+    services: Services,
+    chat_id: int = 42,
+    *,
+    kind: CaseKind = CaseKind.INFORMATION_REQUEST,
+    fields: dict[str, Any] | None = None,
+    tag: str = "1",
+) -> Case:
+    """A case filed through intake by the Telegram user `chat_id` (its ack left queued)."""
+    if fields is None:
+        fields = (
+            dict(COMPLETE_REQUEST)
+            if kind == CaseKind.INFORMATION_REQUEST
+            else {"description": "Jalan berlubang di depan pasar", "classification": "pengaduan"}
+        )
+    result = await services.intake.handle_inbound(
+        InboundMessage(
+            channel=Channel.TELEGRAM,
+            external_id=f"seed:{chat_id}:{tag}",
+            sender=str(chat_id),
+            sender_name=fields.get("name", "Warga"),
+            text=fields.get("information_requested") or fields.get("description") or "",
+            received_at=services.clock.now(),
+            new_case_kind=kind,
+            fields=fields,
+        )
+    )
+    async with services.db.session() as session:
+        return await get_case(session, result.case_reference or "")
+
+
+async def refuse(services: Services, case: Case) -> Case:
+    """Decide the request as refused under Pasal 17 b."""
+    async with services.db.transaction() as session:
+        rules = await load_rules(session, services.settings)
+        stored = await session.get(Case, case.id)
+        assert stored is not None
+        return await requests.decide(
+            session,
+            stored,
+            decision="refused",
+            refusal_ground="b",
+            consequence_test="Membahayakan penegakan hukum",
+            rules=rules,
+            actor=SYSTEM,
+            now=services.clock.now(),
+        )
