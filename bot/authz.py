@@ -36,7 +36,6 @@ DESK_ACTIONS = frozenset(
         "verify_and_dispose",
         "not_our_authority",
         "archive",
-        "resume",
         "record_response",
         "file_dispute",
         "record_dispute_outcome",
@@ -55,6 +54,7 @@ UNIT_ACTIONS = frozenset(
         "post_followup",
         "close",
         "hold",
+        "resume",
         "complete",
         "update_details",
     }
@@ -80,7 +80,7 @@ def permitted(officer: Officer | None, action: str, case: Case | None) -> bool:
         return False
     role = Role(officer.role)
     if action in ATASAN_ONLY:
-        return role == Role.ATASAN
+        return role == Role.ATASAN and case is not None and case.kind == CaseKind.OBJECTION
     if role in DESK_ROLES:
         return True
     if role == Role.ATASAN:

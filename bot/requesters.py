@@ -5,14 +5,27 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import DomainError
+from bot.validation import normalise_phone
 from store.enums import ContactKind
 from store.models import Contact, Requester
 
 
 def normalise_contact(kind: ContactKind | str, value: str) -> str:
-    """The form a contact is stored and matched in (emails compared case-insensitively)."""
+    """The form a contact is stored and matched in.
+
+    Emails compare case-insensitively; phone numbers in E.164 when they are valid, so the
+    desk's `0812-3456-7890` and WhatsApp's `6281234567890` are the same person.
+    """
     value = value.strip()
-    return value.lower() if ContactKind(kind) == ContactKind.EMAIL else value
+    if ContactKind(kind) == ContactKind.EMAIL:
+        return value.lower()
+    if ContactKind(kind) == ContactKind.PHONE:
+        try:
+            return normalise_phone(value)
+        except DomainError:
+            return value
+    return value
 
 
 async def find_requester(

@@ -6,6 +6,7 @@ import typer
 
 from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
+from bot.cli.demo import demo
 from bot.cli.example import example_app
 from bot.cli.mail import mail_app
 from bot.cli.outbox import outbox_app
@@ -30,6 +31,7 @@ app.add_typer(outbox_app, name="outbox", help="Outbound messages: list, retry, f
 app.add_typer(scheduler_app, name="scheduler", help="Reminders and updates: tick, preview.")
 app.add_typer(report_app, name="report", help="Reports: annual, complaints, register, survey.")
 app.add_typer(example_app, name="example", help="Load example data built from the seeds.")
+app.command("demo", help="Play a scripted demonstration offline, then print the reports.")(demo)
 app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
 app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
 

@@ -80,7 +80,8 @@ def units_add(
     say("cli.unit_added", code=unit.code, name=unit.name)
 
 
-@units_app.command("set-chat")
+# Group chat ids are negative (-100...): read them as the argument, not as an option.
+@units_app.command("set-chat", context_settings={"ignore_unknown_options": True})
 def units_set_chat(
     code: Annotated[str, typer.Argument(help="Unit code")],
     chat_id: Annotated[int, typer.Argument(help="Telegram chat id of the unit's officer chat")],

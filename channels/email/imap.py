@@ -130,6 +130,8 @@ class ImapSession:
     async def _call(self, command: Awaitable[T]) -> T:
         """Run one IMAP command; any failure of the connection becomes ConnectionFailed."""
         if self.lost:
+            if asyncio.iscoroutine(command):
+                command.close()  # never sent; close it so it is not reported as un-awaited
             raise ConnectionFailed(self.config.name, "connection lost")
         try:
             return await command

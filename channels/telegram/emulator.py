@@ -390,6 +390,10 @@ class BotApiEmulator:
             if chat_id is None or m["chat"]["id"] == chat_id
         ]
 
+    def current(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A message as it is now (its text and buttons after any edit)."""
+        return self._messages[(message["chat"]["id"], message["message_id"])]
+
     async def wait_sent(
         self, n: int = 1, *, chat_id: int | None = None, within: float = 5.0
     ) -> list[dict[str, Any]]:
@@ -566,7 +570,9 @@ class BotApiEmulator:
             "from": self.bot_user,
             **content,
         }
-        if p.get("reply_markup"):
+        if (p.get("reply_markup") or {}).get("inline_keyboard"):
+            # A message carries only inline keyboards; ForceReply and reply keyboards are
+            # instructions to the client (see them in `calls`).
             msg["reply_markup"] = p["reply_markup"]
         reply = (p.get("reply_parameters") or {}).get("message_id") or p.get("reply_to_message_id")
         if reply and (chat_id, reply) in self._messages:

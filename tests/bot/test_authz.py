@@ -43,6 +43,7 @@ UNIT_WORK = frozenset(
         "post_followup",
         "close",
         "hold",
+        "resume",
     }
 )
 

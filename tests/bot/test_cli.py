@@ -224,6 +224,18 @@ def test_units_add_and_list(loket: Loket) -> None:
     assert "[bold]Dinas PUPR[/]" in table and "Dinas Kesehatan" in table
 
 
+def test_units_set_chat_and_english_output(loket: Loket) -> None:
+    assert ok(loket("units", "add", "dinkes", "Dinas Kesehatan", LANGUAGE="en")).strip() == (
+        "Unit dinkes (Dinas Kesehatan) added."
+    )
+    ok(loket("units", "set-chat", "dinkes", "-100200"))
+    [unit] = json.loads(ok(loket("units", "list", "--json")))
+    assert unit["telegram_chat_id"] == -100200
+    assert refused(loket("units", "set-chat", "nope", "1")) == (
+        'Unit dengan kode "nope" tidak ada. Lihat daftar: loket units list'
+    )
+
+
 def test_units_add_duplicate_is_refused(loket: Loket) -> None:
     ok(loket("units", "add", "dinkes", "Dinas Kesehatan"))
     assert refused(loket("units", "add", "dinkes", "Dinas Lain")) == (

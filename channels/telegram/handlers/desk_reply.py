@@ -23,7 +23,7 @@ async def on_reply(turn: Turn) -> None:
     if officer is None and turn.private:
         raise NotMine  # a citizen answering in their own chat: the inbox takes it
     got = await files.download(message, turn.services)
-    attached = [FileData(item.filename, item.content_type, data) for item, data in [got] if got]
+    attached = [FileData(got[0].filename, got[0].content_type, got[1])] if got else []
     reference = await turn.loket.desk.reply(
         turn.user_id,
         case_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.app import Services
@@ -10,9 +11,10 @@ from bot.cases import get_case
 from bot.intake import InboundMessage
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
-from store.enums import CaseKind, Channel
-from store.models import Case
-from tests.support.builders import COMPLETE_REQUEST
+from store.enums import CaseKind, Channel, Role
+from store.models import Case, Unit
+from tests.support.builders import COMPLETE_REQUEST, make_officer, make_unit
+from tests.support.staff import Staff, make_staff
 
 
 async def telegram_case(
@@ -62,3 +64,36 @@ async def refuse(services: Services, case: Case) -> Case:
             actor=SYSTEM,
             now=services.clock.now(),
         )
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The staff of tests.support.staff plus a unit officer and another unit's PPID Pelaksana."""
+
+    staff: Staff
+    unit_officer: int = 502
+    other_unit_id: int = 0
+    other_pelaksana: int = 511
+    other_chat: int = -1002
+
+
+async def make_desk(services: Services) -> Desk:
+    """Create the whole staff (unit dinkes with chat -1001, unit dishub with chat -1002)."""
+    staff = await make_staff(services)
+    await make_officer(services, Role.UNIT_OFFICER, staff.unit_id, 502)
+    other = await make_unit(services, "dishub", "Dinas Perhubungan")
+    async with services.db.transaction() as session:
+        stored = await session.get(Unit, other.id)
+        assert stored is not None
+        stored.telegram_chat_id = -1002
+    await make_officer(services, Role.PPID_PELAKSANA, other.id, 511)
+    assert other.id is not None
+    return Desk(staff, other_unit_id=other.id)
+
+
+async def fetch(services: Services, case: Case) -> Case:
+    """The case as stored now."""
+    async with services.db.session() as session:
+        stored = await session.get(Case, case.id)
+    assert stored is not None
+    return stored

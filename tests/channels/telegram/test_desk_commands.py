@@ -1,0 +1,139 @@
+"""The officers' commands: /kasus, /balas, /putus, /daftar, /catat and /bantuan."""
+
+from __future__ import annotations
+
+import pytest_asyncio
+from sqlmodel import select
+
+from bot.app import Services
+from store.enums import Channel, Direction
+from store.models import Case, Message
+from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, TelegramHarness
+from tests.channels.telegram.helpers import Desk, fetch, make_desk, telegram_case
+from tests.support.builders import COMPLETE_REQUEST, VALID_NIK
+
+
+@pytest_asyncio.fixture
+async def desk(tg_services: Services) -> Desk:
+    """The body's staff."""
+    return await make_desk(tg_services)
+
+
+async def test_kasus_shows_the_card_for_this_chat(tg: TelegramHarness, desk: Desk) -> None:
+    case = await telegram_case(tg.services, 42)
+    admin = tg.officer(801, DESK_CHAT)
+    card = await admin.send(f"/kasus {case.reference.lower()}")
+    assert case.reference in card["text"] and "S. A." in card["text"]
+    usage = await admin.send("/kasus")
+    assert "Cara pakai" in usage["text"]
+    missing = await admin.send("/kasus PPID/2026/999999")
+    assert "tidak ditemukan" in missing["text"]
+    stranger = await tg.officer(999, DESK_CHAT).send(f"/kasus {case.reference}")
+    assert "hanya untuk petugas" in stranger["text"]
+
+
+async def test_balas_answers_the_requester_and_logs_it(tg: TelegramHarness, desk: Desk) -> None:
+    case = await telegram_case(tg.services, 42)
+    admin = tg.officer(801, DESK_CHAT)
+    done = await admin.send(f"/balas {case.reference} Dokumen sedang kami siapkan.")
+    assert case.reference in done["text"]
+    await tg.dispatch()
+    answer = [m for m in tg.api.messages(42) if "Balasan petugas" in m.get("text", "")]
+    assert answer and "Dokumen sedang kami siapkan." in answer[0]["text"]
+    async with tg.services.db.session() as session:
+        logged = (
+            await session.exec(select(Message).where(Message.direction == Direction.OUTBOUND))
+        ).one()
+    assert logged.case_id == case.id and logged.officer_id is not None
+    assert logged.text == "Dokumen sedang kami siapkan."
+    usage = await admin.send("/balas")
+    assert "Cara pakai" in usage["text"]
+
+
+async def test_putus_with_and_without_details(tg: TelegramHarness, desk: Desk) -> None:
+    first = await telegram_case(tg.services, 42, tag="a")
+    second = await telegram_case(
+        tg.services, 43, tag="b", fields={**COMPLETE_REQUEST, "phone": "0813 2222 3333"}
+    )
+    third = await telegram_case(
+        tg.services, 44, tag="c", fields={**COMPLETE_REQUEST, "phone": "0813 4444 5555"}
+    )
+    utama = tg.officer(601, DESK_CHAT)
+    done = await utama.send(f"/putus {first.reference} diberikan")
+    assert "Sudah diputuskan" in done["text"]
+    assert (await fetch(tg.services, first)).decision == "granted_full"
+
+    refused = await utama.send(f"/putus {second.reference} ditolak z tidak jelas")
+    assert "Pasal 17" in refused["text"]
+    await utama.send(f"/putus {second.reference} ditolak c Membahayakan pertahanan negara")
+    stored = await fetch(tg.services, second)
+    assert (stored.decision, stored.refusal_ground) == ("refused", "c")
+
+    choices = await utama.send(f"/putus {third.reference}")
+    assert "Putusan apa" in choices["text"]
+    await utama.press("Diberikan sebagian", choices)
+    prompt = await utama.reply()
+    await utama.send("Lampiran identitas pegawai dihitamkan", reply_to=prompt)
+    assert (await fetch(tg.services, third)).decision == "granted_partial"
+    bad = await utama.send(f"/putus {third.reference} entahlah")
+    assert "Cara pakai" in bad["text"]
+
+
+async def test_daftar_lists_my_units_open_cases_by_due_date(
+    tg: TelegramHarness, desk: Desk
+) -> None:
+    mine = await telegram_case(tg.services, 42, tag="a")
+    other = await telegram_case(tg.services, 43, tag="b")
+    async with tg.services.db.transaction() as session:
+        for case, unit in ((mine, desk.staff.unit_id), (other, desk.other_unit_id)):
+            stored = await session.get(Case, case.id)
+            assert stored is not None
+            stored.unit_id = unit
+    listing = await tg.officer(501, UNIT_CHAT).send("/daftar")
+    assert mine.reference in listing["text"] and other.reference not in listing["text"]
+    everything = await tg.officer(801, DESK_CHAT).send("/daftar")
+    assert mine.reference in everything["text"] and other.reference in everything["text"]
+
+
+async def test_catat_registers_a_phone_request_for_a_citizen(
+    tg: TelegramHarness, desk: Desk
+) -> None:
+    in_group = await tg.officer(801, DESK_CHAT).send("/catat")
+    assert "chat pribadi" in in_group["text"]
+    refused = await tg.officer(502).send("/catat")
+    assert "tidak mengizinkan" in refused["text"]
+
+    admin = tg.officer(801)
+    await admin.send("/catat")
+    await admin.tap("Permohonan informasi")
+    await admin.tap("Telepon")
+    for text in (
+        "Pak Darmo",
+        VALID_NIK,
+        "Dusun Krajan RT 01, Desa Sukamaju",
+        "0812 7777 8888",
+        "Daftar penerima bantuan sosial desa 2025",
+        "Pengawasan warga",
+    ):
+        await admin.send(text)
+    await admin.tap("Melihat")
+    await admin.tap("Ambil langsung")
+    registered = await admin.tap("Kirim")
+    assert "PPID/2026/000001" in registered["text"] and "Terdaftar" in registered["text"]
+    async with tg.services.db.session() as session:
+        case = (await session.exec(select(Case))).one()
+    assert case.channel == Channel.TELEPON and case.status == "registered"
+
+
+async def test_bantuan_lists_the_commands_for_officers_only(
+    tg: TelegramHarness, desk: Desk
+) -> None:
+    officer_help = await tg.officer(501, UNIT_CHAT).send("/bantuan")
+    assert "/kasus" in officer_help["text"] and "/catat" in officer_help["text"]
+    citizen_help = await tg.citizen(42).send("/bantuan")
+    assert "/kasus" not in citizen_help["text"] and "Cek Status" in citizen_help["text"]
+    commands = {
+        c.params["scope"]["type"]: c.params["commands"] for c in tg.api.calls_of("setMyCommands")
+    }
+    assert [c["command"] for c in commands["all_group_chats"]][:2] == ["kasus", "balas"]
+    assert [c["command"] for c in commands["all_private_chats"]][0] == "start"
