@@ -119,11 +119,16 @@ async def load(db: Database, settings: Settings, n: int) -> Rules:
         for start in range(0, len(rows), BATCH):
             await conn.execute(insert(Case), rows[start : start + BATCH])
         disposed = [
-            {"case_id": i + 1, "actor": f"officer:{1 + i % 3}:Admin {1 + i % 3}",
-             "action": "verify_and_dispose", "at": row["disposed_at"], "data": {}}
+            {
+                "case_id": i + 1,
+                "actor": f"officer:{1 + i % 3}:Admin {1 + i % 3}",
+                "action": "verify_and_dispose",
+                "at": row["disposed_at"],
+                "data": {},
+            }
             for i, row in enumerate(rows)
             if row.get("disposed_at")
-        ]  # fmt: skip
+        ]
         for start in range(0, len(disposed), BATCH):
             await conn.execute(insert(Event), disposed[start : start + BATCH])
     # Fresh statistics, as autovacuum would have them on a live database: without them
@@ -171,9 +176,12 @@ async def main(cases: int, url: str | None) -> None:
             async def complaints() -> Document:
                 async with db.session() as session:
                     figures = await complaint_figures(
-                        session, rules, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31),
+                        session,
+                        rules,
+                        dt.date(YEAR, 1, 1),
+                        dt.date(YEAR, 12, 31),
                         dt.date(YEAR + 1, 1, 15),
-                    )  # fmt: skip
+                    )
                 print(f"  complaints {figures.total.total + figures.total.counts['archived']}")
                 return complaints_document(figures, "id", "Bench")
 

@@ -7,6 +7,7 @@
   decide or extend.
 - Only the Atasan PPID answers objections (UU KIP Pasal 35-36); the Atasan also sees every
   case, since overdue cases are escalated to them.
+- The identity of an anonymous complainant is revealed to the desk only, never to the unit.
 
 A refusal changes nothing, is answered politely, and is audited as a `permission_denied` event.
 """
@@ -79,10 +80,14 @@ def permitted(officer: Officer | None, action: str, case: Case | None) -> bool:
     if officer is None or not officer.active:
         return False
     role = Role(officer.role)
+    if action == VIEW and case is None:  # a list, which the caller filters to what they may see
+        return True
     if action in ATASAN_ONLY:
         return role == Role.ATASAN and case is not None and case.kind == CaseKind.OBJECTION
     if role in DESK_ROLES:
         return True
+    if action == REVEAL and case is not None and case.anonymous:
+        return False  # anonim: the identity is hidden from the unit (domain.md §4)
     if role == Role.ATASAN:
         is_objection = case is not None and case.kind == CaseKind.OBJECTION
         return action == VIEW or (is_objection and action in ATASAN_OBJECTION_ACTIONS)

@@ -31,6 +31,7 @@ from store.models import Attachment, Case, Message, Requester, Unit
 CARD_TRIGGERS = frozenset({"registered", "dispose", "redispose", "verify_and_dispose"})
 RELAY_TRIGGER = "message_received"
 SUMMARY_CHARS = 300
+RELAY_CHARS = 3000  # a relayed message stays within one Telegram message (4096 characters)
 
 # The button a transition is offered under (dispose covers every way of handing a case over).
 BUTTON_OF_TRANSITION = {
@@ -115,11 +116,14 @@ async def requester_label(session: AsyncSession, case: Case, language: str) -> s
     return mask_name(requester.name if requester else None) or "-"
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def case_summary(case: Case) -> str:
     """What the case is about, personal data masked, cut to a card's length."""
     text = case.information_requested or case.description or case.objection_reason or ""
-    text = redact(" ".join(text.split()))
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+    return _cut(redact(" ".join(text.split())), SUMMARY_CHARS)
 
 
 async def card_text(session: AsyncSession, case: Case, language: str) -> str:
@@ -201,7 +205,7 @@ async def _queue_relay(
             language,
             reference=case.reference,
             requester=await requester_label(session, case, language),
-            text=redact(message.text) or "-",
+            text=_cut(redact(message.text), RELAY_CHARS) or "-",
             files=note,
         ),
         case_id=case.id,

@@ -28,8 +28,6 @@ from store.models import Case, Requester
 
 cases_app = typer.Typer(help="Register and inspect cases.")
 
-NewKind = CaseKind  # objections are filed against a request, not with `cases new`
-
 
 def _received_at(value: str | None, svc: Services) -> dt.datetime:
     now = svc.clock.now()

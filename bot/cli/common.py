@@ -39,8 +39,7 @@ def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
-        err_console.print(t("settings.invalid", None, problem=str(exc)), markup=False)
-        raise typer.Exit(2) from None
+        raise fail(t("settings.invalid", None, problem=str(exc)), 2) from None
 
 
 def cli_language() -> str:

@@ -55,7 +55,7 @@ def print_document(document: Document) -> None:
         console.print(view)
     console.print(t("report.demo.compact"), style="dim", highlight=False)
     for note in document.notes:
-        console.print(f"• {note}", style="dim", highlight=False)
+        console.print(f"• {note}", style="dim", highlight=False, soft_wrap=True)
 
 
 async def reports(world: DemoWorld) -> tuple[Document, Document]:
@@ -77,18 +77,24 @@ async def play() -> tuple[Document, Document]:
     world = await open_world(desk_chat=-1001)
     try:
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-            console=console, transient=True,
-        ) as progress:  # fmt: skip
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
 
             def say(who: str, text: str) -> None:
+                # soft_wrap: the terminal wraps long lines; no line breaks are inserted
                 progress.console.print(f"[bold]{who}[/bold]: ", end="", highlight=False)
-                progress.console.print(text, markup=False, highlight=False)
+                progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
             story = Story(world, say)
             task = progress.add_task("", total=len(STEPS))
-            for number, (title, step) in enumerate(STEPS, 1):
+            for number, (key, step) in enumerate(STEPS, 1):
+                title = t(key, world.services.settings.language)
                 progress.update(task, description=title)
                 progress.console.rule(f"{number}. {title}", style="cyan")
                 await step(story)

@@ -20,9 +20,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.cli.demo_world import WIB, DemoWorld
+from bot.i18n import t
 from bot.mail_message import MailLocation
 from bot.mailboxes import MailboxConfig
 from bot.reports.survey import survey_document
+from bot.survey import SURVEY_ELEMENTS
 from bot.workflow.rules import load_rules
 from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
@@ -35,9 +37,22 @@ from store.models import Officer, OutboxMessage, Unit
 DESK_CHAT, UNIT_CHAT = -1001, -2001
 SITI, DEWI, RINA, BUDI = 42, 44, 501, 601
 ANDI_MAIL = "andi.wijaya@example.id"
+UNIT_NAME = "Dinas Pekerjaan Umum"
+# The references the story's cases get, in the order they are opened.
+SITI_REQUEST, ANDI_REQUEST, COMPLAINT = "PPID/2026/000001", "PPID/2026/000002", "ADU/2026/000001"
 WAIT = 10.0  # seconds to wait for the bot before the demo reports it stuck
 
 Say = Callable[[str, str], None]
+
+
+def tx(key: str, **params: Any) -> str:
+    """A catalogue text in Indonesian: the language the demo's people speak."""
+    return t(key, "id", **params)
+
+
+def step(n: int, total: int = 8) -> str:
+    """The "Langkah n dari 8" line of the channel's guided forms."""
+    return tx("tg.step", n=n, total=total)
 
 
 def shows(message: dict[str, Any], fragment: str) -> bool:
@@ -71,7 +86,9 @@ class Story:
     def flush(self) -> None:
         """Print every bot message and email sent since the last flush."""
         messages = self.api.messages()
-        if self.heading and (len(messages) > self._sent or len(self.world.mail.messages) > self._mails):
+        if self.heading and (
+            len(messages) > self._sent or len(self.world.mail.messages) > self._mails
+        ):
             self.say("⏰", self.heading)
         self.heading = None
         for message in messages[self._sent :]:
@@ -107,9 +124,7 @@ class Story:
         self.say(f"👤 {self.names[user]}", text)
         extra = {"chat_id": chat} if chat != user else {}
         await self.api.push_text(text, user_id=user, first_name=self.names[user], **extra)
-        reply = await self.wait_text(chat, expect, since)
-        self.flush()
-        return reply
+        return await self.wait_text(chat, expect, since)
 
     async def tap(self, user: int, message: dict[str, Any], label: str, *, expect: str) -> Any:
         """`user` taps the button `label` under `message`; wait for `expect` (new or edited)."""
@@ -118,8 +133,10 @@ class Story:
         self.say(f"👆 {self.names[user]}", f"[{label}]")
         await self.api.tap(self.current(message), label, user_id=user)
         await self.api.wait_until(
-            lambda: any(shows(m, expect) for m in self.api.messages(chat)[since:])
-            or shows(self.current(message), expect),
+            lambda: (
+                any(shows(m, expect) for m in self.api.messages(chat)[since:])
+                or shows(self.current(message), expect)
+            ),
             WAIT,
         )
         self.flush()
@@ -127,8 +144,9 @@ class Story:
         if fresh:
             return fresh[0]
         edited = self.current(message)
-        status = next((ln for ln in edited["text"].splitlines() if ln.startswith("Status")), "")
-        self.say(f"🗂 kartu di {self.names.get(chat, chat)}", status or edited["text"][:80])
+        lines = edited["text"].splitlines()
+        status = next((ln for ln in lines if ln.startswith("Status")), lines[0] if lines else "")
+        self.say(tx("report.demo.edited", chat=self.names.get(chat, str(chat))), status)
         return edited
 
     def current(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -165,38 +183,51 @@ class Story:
 async def setup_body(story: Story) -> None:
     """Two units with officer chats, the PPID Utama at the desk, a unit officer."""
     async with story.world.services.db.transaction() as session:
-        pu = Unit(code="dpupr", name="Dinas Pekerjaan Umum", telegram_chat_id=UNIT_CHAT)
+        pu = Unit(code="dpupr", name=UNIT_NAME, telegram_chat_id=UNIT_CHAT)
         session.add(pu)
         session.add(Unit(code="dinkes", name="Dinas Kesehatan"))
         await session.flush()
         session.add(Officer(name="Rina", role=Role.PPID_UTAMA, telegram_user_id=RINA))
-        session.add(Officer(name="Budi", role=Role.UNIT_OFFICER, telegram_user_id=BUDI, unit_id=pu.id))
+        session.add(
+            Officer(name="Budi", role=Role.UNIT_OFFICER, telegram_user_id=BUDI, unit_id=pu.id)
+        )
     story.names.update(
-        {SITI: "Siti", DEWI: "Dewi", RINA: "Rina (PPID)", BUDI: "Budi (Dinas PU)",
-         DESK_CHAT: "grup PPID", UNIT_CHAT: "grup Dinas PU"}
-    )  # fmt: skip
-    story.say("🏛", "PPID Kota Contoh: unit Dinas PU dan Dinas Kesehatan; Rina (PPID Utama) di "
-              "grup PPID, Budi di grup Dinas PU. Jam: Senin 2 Februari 2026, 09.00 WIB.")  # fmt: skip
+        {
+            SITI: "Siti",
+            DEWI: "Dewi",
+            RINA: "Rina (PPID)",
+            BUDI: "Budi (Dinas PU)",
+            DESK_CHAT: tx("report.demo.desk_chat"),
+            UNIT_CHAT: tx("report.demo.unit_chat"),
+        }
+    )
+    story.say("🏛", tx("report.demo.setting"))
 
 
 async def telegram_request(story: Story) -> None:
     """Siti files an information request in the Telegram chat, step by step."""
-    menu = await story.type(SITI, "/start", expect="Silakan pilih layanan")
-    step = await story.tap(SITI, menu, "Permohonan Informasi", expect="Langkah 1")
-    for text, next_step in (
-        ("Siti Aminah", "Langkah 2"),
-        ("3171014501900001", "Langkah 3"),
-        ("Jl. Merdeka No. 1, Gambir, Jakarta Pusat", "Langkah 4"),
-        ("siti@example.id", "Langkah 5"),
-        ("Laporan realisasi anggaran dinas tahun 2025", "Langkah 6"),
-        ("Penelitian skripsi", "Langkah 7"),
+    menu = await story.type(SITI, "/start", expect=tx("tg.menu.prompt"))
+    form = await story.tap(SITI, menu, tx("tg.menu.request"), expect=step(1))
+    for n, text in enumerate(
+        (
+            "Siti Aminah",
+            "3171014501900001",
+            "Jl. Merdeka No. 1, Gambir, Jakarta Pusat",
+            "siti@example.id",
+            "Laporan realisasi anggaran dinas tahun 2025",
+            "Penelitian skripsi",
+        ),
+        2,
     ):
-        step = await story.type(SITI, text, expect=next_step)
-    step = await story.tap(SITI, step, "softcopy", expect="Langkah 8")
-    summary = await story.tap(SITI, step, "Email", expect="Mohon periksa")
-    await story.tap(SITI, summary, "Kirim", expect="PPID/2026/000001")
+        form = await story.type(SITI, text, expect=step(n))
+    softcopy = tx("tg.choice.obtain_method.salinan_softcopy")
+    form = await story.tap(SITI, form, softcopy, expect=step(8))
+    summary_start = tx("tg.summary.request", lines="").splitlines()[0]
+    by_email = tx("tg.choice.delivery_method.email")
+    summary = await story.tap(SITI, form, by_email, expect=summary_start)
+    await story.tap(SITI, summary, tx("tg.btn.submit"), expect=SITI_REQUEST)
     await story.settle()
-    story.cards["PPID/2026/000001"] = await story.wait_text(DESK_CHAT, "PPID/2026/000001", 0)
+    story.cards[SITI_REQUEST] = await story.wait_text(DESK_CHAT, SITI_REQUEST, 0)
 
 
 def request_email() -> bytes:
@@ -223,78 +254,78 @@ async def email_request(story: Story) -> None:
     await story.move_to(at(2, 9, 30), tick=False)
     world = story.world
     config = MailboxConfig(
-        name="demo", host="", port=0, security="none", username="", password="",
-        folder="INBOX", processed_folder="", case_kind=CaseKind.INFORMATION_REQUEST,
-    )  # fmt: skip
+        name="demo",
+        host="",
+        port=0,
+        security="none",
+        username="",
+        password="",
+        folder="INBOX",
+        processed_folder="",
+        case_kind=CaseKind.INFORMATION_REQUEST,
+    )
     raw = request_email()
-    story.say(f"📨 {ANDI_MAIL} → ppid@kota-contoh.go.id", f"({len(raw)} bytes, surat permohonan)")
+    story.say(f"📨 {ANDI_MAIL}", tx("report.demo.mail_in", size=len(raw)))
     fetched = FetchedMail(uid=1, raw=raw, internaldate=world.clock.now())
     incoming = build_incoming(fetched, MailLocation("demo", 1, 1), config, world.clock.now())
     outcome = await ingestor_for(world.services).ingest(incoming)
     story.say("📥 intake", f"{outcome.disposition.value}: {outcome.case_reference or '-'}")
     await story.settle()
-    story.cards["PPID/2026/000002"] = await story.wait_text(DESK_CHAT, "PPID/2026/000002", 0)
+    story.cards[ANDI_REQUEST] = await story.wait_text(DESK_CHAT, ANDI_REQUEST, 0)
 
 
 async def officer_reply(story: Story) -> None:
     """Rina answers Siti from the PPID group chat."""
     await story.move_to(at(2, 10), tick=False)
-    await story.type(
-        RINA, "/balas PPID/2026/000001 Terima kasih Bu Siti, dokumen sedang kami himpun.",
-        chat=DESK_CHAT, expect="PPID/2026/000001",
-    )  # fmt: skip
+    text = f"/balas {SITI_REQUEST} Terima kasih Bu Siti, dokumen sedang kami himpun."
+    await story.type(RINA, text, chat=DESK_CHAT, expect=SITI_REQUEST)
     await story.settle()
 
 
 async def complaint(story: Story) -> None:
     """Dewi files a complaint; Rina disposes it to Dinas PU, where Budi follows it up."""
     await story.move_to(at(2, 11), tick=False)
-    menu = await story.type(DEWI, "/start", expect="Silakan pilih layanan")
-    step = await story.tap(DEWI, menu, "Pengaduan", expect="Langkah 1")
-    step = await story.type(
-        DEWI, "Jalan berlubang besar di depan Pasar Inpres, membahayakan pengendara motor.",
-        expect="Langkah 2",
-    )  # fmt: skip
-    step = await story.tap(DEWI, step, "Pengaduan", expect="Langkah 3")
-    step = await story.type(DEWI, "Jalan", expect="Langkah 4")
-    step = await story.type(DEWI, "Jl. Pasar Inpres, Kecamatan Kota Lama", expect="Langkah 5")
-    step = await story.tap(DEWI, step, "Hari ini", expect="Langkah 6")
-    step = await story.tap(DEWI, step, "Lewati", expect="Langkah 7")
-    step = await story.tap(DEWI, step, "Tidak", expect="Langkah 8")
-    summary = await story.tap(DEWI, step, "Tidak", expect="Mohon periksa")
-    await story.tap(DEWI, summary, "Kirim", expect="ADU/2026/000001")
+    menu = await story.type(DEWI, "/start", expect=tx("tg.menu.prompt"))
+    form = await story.tap(DEWI, menu, tx("tg.menu.complaint"), expect=step(1))
+    what = "Jalan berlubang besar di depan Pasar Inpres, membahayakan pengendara motor."
+    form = await story.type(DEWI, what, expect=step(2))
+    kind = tx("tg.choice.classification.pengaduan")
+    form = await story.tap(DEWI, form, kind, expect=step(3))
+    form = await story.type(DEWI, "Jalan", expect=step(4))
+    form = await story.type(DEWI, "Jl. Pasar Inpres, Kecamatan Kota Lama", expect=step(5))
+    form = await story.tap(DEWI, form, tx("tg.choice.incident_date.today"), expect=step(6))
+    form = await story.tap(DEWI, form, tx("tg.btn.skip"), expect=step(7))
+    form = await story.tap(DEWI, form, tx("tg.choice.anonymous.no"), expect=step(8))
+    summary_start = tx("tg.summary.complaint", lines="").splitlines()[0]
+    no = tx("tg.choice.confidential.no")
+    summary = await story.tap(DEWI, form, no, expect=summary_start)
+    await story.tap(DEWI, summary, tx("tg.btn.submit"), expect=COMPLAINT)
     await story.settle()
-    card = await story.wait_text(DESK_CHAT, "ADU/2026/000001", 0)
-    units = await story.tap(RINA, card, "Disposisi", expect="Dinas Pekerjaan Umum")
-    await story.tap(RINA, units, "Dinas Pekerjaan Umum", expect="Terdisposisi")
+    card = await story.wait_text(DESK_CHAT, COMPLAINT, 0)
+    units = await story.tap(RINA, card, tx("tg.desk.btn.dispose"), expect=UNIT_NAME)
+    disposed = tx("desk.status.complaint.disposed")
+    await story.tap(RINA, units, UNIT_NAME, expect=disposed)
     await story.settle()
-    story.cards["ADU/2026/000001"] = await story.wait_text(UNIT_CHAT, "ADU/2026/000001", 0)
+    story.cards[COMPLAINT] = await story.wait_text(UNIT_CHAT, COMPLAINT, 0)
 
 
 async def followup(story: Story) -> None:
     """Two days later Budi posts the unit's follow-up from the Dinas PU group."""
     await story.move_to(at(4, 14))
-    card = story.cards["ADU/2026/000001"]
-    since = len(story.api.messages(UNIT_CHAT))
-    await story.tap(BUDI, card, "Tindak lanjut", expect="ADU/2026/000001")
-    await story.wait_text(UNIT_CHAT, "ADU/2026/000001", since)
-    await story.type(
-        BUDI, "Lubang sudah ditambal tim UPT Jalan pada 4 Februari 2026. Terima kasih laporannya.",
-        chat=UNIT_CHAT, expect="ADU/2026/000001",
-    )  # fmt: skip
+    ask = tx("tg.desk.ask.text", reference=COMPLAINT)
+    await story.tap(BUDI, story.cards[COMPLAINT], tx("tg.desk.btn.post_followup"), expect=ask)
+    text = "Lubang sudah ditambal tim UPT Jalan pada 4 Februari 2026. Terima kasih laporannya."
+    await story.type(BUDI, text, chat=UNIT_CHAT, expect=COMPLAINT)
     await story.settle()
 
 
 async def extension(story: Story) -> None:
     """Rina extends Siti's request once, with a written reason (UU KIP Pasal 22(8))."""
     await story.move_to(at(4, 15))
-    card = story.cards["PPID/2026/000001"]
-    since = len(story.api.messages(DESK_CHAT))
-    await story.tap(RINA, card, "Perpanjang", expect="PPID/2026/000001")
-    await story.wait_text(DESK_CHAT, "alasan", since)
-    await story.type(
-        RINA, "Dokumen perlu dihimpun dari tiga bidang.", chat=DESK_CHAT, expect="PPID/2026/000001"
-    )
+    ask = tx("tg.desk.ask.reason", reference=SITI_REQUEST)
+    await story.tap(RINA, story.cards[SITI_REQUEST], tx("tg.desk.btn.extend"), expect=ask)
+    reason = "Dokumen perlu dihimpun dari tiga bidang."
+    await story.type(RINA, reason, chat=DESK_CHAT, expect=SITI_REQUEST)
     await story.settle()
 
 
@@ -302,49 +333,54 @@ async def days_pass(story: Story) -> None:
     """The days pass: reminders before the deadline, Andi's decision, the auto-close."""
     day = dt.date(2026, 2, 5)
     while day <= dt.date(2026, 2, 20):
-        story.heading = f"{day.isoformat()} 09.00 WIB: scheduler tick"
+        story.heading = tx("report.demo.tick", day=day.isoformat())
         await story.move_to(dt.datetime.combine(day, dt.time(9), tzinfo=WIB))
         if day == dt.date(2026, 2, 13):
             await story.move_to(at(13, 10), tick=False)
-            await story.type(
-                RINA, "/putus PPID/2026/000002 diberikan", chat=DESK_CHAT, expect="PPID/2026/000002"
-            )
+            text = f"/putus {ANDI_REQUEST} diberikan"
+            await story.type(RINA, text, chat=DESK_CHAT, expect=ANDI_REQUEST)
             await story.settle()
         day += dt.timedelta(days=1)
-
-
-async def survey(story: Story) -> None:
-    """Dewi answers the satisfaction survey the closure brought, one tap per element."""
-    question = await story.wait_text(DEWI, "1/9", 0)
-    scores = (4, 4, 3, 4, 3, 4, 4, 3, 4)
-    for n, score in enumerate(scores, 1):
-        done = f"{n + 1}/9" if n < len(scores) else "Terima kasih"
-        question = await story.tap(DEWI, question, f"{score} ·", expect=done)
-    async with story.world.services.db.session() as session:
-        rules = await load_rules(session, story.world.services.settings)
-        ikm = (await survey_document(session, rules, 2026)).data
-    story.say("📊 IKM 2026", f"{ikm['ikm']} (mutu {ikm['grade']}), {ikm['respondents']} responden")
 
 
 async def decision(story: Story) -> None:
     """Rina decides Siti's request: granted in full."""
     await story.move_to(at(23, 10))
-    card = story.cards["PPID/2026/000001"]
-    choices = await story.tap(RINA, card, "Putuskan", expect="Diberikan seluruhnya")
-    await story.tap(RINA, choices, "Diberikan seluruhnya", expect="Sudah diputuskan")
+    granted = tx("tg.desk.decision.granted_full")
+    card = story.cards[SITI_REQUEST]
+    choices = await story.tap(RINA, card, tx("tg.desk.btn.decide"), expect=granted)
+    decided = tx("desk.status.information_request.decided")
+    await story.tap(RINA, choices, granted, expect=decided)
     await story.settle()
 
 
+async def survey(story: Story) -> None:
+    """Dewi answers the satisfaction survey the closure brought, one tap per element."""
+    question = await story.wait_text(DEWI, f"· 1/{len(SURVEY_ELEMENTS)}", 0)
+    scores = (4, 4, 3, 4, 3, 4, 4, 3, 4)
+    thanks = tx("tg.survey.thanks", reference=COMPLAINT)
+    for n, score in enumerate(scores, 1):
+        following = f"· {n + 1}/{len(scores)}" if n < len(scores) else thanks
+        question = await story.tap(DEWI, question, f"{score} · ", expect=following)
+    async with story.world.services.db.session() as session:
+        rules = await load_rules(session, story.world.services.settings)
+        ikm = (await survey_document(session, rules, 2026)).data
+    story.say(
+        "📊 IKM", tx("report.demo.ikm", ikm=ikm["ikm"], grade=ikm["grade"], n=ikm["respondents"])
+    )
+
+
 Step = tuple[str, Callable[[Story], Awaitable[None]]]
+# (catalogue key of the title, step), in the order they are played
 STEPS: tuple[Step, ...] = (
-    ("Menyiapkan instansi", setup_body),
-    ("Permohonan lewat Telegram", telegram_request),
-    ("Permohonan lewat email", email_request),
-    ("Petugas membalas dari grup", officer_reply),
-    ("Pengaduan dan disposisi", complaint),
-    ("Tindak lanjut unit", followup),
-    ("Perpanjangan waktu", extension),
-    ("Hari-hari berlalu", days_pass),
-    ("Putusan", decision),
-    ("Survei kepuasan", survey),
+    ("report.demo.step.setup", setup_body),
+    ("report.demo.step.telegram", telegram_request),
+    ("report.demo.step.email", email_request),
+    ("report.demo.step.reply", officer_reply),
+    ("report.demo.step.complaint", complaint),
+    ("report.demo.step.followup", followup),
+    ("report.demo.step.extension", extension),
+    ("report.demo.step.days", days_pass),
+    ("report.demo.step.decision", decision),
+    ("report.demo.step.survey", survey),
 )

@@ -31,10 +31,9 @@ _SEE = ("melihat", "membaca", "mendengarkan", "mencatat")
 def _contacts_subquery() -> Any:
     phone = func.max(when((Contact.kind == ContactKind.PHONE, Contact.value)))
     email = func.max(when((Contact.kind == ContactKind.EMAIL, Contact.value)))
+    # One row per requester: one phone and one email (the greatest value if there are more).
     return (
-        select(
-            Contact.requester_id, phone.label("phone"), email.label("email")
-        )  # one row per requester: first phone and email by value
+        select(Contact.requester_id, phone.label("phone"), email.label("email"))
         .group_by(Contact.requester_id)
         .subquery()
     )

@@ -1,8 +1,8 @@
 """Working days taken, counted per distinct (start date, end date) pair.
 
 Reports group cases by their local start and end dates in SQL; each distinct pair is counted
-once with the working-day calendar, so the cost grows with the number of distinct date pairs
-(at most a few thousand a year), not with the number of cases.
+once, from a table of cumulative working days built with the calendar, so the cost grows with
+the number of distinct date pairs (a few thousand a year at most), not with the cases.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.calendar import WorkingCalendar
 from bot.reports.sql import as_date
-
 
 _MARGIN = dt.timedelta(days=366)
 
@@ -76,7 +75,7 @@ class Durations:
         """Record `cases` cases that each took `days` working days."""
         self.count += cases
         self.total += days * cases
-        self.maximum = max(self.maximum, days) if self.count else 0
+        self.maximum = max(self.maximum, days)
         for limit in self.limits:
             if days <= limit:
                 self.within[limit] = self.within.get(limit, 0) + cases

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll waits on the server
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 REMEMBER_UPDATES = dt.timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
+# An abandoned conversation is deleted after this long: its answers may hold a NIK or an
+# address (UU 27/2022: keep personal data no longer than needed).
+FORGET_DRAFTS = dt.timedelta(days=30)
 
 
 def build_application(services: Services) -> Application:  # type: ignore[type-arg]
@@ -69,7 +72,10 @@ class TelegramRunner:
     async def start(self) -> None:
         """Connect (getMe), publish the command lists, then start receiving updates."""
         loket: Loket = self.app.bot_data[BOT_DATA_KEY]
-        await loket.state.prune_updates(self.services.clock.now() - REMEMBER_UPDATES)
+        now = self.services.clock.now()
+        await loket.state.prune(
+            updates_before=now - REMEMBER_UPDATES, drafts_before=now - FORGET_DRAFTS
+        )
         await self.app.initialize()
         await self._publish_commands()
         await self.app.start()

@@ -35,6 +35,18 @@ log = logging.getLogger(__name__)
 
 SURVEY_PURPOSE = "survey_invitation"
 CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096  # characters per Telegram message
+
+
+def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text]
 
 
 def survey_question(case: Case, element: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -123,11 +135,18 @@ class TelegramSender:
                     chat_id, doc, caption=message.body, reply_markup=markup, reply_parameters=reply
                 )
             ]
-        sent = [
-            await self.bot.send_message(
-                chat_id, message.body, reply_markup=markup, reply_parameters=reply
+        parts = chunks(message.body)
+        sent = []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            sent.append(
+                await self.bot.send_message(
+                    chat_id,
+                    part,
+                    reply_markup=markup if last else None,
+                    reply_parameters=reply if i == 0 else None,
+                )
             )
-        ]
         for data, row in files:
             doc = InputFile(data, filename=row.filename if row else "lampiran")
             sent.append(await self.bot.send_document(chat_id, doc))

@@ -67,12 +67,16 @@ class ChannelState:
             result = await (await session.connection()).execute(stmt)
         return bool(result.rowcount)
 
-    async def prune_updates(self, before: dt.datetime) -> None:
-        """Forget handled updates older than `before` (Telegram re-delivers for a day at most)."""
+    async def prune(self, *, updates_before: dt.datetime, drafts_before: dt.datetime) -> None:
+        """Forget handled updates older than `updates_before` (Telegram re-delivers for a day at
+        most) and conversations idle since `drafts_before` (they may hold personal data)."""
         async with self.db.transaction() as session:
-            await session.exec(
-                delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < before)
-            )  # type: ignore[call-overload]
+            await session.exec(  # type: ignore[call-overload]
+                delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < updates_before)
+            )
+            await session.exec(  # type: ignore[call-overload]
+                delete(TelegramDraft).where(col(TelegramDraft.updated_at) < drafts_before)
+            )
 
     async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
         """The stored conversation, or a fresh one in `language`."""

@@ -93,7 +93,24 @@ def test_strangers_and_deactivated_officers_may_do_nothing(action: str) -> None:
     assert not permitted(retired, action, case)
 
 
-def test_register_needs_no_case() -> None:
+def test_an_anonymous_complainant_is_revealed_to_the_desk_only() -> None:
+    case = Case(
+        kind="complaint", reference="R", status="s", channel="telegram", unit_id=OWN, anonymous=True
+    )
+    for role, allowed in (
+        (Role.ADMIN, True),
+        (Role.PPID_UTAMA, True),
+        (Role.ATASAN, False),
+        (Role.PPID_PELAKSANA, False),
+        (Role.UNIT_OFFICER, False),
+    ):
+        officer = Officer(name="x", role=role.value, unit_id=OWN)
+        assert permitted(officer, "reveal", case) is allowed
+        assert permitted(officer, "view", case) is True
+
+
+def test_register_and_lists_need_no_case() -> None:
+    assert permitted(Officer(name="x", role=Role.UNIT_OFFICER.value, unit_id=1), "view", None)
     assert permitted(Officer(name="x", role=Role.ADMIN.value), "register", None)
     assert not permitted(
         Officer(name="x", role=Role.UNIT_OFFICER.value, unit_id=1), "register", None
@@ -131,7 +148,7 @@ async def test_a_refusal_is_audited(services: Services) -> None:
         assert isinstance(denied, PermissionDenied) and "ADU/2026/000009" in str(denied)
         stranger = await refusal(session, None, "view", case, now=now, who="telegram:9")
         assert stranger is not None and stranger.key == "desk.not_an_officer"
-        assert await refusal(session, officer, "view", None, now=now, who="x") is not None
+        assert await refusal(session, officer, "register", None, now=now, who="x") is not None
     async with services.db.session() as session:
         events = (
             await session.exec(select(Event).where(Event.action == "permission_denied"))
@@ -139,5 +156,5 @@ async def test_a_refusal_is_audited(services: Services) -> None:
     assert [(e.actor.split(":")[0], e.data["attempted"]) for e in events] == [
         ("officer", "archive"),
         ("telegram", "view"),
-        ("officer", "view"),
+        ("officer", "register"),
     ]

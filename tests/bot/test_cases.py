@@ -73,6 +73,10 @@ async def test_fifty_concurrent_open_case_calls_get_distinct_references(
         ("Asia/Jakarta", "2026-01-05T23:30", "2026-01-06", "2026-01-21"),
         ("Asia/Makassar", "2026-01-05T23:30", "2026-01-06", "2026-01-21"),
         ("Asia/Jayapura", "2026-01-05T23:30", "2026-01-06", "2026-01-21"),
+        # Received on a Saturday: Mon 01-12 is day 1 ... 16 Isra Mikraj ... 26 is day 10.
+        ("Asia/Jakarta", "2026-01-10T03:00", "2026-01-10", "2026-01-26"),
+        # Received on Christmas: 26 cuti, 29 30 31, (01-01), 02, 05-09, 12 is day 10.
+        ("Asia/Jakarta", "2025-12-25T03:00", "2025-12-25", "2026-01-12"),
     ],
 )
 async def test_due_date_counts_from_the_local_date_of_receipt(

@@ -131,6 +131,13 @@ class DovecotServer:
                     found[int(match.group(1))] = match.group(2)
             return found
 
+    def renew(self, folder: str) -> None:
+        """Replace `folder` by a new, empty one of the same name: a new UIDVALIDITY, as after a
+        server migration (the old one is renamed aside)."""
+        with self._session() as imap:
+            imap.rename(folder, f"{folder}-old{next(_folders)}")
+            imap.create(folder)
+
     def count(self, folder: str) -> int:
         """How many messages `folder` holds."""
         with self._session() as imap:

@@ -74,4 +74,3 @@ def test_tables_are_checked() -> None:
     with pytest.raises(ValueError):
         render(DOC, "pdf")
     assert BarChart("t").value_columns == (1,)
-

@@ -4,10 +4,15 @@ reading it, and an ingestion pipeline without IMAP for the core rules."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.app import Services
+from bot.crash_points import ENV_VAR as CRASH_ENV_VAR
 from bot.mail_ingest import IngestOutcome
 from bot.mail_message import MailLocation
 from bot.mailboxes import MailboxConfig, env_mailbox
@@ -103,3 +108,33 @@ def deliver(core_services: Services) -> Deliver:
     config = env_mailbox(core_services.settings)
     assert config is not None
     return Deliver(core_services, config)
+
+
+def loket_env(services: Services) -> dict[str, str]:
+    """The environment of a `loket` subprocess using the test's database and mailbox."""
+    s = services.settings
+    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV_VAR}
+    return env | {
+        "DATABASE_URL": s.database_url,
+        "ATTACHMENT_DIR": str(s.attachment_dir),
+        "IMAP_HOST": s.imap_host,
+        "IMAP_PORT": str(s.imap_port),
+        "IMAP_SECURITY": s.imap_security,
+        "IMAP_USER": s.imap_user,
+        "IMAP_PASSWORD": s.imap_password.get_secret_value(),
+        "IMAP_FOLDER": s.imap_folder,
+        "MAIL_FROM": s.mail_from,
+        "REPLY_SECRET": s.reply_secret.get_secret_value(),
+    }
+
+
+def run_loket(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `loket *args` in a fresh process (cwd without a .env)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from bot.cli.main import main; main()", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

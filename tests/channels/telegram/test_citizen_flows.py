@@ -19,7 +19,11 @@ async def test_complaint_with_location_evidence_and_flags(tg: TelegramHarness) -
     short = await rudi.send("Jalan rusak")
     assert "terlalu singkat" in short["text"]
     await rudi.send("Jalan berlubang besar di depan pasar, sudah tiga bulan tidak diperbaiki")
+    not_a_choice = await rudi.send("keluhan berat")
+    assert "pilih salah satu tombol" in not_a_choice["text"]
     await rudi.tap("Pengaduan")
+    too_short = await rudi.send("ab")
+    assert "terlalu singkat" in too_short["text"]
     await rudi.send("Jalan")
     too_short = await rudi.send("Sini")
     assert "Lokasi terlalu singkat" in too_short["text"]
@@ -38,8 +42,10 @@ async def test_complaint_with_location_evidence_and_flags(tg: TelegramHarness) -
     received = await rudi.send_file(b"%PDF bukti", filename="bukti.pdf")
     assert "Berkas diterima (2)" in received["text"]
     await rudi.tap("Selesai")
+    unsure = await rudi.send("mungkin")
+    assert "pilih salah satu tombol" in unsure["text"]
     await rudi.tap("Ya, anonim")
-    summary = await rudi.tap("Tidak")
+    summary = await rudi.send("tidak")  # typed answers to yes/no questions count too
     assert "2 berkas" in summary["text"] and "04-01-2026" in summary["text"]
     receipt = await rudi.tap("Kirim")
     assert "ADU/2026/000001" in receipt["text"]

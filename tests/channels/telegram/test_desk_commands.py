@@ -35,6 +35,8 @@ async def test_kasus_shows_the_card_for_this_chat(tg: TelegramHarness, desk: Des
 async def test_balas_answers_the_requester_and_logs_it(tg: TelegramHarness, desk: Desk) -> None:
     case = await telegram_case(tg.services, 42)
     admin = tg.officer(801, DESK_CHAT)
+    usage = await admin.send("/balas")
+    assert "Cara pakai" in usage["text"]
     done = await admin.send(f"/balas {case.reference} Dokumen sedang kami siapkan.")
     assert case.reference in done["text"]
     await tg.dispatch()
@@ -46,8 +48,6 @@ async def test_balas_answers_the_requester_and_logs_it(tg: TelegramHarness, desk
         ).one()
     assert logged.case_id == case.id and logged.officer_id is not None
     assert logged.text == "Dokumen sedang kami siapkan."
-    usage = await admin.send("/balas")
-    assert "Cara pakai" in usage["text"]
 
 
 async def test_putus_with_and_without_details(tg: TelegramHarness, desk: Desk) -> None:
@@ -104,9 +104,10 @@ async def test_catat_registers_a_phone_request_for_a_citizen(
     assert "tidak mengizinkan" in refused["text"]
 
     admin = tg.officer(801)
-    await admin.send("/catat")
-    await admin.tap("Permohonan informasi")
-    await admin.tap("Telepon")
+    question = await admin.send("/catat")
+    await admin.press("Permohonan informasi", question)
+    await tg.api.wait_until(lambda: "Telepon" in str(tg.api.current(question)["reply_markup"]))
+    await admin.tap("Telepon", question)
     for text in (
         "Pak Darmo",
         VALID_NIK,

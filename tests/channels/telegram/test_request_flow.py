@@ -77,6 +77,7 @@ async def test_invalid_input_at_every_step_then_edit_and_submit(tg: TelegramHarn
     await budi.send("Tugas kuliah")
     await expect_error(budi, "lewat pos merpati", "pilih salah satu tombol")
     await budi.tap("Mencatat")
+    await expect_error(budi, "drone", "pilih salah satu tombol")
     summary = await budi.send("2")  # typed choice number: kurir
     assert "Kurir" in summary["text"] and "+6281234567890" in summary["text"]
 
