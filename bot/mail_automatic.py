@@ -77,20 +77,20 @@ async def handle_automatic(
     session: AsyncSession, mail: IncomingMail, secret: str, rules: Rules, now: dt.datetime
 ) -> tuple[Case | None, str]:
     """Act on a non-human email; return the case it concerns (if any) and a short reason."""
-    reported = [*mail.reported_message_ids, *reversed(mail.references)]
+    # A bounce names the failed mail in its report; an auto-reply in its reply headers.
+    ids = [*mail.reported_message_ids, *mail.thread_ids]
     match = await resolve_thread(
         session,
         sender=mail.sender,
         recipients=mail.recipients,
         subject=mail.subject,
-        in_reply_to=mail.in_reply_to,
-        references=list(reversed(reported)),
+        message_ids=ids,
         secret=secret,
     )
     case = match.case if match.rule != ThreadRule.UNMATCHED_REPLY else None
     reason = mail.kind.value
     if mail.kind == MailKind.BOUNCE:
-        ours = await _our_messages(session, [m for m in [mail.in_reply_to, *reported] if m])
+        ours = await _our_messages(session, ids)
         if case is None and ours and ours[0].case_id:
             case = await session.get(Case, ours[0].case_id)
         if mail.bounce_permanent:

@@ -152,7 +152,7 @@ class MailIngestor:
                     raw_stored=raw_stored,
                     classification=mail.kind.value,
                     disposition=MailDisposition.IGNORED.value,
-                    sender=mail.sender,
+                    sender=(mail.sender or "")[:320] or None,
                     subject=mail.subject,
                     received_at=mail.received_at,
                     created_at=now,
@@ -171,9 +171,14 @@ class MailIngestor:
                 outcome = await _outcome(session, record)
                 crash_point("mail_before_commit")
         except IntegrityError:
-            # Another poller recorded the same email first; its transaction won.
-            log.info("email %s was ingested concurrently", mail.location)
-            return IngestOutcome(MailDisposition.IGNORED, mail.kind.value, duplicate=True)
+            # Another poller recorded the same email first and its transaction won; any other
+            # integrity error is a fault and must not let the mail be flagged as processed.
+            async with self.db.session() as session:
+                existing = await _at(session, mail.location) or await _by_key(session, mail)
+                if existing is None:
+                    raise
+                log.info("email %s was ingested concurrently", mail.location)
+                return dataclasses.replace(await _outcome(session, existing), duplicate=True)
         return outcome
 
     def _keep_raw(self, raw: bytes) -> bool:
@@ -200,8 +205,7 @@ class MailIngestor:
             sender=sender,
             recipients=mail.recipients,
             subject=mail.subject,
-            in_reply_to=mail.in_reply_to,
-            references=mail.references,
+            message_ids=mail.thread_ids,
             secret=self.secret,
         )
         fields = parse_fields(mail.text)
@@ -271,12 +275,12 @@ def _inbound(
         "channel": Channel.EMAIL,
         "external_id": mail.key,
         "sender": sender,
-        "sender_name": mail.sender_name,
+        "sender_name": (mail.sender_name or "")[:255] or None,
         "subject": mail.subject,
         "text": mail.text,
         "received_at": mail.received_at,
         "attachments": mail.attachments,
-        "in_reply_to": mail.in_reply_to,
+        "in_reply_to": (mail.in_reply_to or "")[:512] or None,
         "references": mail.references,
         "acknowledge": False,
         "meta": {"mailbox": mail.location.mailbox, "quoted": mail.quoted[:QUOTED_KEEP_CHARS]},

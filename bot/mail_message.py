@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.intake import InboundAttachment
+from bot.mail_threading import thread_ids
 from store.enums import CaseKind
 
 # Message-IDs longer than this are keyed by their hash (the unique index has a length limit).
@@ -60,6 +61,11 @@ class IncomingMail:
     bounce_reason: str = ""
     reported_message_ids: tuple[str, ...] = ()
     unit_id: int | None = None
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """The Message-IDs this mail answers, most specific first."""
+        return thread_ids(self.in_reply_to, self.references)
 
     @property
     def raw_sha256(self) -> str:

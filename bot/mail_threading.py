@@ -82,14 +82,17 @@ def reference_from_address(address: str, secret: str) -> str | None:
     return reference if hmac.compare_digest(expected, match.group(2).lower()) else None
 
 
-def looks_like_reply(
-    subject: str, in_reply_to: str | None, references: Sequence[str], recipients: Iterable[str]
-) -> bool:
+def thread_ids(in_reply_to: str | None, references: Sequence[str]) -> list[str]:
+    """The Message-IDs a mail answers, most specific first: In-Reply-To names the message
+    answered, References runs oldest first (RFC 5322 §3.6.4), so it is read backwards."""
+    return [*([in_reply_to] if in_reply_to else []), *reversed(references)]
+
+
+def looks_like_reply(subject: str, message_ids: Sequence[str], recipients: Iterable[str]) -> bool:
     """True for mail written as an answer: reply headers, a "Re:" subject, a reference number
     in the subject, or a reply address of ours (even one whose signature does not check out)."""
     return bool(
-        in_reply_to
-        or references
+        message_ids
         or _REPLY_PREFIX_RE.match(subject or "")
         or find_references((subject or "").upper())
         or any(_TOKEN_RE.search(r or "") for r in recipients)
@@ -143,23 +146,21 @@ async def resolve_thread(
     sender: str | None,
     recipients: Sequence[str],
     subject: str,
-    in_reply_to: str | None,
-    references: Sequence[str],
+    message_ids: Sequence[str],
     secret: str,
 ) -> ThreadMatch:
-    """Find the case an email answers, applying the rules in the module docstring in order."""
+    """Find the case an email answers, applying the rules in the module docstring in order;
+    `message_ids` are the Message-IDs it refers to, in order of preference (`thread_ids`)."""
     for address in recipients:
         reference = reference_from_address(address, secret)
         if reference and (case := await _case_by_reference(session, reference)):
             return ThreadMatch(case, ThreadRule.REPLY_ADDRESS)
-    # In-Reply-To names the message answered; References runs oldest first, so read it backwards.
-    ids = [*([in_reply_to] if in_reply_to else []), *reversed(references)]
-    if case := await case_by_message_ids(session, ids):
+    if case := await case_by_message_ids(session, message_ids):
         return ThreadMatch(case, ThreadRule.MESSAGE_ID)
     for reference in find_references((subject or "").upper()):
         case = await _case_by_reference(session, reference)
         if case is not None and sender and await sender_is_contact(session, case, sender):
             return ThreadMatch(case, ThreadRule.SUBJECT_REFERENCE)
-    if looks_like_reply(subject, in_reply_to, references, recipients):
+    if looks_like_reply(subject, message_ids, recipients):
         return ThreadMatch(None, ThreadRule.UNMATCHED_REPLY)
     return ThreadMatch(None, ThreadRule.NONE)

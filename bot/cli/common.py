@@ -8,8 +8,7 @@ import getpass
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,6 +63,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def configure_logging(level: int = logging.INFO) -> None:
     """Log to stderr with personal data masked in every line."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     install_log_redaction()
 
 
@@ -73,16 +74,6 @@ def actor() -> str:
         return cli_actor(getpass.getuser())
     except (KeyError, OSError):
         return cli_actor("unknown")
-
-
-@asynccontextmanager
-async def services() -> AsyncIterator[Services]:
-    """Services built from the settings, closed afterwards."""
-    svc = build_services(settings_or_exit())
-    try:
-        yield svc
-    finally:
-        await svc.close()
 
 
 def _missing_sqlite_folder(url: str) -> str | None:

@@ -97,6 +97,7 @@ def _summary_line(summary: PollSummary) -> str:
         fetched=summary.fetched,
         duplicates=summary.duplicates,
         recovered=summary.already_recorded,
+        failed=summary.failed,
         **counts,
     )
 
@@ -138,7 +139,7 @@ def mail_poll(
         console.print(_summary_line(summary), markup=False, highlight=False)
     for exc in failures:
         err_console.print(_problem(exc), markup=False, highlight=False)
-    if failures:
+    if failures or any(s.failed for s in summaries):
         raise typer.Exit(1)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import signal
 from typing import Annotated
 
@@ -25,8 +24,6 @@ def run_service() -> None:
     from bot.runner import serve
 
     configure_logging()
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def work(svc: Services) -> None:
         stop = asyncio.Event()

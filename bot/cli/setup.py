@@ -199,6 +199,8 @@ def officers_remove(officer_id: Annotated[int, typer.Argument(help="Officer id")
             if officer is None or not officer.active:
                 raise NotFoundError("cli.officer_not_found", id=officer_id)
             officer.active = False
+            # Free the Telegram id: the person may be registered again later (e.g. new role).
+            officer.telegram_user_id = None
             session.add(officer)
             await record_event(
                 session,

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError
-from bot.workflow.machine import apply_transition, check_allowed
+from bot.workflow.machine import apply_transition, check_allowed, ensure_unit
 from bot.workflow.rules import Rules
 from store.enums import ComplaintStatus
 from store.models import Case
@@ -33,6 +33,7 @@ async def verify_and_dispose(
     oversight: bool | None = None,
 ) -> Case:
     """Verify the complaint and dispose it to a unit; the unit's 5-working-day clock starts."""
+    await ensure_unit(session, case, "verify_and_dispose", unit_id)
     return await apply_transition(
         session,
         case,
@@ -54,6 +55,7 @@ async def redispose(
     session: AsyncSession, case: Case, *, unit_id: int, rules: Rules, actor: str, now: dt.datetime
 ) -> Case:
     """Move a disposed complaint to another unit; that unit's follow-up clock starts afresh."""
+    await ensure_unit(session, case, "redispose", unit_id)
     return await apply_transition(
         session,
         case,

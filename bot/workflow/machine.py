@@ -14,7 +14,7 @@ from bot.notifications import case_changed
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, ComplaintStatus, ObjectionStatus, RequestStatus
-from store.models import Case
+from store.models import Case, Unit
 
 R, C, OB = RequestStatus, ComplaintStatus, ObjectionStatus
 
@@ -144,3 +144,10 @@ async def apply_transition(
     )
     await case_changed(session, case, name, rules, now)
     return case
+
+
+async def ensure_unit(session: AsyncSession, case: Case, name: str, unit_id: int) -> None:
+    """Check the step is legal and the unit exists; DomainError otherwise (case untouched)."""
+    check_allowed(case, name)
+    if await session.get(Unit, unit_id) is None:
+        raise DomainError("workflow.unit_unknown", unit_id=unit_id)

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError
 from bot.workflow.deadlines import request_base_due
-from bot.workflow.machine import apply_transition, check_allowed
+from bot.workflow.machine import apply_transition, check_allowed, ensure_unit
 from bot.workflow.rules import Rules
 from store.enums import Decision
 from store.models import Case
@@ -34,6 +34,7 @@ async def dispose(
 ) -> Case:
     """Hand the request to a unit's PPID Pelaksana (status in_progress; an extension is kept)."""
     name = "redispose" if case.status == "extended" else "dispose"
+    await ensure_unit(session, case, name, unit_id)
     return await apply_transition(
         session,
         case,

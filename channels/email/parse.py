@@ -201,7 +201,7 @@ def _content(msg: EmailMessage) -> tuple[str, tuple[InboundAttachment, ...]]:
         attachments.append(
             InboundAttachment(
                 filename=_filename(part, len(attachments) + 1),
-                content_type=part.get_content_type(),
+                content_type=part.get_content_type()[:255],
                 data=_attachment_bytes(part),
             )
         )

@@ -15,6 +15,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.mail_ingest import IngestOutcome, MailIngestor
@@ -41,6 +43,7 @@ class PollSummary:
     counts: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     already_recorded: int = 0
+    failed: int = 0
 
     def add(self, outcome: IngestOutcome) -> None:
         """Count one ingested email."""
@@ -119,7 +122,18 @@ class MailboxWatcher:
                 summary.fetched += 1
                 crash_point("mail_fetched")
                 incoming = build_incoming(fetched, location, self.config, self.clock.now())
-                summary.add(await self.ingestor.ingest(incoming))
+                try:
+                    summary.add(await self.ingestor.ingest(incoming))
+                except (OperationalError, InterfaceError):
+                    raise  # the database is away: stop this pass, retry after the back-off
+                except Exception:
+                    # One mail the core cannot take must not hold up the ones after it; it
+                    # stays unread and is tried again on the next pass.
+                    log.exception(
+                        "email %s could not be ingested; left for the next pass", location
+                    )
+                    summary.failed += 1
+                    continue
                 crash_point("mail_committed")
             await imap.mark_processed(uid)
             crash_point("mail_marked")

@@ -162,7 +162,8 @@ class BotApi:
                         status = resp.status
                 except aiohttp.ClientError:
                     status = 0
-                await w.changed(lambda h=hook, s=status: h.deliveries.append((update["update_id"], s)))
+                entry = (update["update_id"], status)
+                await w.changed(lambda h=hook, e=entry: h.deliveries.append(e))
 
     async def _store_sent(self, p: dict[str, Any], content: dict[str, Any]) -> web.Response:
         w, chat_id = self.world, int(p["chat_id"])

@@ -79,7 +79,9 @@ class Webhook:
 class World:
     """The emulator's state; mutated only from the event loop, changes announced on `cond`."""
 
-    def __init__(self, bot_user: dict[str, Any], flood: FloodControl | None, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, bot_user: dict[str, Any], flood: FloodControl | None, clock: Callable[[], float]
+    ) -> None:
         self.bot_user, self.flood, self.clock = bot_user, flood, clock
         self.calls: list[Call] = []
         self.sent: list[dict[str, Any]] = []
@@ -141,7 +143,9 @@ class World:
         self.messages[(chat_id, msg["message_id"])] = msg
         return msg
 
-    def add_file(self, data: bytes, *, kind: str, size: int | None = None, ext: str = "") -> StoredFile:
+    def add_file(
+        self, data: bytes, *, kind: str, size: int | None = None, ext: str = ""
+    ) -> StoredFile:
         """Register bytes as a Telegram file (`size` may claim more than `data` holds)."""
         n = self.next_id()
         item = StoredFile(

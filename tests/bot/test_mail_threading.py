@@ -11,6 +11,7 @@ from bot.mail_threading import (
     reference_from_address,
     reply_address,
     reply_token,
+    thread_ids,
 )
 
 SECRET = "rahasia-panjang"
@@ -76,4 +77,9 @@ def test_what_looks_like_a_reply(
     recipients: tuple[str, ...],
     expected: bool,
 ) -> None:
-    assert looks_like_reply(subject, in_reply_to, references, recipients) is expected
+    ids = thread_ids(in_reply_to, references)
+    assert looks_like_reply(subject, ids, recipients) is expected
+
+
+def test_thread_ids_prefer_in_reply_to_then_the_newest_reference() -> None:
+    assert thread_ids("c@x", ("a@x", "b@x")) == ["c@x", "b@x", "a@x"]

@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import pytest
+
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.app import Services
+from bot.mail_ingest import IngestOutcome
+from bot.mail_message import IncomingMail
 from bot.mailboxes import add_mailbox
 from channels.email import EmailRunner, ingestor_for, watchers
 from channels.email.poller import MailboxWatcher
@@ -104,6 +108,31 @@ async def test_uidvalidity_change_is_handled(
     assert len({r.uidvalidity for r in after}) == 1 and after[0].uidvalidity != first.uidvalidity
     assert (await snapshot(mail_services))["cases"] == before["cases"] + 1
     assert (await watcher.poll_now()).fetched == 0
+
+
+async def test_a_mail_the_core_cannot_take_does_not_block_the_others(
+    mail_services: Services,
+    watcher: MailboxWatcher,
+    dovecot: DovecotServer,
+    folder: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    poison = dovecot.append(folder, make_email(message_id="<poison@w>", subject="Racun"))
+    dovecot.append(folder, make_email(message_id="<fine@w>", sender="Ani <ani@warga.test>"))
+    ingest = watcher.ingestor.ingest
+
+    async def failing(mail: IncomingMail) -> IngestOutcome:
+        if mail.message_id == "poison@w":
+            raise ValueError("a bug")
+        return await ingest(mail)
+
+    monkeypatch.setattr(watcher.ingestor, "ingest", failing)
+    summary = await watcher.poll_now()
+    assert (summary.counts, summary.failed) == ({"new_case": 1}, 1)
+    assert "\\Seen" not in dovecot.flags(folder)[poison]  # left for the next pass
+    monkeypatch.setattr(watcher.ingestor, "ingest", ingest)
+    assert (await watcher.poll_now()).counts == {"new_case": 1}
+    assert "\\Seen" in dovecot.flags(folder)[poison]
 
 
 async def test_processed_mail_can_be_moved_to_a_folder(
