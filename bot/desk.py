@@ -82,7 +82,9 @@ class Desk:
         now = self.services.clock.now()
         async with self.services.db.transaction() as session:
             officer = await officer_by_telegram(session, user_id)
-            case = await self._case(session, case_ref)
+            # A stranger learns nothing, not even whether the case exists.
+            known = officer is not None and officer.active
+            case = await self._case(session, case_ref) if known else None
             denied = await authz.refusal(
                 session, officer, action, case, now=now, who=f"telegram:{user_id}"
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -302,15 +302,18 @@ def acknowledgement_text(
         lines = "\n".join(f"- {t(f'field.{name}', language)}" for name in missing)
         parts.append(t("ack.missing", language, fields=lines))
     if rejected:
-        parts.append(
-            t(
-                "ack.attachments_rejected",
-                language,
-                files=", ".join(rejected),
-                limit_mb=settings.attachment_max_bytes // (1024 * 1024),
-            )
-        )
+        parts.append(rejected_attachments_note(rejected, language, settings))
     return "\n\n".join(parts)
+
+
+def rejected_attachments_note(rejected: Sequence[str], language: str, settings: Settings) -> str:
+    """The note naming attachments not kept because they are over ATTACHMENT_MAX_BYTES."""
+    return t(
+        "ack.attachments_rejected",
+        language,
+        files=", ".join(rejected),
+        limit_mb=settings.attachment_max_bytes // (1024 * 1024),
+    )
 
 
 def _initial_details(msg: InboundMessage) -> dict[str, Any]:

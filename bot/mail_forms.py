@@ -21,7 +21,7 @@ from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS, missing_fields
 from bot.clock import local_midnight
 from bot.errors import DomainError
 from bot.i18n import LANGUAGES, in_both_languages, t
-from bot.intake import acknowledgement_text
+from bot.intake import acknowledgement_text, rejected_attachments_note
 from bot.outbox import enqueue
 from bot.requesters import normalise_contact
 from bot.settings import Settings
@@ -173,7 +173,7 @@ def field_template(missing: Sequence[str]) -> str:
         if row in rows:
             lines.append(f"{t(f'mail.label.{row}', 'id')} / {t(f'mail.label.{row}', 'en')}: ")
             if row in ("obtain_method", "delivery_method"):
-                lines.append(f"  ({t(f'mail.choices.{row}', 'id')})")
+                lines += [f"  ({t(f'mail.choices.{row}', language)})" for language in LANGUAGES]
     return "\n".join(lines)
 
 
@@ -212,9 +212,15 @@ def _invalid(errors: Sequence[DomainError], language: str) -> str:
 
 
 def details_email(
-    case: Case, changed: Sequence[str], errors: Sequence[DomainError], missing: Sequence[str]
+    case: Case,
+    changed: Sequence[str],
+    errors: Sequence[DomainError],
+    rejected: Sequence[str],
+    missing: Sequence[str],
+    settings: Settings,
 ) -> str:
-    """The answer to a reply that filled in fields: what was kept, what was wrong, what is left."""
+    """The answer to a reply that brought details: what was kept, what was wrong or too large,
+    and what is still missing."""
     bodies: dict[str, str] = {}
     for language in LANGUAGES:
         parts = []
@@ -225,7 +231,9 @@ def details_email(
             )
         if errors:
             parts.append(_invalid(errors, language))
-        if not missing:
+        if rejected:
+            parts.append(rejected_attachments_note(rejected, language, settings))
+        if changed and not missing:
             parts.append(t("mail.details_complete", language, reference=case.reference))
         bodies[language] = "\n\n".join(parts)
     return _with_template(bodies, missing)

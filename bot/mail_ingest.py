@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 # How much of the quoted part of a reply is kept with the message (the raw mail keeps all).
 QUOTED_KEEP_CHARS = 20_000
+# Tries of one ingestion that meets a unique key another poller took meanwhile.
+CONFLICT_ATTEMPTS = 3
 
 
 class MailDisposition(StrEnum):
@@ -108,13 +110,8 @@ class MailIngestor:
     def __init__(
         self, db: Database, settings: Settings, clock: Clock, blobs: BlobStore, intake: Intake
     ) -> None:
-        self.db, self.settings, self.clock, self.blobs, self.intake = (
-            db,
-            settings,
-            clock,
-            blobs,
-            intake,
-        )
+        self.db, self.settings, self.clock = db, settings, clock
+        self.blobs, self.intake = blobs, intake
         self.secret = settings.reply_secret.get_secret_value()
 
     async def last_uid(self, mailbox: str, uidvalidity: int) -> int:
@@ -134,51 +131,58 @@ class MailIngestor:
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
         raw_stored = self._keep_raw(mail.raw)
-        try:
-            async with self.db.transaction() as session:
-                existing = await _at(session, mail.location) or await _by_key(session, mail)
-                if existing is not None:
-                    return await _seen_again(session, existing, mail)
-                now = self.clock.now()
-                rules = await load_rules(session, self.settings)
-                record = MailRecord(
-                    mailbox=mail.location.mailbox,
-                    uidvalidity=mail.location.uidvalidity,
-                    uid=mail.location.uid,
-                    message_key=mail.key,
-                    message_id_header=(mail.message_id or "")[:512] or None,
-                    raw_sha256=mail.raw_sha256,
-                    raw_size=len(mail.raw),
-                    raw_stored=raw_stored,
-                    classification=mail.kind.value,
-                    disposition=MailDisposition.IGNORED.value,
-                    sender=(mail.sender or "")[:320] or None,
-                    subject=mail.subject,
-                    received_at=mail.received_at,
-                    created_at=now,
-                )
-                if _is_own(mail, self.settings):
-                    record.reason = "own_address"
-                elif mail.kind == MailKind.HUMAN:
-                    await self._human(session, mail, record, rules, now)
-                else:
-                    case, record.reason = await handle_automatic(
-                        session, mail, self.secret, rules, now
-                    )
-                    record.case_id = case.id if case else None
-                session.add(record)
-                await session.flush()
-                outcome = await _outcome(session, record)
-                crash_point("mail_before_commit")
-        except IntegrityError:
-            # Another poller recorded the same email first and its transaction won; any other
-            # integrity error is a fault and must not let the mail be flagged as processed.
-            async with self.db.session() as session:
-                existing = await _at(session, mail.location) or await _by_key(session, mail)
-                if existing is None:
+        attempt = 1
+        while True:
+            try:
+                return await self._ingest_once(mail, raw_stored)
+            except IntegrityError:
+                # A concurrent poller won a unique key: on this very mail (then it is ours no
+                # more to act on), or on a new sender's contact (then another try finds it).
+                async with self.db.session() as session:
+                    existing = await _at(session, mail.location) or await _by_key(session, mail)
+                    if existing is not None:
+                        log.info("email %s was ingested concurrently", mail.location)
+                        return dataclasses.replace(
+                            await _outcome(session, existing), duplicate=True
+                        )
+                if attempt == CONFLICT_ATTEMPTS:
                     raise
-                log.info("email %s was ingested concurrently", mail.location)
-                return dataclasses.replace(await _outcome(session, existing), duplicate=True)
+                attempt += 1
+
+    async def _ingest_once(self, mail: IncomingMail, raw_stored: bool) -> IngestOutcome:
+        async with self.db.transaction() as session:
+            existing = await _at(session, mail.location) or await _by_key(session, mail)
+            if existing is not None:
+                return await _seen_again(session, existing, mail)
+            now = self.clock.now()
+            rules = await load_rules(session, self.settings)
+            record = MailRecord(
+                mailbox=mail.location.mailbox,
+                uidvalidity=mail.location.uidvalidity,
+                uid=mail.location.uid,
+                message_key=mail.key,
+                message_id_header=(mail.message_id or "")[:512] or None,
+                raw_sha256=mail.raw_sha256,
+                raw_size=len(mail.raw),
+                raw_stored=raw_stored,
+                classification=mail.kind.value,
+                disposition=MailDisposition.IGNORED.value,
+                sender=(mail.sender or "")[:320] or None,
+                subject=mail.subject,
+                received_at=mail.received_at,
+                created_at=now,
+            )
+            if _is_own(mail, self.settings):
+                record.reason = "own_address"
+            elif mail.kind == MailKind.HUMAN:
+                await self._human(session, mail, record, rules, now)
+            else:
+                case, record.reason = await handle_automatic(session, mail, self.secret, rules, now)
+                record.case_id = case.id if case else None
+            session.add(record)
+            await session.flush()
+            outcome = await _outcome(session, record)
+            crash_point("mail_before_commit")
         return outcome
 
     def _keep_raw(self, raw: bytes) -> bool:
@@ -235,8 +239,12 @@ class MailIngestor:
                 settings=self.settings,
             ):
                 record.reason = "reply_capped"
-        elif result.disposition == Disposition.APPENDED and (fields.values or fields.errors):
-            await self._take_details(session, mail, sender, case, fields, rules, now)
+        elif result.disposition == Disposition.APPENDED and (
+            fields.values or fields.errors or result.rejected_attachments
+        ):
+            await self._take_details(
+                session, mail, sender, case, fields, result.rejected_attachments, rules, now
+            )
 
     async def _take_details(
         self,
@@ -245,11 +253,12 @@ class MailIngestor:
         sender: str,
         case: Case,
         fields: ParsedFields,
+        rejected: tuple[str, ...],
         rules: Rules,
         now: dt.datetime,
     ) -> None:
-        """Fill in the fields a reply carries and say what was kept and what is still missing
-        (the answer, like the acknowledgement, counts against the per-sender cap)."""
+        """Fill in the fields a reply carries and say what was kept, what was refused and what
+        is still missing (the answer, like the acknowledgement, counts against the cap)."""
         changed = await _fill_in(session, case, fields, rules, now)
         if mail.no_reply:
             return
@@ -259,7 +268,14 @@ class MailIngestor:
             recipient=sender,
             purpose=DETAILS_PURPOSE,
             subject=t("mail.details_subject", "id", reference=case.reference),
-            body=details_email(case, changed, fields.errors, await missing_fields(session, case)),
+            body=details_email(
+                case,
+                changed,
+                fields.errors,
+                rejected,
+                await missing_fields(session, case),
+                self.settings,
+            ),
             in_reply_to=mail.message_id,
             dedup_key=f"mail-details:{mail.location.mailbox}:{mail.key}"[:255],
             now=now,

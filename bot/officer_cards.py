@@ -193,7 +193,14 @@ async def _queue_relay(
     files = (
         await session.exec(select(Attachment).where(Attachment.message_id == message.id))
     ).all()
-    note = t("desk.relay_files", language, count=len(files)) if files else ""
+    offered = (
+        [REVEAL] if files and permitted_for_audience(chat.roles, chat.unit_id, REVEAL, case) else []
+    )
+    note = ""
+    if files:
+        note = t(
+            "desk.relay_files" if offered else "desk.relay_files_kept", language, count=len(files)
+        )
     await enqueue(
         session,
         dedup_key=f"relay:{message.id}:{chat.chat_id}",
@@ -210,5 +217,5 @@ async def _queue_relay(
         ),
         case_id=case.id,
         now=now,
-        payload=card_payload(case, [REVEAL] if files else []),
+        payload=card_payload(case, offered),
     )

@@ -65,11 +65,17 @@ def mail_check() -> None:
             except MailboxError as exc:
                 results.append((False, _problem(exc)))
                 continue
-            idle = "IDLE" if imap.has_idle else f"polling {svc.settings.imap_poll_seconds} s"
+            wait = (
+                t("mail.cli.wait_idle", language)
+                if imap.has_idle
+                else t("mail.cli.wait_poll", language, seconds=svc.settings.imap_poll_seconds)
+            )
             await imap.close()
             config = watcher.config
-            text = t("mail.cli.imap_ok", language, mailbox=config.name, folder=config.folder)
-            results.append((True, f"{text} ({idle})"))
+            text = t(
+                "mail.cli.imap_ok", language, mailbox=config.name, folder=config.folder, wait=wait
+            )
+            results.append((True, text))
         if svc.settings.smtp_host:
             try:
                 await EmailSender(svc.settings, svc.clock).check()
@@ -77,13 +83,15 @@ def mail_check() -> None:
                 results.append((True, t("mail.cli.smtp_ok", language, host=s.smtp_host)))
             except MailboxError as exc:
                 results.append((False, _problem(exc)))
+        if results and not svc.settings.reply_secret.get_secret_value():
+            results.append((False, t("mail.cli.no_reply_secret", language)))
         return results
 
     results = run(work)
     if not results:
         raise fail(t("mail.cli.not_configured", cli_language()))
     for ok, line in results:
-        (console if ok else err_console).print(line, markup=False, highlight=False)
+        (console if ok else err_console).print(line, markup=False, highlight=False, soft_wrap=True)
     if not all(ok for ok, _ in results):
         raise typer.Exit(1)
 
@@ -136,9 +144,9 @@ def mail_poll(
     if not summaries and not failures:
         raise fail(t("mail.cli.not_configured", cli_language()))
     for summary in summaries:
-        console.print(_summary_line(summary), markup=False, highlight=False)
+        console.print(_summary_line(summary), markup=False, highlight=False, soft_wrap=True)
     for exc in failures:
-        err_console.print(_problem(exc), markup=False, highlight=False)
+        err_console.print(_problem(exc), markup=False, highlight=False, soft_wrap=True)
     if failures or any(s.failed for s in summaries):
         raise typer.Exit(1)
 

@@ -22,6 +22,7 @@ from bot.crash_points import crash_point
 from bot.mail_ingest import IngestOutcome, MailIngestor
 from bot.mail_message import IncomingMail, MailKind, MailLocation
 from bot.mailboxes import MailboxConfig
+from bot.privacy import redact
 from bot.settings import Settings
 from channels.email.classify import classify
 from channels.email.errors import MailboxError
@@ -32,6 +33,13 @@ log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = 10.0
 RECONNECT_BACKOFF_MAX_SECONDS = 300.0
+
+
+def describe(exc: BaseException) -> str:
+    """An error in one log-safe line: its type and first line, personal data masked. (Database
+    errors carry the statement's parameters, that is mail content, on their later lines.)"""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {redact(lines[0])[:300]}" if lines else type(exc).__name__
 
 
 @dataclass
@@ -71,8 +79,8 @@ def build_incoming(
     try:
         parsed = parse_mail(fetched.raw)
         verdict = classify(parsed.message)
-    except Exception:  # a mail we cannot read is kept for a person to look at, never dropped
-        log.exception("could not parse email %s", location)
+    except Exception as exc:  # a mail we cannot read is kept for a person to look at
+        log.error("could not parse email %s: %s", location, describe(exc))
         return IncomingMail(kind=MailKind.HUMAN, **common)  # type: ignore[arg-type]
     return IncomingMail(
         kind=verdict.kind,
@@ -126,12 +134,11 @@ class MailboxWatcher:
                     summary.add(await self.ingestor.ingest(incoming))
                 except (OperationalError, InterfaceError):
                     raise  # the database is away: stop this pass, retry after the back-off
-                except Exception:
+                except Exception as exc:
                     # One mail the core cannot take must not hold up the ones after it; it
                     # stays unread and is tried again on the next pass.
-                    log.exception(
-                        "email %s could not be ingested; left for the next pass", location
-                    )
+                    log.error("email %s not ingested, left for the next pass: %s", location,
+                              describe(exc))  # fmt: skip
                     summary.failed += 1
                     continue
                 crash_point("mail_committed")
@@ -165,8 +172,9 @@ class MailboxWatcher:
                     await imap.close()
             except MailboxError as exc:
                 log.warning("mailbox %s: %s; retrying in %.0f s", exc.mailbox, exc.key, backoff)
-            except Exception:  # the database or a bug: keep the loop alive, say so loudly
-                log.exception("mailbox %s failed; retrying in %.0f s", self.config.name, backoff)
+            except Exception as exc:  # the database or a bug: keep the loop alive, say so loudly
+                log.error("mailbox %s failed (%s); retrying in %.0f s", self.config.name,
+                          describe(exc), backoff)  # fmt: skip
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff)
             backoff = min(backoff * 2, RECONNECT_BACKOFF_MAX_SECONDS)

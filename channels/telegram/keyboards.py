@@ -13,7 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import t
 from bot.officer_cards import BUTTON_ORDER
 from bot.survey import MAX_SCORE, MIN_SCORE, score_label
+from bot.workflow.requests import PASAL_17_GROUNDS
 from channels.telegram.forms import Form, FormField, choice_label
+from store.enums import AtasanDecision, Channel, Decision
 
 MENU_ITEMS = ("request", "complaint", "status", "objection", "help")
 
@@ -23,10 +25,13 @@ PICK_CASE, OBJ_CASE, OBJ_GROUND, OBJ_SEND = "k", "o", "og", "os"
 DESK, DISPOSE_TO, DECIDE, REFUSE_GROUND, ANSWER, BACK = "a", "du", "dd", "dg", "aa", "ab"
 SURVEY, REGISTER_KIND, REGISTER_CHANNEL = "sv", "ck", "cc"
 
-DECISIONS = ("granted_full", "granted_partial", "refused", "not_held", "not_documented")
-ATASAN_DECISIONS = ("upheld", "overturned")
-PASAL_17 = tuple("abcdefghij")
-DESK_INTAKE_CHANNELS = ("buku_tamu", "surat", "telepon", "whatsapp", "email")
+DECISIONS = tuple(d.value for d in Decision)
+ATASAN_DECISIONS = tuple(d.value for d in AtasanDecision)
+# How a request can reach the desk other than by the citizen's own Telegram chat.
+DESK_INTAKE_CHANNELS = tuple(
+    c.value
+    for c in (Channel.BUKU_TAMU, Channel.SURAT, Channel.TELEPON, Channel.WHATSAPP, Channel.EMAIL)
+)
 
 
 def data(*parts: object) -> str:
@@ -132,7 +137,7 @@ def decisions(case_id: int, language: str) -> InlineKeyboardMarkup:
 
 def refusal_grounds(case_id: int, language: str) -> InlineKeyboardMarkup:
     """Pasal 17 letters a-j."""
-    buttons = [_button(f"17 {g}", REFUSE_GROUND, case_id, g) for g in PASAL_17]
+    buttons = [_button(f"17 {g}", REFUSE_GROUND, case_id, g) for g in PASAL_17_GROUNDS]
     return InlineKeyboardMarkup([*_rows(buttons, 5), back(case_id, language)])
 
 

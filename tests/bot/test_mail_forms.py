@@ -12,6 +12,8 @@ def test_template_lists_only_what_is_missing_in_both_languages() -> None:
         "Nomor telepon / Phone number: ",
         "Cara memperoleh / How to obtain: ",
         "  (pilih: melihat, membaca, mendengarkan, mencatat, salinan softcopy, salinan hardcopy)",
+        "  (choose: melihat (see), membaca (read), mendengarkan (listen), mencatat (take notes), "
+        "salinan softcopy, salinan hardcopy)",
     ]
 
 

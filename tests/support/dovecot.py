@@ -7,9 +7,11 @@ is implicit TLS. The stdlib `imaplib` client (sync) prepares and inspects mailbo
 
 from __future__ import annotations
 
+import grp
 import imaplib
 import itertools
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -163,8 +165,9 @@ def dovecot_server() -> Iterator[DovecotServer]:
     if os.geteuid() == 0:  # Dovecot refuses root for mail and login processes
         shutil.chown(root / "mail", "dovecot", "dovecot")
         internal, internal_group, login = "dovecot", "dovecot", "dovenull"
-    else:
-        internal = internal_group = login = os.environ.get("USER", "nobody")
+    else:  # unprivileged: every Dovecot process runs as the current user (tech-notes §4)
+        internal = login = pwd.getpwuid(os.getuid()).pw_name
+        internal_group = grp.getgrgid(os.getgid()).gr_name
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert.private_key_pem.write_to_path(str(root / "key.pem"))

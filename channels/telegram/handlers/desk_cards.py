@@ -61,14 +61,14 @@ async def ask_for(turn: Turn, action: str, case_id: int, need: str, **params: An
     """Keep the step pending and ask the officer (ForceReply) for the missing words."""
     lang = await _officer_language(turn)
     card = await turn.loket.desk.card(turn.user_id, case_id, turn.chat_id)
+    text = t(f"tg.desk.ask.{need}", lang, reference=card.reference)
+    # Not selective: the prompt is a reply to no one, and the draft is this officer's anyway.
+    await turn.say(text, ForceReply(input_field_placeholder=text[:64]))
     draft = await turn.draft()
     draft.start(FLOW, need, action=action, case_id=case_id, params=params)
     if turn.query is not None and turn.query.message is not None:
         draft.data["card"] = turn.query.message.message_id
     await turn.save()
-    prompt = t(f"tg.desk.ask.{need}", lang, reference=card.reference)
-    # Not selective: the prompt is a reply to no one, and the draft is this officer's anyway.
-    await turn.say(prompt, ForceReply(input_field_placeholder=prompt[:64]))
 
 
 async def run(turn: Turn, action: str, case_id: int, params: dict[str, Any], *, edit: bool) -> None:
@@ -111,7 +111,8 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
         if turn.query is not None:
             await turn.edit(None, markup)
         else:
-            await turn.say(t(f"tg.desk.choose.{action}", lang), markup)
+            sent = await turn.say(t(f"tg.desk.choose.{action}", lang), markup)
+            await turn.loket.state.link(turn.chat_id, sent.message_id, case_id, turn.now())
     else:
         raise DomainError("desk.unknown_action", action=action)
 
@@ -210,7 +211,11 @@ def parse_value(need: str, text: str, today: dt.date) -> str | None:
 
 @handler
 async def on_text(turn: Turn) -> None:
-    """The words a pending step asked for (a reply to a case message is an answer instead)."""
+    """The words a pending step asked for (a reply to a case message is an answer instead).
+
+    ForceReply makes the officer's client reply to the prompt; in a group with privacy mode
+    that reply is all the bot sees anyway, and the draft is keyed by officer and chat.
+    """
     message = turn.message
     if message is None or message.text is None or message.text.startswith("/"):
         raise NotMine
@@ -219,7 +224,7 @@ async def on_text(turn: Turn) -> None:
         raise NotMine
     replied = message.reply_to_message
     if replied is not None and await turn.loket.state.case_of(turn.chat_id, replied.message_id):
-        raise NotMine
+        raise NotMine  # an answer to the requester, not the words the step waits for
     need, data = draft.step, draft.data
     assert need is not None
     params = {**data.get("params", {}), need: parse_value(need, message.text, turn.today())}

@@ -201,14 +201,17 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
         )
     )
     assert result.case_reference is not None
-    delivered = False
-    if result.disposition == Disposition.NEW_CASE:
-        async with turn.services.db.session() as session:
-            case = await get_case(session, result.case_reference)
-        delivered = await turn.loket.sender.deliver_now(case_id=case.id, purpose="acknowledgement")  # type: ignore[arg-type]
-    due = result.due_date.isoformat() if result.due_date else "-"
+    async with turn.services.db.session() as session:
+        case = await get_case(session, result.case_reference)
+    # The proof of request goes out now, not at the dispatcher's next round; a repeated
+    # submit (DUPLICATE) finds it sent and gets the number again below.
+    delivered = result.disposition == Disposition.NEW_CASE and await turn.loket.sender.deliver_now(
+        case_id=case.id,  # type: ignore[arg-type]
+        purpose="acknowledgement",
+    )
+    due = case.due_date.isoformat() if case.due_date else "-"
     key = "tg.after_submit" if delivered else "tg.submitted"
-    await turn.say(t(key, lang, reference=result.case_reference, due=due), keyboards.menu(lang))
+    await turn.say(t(key, lang, reference=case.reference, due=due), keyboards.menu(lang))
 
 
 async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:

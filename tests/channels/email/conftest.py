@@ -20,6 +20,7 @@ from bot.settings import Settings
 from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
 from channels.email.poller import MailboxWatcher, build_incoming
+from store.blobs import BlobStore
 from tests.support.dovecot import DovecotServer, dovecot  # noqa: F401  (fixture)
 from tests.support.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)
 
@@ -40,11 +41,12 @@ def revalidated(settings: Settings, **changes: object) -> Settings:
 
 def with_settings(services: Services, **changes: object) -> Services:
     """The test's services (same database and clock) with some settings changed."""
+    settings = revalidated(services.settings, **changes)
     return Services(
-        settings=revalidated(services.settings, **changes),
+        settings=settings,
         db=services.db,
         clock=services.clock,
-        blobs=services.blobs,
+        blobs=BlobStore(settings.attachment_dir, settings.attachment_max_bytes),
     )
 
 

@@ -48,7 +48,10 @@ def mail(loket: CliRunner, *args: str) -> Result:
 def test_check_says_what_is_wrong(loket: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     ok = mail(loket, "check")
     assert ok.exit_code == 0, ok.output
-    assert "IMAP env: logged in" in ok.output and "(IDLE)" in ok.output
+    assert "IMAP env: logged in" in ok.output and "through IDLE" in ok.output
+    monkeypatch.setenv("REPLY_SECRET", "")
+    unsigned = mail(loket, "check")
+    assert unsigned.exit_code == 1 and "REPLY_SECRET is empty" in unsigned.output
     monkeypatch.setenv("IMAP_PASSWORD", "salah")
     bad = mail(loket, "check")
     assert bad.exit_code == 1 and "Check IMAP_USER and IMAP_PASSWORD" in bad.output

@@ -108,6 +108,15 @@ async def test_concurrent_ingestion_of_one_mail_records_it_once(deliver: Deliver
     assert len(await rows(deliver.services, Case)) == 1
 
 
+async def test_concurrent_first_mails_of_one_new_sender(deliver: Deliver) -> None:
+    outcomes = await asyncio.gather(
+        *(deliver(make_email(sender=SITI, subject=f"Permohonan {i}", message_id=f"<n{i}@w>"))
+          for i in range(3))
+    )  # fmt: skip
+    assert [o.disposition for o in outcomes] == ["new_case"] * 3
+    assert len(await rows(deliver.services, Contact, Contact.kind == "email")) == 1
+
+
 async def test_reply_to_the_signed_address_from_anyone(deliver: Deliver) -> None:
     case, _ = await request(deliver)
     secret = deliver.services.settings.reply_secret.get_secret_value()
@@ -193,6 +202,23 @@ async def test_invalid_values_are_reported_not_stored(deliver: Deliver) -> None:
     (details,) = await outbox_rows(deliver.services, "mail_details_received")
     assert "NIK harus 16 angka" in details.body and "A NIK has exactly 16 digits" in details.body
     assert "Alamat" in details.body.split("---")[0]
+
+
+async def test_attachments_over_the_limit_are_named_to_the_sender(
+    core_services: Services,
+) -> None:
+    services = with_settings(core_services, attachment_max_bytes=1024 * 1024)
+    deliver = Deliver(services, env_config(services))
+    big, small = b"x" * (1024 * 1024 + 1), b"%PDF-1.4"
+    case, ack = await request(deliver, attachments=[("scan KTP.jpg", big), ("surat.pdf", small)])
+    indonesian, english = ack.body.split("\n\n---\n\n")
+    assert "lebih besar dari 1 MB: scan KTP.jpg" in indonesian
+    assert "larger than 1 MB: scan KTP.jpg" in english and "surat.pdf" not in ack.body
+    reply = make_email(sender=SITI, subject=f"Re: [{case.reference}]", message_id="<big@w>",
+                       body="Scan ulang.", attachments=[("scan KTP 2.jpg", big)])  # fmt: skip
+    assert (await deliver(reply)).disposition == "appended"
+    (note,) = await outbox_rows(services, "mail_details_received")
+    assert "scan KTP 2.jpg" in note.body and "sudah lengkap" not in note.body
 
 
 async def test_acknowledgements_are_capped_per_sender_per_day(core_services: Services) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import dataclasses
 
 import pytest
-
 from sqlalchemy import text
 from sqlmodel import col, select
 
@@ -16,7 +15,7 @@ from bot.mail_ingest import IngestOutcome
 from bot.mail_message import IncomingMail
 from bot.mailboxes import add_mailbox
 from channels.email import EmailRunner, ingestor_for, watchers
-from channels.email.poller import MailboxWatcher
+from channels.email.poller import MailboxWatcher, describe
 from store.enums import CaseKind
 from store.models import Case, MailRecord, OutboxMessage
 from tests.support.builders import make_unit
@@ -185,3 +184,8 @@ async def test_runner_takes_mail_as_it_arrives(
         await runner.stop()
     (record,) = await records(mail_services)
     assert record.disposition == "new_case"
+
+
+def test_errors_are_logged_without_mail_content() -> None:
+    exc = ValueError("(DataError) too long: siti@warga.test\n[parameters: ('Siti', 'NIK ...')]")
+    assert describe(exc) == "ValueError: (DataError) too long: s***@warga.test"

@@ -103,6 +103,10 @@ async def test_free_message_with_several_cases_asks_which(tg: TelegramHarness) -
         (attachment,) = (await session.exec(select(Attachment))).all()
     assert message.case_id == second.id and message.text == "Tambahan"
     assert attachment.case_id == second.id
+    await tg.dispatch()
+    (relay,) = [m for m in tg.api.messages(DESK_CHAT) if "Pesan baru" in m.get("text", "")]
+    assert "1 lampiran" in relay["text"] and "Detail" in str(relay["reply_markup"])
+    assert all("document" not in m for m in tg.api.messages(DESK_CHAT))  # files stay private
 
 
 async def test_no_open_case_offers_the_menu(tg: TelegramHarness) -> None:

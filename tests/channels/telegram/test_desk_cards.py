@@ -307,3 +307,16 @@ async def test_strangers_and_other_units_are_refused_politely(
         ("officer", "reveal"),
     ]
     assert tg.api.messages(desk.other_pelaksana) == []
+
+
+async def test_a_pending_step_survives_a_restart(tg: TelegramHarness, desk: Desk) -> None:
+    case = await telegram_case(tg.services, 42, kind=CaseKind.COMPLAINT)
+    admin = tg.officer(801, DESK_CHAT)
+    card = await card_in(tg, admin, case.reference)
+    await admin.press("Tunda", card)
+    prompt = await admin.reply()
+    await tg.restart()
+    done = await admin.send("Menunggu klarifikasi pelapor", reply_to=prompt)
+    assert case.reference in done["text"]
+    stored = await fetch(tg.services, case)
+    assert (stored.status, stored.status_reason) == ("on_hold", "Menunggu klarifikasi pelapor")
