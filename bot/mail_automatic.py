@@ -17,7 +17,7 @@ from bot.audit import SYSTEM, record_event
 from bot.delivery_failures import mark_contact_failing
 from bot.i18n import t
 from bot.mail_message import IncomingMail, MailKind
-from bot.mail_threading import ThreadRule, resolve_thread
+from bot.mail_threading import resolve_thread
 from bot.outbox import enqueue
 from bot.privacy import mask_email, redact
 from bot.recipients import role_recipients
@@ -87,12 +87,9 @@ async def handle_automatic(
         message_ids=ids,
         secret=secret,
     )
-    case = match.case if match.rule != ThreadRule.UNMATCHED_REPLY else None
-    reason = mail.kind.value
+    case, reason = match.case, mail.kind.value
     if mail.kind == MailKind.BOUNCE:
         ours = await _our_messages(session, ids)
-        if case is None and ours and ours[0].case_id:
-            case = await session.get(Case, ours[0].case_id)
         if mail.bounce_permanent:
             addresses = list(mail.failed_recipients) or sorted({o.recipient for o in ours})
             marked = [

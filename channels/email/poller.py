@@ -2,9 +2,10 @@
 
 Per message the order is fixed: fetch (BODY.PEEK, nothing flagged) -> ingest (one committed
 transaction) -> flag \\Seen or move. A crash between any two steps is repaired by the next
-run (bot/mail_ingest.py explains why). Waiting uses IDLE where the server offers it and polls
-every IMAP_POLL_SECONDS otherwise; a lost connection is retried after a back-off that doubles
-up to a ceiling, starting again from RECONNECT_BACKOFF_SECONDS once connected.
+run (bot/mail_ingest.py explains why). Waiting uses IDLE where the server offers it (mail is
+taken within a second of arrival) and plain polling otherwise; either way the mailbox is read
+again at least every IMAP_POLL_SECONDS. A lost connection is retried after a back-off that
+doubles up to a ceiling, starting again from RECONNECT_BACKOFF_SECONDS once connected.
 """
 
 from __future__ import annotations
@@ -166,8 +167,10 @@ class MailboxWatcher:
                         summary = await self.poll_once(imap)
                         if summary.fetched:
                             log.info("mailbox %s: %s", self.config.name, summary)
-                        wait = IDLE_RENEW_SECONDS if imap.has_idle else None
-                        await imap.wait_for_mail(wait or self.settings.imap_poll_seconds)
+                        # Even with IDLE, look again after IMAP_POLL_SECONDS: a push lost between
+                        # the search and the IDLE command must not delay mail for long.
+                        poll = self.settings.imap_poll_seconds
+                        await imap.wait_for_mail(min(poll, IDLE_RENEW_SECONDS))
                 finally:
                     await imap.close()
             except MailboxError as exc:

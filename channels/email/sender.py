@@ -14,6 +14,7 @@ misconfiguration, never the citizen's address, so it is temporary and logged as 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -41,10 +42,12 @@ _CONFIGURATION_ERRORS = (
 )
 
 
-def message_id_for(message: OutboxMessage, mail_from: str) -> str:
-    """The Message-ID of an outbox row (without brackets): stable across retries."""
-    digest = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:24]
-    return f"loket.{digest}@{mail_from.rpartition('@')[2] or 'localhost'}"
+def message_id_for(message: OutboxMessage, settings: Settings) -> str:
+    """The Message-ID of an outbox row (without brackets): stable across retries, and keyed
+    with REPLY_SECRET, because a reply quoting it is trusted to belong to the row's case."""
+    secret = settings.reply_secret.get_secret_value().encode()
+    digest = hmac.new(secret, message.dedup_key.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"loket.{digest}@{settings.mail_from.rpartition('@')[2] or 'localhost'}"
 
 
 def _failure(code: int, reason: str) -> PermanentFailure | TemporaryFailure:
@@ -68,7 +71,7 @@ class EmailSender:
         mail["To"] = message.recipient
         mail["Subject"] = message.subject or s.body_name
         mail["Date"] = format_datetime(self.clock.now())
-        mail["Message-ID"] = f"<{message_id_for(message, s.mail_from)}>"
+        mail["Message-ID"] = f"<{message_id_for(message, s)}>"
         secret = s.reply_secret.get_secret_value()
         if payload.get("reply_token_case") and secret:
             mail["Reply-To"] = reply_address(s.mail_from, payload["reply_token_case"], secret)
@@ -124,4 +127,4 @@ class EmailSender:
             raise _failure(exc.code, f"smtp {exc.code}: {exc.message}") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise TemporaryFailure(f"smtp unreachable: {type(exc).__name__}") from None
-        return message_id_for(message, s.mail_from)
+        return message_id_for(message, s)

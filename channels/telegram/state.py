@@ -30,7 +30,6 @@ class Draft:
     flow: str | None = None
     step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
-    known: bool = False  # a row exists (else the language is only a guess)
 
     def start(self, flow: str, step: str | None, **data: Any) -> None:
         """Begin `flow` afresh at `step`; the token identifies this run (idempotent submit)."""
@@ -87,7 +86,7 @@ class ChannelState:
             row = (await session.exec(stmt)).first()
         if row is None:
             return Draft(chat_id, user_id, language)
-        return Draft(chat_id, user_id, row.language, row.flow, row.step, dict(row.data), True)
+        return Draft(chat_id, user_id, row.language, row.flow, row.step, dict(row.data))
 
     async def save(self, draft: Draft, now: dt.datetime) -> None:
         """Store the conversation (insert or replace)."""
@@ -108,7 +107,6 @@ class ChannelState:
         )
         async with self.db.transaction() as session:
             await (await session.connection()).execute(stmt)
-        draft.known = True
 
     async def link(self, chat_id: int, message_id: int, case_id: int, now: dt.datetime) -> None:
         """Remember that this chat message belongs to `case_id` (for reply routing)."""

@@ -54,6 +54,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (["status", "cek"], status.status_command),
         (["bantuan", "help"], menu.help_command),
         (["batal", "cancel"], menu.cancel),
+        (["id"], menu.ids),
         (["kasus"], desk_commands.kasus),
         (["balas"], desk_commands.balas),
         (["putus"], desk_commands.putus),

@@ -1,4 +1,4 @@
-"""/start, the main menu, the language switch, /bantuan and cancelling whatever is in progress."""
+"""/start, the main menu, the language switch, /bantuan, /id and cancelling what is in progress."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ async def _help(turn: Turn) -> None:
 async def help_command(turn: Turn) -> None:
     """/bantuan: the officers' commands for officers, a short guide for citizens."""
     await _help(turn)
+
+
+@handler
+async def ids(turn: Turn) -> None:
+    """/id: this chat's id and the sender's user id, for `loket units set-chat` and
+    `loket officers add` when a body sets up its officers (nothing private is shown)."""
+    lang = await turn.language()
+    await turn.say(t("tg.ids", lang, chat_id=turn.chat_id, user_id=turn.user_id))
 
 
 @handler

@@ -42,7 +42,7 @@ async def rows(services: Services, model: Any, *where: Any) -> list[Any]:
 
 async def mark_sent(services: Services, row: OutboxMessage) -> str:
     """Pretend the dispatcher sent `row`; return the Message-ID it went out with."""
-    message_id = message_id_for(row, MAIL_FROM)
+    message_id = message_id_for(row, services.settings)
     async with services.db.transaction() as session:
         stored = await session.get(OutboxMessage, row.id)
         assert stored is not None

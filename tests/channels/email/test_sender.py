@@ -116,7 +116,9 @@ def test_headers_of_an_acknowledgement(services: Services) -> None:
     secret = services.settings.reply_secret.get_secret_value()
     assert mail["Reply-To"].startswith("ppid+ppid_2026_000001.")
     assert reference_from_address(str(mail["Reply-To"]), secret) == "PPID/2026/000001"
-    assert mail["Message-ID"] == f"<{message_id_for(row(), MAIL_FROM)}>"
+    assert mail["Message-ID"] == f"<{message_id_for(row(), sender.settings)}>"
+    other_secret = sender_for(services, 25, reply_secret="lain").compose(row())
+    assert other_secret["Message-ID"] != mail["Message-ID"]  # not guessable from the row
     assert mail["Message-ID"] == sender.compose(row())["Message-ID"]  # stable across retries
     assert mail.get_content().startswith("Permohonan informasi Anda")
 

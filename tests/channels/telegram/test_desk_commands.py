@@ -140,3 +140,8 @@ async def test_bantuan_lists_the_commands_for_officers_only(
     }
     assert [c["command"] for c in commands["all_group_chats"]][:2] == ["kasus", "balas"]
     assert commands["all_private_chats"][0]["command"] == "start"
+
+
+async def test_id_tells_the_chat_and_user_ids_for_setup(tg: TelegramHarness) -> None:
+    answer = await tg.officer(777, DESK_CHAT).send("/id")
+    assert f"Chat ini: {DESK_CHAT}" in answer["text"] and "777" in answer["text"]
