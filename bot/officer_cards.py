@@ -23,6 +23,7 @@ from bot.authz import ASK_COMPLETE, DESK_ROLES, REVEAL, UNIT_ROLES, permitted_fo
 from bot.i18n import t
 from bot.outbox import enqueue
 from bot.privacy import mask_name, redact
+from bot.send_windows import next_office_time
 from bot.settings import Settings
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, Channel, Direction, RequestStatus, Role
@@ -30,6 +31,7 @@ from store.models import Attachment, Case, Message, Requester, Unit
 
 CARD_TRIGGERS = frozenset({"registered", "dispose", "redispose", "verify_and_dispose"})
 RELAY_TRIGGER = "message_received"
+CITIZEN_TRIGGERS = frozenset({"registered", RELAY_TRIGGER})
 SUMMARY_CHARS = 300
 RELAY_CHARS = 3000  # a relayed message stays within one Telegram message (4096 characters)
 
@@ -161,8 +163,11 @@ async def queue_officer_cards(
     if chat is None:
         return
     language = rules.settings.language
+    # What a citizen sends pings officers only in office hours (domain.md §1); cards that follow
+    # an officer's own action (disposal) answer that action and go at once.
+    not_before = next_office_time(now, rules) if action in CITIZEN_TRIGGERS else now
     if action == RELAY_TRIGGER:
-        await _queue_relay(session, case, chat, language, now)
+        await _queue_relay(session, case, chat, language, now, not_before)
         return
     await enqueue(
         session,
@@ -174,11 +179,17 @@ async def queue_officer_cards(
         case_id=case.id,
         now=now,
         payload=card_payload(case, audience_actions(case, chat)),
+        not_before=not_before,
     )
 
 
 async def _queue_relay(
-    session: AsyncSession, case: Case, chat: OfficerChat, language: str, now: dt.datetime
+    session: AsyncSession,
+    case: Case,
+    chat: OfficerChat,
+    language: str,
+    now: dt.datetime,
+    not_before: dt.datetime,
 ) -> None:
     stmt = (
         select(Message)
@@ -218,4 +229,5 @@ async def _queue_relay(
         case_id=case.id,
         now=now,
         payload=card_payload(case, offered),
+        not_before=not_before,
     )

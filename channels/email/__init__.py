@@ -59,5 +59,9 @@ def build(services: Services) -> ChannelParts | None:
     settings = services.settings
     if not settings.imap_host and not settings.smtp_host:
         return None
-    sender = EmailSender(settings, services.clock) if settings.smtp_host else None
+    sender = (
+        EmailSender(settings, services.clock, services.db, services.blobs)
+        if settings.smtp_host
+        else None
+    )
     return ChannelParts(runner=EmailRunner(services), sender=sender)

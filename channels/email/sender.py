@@ -24,9 +24,12 @@ import aiosmtplib
 from bot.clock import Clock
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.mail_threading import reply_address
+from bot.outgoing_files import OutgoingFile, load_outgoing_files
 from bot.settings import Settings
 from channels.email.errors import SmtpUnavailable
 from channels.email.imap import tls_context
+from store.blobs import BlobStore
+from store.db import Database
 from store.enums import Channel
 from store.models import OutboxMessage
 
@@ -59,11 +62,27 @@ class EmailSender:
 
     channel = Channel.EMAIL.value
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
-        self.settings, self.clock = settings, clock
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        db: Database | None = None,
+        blobs: BlobStore | None = None,
+    ) -> None:
+        self.settings, self.clock, self.db, self.blobs = settings, clock, db, blobs
 
-    def compose(self, message: OutboxMessage) -> EmailMessage:
-        """The mail for one outbox row, headers per the module docstring."""
+    async def _files(self, message: OutboxMessage) -> list[OutgoingFile]:
+        digests = list((message.payload or {}).get("attachments") or [])
+        if not digests:
+            return []
+        if self.db is None or self.blobs is None:
+            raise PermanentFailure("this email sender was built without the attachment store")
+        return await load_outgoing_files(self.db, self.blobs, digests)
+
+    def compose(
+        self, message: OutboxMessage, files: list[OutgoingFile] | tuple[()] = ()
+    ) -> EmailMessage:
+        """The mail for one outbox row with `files` attached, headers per the module docstring."""
         s = self.settings
         payload = message.payload or {}
         mail = EmailMessage()
@@ -85,6 +104,14 @@ class EmailSender:
             )
             mail["X-Auto-Response-Suppress"] = "All"
         mail.set_content(message.body)
+        for file in files:
+            maintype, _, subtype = file.content_type.partition("/")
+            mail.add_attachment(
+                file.data,
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=file.filename,
+            )
         return mail
 
     def _client(self) -> aiosmtplib.SMTP:
@@ -112,7 +139,7 @@ class EmailSender:
     async def send(self, message: OutboxMessage) -> str:
         """Send one row; return its Message-ID. Raises Permanent/TemporaryFailure."""
         s = self.settings
-        mail = self.compose(message)
+        mail = self.compose(message, await self._files(message))
         client = self._client()
         try:
             async with client:

@@ -16,20 +16,21 @@ import logging
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import TelegramError
 
 from bot.app import Services
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.i18n import t
+from bot.outgoing_files import load_outgoing_files
 from bot.privacy import redact
 from bot.survey import SURVEY_ELEMENTS, element_label
 from channels.telegram import keyboards
 from channels.telegram.errors import delivery_failure
 from channels.telegram.state import ChannelState
 from store.enums import Channel, OutboxStatus
-from store.models import Attachment, Case, OutboxMessage
+from store.models import Case, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -102,19 +103,6 @@ class TelegramSender:
         async with self.services.db.session() as session:
             return await session.get(Case, int(case_id))
 
-    async def _files(self, digests: list[str]) -> list[tuple[bytes, Attachment | None]]:
-        found = []
-        async with self.services.db.session() as session:
-            for digest in digests:
-                row = (
-                    await session.exec(select(Attachment).where(Attachment.sha256 == digest))
-                ).first()
-                try:
-                    found.append((self.services.blobs.get(digest), row))
-                except FileNotFoundError:
-                    raise PermanentFailure(f"attachment {digest[:12]} is not stored") from None
-        return found
-
     async def _deliver(
         self,
         chat_id: int,
@@ -126,10 +114,11 @@ class TelegramSender:
         reply = (
             ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
         )
-        files = await self._files(list(payload.get("attachments") or []))
+        files = await load_outgoing_files(
+            self.services.db, self.services.blobs, list(payload.get("attachments") or [])
+        )
         if len(files) == 1 and len(message.body) <= CAPTION_LIMIT:
-            data, row = files[0]
-            doc = InputFile(data, filename=row.filename if row else "lampiran")
+            doc = InputFile(files[0].data, filename=files[0].filename)
             return [
                 await self.bot.send_document(
                     chat_id, doc, caption=message.body, reply_markup=markup, reply_parameters=reply
@@ -147,8 +136,8 @@ class TelegramSender:
                     reply_parameters=reply if i == 0 else None,
                 )
             )
-        for data, row in files:
-            doc = InputFile(data, filename=row.filename if row else "lampiran")
+        for file in files:
+            doc = InputFile(file.data, filename=file.filename)
             sent.append(await self.bot.send_document(chat_id, doc))
         return sent
 
@@ -168,6 +157,8 @@ class TelegramSender:
                 OutboxMessage.purpose == purpose,
                 OutboxMessage.channel == self.channel,
                 OutboxMessage.status == OutboxStatus.PENDING.value,
+                # A row held back (e.g. by the quiet hours) stays with the dispatcher.
+                col(OutboxMessage.not_before) <= now,
             )
             row = (await session.exec(stmt)).first()
             if row is None:

@@ -86,7 +86,9 @@ async def test_reply_reaches_an_email_requester(
             "mail_from": "ppid@pemda.example",
         }
     )
-    tg.extra_senders["email"] = EmailSender(settings, tg.services.clock)
+    tg.extra_senders["email"] = EmailSender(
+        settings, tg.services.clock, tg.services.db, tg.services.blobs
+    )
     result = await tg.services.intake.handle_inbound(
         InboundMessage(
             channel=Channel.EMAIL,
@@ -110,6 +112,23 @@ async def test_reply_reaches_an_email_requester(
     mail = answers[0]
     assert mail["To"] == "warga@warga.example" and reference in mail["Subject"]
     assert mail["Reply-To"] and "ppid+" in mail["Reply-To"]
+
+    # A file the officer sends as a reply reaches the email requester as an attachment.
+    await tg.api.push_document(
+        b"%PDF perda",
+        filename="perda-rtrw.pdf",
+        caption="Perda terlampir",
+        user_id=801,
+        chat_id=DESK_CHAT,
+        reply_to=card,
+    )
+    assert "dikirim ke pemohon" in (await admin.reply())["text"]
+    await tg.dispatch()
+    with_file = [m for m in smtp_server.messages if "Perda terlampir" in m.get_body().get_content()]
+    assert len(with_file) == 1
+    attached = list(with_file[0].iter_attachments())
+    assert [a.get_filename() for a in attached] == ["perda-rtrw.pdf"]
+    assert attached[0].get_content() == b"%PDF perda"
 
 
 async def test_a_citizen_reply_in_a_group_is_refused(tg: TelegramHarness, desk: Desk) -> None:
