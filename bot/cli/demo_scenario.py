@@ -130,7 +130,17 @@ class Story:
         """`user` taps the button `label` under `message`; wait for `expect` (new or edited)."""
         chat = message["chat"]["id"]
         since = len(self.api.messages(chat))
-        self.say(f"👆 {self.names[user]}", f"[{label}]")
+        shown = self.current(message)
+        full = next(
+            (
+                b["text"]
+                for row in buttons_of(shown)
+                for b in row
+                if label.lower() in b["text"].lower()
+            ),
+            label,
+        )
+        self.say(f"👆 {self.names[user]}", f"[{full}]")
         await self.api.tap(self.current(message), label, user_id=user)
         await self.api.wait_until(
             lambda: (
@@ -160,8 +170,10 @@ class Story:
     async def settle(self) -> None:
         """Wait until the dispatcher has delivered every outbox row that is due now."""
         db, now = self.world.services.db, self.world.clock.now()
-        due = (col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])) & (
-            col(OutboxMessage.not_before) <= now
+        # A row being sent carries its lease end in not_before, so it counts whatever that is.
+        due = (col(OutboxMessage.status) == OutboxStatus.SENDING) | (
+            (col(OutboxMessage.status) == OutboxStatus.PENDING)
+            & (col(OutboxMessage.not_before) <= now)
         )
         for _ in range(int(WAIT / 0.05)):
             async with db.session() as session:
