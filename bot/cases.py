@@ -212,45 +212,30 @@ async def update_details(
     Returns the names of the fields that were set.
     """
     kind = CaseKind(case.kind)
-    if kind == CaseKind.INFORMATION_REQUEST:
-        # Before touching the requester: a decided request must stay exactly as it was.
-        check_allowed(case, "update_details")
+    # Before touching the requester: a closed case must stay exactly as it was.
+    check_allowed(case, "update_details")
     fields = _validated_case_fields(kind, details)
     requester = await session.get(Requester, case.requester_id) if case.requester_id else None
     changed = await apply_requester_details(session, requester, details) if requester else []
-    if kind == CaseKind.INFORMATION_REQUEST:
+    await apply_transition(
+        session,
+        case,
+        "update_details",
+        rules=rules,
+        actor=actor,
+        now=now,
+        changes=fields,
+        data={"fields": sorted([*fields, *changed])},
+    )
+    if case.status == RequestStatus.INCOMPLETE and not await missing_fields(session, case):
         await apply_transition(
             session,
             case,
-            "update_details",
+            "complete",
             rules=rules,
             actor=actor,
             now=now,
-            changes=fields,
-            data={"fields": sorted([*fields, *changed])},
-        )
-        if case.status == RequestStatus.INCOMPLETE and not await missing_fields(session, case):
-            await apply_transition(
-                session,
-                case,
-                "complete",
-                rules=rules,
-                actor=actor,
-                now=now,
-                changes={"completed_at": now},
-            )
-    else:
-        for key, value in fields.items():
-            setattr(case, key, value)
-        case.updated_at = now
-        session.add(case)
-        await record_event(
-            session,
-            case_id=case.id,
-            actor=actor,
-            action="update_details",
-            at=now,
-            data={"fields": sorted([*fields, *changed])},
+            changes={"completed_at": now},
         )
     return sorted([*fields, *changed])
 

@@ -51,6 +51,7 @@ TRANSITIONS: dict[tuple[CaseKind, str], Transition] = {
         _t("extend", _REQ, {R.REGISTERED, R.IN_PROGRESS}, R.EXTENDED),
         _t("decide", _REQ, {R.REGISTERED, R.IN_PROGRESS, R.EXTENDED}, R.DECIDED),
         # complaints (domain.md §4)
+        _t("update_details", _ADU, {C.UNVERIFIED, C.DISPOSED, C.IN_PROCESS, C.ON_HOLD}, None),
         _t("verify_and_dispose", _ADU, {C.UNVERIFIED}, C.DISPOSED),
         _t("redispose", _ADU, {C.DISPOSED, C.IN_PROCESS}, C.DISPOSED),
         _t("claim", _ADU, {C.UNVERIFIED, C.DISPOSED, C.IN_PROCESS}, None),

@@ -165,6 +165,13 @@ STEPS: dict[str, tuple[CaseKind, set[str], Step]] = {
             s, c, {"purpose": "Baru", "address": "Jl. Baru 2"}, rules=r, actor="t", now=now
         ),
     ),
+    "cases.update_details (complaint)": (
+        ADU,
+        {"update_details"},
+        lambda s, c, r, now: update_details(
+            s, c, {"location": "Jl. Baru 2"}, rules=r, actor="t", now=now
+        ),
+    ),
     "requests.dispose": (
         REQ,
         {"dispose", "redispose"},
