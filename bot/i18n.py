@@ -6,6 +6,7 @@ code holds keys only. Indonesian is the reference language and the fallback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from functools import cache
@@ -56,3 +57,15 @@ def bilingual(key: str, /, **params: Any) -> str:
 def in_both_languages(render: Callable[[str], str]) -> str:
     """`render("id")` with `render("en")` below it, for texts assembled from several keys."""
     return f"{render('id')}\n\n---\n\n{render('en')}"
+
+
+def format_date(day: dt.date | None, language: str | None = None) -> str:
+    """A date as people read it: `Rabu, 18 Februari 2026` / `Wednesday, 18 February 2026`.
+
+    Citizens get deadlines in this form (never ISO), so the weekday is never in doubt.
+    """
+    if day is None:
+        return "-"
+    weekday = t("date.weekdays", language).split(",")[day.weekday()]
+    month = t("date.months", language).split(",")[day.month - 1]
+    return t("date.long", language, weekday=weekday, day=day.day, month=month, year=day.year)

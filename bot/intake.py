@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit import record_event, requester_actor
 from bot.cases import missing_fields, open_case
 from bot.clock import Clock
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.notifications import case_changed
 from bot.outbox import enqueue
 from bot.requesters import find_or_create_requester
@@ -294,7 +294,7 @@ def acknowledgement_text(
             f"ack.body.{case.kind}",
             language,
             reference=case.reference,
-            due=case.due_date.isoformat() if case.due_date else "-",
+            due=format_date(case.due_date, language),
             body=settings.body_name,
         )
     ]

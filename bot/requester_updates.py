@@ -13,7 +13,7 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.outbox import enqueue
 from bot.recipients import automatic_payload, requester_recipient
 from bot.send_windows import next_requester_time
@@ -41,10 +41,6 @@ _HEADLINES = {
 }
 
 
-def _day(value: dt.date | None) -> str:
-    return value.isoformat() if value else "-"
-
-
 async def _unit_name(session: AsyncSession, case: Case) -> str:
     unit = await session.get(Unit, case.unit_id) if case.unit_id else None
     return unit.name if unit else "-"
@@ -59,7 +55,7 @@ def _decision_paragraphs(case: Case, rules: Rules, lang: str) -> list[str]:
             ground=case.refusal_ground or "-",
             redaction=case.redaction_note or "-",
             holder=case.holder_body or "-",
-            available=_day(case.available_on),
+            available=format_date(case.available_on, case.language),
         )
     ]
     if case.decision in (Decision.GRANTED_FULL, Decision.GRANTED_PARTIAL):
@@ -80,7 +76,7 @@ def _decision_paragraphs(case: Case, rules: Rules, lang: str) -> list[str]:
             "sched.update.objection_right",
             lang,
             reference=case.reference,
-            deadline=_day(objection_filing_deadline(decided_on, rules)),
+            deadline=format_date(objection_filing_deadline(decided_on, rules), case.language),
             days=rules.settings.objection_filing_days,
         )
     )
@@ -98,7 +94,7 @@ async def update_text(session: AsyncSession, case: Case, action: str, rules: Rul
             key,
             lang,
             reference=case.reference,
-            due=_day(case.due_date),
+            due=format_date(case.due_date, case.language),
             unit=await _unit_name(session, case),
             reason=case.extension_reason or case.status_reason or "-",
             destination=case.forwarded_to or "-",
@@ -116,7 +112,7 @@ async def update_text(session: AsyncSession, case: Case, action: str, rules: Rul
             t(
                 "sched.update.dispute_right",
                 lang,
-                deadline=_day(case.due_date),
+                deadline=format_date(case.due_date, case.language),
                 days=rules.settings.dispute_filing_days,
             )
         )

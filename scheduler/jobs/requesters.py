@@ -10,7 +10,7 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.outbox import enqueue
 from bot.recipients import automatic_payload, requester_recipient
 from bot.send_windows import in_quiet_hours
@@ -74,7 +74,7 @@ async def progress_updates(session: AsyncSession, rules: Rules, now: dt.datetime
                 lang,
                 reference=case.reference,
                 what=t(f"sched.kind.{case.kind}", lang),
-                due=case.due_date.isoformat(),
+                due=format_date(case.due_date, lang),
             ),
             case_id=case.id,
             now=now,

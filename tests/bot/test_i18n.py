@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import string
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cases import REQUIRED_REQUEST_FIELDS
-from bot.i18n import LOCALES_DIR, bilingual, catalogue, normalise_language, t
+from bot.i18n import LOCALES_DIR, bilingual, catalogue, format_date, normalise_language, t
 from store.enums import CaseKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,3 +83,10 @@ def test_lookup_falls_back_and_fills_parameters() -> None:
     )
     with pytest.raises(KeyError):
         t("no.such.key")
+
+
+def test_dates_for_citizens_are_written_out_with_the_weekday() -> None:
+    assert format_date(dt.date(2025, 4, 22), "id") == "Selasa, 22 April 2025"
+    assert format_date(dt.date(2025, 4, 22), "en") == "Tuesday, 22 April 2025"
+    assert format_date(dt.date(2026, 2, 1), "id") == "Minggu, 1 Februari 2026"
+    assert format_date(None, "id") == "-"

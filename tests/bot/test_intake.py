@@ -101,7 +101,7 @@ async def test_new_case_is_acknowledged_in_the_same_transaction(services: Servic
         "+6281234567890",
         f"ack:{case.reference}",
     )
-    assert case.reference in ack.body and "2026-01-20" in ack.body
+    assert case.reference in ack.body and "Selasa, 20 Januari 2026" in ack.body
     assert case.status == RequestStatus.INCOMPLETE
     assert result.missing == (
         "identity", "address", "purpose", "obtain_method", "delivery_method",

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from bot.app import Services
 from bot.cases import get_case, update_details
+from bot.i18n import format_date
 from bot.requesters import add_contact
 from bot.workflow import complaints, requests
 from bot.workflow.deadlines import objection_filing_deadline
@@ -61,7 +62,7 @@ async def test_opening_is_not_doubled_and_completion_is_announced(services: Serv
         )
     (update,) = await updates(services)
     assert update.recipient == "siti@example.test" and update.channel == "email"
-    assert "terdaftar" in update.body and str(case.due_date) in update.body
+    assert "terdaftar" in update.body and format_date(case.due_date, "id") in update.body
     assert update.payload["reply_token_case"] == case.reference
 
 
@@ -79,10 +80,10 @@ async def test_extension_and_refusal_carry_reason_dates_and_the_right_to_object(
     async with services.db.session() as session:
         rules = await load_rules(session, services.settings)
         due = (await get_case(session, case.reference)).due_date
-    assert "Dokumen di arsip daerah" in extended.body and str(due) in extended.body
+    assert "Dokumen di arsip daerah" in extended.body and format_date(due, "id") in extended.body
     deadline = objection_filing_deadline(rules.local_date(services.clock.now()), rules)
     assert deadline == dt.date(2026, 2, 23)  # 30 working days; Isra Mi'raj, Imlek 16-17 Feb
-    assert "Pasal 17 huruf c" in decided.body and "2026-02-23" in decided.body
+    assert "Pasal 17 huruf c" in decided.body and "Senin, 23 Februari 2026" in decided.body
 
 
 async def test_case_channel_first_then_any_working_contact(services: Services) -> None:

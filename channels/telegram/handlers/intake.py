@@ -12,7 +12,7 @@ from telegram import Message
 from bot.cases import get_case
 from bot.desk import FileData
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.intake import Disposition, InboundAttachment, InboundMessage
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (
@@ -209,7 +209,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
         case_id=case.id,  # type: ignore[arg-type]
         purpose="acknowledgement",
     )
-    due = case.due_date.isoformat() if case.due_date else "-"
+    due = format_date(case.due_date, lang)
     key = "tg.after_submit" if delivered else "tg.submitted"
     await turn.say(t(key, lang, reference=case.reference, due=due), keyboards.menu(lang))
 
@@ -228,7 +228,7 @@ async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
             "tg.desk.registered",
             lang,
             reference=case.reference,
-            due=case.due_date.isoformat() if case.due_date else "-",
+            due=format_date(case.due_date, lang),
             status=t(f"desk.status.{case.kind}.{case.status}", lang),
         )
     )

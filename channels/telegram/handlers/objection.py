@@ -5,7 +5,7 @@ request, the ground, write the reason, confirm: it gets its own number and deadl
 from __future__ import annotations
 
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.my_cases import cases_of_contact, file_objection, objection_grounds, owned_case
 from bot.workflow.rules import load_rules
 from channels.telegram import keyboards
@@ -58,7 +58,7 @@ async def on_case(turn: Turn) -> None:
         + "\n".join(
             t(f"tg.ground.{g.ground}", lang)
             + " "
-            + t("tg.ground.until", lang, date=g.deadline.isoformat())
+            + t("tg.ground.until", lang, date=format_date(g.deadline, lang))
             for g in grounds
         )
     )
@@ -139,7 +139,7 @@ async def on_send(turn: Turn) -> None:
     draft.clear()
     await turn.save()
     lang = draft.language
-    due = case.due_date.isoformat() if case.due_date else "-"
+    due = format_date(case.due_date, lang)
     sent = await turn.say(
         t("tg.objection.registered", lang, reference=case.reference, due=due), keyboards.menu(lang)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.my_cases import status_list
 from bot.privacy import redact
 from bot.workflow.rules import load_rules
@@ -45,7 +45,7 @@ async def show(turn: Turn) -> None:
                 reference=case.reference,
                 kind=t(f"desk.kind.{case.kind}", lang),
                 status=t(f"desk.status.{case.kind}.{case.status}", lang),
-                due=case.due_date.strftime("%d-%m-%Y") if case.due_date else "-",
+                due=format_date(case.due_date, lang),
                 last=preview,
             )
         )

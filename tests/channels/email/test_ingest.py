@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import Services
+from bot.i18n import format_date
 from bot.mail_ingest import MailDisposition
 from bot.mail_threading import reply_address
 from bot.mailboxes import MailboxConfig, env_mailbox
@@ -67,7 +68,7 @@ async def test_new_request_is_registered_and_acknowledged(deliver: Deliver) -> N
     assert ack.payload == {"in_reply_to": "req-1@warga.test", "reply_token_case": case.reference,
                            "auto_submitted": True}  # fmt: skip
     indonesian, english = ack.body.split("\n\n---\n\n")
-    assert case.reference in indonesian and case.due_date.isoformat() in indonesian
+    assert case.reference in indonesian and format_date(case.due_date, "id") in indonesian
     assert english.startswith("We have received your information request")
     assert "NIK atau nomor SK badan hukum / NIK or legal entity SK number: " in english
     assert "Nama lengkap" not in ack.body  # the From display name gave the name

@@ -30,7 +30,7 @@ async def test_request_in_at_most_12_messages_or_taps(tg: TelegramHarness) -> No
     assert siti.actions == 11  # /start, menu, 6 typed answers, 2 taps, submit: within 12
     assert "PPID/2026/000001" in receipt["text"]
     assert "tanda bukti" in receipt["text"]
-    assert "2026-01-20" in receipt["text"]  # 10 working days (16 Jan is Isra Mi'raj)
+    assert "Selasa, 20 Januari 2026" in receipt["text"]  # 10 working days (16 Jan is Isra Mi'raj)
     follow = await siti.reply()
     assert "/status" in follow["text"]
 

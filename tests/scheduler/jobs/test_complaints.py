@@ -91,7 +91,7 @@ async def test_complaint_lifecycle_with_automatic_close(services: Services) -> N
         ("status_update", at(D(2026, 2, 4), 6)),  # auto-closed at 00:30, told after quiet hours
         ("survey_invitation", at(D(2026, 2, 5), 7)),
     ]
-    assert "2026-02-04" in updates[1].body and "Lampu diganti." in updates[1].body
+    assert "Rabu, 4 Februari 2026" in updates[1].body and "Lampu diganti." in updates[1].body
     assert "10 hari kerja" in updates[2].body
     assert "1:" in updates[3].body  # the email reply form of the survey
 

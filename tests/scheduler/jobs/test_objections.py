@@ -8,6 +8,7 @@ import holidays
 
 from bot.app import Services
 from bot.cases import get_case, open_objection
+from bot.i18n import format_date
 from bot.workflow import objections, requests
 from bot.workflow.rules import load_rules
 from store.enums import AtasanDecision, Channel, Decision, Role
@@ -71,7 +72,7 @@ async def test_objection_reminders_escalate_then_the_answer_tells_the_requester(
         )  # fmt: skip
     answered = (await outbox_rows(services, "status_update"))[-1]
     assert "Komisi Informasi" in answered.body
-    assert working_days_after(end, 14).isoformat() in answered.body
+    assert format_date(working_days_after(end, 14), "id") in answered.body
     after = end + dt.timedelta(days=1)
     await tick_through(services, after, working_days_after(end, 3), times=(dt.time(9),))
     assert len(await outbox_rows(services, "reminder")) == len(rows)

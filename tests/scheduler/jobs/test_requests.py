@@ -171,4 +171,4 @@ async def test_extension_moves_the_reminders_and_drops_decide_or_extend(services
     ]  # fmt: skip
     assert not any("perpanjangan" in r.body for r in rows)
     update = (await outbox_rows(services, "status_update"))[0]
-    assert "Arsip di gudang" in update.body and "2026-02-04" in update.body
+    assert "Arsip di gudang" in update.body and "Rabu, 4 Februari 2026" in update.body
