@@ -33,9 +33,10 @@ _AUTO_SUBJECT_RE = re.compile(
       | abwesenheitsnotiz
       | r[ée]ponse\s+automatique
       | respuesta\s+autom[aá]tica
-      | (balasan|jawaban|balas|respon)\s+otomatis
+      | (balasan|jawaban|balas|respon|pesan)\s+otomatis
       | (sedang\s+)?(tidak\s+di|di\s+luar)\s+kantor
       | sedang\s+cuti
+      | cuti\s*[.!]?\s*$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -57,6 +58,10 @@ _BOUNCE_SUBJECT_RE = re.compile(
       | pengiriman\s+(gagal|tertunda)
     )""",
     re.IGNORECASE | re.VERBOSE,
+)
+# Read receipts some clients (Outlook among them) send as plain text rather than RFC 8098 MDNs.
+_RECEIPT_SUBJECT_RE = re.compile(
+    r"^\s*(read|not\s+read|dibaca|tidak\s+dibaca|gelesen|lu|le[ií]do)\s*:", re.IGNORECASE
 )
 _DAEMONS = frozenset({"mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster"})
 _NO_REPLY_PRECEDENCE = frozenset({"bulk", "list", "junk"})
@@ -139,6 +144,8 @@ def classify(msg: Message) -> Classification:
         return Classification(MailKind.BOUNCE, True, ("multipart/report",))
     if report is not None:
         return Classification(MailKind.REPORT, True, (f"report:{report}",))
+    if _RECEIPT_SUBJECT_RE.match(subject):
+        return Classification(MailKind.REPORT, True, ("receipt-subject",))
     bounce_hint = bool(_BOUNCE_SUBJECT_RE.search(subject)) or bool(
         raw_values(msg, "X-Failed-Recipients")
     )

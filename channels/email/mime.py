@@ -35,10 +35,11 @@ def unsurrogate(value: str) -> str:
 
 
 def raw_values(msg: Message, name: str) -> list[str]:
-    """Every value of header `name`, unfolded and with raw 8-bit bytes decoded."""
+    """Every value of header `name`, unfolded, with raw 8-bit bytes decoded and NULs dropped
+    (no database takes a NUL in text)."""
     wanted = name.lower()
     return [
-        unsurrogate(_FOLD_RE.sub("", str(value)))
+        unsurrogate(_FOLD_RE.sub("", str(value))).replace("\x00", "")
         for key, value in msg.raw_items()
         if key.lower() == wanted
     ]

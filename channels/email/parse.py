@@ -55,7 +55,12 @@ _DELAY_SUBJECT_RE = re.compile(r"warning|delay|tertunda", re.IGNORECASE)
 _REPORT_PARTS = frozenset(
     {"message/delivery-status", "message/disposition-notification", "text/rfc822-headers"}
 )
+# The detached signature of multipart/signed (RFC 1847): proof of the sender, not a document.
+_SIGNATURES = frozenset(
+    {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
+)
 _THREAD_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+_ENCODED = frozenset({"base64", "quoted-printable"})
 MAX_TEXT_CHARS = 200_000
 
 
@@ -120,7 +125,7 @@ def _payload(part: Message) -> bytes:
 
 
 def _text_of(part: Message) -> str:
-    text = decode_text(_payload(part), part.get_content_charset())
+    text = decode_text(_payload(part), part.get_content_charset()).replace("\x00", "")
     if part.get_content_subtype() == "html":
         text = html_to_text(text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -198,6 +203,8 @@ def _content(msg: EmailMessage) -> tuple[str, tuple[InboundAttachment, ...]]:
             continue
         if part.get_content_maintype() == "multipart" or part.get_content_type() in _REPORT_PARTS:
             continue  # an unparsable multipart, or the machine-readable half of a report
+        if parent == "signed" and part.get_content_type() in _SIGNATURES:
+            continue
         attachments.append(
             InboundAttachment(
                 filename=_filename(part, len(attachments) + 1),
@@ -217,6 +224,21 @@ def _reported_ids(part: Message) -> list[str]:
     return message_ids(header_text(inner, "Message-ID")) if isinstance(inner, Message) else []
 
 
+def _dsn_blocks(part: Message) -> list[Message]:
+    """The field blocks of a message/delivery-status part, also when a server encoded them in
+    base64 or quoted-printable (RFC 3464 wants 7bit; some send them encoded anyway)."""
+    payload = part.get_payload()
+    blocks = [b for b in payload if isinstance(b, Message)] if isinstance(payload, list) else []
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() not in _ENCODED:
+        return blocks
+    encoded = "\n".join(str(b.get_payload()) for b in blocks if not b.keys())
+    carrier = Message()
+    carrier["Content-Transfer-Encoding"] = str(part["Content-Transfer-Encoding"])
+    carrier.set_payload(encoded)
+    decoded = decode_text(_payload(carrier), "utf-8").replace("\r\n", "\n")
+    return [message_from_bytes(b.encode()) for b in re.split(r"\n\s*\n", decoded) if b.strip()]
+
+
 def _delivery_report(msg: EmailMessage, subject: str, text: str) -> DeliveryReport:
     failed: list[str] = []
     reasons: list[str] = []
@@ -226,7 +248,7 @@ def _delivery_report(msg: EmailMessage, subject: str, text: str) -> DeliveryRepo
         ctype = part.get_content_type()
         if ctype == "message/delivery-status" and isinstance(part.get_payload(), list):
             dsn = True
-            for block in part.get_payload():  # type: ignore[union-attr]
+            for block in _dsn_blocks(part):
                 action = header_text(block, "Action").lower()
                 recipient = header_text(block, "Final-Recipient") or header_text(
                     block, "Original-Recipient"
