@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.authz import ASK_COMPLETE, DESK_ROLES, REVEAL, UNIT_ROLES, permitted_for_audience
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.outbox import enqueue
 from bot.privacy import mask_name, redact
 from bot.send_windows import next_office_time
@@ -140,7 +140,7 @@ async def card_text(session: AsyncSession, case: Case, language: str) -> str:
         reference=case.reference,
         kind=t(f"desk.kind.{case.kind}", language),
         status=t(f"desk.status.{case.kind}.{case.status}", language),
-        due=case.due_date.isoformat() if case.due_date else "-",
+        due=format_date(case.due_date, language),
         unit=unit.name if unit else t("desk.no_unit", language),
         requester=await requester_label(session, case, language),
         summary=case_summary(case) or "-",

@@ -25,7 +25,7 @@ class Incoming:
 
 
 def incoming_file(message: Message) -> Incoming | None:
-    """The document or (largest) photo of a message, if it has one."""
+    """The document, (largest) photo, voice note, audio or video of a message, if any."""
     if message.document is not None:
         d = message.document
         return Incoming(
@@ -37,6 +37,18 @@ def incoming_file(message: Message) -> Incoming | None:
     if message.photo:
         p = message.photo[-1]
         return Incoming(p.file_id, f"foto-{message.message_id}.jpg", "image/jpeg", p.file_size)
+    # Voice notes, audio and videos are kept as they come: nothing a citizen sends is lost.
+    for media, name, default_type in (
+        (message.voice, "suara", "audio/ogg"),
+        (message.audio, "audio", "audio/mpeg"),
+        (message.video, "video", "video/mp4"),
+        (message.video_note, "video", "video/mp4"),
+    ):
+        if media is not None:
+            content_type = getattr(media, "mime_type", None) or default_type
+            ext = content_type.rpartition("/")[2]
+            filename = getattr(media, "file_name", None) or f"{name}-{message.message_id}.{ext}"
+            return Incoming(media.file_id, filename, content_type, media.file_size)
     return None
 
 

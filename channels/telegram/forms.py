@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import format_date, t
 from bot.validation import normalise_phone, validate_email, validate_nik
 from bot.workflow.complaints import CLASSIFICATIONS
 from store.enums import CaseKind
@@ -184,7 +184,9 @@ def _read_identity(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
 
 def _read_contact(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     text = _text(a, f)
-    return {"email": validate_email(text)} if "@" in text else {"phone": normalise_phone(text)}
+    if "@" in text or re.search(r"[a-z]\.[a-z]", text, re.IGNORECASE):  # an email, mistyped
+        return {"email": validate_email(text)}
+    return {"phone": normalise_phone(text)}
 
 
 def _read_phone(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
@@ -202,6 +204,12 @@ def _pick(f: FormField, a: Answer, lang: str) -> str:
     for i, value in enumerate(f.choices, start=1):
         if typed in (value.lower(), str(i), choice_label(f, value, lang).lower()):
             return value
+    # a word of one button's label ("softcopy", "kurir") is that button
+    partial = [
+        v for v in f.choices if len(typed) >= 3 and typed in choice_label(f, v, lang).lower()
+    ]
+    if len(partial) == 1:
+        return partial[0]
     raise DomainError("tg.err.choose")
 
 
@@ -298,7 +306,7 @@ def display_value(f: FormField, data: dict[str, Any], language: str) -> str:
     if f.kind == "choice":
         return choice_label(f, value, language)
     if f.kind == "date":
-        return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
+        return format_date(dt.date.fromisoformat(value), language)
     return str(value)
 
 

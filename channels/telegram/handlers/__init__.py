@@ -37,7 +37,18 @@ from channels.telegram.handlers import (
 CITIZEN_COMMANDS = ("start", "status", "bantuan", "batal")
 OFFICER_COMMANDS = ("kasus", "balas", "putus", "daftar", "catat", "bantuan")
 
-_CONTENT = filters.TEXT | filters.Document.ALL | filters.PHOTO | filters.LOCATION | filters.CONTACT
+_CONTENT = (
+    filters.TEXT
+    | filters.Document.ALL
+    | filters.PHOTO
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.Sticker.ALL
+)
 _FREE = _CONTENT & ~filters.COMMAND & ~filters.UpdateType.EDITED
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import format_date, t
 from channels.telegram import keyboards
 from channels.telegram.forms import FORMS
 from channels.telegram.handlers import desk_cards, intake
@@ -116,7 +116,7 @@ async def daftar(turn: Turn) -> None:
             reference=c.reference,
             kind=t(f"desk.kind.{c.kind}", lang),
             status=t(f"desk.status.{c.kind}.{c.status}", lang),
-            due=c.due_date.isoformat() if c.due_date else "-",
+            due=format_date(c.due_date, lang),
         )
         for c in cases
     ]

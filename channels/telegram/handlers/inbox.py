@@ -45,9 +45,13 @@ async def _append(turn: Turn, case_id: int, pending: dict[str, Any]) -> None:
 
 
 async def _pending(turn: Turn, message: Message) -> dict[str, Any]:
+    text = message.text or message.caption or ""
+    if message.location is not None:
+        lat, lon = f"{message.location.latitude:.5f}", f"{message.location.longitude:.5f}"
+        text = t("tg.location_value", await turn.language(), lat=lat, lon=lon)
     return {
         "message_id": message.message_id,
-        "text": message.text or message.caption or "",
+        "text": text,
         "file": await files.store(message, turn.services),
     }
 
@@ -75,6 +79,10 @@ async def on_message(turn: Turn) -> None:
             await turn.say(t("tg.inbox.no_case", lang), keyboards.menu(lang))
         return
     pending = await _pending(turn, message)
+    if not pending["text"].strip() and pending["file"] is None:
+        # a sticker and the like: nothing an officer could read
+        await turn.say(t("tg.inbox.unreadable", lang), keyboards.menu(lang))
+        return
     if len(cases) == 1:
         await _append(turn, cases[0].id, pending)  # type: ignore[arg-type]
         return

@@ -109,24 +109,53 @@ async def on_input(turn: Turn) -> None:
     form = form_of(draft)
     if form is None or turn.message is None:
         raise NotMine
-    if draft.step == SUMMARY:
-        await prompt(turn, form, draft, error=t("tg.err.use_buttons", draft.language))
-        return
-    f = form.field(draft.step)  # type: ignore[arg-type]
+    f = None if draft.step == SUMMARY else form.field(draft.step)  # type: ignore[arg-type]
     if files.incoming_file(turn.message) is not None:
-        if f.kind != "files":
-            await prompt(
-                turn, form, draft, error=t(f"tg.err.file_not_now.{form.name}", draft.language)
-            )
-            return
+        # A file is never dropped: at another step it is kept with the draft's attachments.
         stored = await files.store(turn.message, turn.services)
         draft.data.setdefault("files", []).append(stored)
         await turn.save()
         count = len(draft.data["files"])
+        if f is None or f.kind != "files":
+            error = t(f"tg.err.file_not_now.{form.name}", draft.language, count=count)
+            await prompt(turn, form, draft, error=error)
+            return
         markup = keyboards.field_keyboard(f, draft.language, has_files=True)
         await turn.say(t("tg.file_received", draft.language, count=count), markup)
         return
-    await _answer(turn, form, draft, _message_answer(turn.message))
+    if f is None:
+        await prompt(turn, form, draft, error=t("tg.err.use_buttons", draft.language))
+        return
+    answer = _message_answer(turn.message)
+    if answer.location is not None and f.kind != "location":
+        await _early_location(turn, form, draft, answer)
+        return
+    await _answer(turn, form, draft, answer)
+
+
+async def _early_location(turn: Turn, form: Form, draft: Draft, answer: Answer) -> None:
+    """A location shared at another step: kept as the form's location answer (if it has one),
+    and the current question asked again."""
+    spot = next((g for g in form.fields if g.kind == "location"), None)
+    if spot is None:
+        await prompt(turn, form, draft, error=t("tg.err.need_text", draft.language))
+        return
+    _apply(draft, read_answer(spot, answer, draft.language, turn.today()))
+    await turn.save()
+    await prompt(turn, form, draft, error=t("tg.location_kept", draft.language))
+
+
+async def resume(turn: Turn) -> bool:
+    """If a citizen's own form has answers, say they are kept and ask the current question
+    again (True); False when there is no such form."""
+    draft = await turn.draft()
+    form = form_of(draft)
+    answered = set(draft.data) - {"token"}
+    if form is None or (draft.flow or "").startswith(DESK_PREFIX) or not answered:
+        return False
+    intro = t("tg.resume", draft.language, form=t(f"tg.resume.{form.name}", draft.language))
+    await prompt(turn, form, draft, intro=intro)
+    return True
 
 
 async def _current(turn: Turn) -> tuple[Form, Draft, list[str]]:

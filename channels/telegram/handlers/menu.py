@@ -17,9 +17,12 @@ async def show_menu(turn: Turn, key: str = "tg.menu.prompt") -> None:
 
 @handler
 async def start(turn: Turn) -> None:
-    """Greet (Indonesian, or English from the Telegram language) and offer the menu."""
+    """Greet (Indonesian, or English from the Telegram language) and offer the menu; in the
+    middle of a form, keep its answers and ask its current question again."""
     if not turn.private:
         await _help(turn)
+        return
+    if await intake.resume(turn):  # a form half filled in is kept: /batal drops it
         return
     draft = await turn.draft()
     draft.clear()
@@ -33,6 +36,8 @@ async def on_menu(turn: Turn) -> None:
     assert turn.query is not None and turn.query.data is not None
     item = keyboards.split(turn.query.data)[1]
     await turn.ack()
+    if item in ("request", "complaint") and await intake.resume(turn):
+        return  # an old menu's button does not throw away a form half filled in
     if item == "request":
         await intake.start_form(turn, REQUEST_FORM)
     elif item == "complaint":

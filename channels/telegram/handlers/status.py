@@ -31,10 +31,11 @@ async def show(turn: Turn) -> None:
         preview = "-"
         if last is not None:
             text = " ".join(redact(last.text).split()) or "📎"
+            sent_at = last.created_at.astimezone(services.settings.tz)
             preview = t(
                 "tg.status.last",
                 lang,
-                at=last.created_at.astimezone(services.settings.tz).strftime("%d-%m-%Y %H:%M"),
+                at=f"{format_date(sent_at.date(), lang)} {sent_at:%H:%M}",
                 who=t(f"tg.status.from_{last.direction}", lang),
                 text=text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…",
             )

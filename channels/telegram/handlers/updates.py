@@ -25,13 +25,18 @@ async def drop_seen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure (personal data is masked by the log filter) and apologise once."""
+    """Log the failure (personal data is masked by the log filter) and apologise once, in the
+    language of the conversation."""
     log.error("handling update failed", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
     language = normalise_language(user.language_code if user else None)
     try:
+        if user is not None:  # the language the person chose in this chat, if they did
+            loket: Loket = context.application.bot_data[BOT_DATA_KEY]
+            draft = await loket.state.draft(update.effective_chat.id, user.id, language)
+            language = draft.language
         await say(context.bot, update.effective_chat.id, t("tg.error", language))
     except Exception:
         log.exception("could not tell the user about the failure")

@@ -20,6 +20,7 @@ def built_keys() -> set[str]:
             f"tg.intro.{form.name}",
             f"tg.summary.{form.name}",
             f"tg.err.file_not_now.{form.name}",
+            f"tg.resume.{form.name}",
         }
         for f in form.fields:
             keys.add(f"tg.ask.{f.key}")

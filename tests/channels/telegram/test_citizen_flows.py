@@ -46,7 +46,7 @@ async def test_complaint_with_location_evidence_and_flags(tg: TelegramHarness) -
     assert "pilih salah satu tombol" in unsure["text"]
     await rudi.tap("Ya, anonim")
     summary = await rudi.send("tidak")  # typed answers to yes/no questions count too
-    assert "2 berkas" in summary["text"] and "04-01-2026" in summary["text"]
+    assert "2 berkas" in summary["text"] and "Minggu, 4 Januari 2026" in summary["text"]
     receipt = await rudi.tap("Kirim")
     assert "ADU/2026/000001" in receipt["text"]
 

@@ -81,7 +81,7 @@ async def test_invalid_input_at_every_step_then_edit_and_submit(tg: TelegramHarn
     summary = await budi.send("2")  # typed choice number: kurir
     assert "Kurir" in summary["text"] and "+6281234567890" in summary["text"]
 
-    await expect_error(budi, "kirim dong", "gunakan tombol")
+    await expect_error(budi, "kirim dong", "tekan salah satu tombol")
     await budi.tap("✏️ Cara pengiriman")
     ask_email = await budi.tap("Email")  # email delivery needs an address first
     assert "Ke alamat email mana" in ask_email["text"]
