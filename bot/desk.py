@@ -27,6 +27,7 @@ from bot.officer_cards import OfficerChat, card_actions, card_text, officer_chat
 from bot.outbox import enqueue
 from bot.recipients import requester_recipient
 from bot.requesters import contacts_of
+from bot.send_windows import next_requester_time
 from bot.workflow.rules import Rules, load_rules
 from store.enums import CLOSED_STATUSES, CaseKind, Channel, Direction, Role
 from store.models import Attachment, Case, Message, Officer, Requester, Unit
@@ -122,8 +123,17 @@ class Desk:
         chat what this officer may do.
         """
 
-        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, _: Any):
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
+            # domain.md §7: the audit log says who saw a case, not only who changed it.
+            await record_event(
+                s,
+                case_id=case.id,
+                actor=officer_actor(officer),
+                action="case_viewed",
+                at=now,
+                data={"via": "telegram", "chat_id": chat_id},
+            )
             return await self._card(s, case, officer, chat_id, rules)
 
         return await self._guard(user_id, authz.VIEW, case_ref, work)
@@ -168,7 +178,9 @@ class Desk:
             lang = case.language
             fields = "\n".join(f"- {t(f'field.{m}', lang)}" for m in missing)
             body = t("desk.ask_complete", lang, reference=case.reference, fields=fields)
-            await self._send_to_requester(s, case, officer, body, [], f"ask:{now.timestamp()}", now)
+            await self._send_to_requester(
+                s, case, officer, body, [], f"ask:{now.timestamp()}", rules, now
+            )
             return missing
 
         return await self._guard(user_id, authz.ASK_COMPLETE, case_id, work)
@@ -192,7 +204,9 @@ class Desk:
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
-            await self._send_to_requester(s, case, officer, text.strip(), files, external_id, now)
+            await self._send_to_requester(
+                s, case, officer, text.strip(), files, external_id, rules, now
+            )
             return case.reference
 
         return await self._guard(user_id, authz.REPLY, case_ref, work)
@@ -205,6 +219,7 @@ class Desk:
         text: str,
         files: list[FileData],
         external_id: str,
+        rules: Rules,
         now: dt.datetime,
     ) -> None:
         recipient = await requester_recipient(session, case)
@@ -250,6 +265,8 @@ class Desk:
             case_id=case.id,
             now=now,
             payload=payload,
+            # An officer working late does not wake the citizen (domain.md §1 quiet hours).
+            not_before=next_requester_time(now, rules),
         )
         await record_event(
             session,

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +14,8 @@ from bot.app import Services
 from bot.audit import record_event
 from bot.case_view import case_view
 from bot.cases import get_case, missing_fields, open_case
-from bot.cli.common import actor, cli_language, console, print_json, run, say
+from bot.cli.case_text import case_text_lines
+from bot.cli.common import actor, cli_language, console, print_json, run, say, settings_or_exit
 from bot.cli.setup import unit_by_code
 from bot.clock import ensure_aware
 from bot.errors import DomainError
@@ -200,15 +200,15 @@ def cases_show(
     async def work(svc: Services) -> dict[str, Any]:
         async with svc.db.transaction() as session:
             case = await get_case(session, reference)
-            if reveal:
-                await record_event(
-                    session,
-                    case_id=case.id,
-                    actor=actor(),
-                    action="personal_data_revealed",
-                    at=svc.clock.now(),
-                    data={"via": "cli cases show"},
-                )
+            # domain.md §7: who saw a case is logged too, and a reveal of personal data apart.
+            await record_event(
+                session,
+                case_id=case.id,
+                actor=actor(),
+                action="personal_data_revealed" if reveal else "case_viewed",
+                at=svc.clock.now(),
+                data={"via": "cli cases show"},
+            )
             return await case_view(session, case, reveal=reveal)
 
     view = run(work)
@@ -216,12 +216,6 @@ def cases_show(
         print_json(view)
         return
     # Values are people's words: print them literally, never as Rich markup.
-    for key, value in view.items():
-        if key not in ("events", "messages"):
-            console.print(f"[bold]{key}[/bold]: {escape(str(value))}", highlight=False)
-    for e in view["events"]:
-        line = f"  {e['at']:%Y-%m-%d %H:%M} {e['actor']} {e['action']} {e['data']}"
-        console.print(line, markup=False, highlight=False)
-    for m in view["messages"]:
-        line = f"  {m['at']:%Y-%m-%d %H:%M} [{m['direction']}/{m['channel']}] {m['text']}"
-        console.print(line, markup=False, highlight=False)
+    settings = settings_or_exit()
+    for line in case_text_lines(view, settings.tz, cli_language()):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -430,8 +430,11 @@ def test_cases_show_masks_personal_data(loket: Loket) -> None:
     _no_personal_data(json.dumps(data))
     assert data["requester"]["nik"] == "3171********0001"
     assert data["reference"] == ref
-    assert [e["action"] for e in data["events"]] == ["registered"]
+    # Each look is audited (domain.md §7): the first show, then this one.
+    assert [e["action"] for e in data["events"]] == ["registered", "case_viewed", "case_viewed"]
     assert _events(loket.db_url, "personal_data_revealed") == []
+    viewed = _events(loket.db_url, "case_viewed")
+    assert len(viewed) == 2 and viewed[0].actor.startswith("cli:")
 
 
 def test_cases_show_reveal_is_audited(loket: Loket) -> None:

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot.app import Services
 from store.enums import Channel, Direction
-from store.models import Case, Message
+from store.models import Case, Event, Message
 from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, TelegramHarness
 from tests.channels.telegram.helpers import Desk, fetch, make_desk, telegram_case
 from tests.support.builders import COMPLETE_REQUEST, VALID_NIK
@@ -32,6 +32,12 @@ async def test_kasus_shows_the_card_for_this_chat(tg: TelegramHarness, desk: Des
     assert "hanya untuk petugas" in (await stranger.send(f"/kasus {case.reference}"))["text"]
     # ... and cannot even probe which references exist
     assert "hanya untuk petugas" in (await stranger.send("/kasus PPID/2026/999999"))["text"]
+    # Every look is in the audit log (domain.md §7): who, when, from which chat.
+    async with tg.services.db.session() as session:
+        stmt = select(Event).where(Event.case_id == case.id, Event.action == "case_viewed")
+        viewed = (await session.exec(stmt)).all()
+    assert [e.data["chat_id"] for e in viewed] == [DESK_CHAT]
+    assert viewed[0].actor.startswith("officer:")
 
 
 async def test_balas_answers_the_requester_and_logs_it(tg: TelegramHarness, desk: Desk) -> None:
