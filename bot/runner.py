@@ -66,7 +66,13 @@ async def serve(
     ]
     parts = [p for p in built if p is not None]
     senders = {p.sender.channel: p.sender for p in parts if p.sender is not None}
-    log.info("channels configured: %s", ", ".join(sorted(senders)) or "none")
+    if senders:
+        log.info("channels configured: %s", ", ".join(sorted(senders)))
+    else:
+        log.warning(
+            "no channel configured (TELEGRAM_BOT_TOKEN, IMAP_HOST/SMTP_HOST are empty): "
+            "only the scheduler runs, nothing is received or sent"
+        )
     dispatcher = Dispatcher(services.db, senders, services.clock, settings=services.settings)
     scheduler = SchedulerService(services, dispatcher)
     started: list[ChannelParts] = []

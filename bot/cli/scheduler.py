@@ -15,6 +15,7 @@ from bot.cli.common import configure_logging, console, print_json, run, say
 from bot.clock import ensure_aware
 from bot.delivery_failures import mask_address
 from bot.errors import DomainError
+from store.migrate import pending
 
 scheduler_app = typer.Typer(help="Reminders, escalations and requester updates.")
 
@@ -26,6 +27,10 @@ def run_service() -> None:
     configure_logging()
 
     async def work(svc: Services) -> None:
+        # Validate at start-up: a service on a schema that `loket init` never created would
+        # only log a traceback every minute.
+        if await pending(svc.db):
+            raise DomainError("db.not_initialised")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -97,3 +97,14 @@ def test_tick_and_preview(loket: CliRunner) -> None:
     assert json.loads(result.output) == []
     bad = loket.invoke(app, ["scheduler", "preview", "--at", "tomorrow"])
     assert bad.exit_code == 1
+
+
+def test_run_refuses_a_database_that_was_never_initialised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 1
+    assert "Basis data belum disiapkan. Jalankan dulu: loket init" in result.output
+    assert "Traceback" not in result.output
