@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlmodel import select
@@ -27,7 +29,7 @@ from store.enums import (
     ObjectionStatus,
     RequestStatus,
 )
-from store.models import Case, Requester
+from store.models import Attachment, Case, Requester
 
 # domain.md §2 items 9 and 10
 OBTAIN_METHODS = (
@@ -58,6 +60,18 @@ COMPLAINT_FIELDS = (
     "confidential",
     "oversight",
 )
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file whose bytes are already in the blob store (under `sha256`), not yet on a case."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 # The required fields of an information request, in the order a form asks for them.
 REQUIRED_REQUEST_FIELDS = (
     "name",
@@ -250,8 +264,10 @@ async def open_objection(
     rules: Rules,
     actor: str,
     now: dt.datetime,
+    attachments: Sequence[StoredFile] = (),
 ) -> Case:
-    """Register an objection against `request` with its own reference and 30-day deadline."""
+    """Register an objection against `request` with its own reference and 30-day deadline;
+    `attachments` (the citizen's files, already in the blob store) become the case's files."""
     letter = check_objection(request, ground, reason, rules, now)
     case = Case(
         kind=CaseKind.OBJECTION.value,
@@ -275,6 +291,8 @@ async def open_objection(
     session.add(case)
     await session.flush()
     case.due_date = compute_due_date(case, rules)
+    for f in attachments:
+        session.add(Attachment(case_id=case.id, created_at=now, **asdict(f)))
     await record_event(
         session,
         case_id=case.id,
@@ -282,7 +300,7 @@ async def open_objection(
         action="registered",
         at=now,
         to_status=case.status,
-        data={"request": request.reference, "ground": letter},
+        data={"request": request.reference, "ground": letter, "files": len(attachments)},
     )
     await case_changed(session, case, "registered", rules, now)
     return case

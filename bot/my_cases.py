@@ -7,13 +7,14 @@ touches their own cases (domain.md §5).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import requester_actor
-from bot.cases import open_objection
+from bot.cases import StoredFile, open_objection
 from bot.errors import NotFoundError
 from bot.requesters import find_requester
 from bot.workflow.objections import GroundWindow, available_grounds
@@ -93,8 +94,10 @@ async def file_objection(
     channel: Channel,
     rules: Rules,
     now: dt.datetime,
+    attachments: Sequence[StoredFile] = (),
 ) -> Case:
-    """Register the requester's objection against their own request (UU KIP Pasal 35)."""
+    """Register the requester's objection against their own request (UU KIP Pasal 35), with
+    the files they sent for it."""
     request = await owned_case(session, kind, value, request_id)
     if request.kind != CaseKind.INFORMATION_REQUEST:
         raise NotFoundError("cases.not_found", reference=request.reference)
@@ -107,4 +110,5 @@ async def file_objection(
         rules=rules,
         actor=requester_actor(request.requester_id),
         now=now,
+        attachments=attachments,
     )

@@ -46,8 +46,8 @@ NTT = "Provinsi Nusa Tenggara Timur"
 
 # (unit, working days from disposition to follow-up per done complaint, ratings given)
 UNITS_WITH_CASES: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...] = (
-    ("Dinas Pendidikan dan Kebudayaan Provinsi NTT", (0, 1, 1, 1, 1, 1), ()),
-    ("Badan Kepegawaian Daerah Provinsi NTT", (5, 8, 9, 10, 12, 14), (5, 5)),
+    (f"Dinas Pendidikan dan Kebudayaan {NTT}", (0, 1, 1, 1, 1, 1), ()),
+    (f"Badan Kepegawaian Daerah {NTT}", (5, 8, 9, 10, 12, 14), (5, 5)),
     (f"Dinas Pekerjaan Umum dan Perumahan Rakyat {NTT}", (5, 6, 7, 8, 9, 10), ()),
     (f"Dinas Koperasi, Tenaga Kerja dan Transmigrasi {NTT}", (1, 1, 1, 2, 2, 2), ()),
     (f"Dinas Kelautan dan Perikanan {NTT}", (1, 1, 1, 2), ()),
@@ -74,7 +74,7 @@ UNITS_WITHOUT_CASES: tuple[str, ...] = (
     f"Biro Pemerintahan Setda {NTT}",
     f"Biro Pengadaan Barang dan Jasa Setda {NTT}",
     f"Biro Umum Setda {NTT}",
-    "Dinas Komunikasi dan Informatika Provinsi NTT",
+    f"Dinas Komunikasi dan Informatika {NTT}",
     f"Dinas Energi dan Sumber Daya Mineral {NTT}",
     f"Dinas Kearsipan dan Perpustakaan {NTT}",
     f"Badan Kesatuan Bangsa dan Politik {NTT}",

@@ -22,6 +22,8 @@ from bot.workflow.complaints import CLASSIFICATIONS
 from store.enums import CaseKind
 
 SUMMARY = "summary"
+# The choice of a files step that removes every file attached so far.
+CLEAR_FILES = "clear"
 MAX_TEXT = 4000
 OLDEST_INCIDENT_YEARS = 5
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%y", "%d/%m/%y")

@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.officer_cards import BUTTON_ORDER
 from bot.survey import MAX_SCORE, MIN_SCORE, score_label
 from bot.workflow.requests import PASAL_17_GROUNDS
-from channels.telegram.forms import Form, FormField, choice_label
+from channels.telegram.forms import CLEAR_FILES, Form, FormField, choice_label
 from store.enums import AtasanDecision, Channel, Decision
 
 MENU_ITEMS = ("request", "complaint", "status", "objection", "help")
@@ -71,7 +71,8 @@ def cancel_only(language: str) -> InlineKeyboardMarkup:
 
 
 def field_keyboard(f: FormField, language: str, *, has_files: bool = False) -> InlineKeyboardMarkup:
-    """Buttons for a form step: its choices, "skip" (no file yet) or "done" for files, cancel."""
+    """Buttons for a form step: its choices; for files "skip" (no file yet) or "done", and
+    "remove all" once there are files; cancel."""
     rows: list[list[InlineKeyboardButton]] = []
     if f.kind in ("choice", "yesno", "date"):
         buttons = [_button(choice_label(f, c, language), FORM_CHOICE, f.key, c) for c in f.choices]
@@ -79,6 +80,9 @@ def field_keyboard(f: FormField, language: str, *, has_files: bool = False) -> I
     if f.kind == "files":
         label = "tg.btn.skip" if f.skippable and not has_files else "tg.btn.done"
         rows.append([_button(t(label, language), FORM_CHOICE, f.key, "done")])
+        if has_files:
+            remove = t("tg.btn.remove_files", language)
+            rows.append([_button(remove, FORM_CHOICE, f.key, CLEAR_FILES)])
     rows.append([_button(t("tg.btn.cancel", language), CANCEL)])
     return InlineKeyboardMarkup(rows)
 

@@ -16,6 +16,7 @@ from bot.i18n import format_date, t
 from bot.intake import Disposition, InboundAttachment, InboundMessage
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (
+    CLEAR_FILES,
     FORMS,
     SUMMARY,
     Answer,
@@ -67,8 +68,11 @@ async def prompt(
         question = t("tg.step", lang, n=n, total=total) + "\n" + question
     elif f.answered(draft.data) and f.kind != "files":
         question += "\n" + t("tg.current", lang, value=display_value(f, draft.data, lang))
-    parts.append(question)
     has_files = bool(draft.data.get("files"))
+    if f.kind == "files" and has_files:
+        names = "\n".join(f"• {item['filename']}" for item in draft.data["files"])
+        question += "\n\n" + t("tg.files_attached", lang, files=names)
+    parts.append(question)
     await turn.say("\n\n".join(parts), keyboards.field_keyboard(f, lang, has_files=has_files))
 
 
@@ -176,6 +180,12 @@ async def on_choice(turn: Turn) -> None:
     if draft.step != key:
         raise DomainError("tg.err.stale")
     await turn.edit(None)
+    if value == CLEAR_FILES:
+        # Files sent by mistake (a KTP photo instead of the NIK): dropped, the step asked again.
+        draft.data.pop("files", None)
+        await turn.save()
+        await prompt(turn, form, draft, intro=t("tg.files_removed", draft.language))
+        return
     await _answer(turn, form, draft, Answer(choice=value))
 
 

@@ -1,14 +1,19 @@
 """Keberatan: an objection to the Atasan PPID against one of the citizen's own requests, offered
 only while a Pasal 35(1) ground is open (refusal, partial grant, overdue, ...). Choose the
-request, the ground, write the reason, confirm: it gets its own number and deadline."""
+request, the ground, write the reason, confirm: it gets its own number and deadline. Files
+sent on the way (a voice note, a photo, a document) are kept as the objection's attachments."""
 
 from __future__ import annotations
 
+from telegram import InlineKeyboardMarkup
+
+from bot.cases import StoredFile
 from bot.errors import DomainError
 from bot.i18n import format_date, t
 from bot.my_cases import cases_of_contact, file_objection, objection_grounds, owned_case
 from bot.workflow.rules import load_rules
-from channels.telegram import keyboards
+from channels.telegram import files, keyboards
+from channels.telegram.state import Draft
 from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import CaseKind, Channel, ContactKind
 
@@ -83,36 +88,54 @@ async def on_ground(turn: Turn) -> None:
     )
 
 
+def _summary(draft: Draft) -> str:
+    lang = draft.language
+    count = len(draft.data.get("files", []))
+    return t(
+        "tg.objection.summary",
+        lang,
+        reference=draft.data["reference"],
+        ground=t(f"tg.ground.{draft.data['ground']}", lang),
+        reason=draft.data["reason"],
+        files=t("tg.objection.summary_files", lang, count=count) if count else "",
+    )
+
+
+def _send_button(lang: str) -> InlineKeyboardMarkup:
+    return keyboards.choose(keyboards.OBJ_SEND, [(t("tg.btn.submit", lang), "go")], lang)
+
+
 @handler
 async def on_input(turn: Turn) -> None:
-    """The reason, typed; then the summary to confirm."""
+    """The reason, typed (or as a file's caption); then the summary to confirm. A file sent at
+    any step is kept and becomes an attachment of the objection."""
     draft = await turn.draft()
     if draft.flow != FLOW or turn.message is None:
         raise NotMine
     lang = draft.language
-    reason = (turn.message.text or "").strip()
+    kept = ""
+    if files.incoming_file(turn.message) is not None:
+        draft.data.setdefault("files", []).append(await files.store(turn.message, turn.services))
+        await turn.save()
+        kept = t("tg.objection.file_kept", lang, count=len(draft.data["files"])) + "\n\n"
+    reason = (turn.message.text or turn.message.caption or "").strip()
+    if draft.step == "confirm" and kept:
+        await turn.say(kept + _summary(draft), _send_button(lang))
+        return
     if draft.step != "reason":
-        await turn.say(t("tg.err.use_buttons", lang), keyboards.cancel_only(lang))
+        await turn.say(kept + t("tg.err.use_buttons", lang), keyboards.cancel_only(lang))
         return
     if len(reason) < MIN_REASON:
-        error = DomainError("tg.err.too_short", minimum=MIN_REASON).message(lang)
+        key = "tg.objection.reason_in_writing" if kept else "tg.err.too_short"
+        error = t(key, lang, minimum=MIN_REASON)
         await turn.say(
-            error + "\n\n" + t("tg.objection.ask_reason", lang), keyboards.cancel_only(lang)
+            kept + error + "\n\n" + t("tg.objection.ask_reason", lang), keyboards.cancel_only(lang)
         )
         return
     draft.data["reason"] = reason
     draft.step = "confirm"
     await turn.save()
-    summary = t(
-        "tg.objection.summary",
-        lang,
-        reference=draft.data["reference"],
-        ground=t(f"tg.ground.{draft.data['ground']}", lang),
-        reason=reason,
-    )
-    await turn.say(
-        summary, keyboards.choose(keyboards.OBJ_SEND, [(t("tg.btn.submit", lang), "go")], lang)
-    )
+    await turn.say(_summary(draft), _send_button(lang))
 
 
 @handler
@@ -135,6 +158,7 @@ async def on_send(turn: Turn) -> None:
             channel=Channel.TELEGRAM,
             rules=rules,
             now=turn.now(),
+            attachments=[StoredFile(**f) for f in draft.data.get("files", [])],
         )
     draft.clear()
     await turn.save()

@@ -152,3 +152,49 @@ def test_annual_html_is_self_contained_with_inline_charts(loket: CliRunner) -> N
         and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     )
     assert "@media print" in html and "WorkingCalendar.working_days_between" in html
+
+
+SEED_004 = next((Path(__file__).parents[4] / "shared" / "seeds").glob("004_*.txt"))
+SEED_TABLE_HEADER = "Unit Kerja\tBelum Terverifikasi"
+
+
+def _seed_count(cell: str) -> int:
+    """A count cell of the scanned seed table; OCR turned some zeros into "()" or "C)"."""
+    cell = cell.strip()
+    return int(cell) if cell.isdigit() else 0
+
+
+def published_unit_rows() -> dict[str, tuple[int, ...]]:
+    """The seed's per-unit table as printed: unit -> (unverified, not followed up, process, done).
+
+    Read from the seed text itself, independently of the example loader.
+    """
+    lines = SEED_004.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(SEED_TABLE_HEADER))
+    rows: dict[str, tuple[int, ...]] = {}
+    for line in lines[start + 1 :]:
+        if line.startswith("☐"):
+            break
+        cells = line.split("\t")
+        name = cells[0].strip()
+        # Skip blank lines, the body-wide row and an OCR-garbled duplicate the scan left behind.
+        if len(cells) < 5 or not name.startswith(
+            ("Badan", "Biro", "Dinas", "DINAS", "Insp", "RSUD", "Satuan", "Sekretariat", "PTD")
+        ):
+            continue  # fmt: skip
+        if name.startswith("Dadas"):
+            continue
+        rows[name] = tuple(_seed_count(c) for c in cells[1:5])
+    return rows
+
+
+def test_complaint_recap_matches_the_seed_table_row_by_row(loket: CliRunner) -> None:
+    published = published_unit_rows()
+    assert len(published) == 40  # every unit of the province, zeros included
+    data = _json(loket, "complaints", "--from", "2024-01-01", "--to", "2024-12-31")
+    ours = {u["unit"].casefold(): u for u in data["units"]}
+    for name, (unverified, pending, process, done) in published.items():
+        # The scan cut one name short ("PTD Pendapatan / SAMSAT Kota" for UPTD ... Kota Kupang).
+        [row] = [u for key, u in ours.items() if name.casefold() in key]
+        got = (row["unverified"], row["not_followed_up"], row["in_process"], row["done"])
+        assert got == (unverified, pending, process, done), name
