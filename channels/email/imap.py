@@ -21,6 +21,7 @@ from typing import TypeVar
 from aioimaplib import aioimaplib
 
 from bot.mailboxes import MailboxConfig
+from channels.email import imap_utf7
 from channels.email.errors import ConnectionFailed, InvalidAuth, InvalidFolder
 
 T = TypeVar("T")
@@ -52,10 +53,12 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
 
 
 def quote_mailbox(name: str) -> str:
-    """A folder name as an IMAP astring (quoted when it has spaces or specials)."""
-    if not _NEEDS_QUOTES_RE.search(name):
-        return name
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A folder name as an IMAP astring: in modified UTF-7 (RFC 3501 §5.1.3, see imap_utf7),
+    quoted when it has spaces or specials. Every command naming a folder sends this form."""
+    wire = imap_utf7.to_wire(name)
+    if not _NEEDS_QUOTES_RE.search(wire):
+        return wire
+    return '"' + wire.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _internaldate(line: bytes) -> dt.datetime | None:
@@ -174,9 +177,19 @@ class ImapSession:
             response = await self._call(self.client.uid("move", str(uid), quote_mailbox(folder)))
         else:  # RFC 3501 without MOVE: copy, then delete the original
             response = await self._call(self.client.uid("copy", str(uid), quote_mailbox(folder)))
-            if response.result == "OK":
-                await self._call(self.client.uid("store", str(uid), "+FLAGS", r"(\Deleted)"))
-                response = await self._call(self.client.expunge())
+            uidplus = self.client.has_capability("UIDPLUS")
+            # A UID COPY of a UID the server does not know still answers OK (RFC 3501 §6.4.8);
+            # with UIDPLUS the COPYUID code proves the copy exists (RFC 4315), so nothing is
+            # deleted that was not copied.
+            copied = response.result == "OK" and (
+                not uidplus or any(b"COPYUID" in bytes(line) for line in response.lines)
+            )
+            if not copied:
+                raise ConnectionFailed(self.config.name, f"could not copy UID {uid}")
+            await self._call(self.client.uid("store", str(uid), "+FLAGS", r"(\Deleted)"))
+            # UID EXPUNGE removes only this message, never others flagged \Deleted by people.
+            expunge = self.client.uid("expunge", str(uid)) if uidplus else self.client.expunge()
+            response = await self._call(expunge)
         if response.result != "OK":
             raise ConnectionFailed(self.config.name, f"could not mark UID {uid}")
 

@@ -6,7 +6,8 @@ Encoding Standard maps to windows-1252 (us-ascii, iso-8859-1) are read as window
 undeclared or Latin-labelled bytes that are valid UTF-8 are read as UTF-8. HTML-only mail is
 turned into text, the quoted earlier mail and the signature are separated from the new text,
 attachment names are decoded (RFC 2231, RFC 2047, raw 8-bit, %-escapes), and delivery reports
-(RFC 3464) yield the failed addresses and the Message-IDs of the mail that failed.
+(RFC 3464) yield the failed addresses and the Message-IDs of the mail that failed; without
+such a report, the prose of qmail and Exim bounces names the failed addresses (bounce_text).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from email.message import EmailMessage, Message
 from urllib.parse import unquote
 
 from bot.intake import InboundAttachment
+from channels.email.bounce_text import failed_addresses
 from channels.email.htmltext import html_to_text
 from channels.email.mime import (
     addresses,
@@ -265,6 +267,8 @@ def _delivery_report(msg: EmailMessage, subject: str, text: str) -> DeliveryRepo
             ids += _reported_ids(part)
     for value in raw_values(msg, "X-Failed-Recipients"):  # Exim: permanent failures only
         failed += [a.strip() for a in value.split(",") if "@" in a]
+    if not dsn:  # qmail and Exim may say it in prose only
+        failed += failed_addresses(text)
     if not ids:
         ids = [m.strip("<>") for m in _MESSAGE_ID_LINE_RE.findall(text)]
     permanent = bool(failed) or not (dsn or delayed or _DELAY_SUBJECT_RE.search(subject))

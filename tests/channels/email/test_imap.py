@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.mailboxes import MailboxConfig
+from channels.email import imap_utf7
 from channels.email.errors import ConnectionFailed, InvalidAuth, InvalidFolder
 from channels.email.imap import ImapSession, quote_mailbox
 from store.enums import CaseKind
@@ -124,3 +125,56 @@ async def test_lost_connection_surfaces_as_connection_failed(
     with pytest.raises(ConnectionFailed):
         await imap.new_uids(0, everything=False)
     await imap.close()
+
+
+@pytest.mark.parametrize(
+    ("inbox", "done"),
+    [("Архив", "Sudah Diproses.Pengaduan Warga é"), ("Pengaduan & Saran ☺", "Архив.Готово")],
+)
+async def test_non_ascii_folders_travel_in_modified_utf7(
+    dovecot: DovecotServer, folder: str, inbox: str, done: str
+) -> None:
+    # Dovecot with maildir++ separates levels with ".": "/" is refused in names
+    inbox, done = f"{folder} {inbox}", f"{folder} {done}"
+    with dovecot.client() as stdlib:  # the stdlib client sends names as given: encode them
+        assert stdlib.create(quote_mailbox(inbox))[0] == "OK"
+    uids = [dovecot.append(quote_mailbox(inbox), make_email()) for _ in range(2)]
+    imap = await ImapSession.connect(config(dovecot, inbox, processed_folder=done))
+    try:  # SELECT and CREATE above, then MOVE; then COPY as on a server without MOVE
+        await imap.mark_processed(uids[0])
+        imap.client.protocol.capabilities.discard("MOVE")
+        await imap.mark_processed(uids[1])
+    finally:
+        await imap.close()
+    assert dovecot.count(quote_mailbox(inbox)) == 0 and dovecot.count(quote_mailbox(done)) == 2
+    with dovecot.client() as stdlib:
+        _, listed = stdlib.list(quote_mailbox(f"{folder} *"))
+    # each line: (flags) "delimiter" name
+    names = {imap_utf7.decode(bytes(line).split(b" ", 2)[2].decode().strip('"')) for line in listed}
+    assert {inbox, done} <= names
+
+
+async def test_a_folder_configured_already_encoded_is_not_encoded_twice(
+    dovecot: DovecotServer, folder: str
+) -> None:
+    inbox = f"{folder} Архив"
+    with dovecot.client() as stdlib:
+        stdlib.create(quote_mailbox(inbox))
+    imap = await ImapSession.connect(config(dovecot, imap_utf7.encode(inbox)))
+    await imap.close()
+
+
+async def test_copy_fallback_never_deletes_what_it_did_not_copy(
+    dovecot: DovecotServer, folder: str
+) -> None:
+    done = f"{folder} Selesai"
+    kept = [dovecot.append(folder, make_email()) for _ in range(2)]
+    imap = await ImapSession.connect(config(dovecot, folder, processed_folder=done))
+    try:
+        imap.client.protocol.capabilities.discard("MOVE")
+        with pytest.raises(ConnectionFailed):
+            await imap.mark_processed(max(kept) + 1)  # a UID this session does not know
+        await imap.mark_processed(kept[0])  # the UIDPLUS path expunges only this one
+    finally:
+        await imap.close()
+    assert dovecot.count(folder) == 1 and dovecot.count(quote_mailbox(done)) == 1

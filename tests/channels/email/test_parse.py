@@ -124,6 +124,9 @@ def test_delivery_reports() -> None:
     assert aol.message_ids == ("4E326A95.3010907@example.com",)
     exim = corpus("bounce-exim-plaintext").report
     assert exim.failed == ("user@example.com",) and exim.permanent and exim.message_ids
+    (path,) = [p for p in corpus_files() if p.name.endswith("bounce-exim-plaintext.eml")]
+    prose_only = path.read_bytes().replace(b"X-Failed-Recipients: user@example.com\n", b"")
+    assert parse_mail(prose_only).report.failed == ("user@example.com",)  # from the text
     delayed = corpus("bounce-dsn-sendmail-warning-timeout").report
     assert delayed.failed == () and not delayed.permanent
 

@@ -17,7 +17,7 @@ from tests.channels.email.conftest import Deliver
 from tests.support import real_world_emails as machines
 from tests.support import real_world_people as people
 from tests.support.dovecot import DovecotServer
-from tests.support.emails import make_email
+from tests.support.emails import corpus_files, make_email
 from tests.support.real_world_emails import Sample, postfix_dsn, with_encoded_report, zimbra_ooo
 
 SAMPLES: dict[str, Sample] = {
@@ -91,7 +91,23 @@ def test_gmail_and_exchange_bounces_name_the_failed_address_and_our_mail() -> No
         report = parse_mail(sample.raw).report
         assert report.failed == ("citizen@rusak.test",) and report.permanent
         assert report.message_ids == (machines.OUR_ID,)
-    assert parse_mail(machines.QMAIL_BOUNCE.raw).report.message_ids == (machines.OUR_ID,)
+    qmail = parse_mail(machines.QMAIL_BOUNCE.raw).report
+    assert qmail.failed == ("citizen@rusak.test",) and qmail.permanent
+    assert qmail.message_ids == (machines.OUR_ID,)
+
+
+def test_qmail_lists_every_failed_address_but_no_reason_or_copy() -> None:
+    raw = machines.QMAIL_BOUNCE.raw.replace(
+        b"<citizen@rusak.test>:\r\n",
+        b"<citizen@rusak.test>:\r\n192.0.2.7 does not like recipient.\r\n"
+        b"Remote host said: 550 <citizen@rusak.test>: unknown\r\n\r\n<warga@lain.test>:\r\n",
+    )
+    assert parse_mail(raw).report.failed == ("citizen@rusak.test", "warga@lain.test")
+
+
+def without_copy(raw: bytes) -> bytes:
+    """A prose bounce cut before the copy of the returned mail (so no Message-ID of ours)."""
+    return raw.split(b"--- Below this line", 1)[0].split(b"------ This is a copy", 1)[0]
 
 
 async def contact_failing(services: Services) -> bool:
@@ -109,6 +125,25 @@ async def test_a_delay_never_marks_the_address_failing_but_a_failure_does(
     assert (delay.classification, delay.reason) == ("bounce", "bounce_delayed")
     assert not await contact_failing(deliver.services)
     bounce = await deliver(machines.POSTFIX_BOUNCE_ID.raw)
+    assert (bounce.classification, bounce.disposition) == ("bounce", "ignored")
+    assert await contact_failing(deliver.services)
+
+
+def exim_prose_bounce() -> bytes:
+    """Exim's plain-text bounce (Alaveteli's fixture) for citizen@rusak.test, without the
+    X-Failed-Recipients header."""
+    (path,) = [p for p in corpus_files() if p.name.endswith("bounce-exim-plaintext.eml")]
+    raw = path.read_bytes().replace(b"X-Failed-Recipients: user@example.com\n", b"")
+    return raw.replace(b"user@example.com", b"citizen@rusak.test")
+
+
+@pytest.mark.parametrize("mta", ["qmail", "exim"])
+async def test_a_prose_bounce_without_our_message_id_still_marks_the_address_failing(
+    deliver: Deliver, mta: str
+) -> None:
+    await deliver(make_email(sender="Warga <citizen@rusak.test>", message_id="<c@r>"))
+    raw = machines.QMAIL_BOUNCE.raw if mta == "qmail" else exim_prose_bounce()
+    bounce = await deliver(without_copy(raw))
     assert (bounce.classification, bounce.disposition) == ("bounce", "ignored")
     assert await contact_failing(deliver.services)
 
