@@ -278,12 +278,7 @@ def annual_document(figures: AnnualFigures, language: str, body: str) -> Documen
     )
     return Document(
         title=tr("annual.title", year=figures.year),
-        subtitle=tr(
-            "subtitle",
-            body=body,
-            start=figures.period.start.isoformat(),
-            end=figures.period.end.isoformat(),
-        ),
+        subtitle=figures.period.subtitle(body, language),
         tables=tables,
         notes=notes,
         language=language,

@@ -337,9 +337,7 @@ def complaints_document(figures: ComplaintFigures, language: str, body: str) -> 
     period = figures.period
     return Document(
         title=tr("complaints.title"),
-        subtitle=tr(
-            "subtitle", body=body, start=period.start.isoformat(), end=period.end.isoformat()
-        ),
+        subtitle=period.subtitle(body, language),
         tables=tables,
         notes=notes,
         language=language,

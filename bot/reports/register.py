@@ -176,13 +176,7 @@ async def register_document(
     note = t("report.register.note_revealed" if reveal else "report.register.note_masked", lang)
     return Document(
         title=t("report.register.title", lang, year=year),
-        subtitle=t(
-            "report.subtitle",
-            lang,
-            body=body,
-            start=period.start.isoformat(),
-            end=period.end.isoformat(),
-        ),
+        subtitle=period.subtitle(body, lang),
         tables=(request_table, objection_table),
         notes=(note,),
         language=lang,

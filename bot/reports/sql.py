@@ -16,6 +16,7 @@ from sqlalchemy import Integer, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.clock import local_midnight
+from bot.i18n import t
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,16 @@ class Period:
     def year(cls, year: int, tz: ZoneInfo) -> Period:
         """The calendar year `year` in time zone `tz`."""
         return cls.of(dt.date(year, 1, 1), dt.date(year, 12, 31), tz)
+
+    def subtitle(self, body: str, language: str) -> str:
+        """The line under every report's title: the body and the period it covers."""
+        return t(
+            "report.subtitle",
+            language,
+            body=body,
+            start=self.start.isoformat(),
+            end=self.end.isoformat(),
+        )
 
     def contains(self, column: Any) -> ColumnElement[bool]:
         """SQL condition: the instant in `column` falls inside the period."""

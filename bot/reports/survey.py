@@ -81,13 +81,7 @@ async def survey_document(session: AsyncSession, rules: Rules, year: int) -> Doc
     notes = (t("report.survey.note_formula", lang), t("report.survey.note_scope", lang))
     return Document(
         title=t("report.survey.title", lang, year=year),
-        subtitle=t(
-            "report.subtitle",
-            lang,
-            body=body,
-            start=period.start.isoformat(),
-            end=period.end.isoformat(),
-        ),
+        subtitle=period.subtitle(body, lang),
         tables=tables,
         notes=notes,
         language=lang,
