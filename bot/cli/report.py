@@ -42,6 +42,7 @@ class RegisterFormat(StrEnum):
 
 YearOption = Annotated[int, typer.Option("--year", help="Calendar year (local time)")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write to this file")]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format")]
 
 
 def emit(document: Document, fmt: str, out: Path | None, default_name: str) -> None:
@@ -66,7 +67,7 @@ def _date(value: str) -> dt.date:
 @report_app.command("annual")
 def report_annual(
     year: YearOption,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.TEXT,
+    fmt: FormatOption = Format.TEXT,
     out: OutOption = None,
 ) -> None:
     """The annual public-information service report (UU KIP Pasal 12, Perki 1/2021)."""
@@ -84,7 +85,7 @@ def report_annual(
 def report_complaints(
     start: Annotated[str, typer.Option("--from", help="First day received, YYYY-MM-DD")],
     end: Annotated[str, typer.Option("--to", help="Last day received, YYYY-MM-DD")],
-    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.TEXT,
+    fmt: FormatOption = Format.TEXT,
     out: OutOption = None,
 ) -> None:
     """The complaint recap per unit (SP4N-LAPOR! columns) and the admins' timeliness."""
@@ -128,7 +129,7 @@ def report_register(
 @report_app.command("survey")
 def report_survey(
     year: YearOption,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.TEXT,
+    fmt: FormatOption = Format.TEXT,
     out: OutOption = None,
 ) -> None:
     """The satisfaction index (IKM, PermenPANRB 14/2017) per element and overall, with grade."""
