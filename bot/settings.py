@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     language: Literal["id", "en"] = "id"
     body_name: str = "PPID"
 
+    # --- letterhead and signatures of letters and reports (issue 14) -------------------------
+    body_parent: str = ""  # the level above, e.g. "PEMERINTAH KOTA CONTOH"
+    body_address: str = ""
+    body_contact: str = ""  # telephone, email, website: one line under the address
+    body_city: str = ""  # the place written before the date of a letter
+    body_logo_path: Path | None = None  # PNG/JPEG/SVG shown at the left of the letterhead
+    ppid_signatory_name: str = ""
+    ppid_signatory_position: str = "Pejabat Pengelola Informasi dan Dokumentasi"
+    ppid_signatory_nip: str = ""
+    atasan_signatory_name: str = ""
+    atasan_signatory_position: str = "Atasan PPID"
+    atasan_signatory_nip: str = ""
+
     # --- working-day calendar (domain.md §1) -------------------------------------------------
     cuti_bersama_closed: bool = True
     extra_closed_dates: DateList = Field(default_factory=list)
@@ -163,6 +176,13 @@ class Settings(BaseSettings):
                 return [int(p) for p in value.split(",") if p.strip()]
             except ValueError as exc:
                 raise ValueError(f"whole numbers separated by commas ({exc})") from exc
+        return value
+
+    @field_validator("body_logo_path")
+    @classmethod
+    def _logo_is_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no image file at {value}")
         return value
 
     @field_validator("telegram_desk_chat_id", mode="before")

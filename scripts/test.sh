@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian machine, then run it.
-# System packages: Dovecot (real IMAP server) and PostgreSQL (throwaway clusters via initdb).
+# System packages: Dovecot (real IMAP server), PostgreSQL (throwaway clusters via initdb) and
+# the libraries WeasyPrint renders PDFs with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# WeasyPrint (PDF letters and reports) renders with Pango and subsets fonts with HarfBuzz.
+for lib in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
+  dpkg -s "$lib" >/dev/null 2>&1 || need_apt+=("$lib")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
