@@ -48,7 +48,8 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1\2" + MASK,
     ),
-    (re.compile(r"(?i)\b(LOGIN\s+\S+\s+)\S+"), r"\1" + MASK),
+    # IMAP "<tag> LOGIN <user> <password>" (not "Pre-login capabilities listed")
+    (re.compile(r"(\b[A-Za-z0-9]+ LOGIN +\S+ +)\S+"), r"\1" + MASK),
 )
 
 # Loggers that put whole payloads (message bodies, updates, IMAP lines, SQL parameters) in
