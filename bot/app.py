@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.intake import Intake
+from bot.log_privacy import register_settings_secrets
 from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import Database
@@ -30,7 +31,9 @@ class Services:
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Services for `settings`; the clock defaults to the system clock."""
+    """Services for `settings`; the clock defaults to the system clock. Its secrets are never
+    written to a log from now on."""
+    register_settings_secrets(settings)
     return Services(
         settings=settings,
         db=Database.from_url(settings.database_url),

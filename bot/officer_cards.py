@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.authz import ASK_COMPLETE, DESK_ROLES, REVEAL, UNIT_ROLES, permitted_for_audience
 from bot.i18n import format_date, t
 from bot.outbox import enqueue
-from bot.privacy import mask_name, redact
+from bot.privacy import clean_relay_text, mask_name
 from bot.send_windows import next_office_time
 from bot.settings import Settings
 from bot.workflow.rules import Rules
@@ -125,7 +125,7 @@ def _cut(text: str, limit: int) -> str:
 def case_summary(case: Case) -> str:
     """What the case is about, personal data masked, cut to a card's length."""
     text = case.information_requested or case.description or case.objection_reason or ""
-    return _cut(redact(" ".join(text.split())), SUMMARY_CHARS)
+    return _cut(clean_relay_text(text), SUMMARY_CHARS)
 
 
 async def card_text(session: AsyncSession, case: Case, language: str) -> str:
@@ -223,7 +223,7 @@ async def _queue_relay(
             language,
             reference=case.reference,
             requester=await requester_label(session, case, language),
-            text=_cut(redact(message.text), RELAY_CHARS) or "-",
+            text=_cut(clean_relay_text(message.text), RELAY_CHARS) or "-",
             files=note,
         ),
         case_id=case.id,

@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=600.0, ge=10)
     outbox_email_per_second: float = Field(default=5.0, gt=0)
 
+    # --- logging and stopping (privacy) -----------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    stop_grace_seconds: float = Field(default=30.0, ge=0)
+
     @field_validator("*", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
@@ -184,6 +188,11 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"no image file at {value}")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("telegram_desk_chat_id", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ recorded in the database (sent_reminders, outbox dedup keys). A second `loket ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,13 +24,19 @@ log = logging.getLogger(__name__)
 
 
 class SchedulerService:
-    """Starts and stops the tick job and the dispatcher loop together."""
+    """Starts and stops the tick job and the dispatcher loop together.
+
+    APScheduler only fires: each tick runs as this service's own task, because APScheduler's
+    shutdown cancels the tasks of its running jobs (AsyncIOExecutor.shutdown), which would cut
+    a tick short and log an ERROR with a traceback on every stop.
+    """
 
     def __init__(self, services: Services, dispatcher: Dispatcher) -> None:
         self.services, self.dispatcher = services, dispatcher
         self._scheduler: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
         self._dispatch_task: asyncio.Task[None] | None = None
+        self._tick_task: asyncio.Task[None] | None = None
         self._tick_lock = asyncio.Lock()
 
     async def tick(self) -> dict[str, int]:
@@ -38,12 +45,25 @@ class SchedulerService:
             now = self.services.clock.now()
             return await run_jobs(self.services.db, self.services.settings, now)
 
+    async def _fire(self) -> None:
+        """APScheduler's job: start a tick as our own task unless one is still running."""
+        if self._tick_task is not None and not self._tick_task.done():
+            log.warning("the previous scheduler tick is still running; this one is skipped")
+            return
+        self._tick_task = asyncio.create_task(self._run_tick(), name="loket-scheduler-tick")
+
+    async def _run_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("scheduler tick failed; it runs again on the next tick")
+
     async def start(self) -> None:
         """Start the minute tick (the first one at once) and the dispatcher loop."""
         self._stop.clear()
         scheduler = AsyncIOScheduler(timezone=self.services.settings.tz)
         scheduler.add_job(
-            self.tick,
+            self._fire,
             IntervalTrigger(seconds=self.services.settings.scheduler_tick_seconds),
             id="tick",
             max_instances=1,
@@ -56,13 +76,35 @@ class SchedulerService:
         self._dispatch_task = asyncio.create_task(self.dispatcher.run_forever(self._stop))
 
     async def stop(self) -> None:
-        """Stop ticking, let a running tick finish, and stop the dispatcher after its row."""
+        """Stop ticking; let a running tick and the dispatcher's current row finish within
+        STOP_GRACE_SECONDS, then cancel what is left with a WARNING (a cancelled job rolls back
+        and runs again on the next tick; an unfinished row is retried after its lease)."""
         if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.pause()
+            await asyncio.sleep(0)  # a tick fired just now gets its task before shutdown
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
         self._stop.set()
-        async with self._tick_lock:
-            pass
+        grace = self.services.settings.stop_grace_seconds
+        deadline = asyncio.get_running_loop().time() + grace
+        if self._tick_task is not None and not self._tick_task.done():
+            log.info("stopping: the running scheduler tick has %s s to finish", grace)
+            await self._finish(self._tick_task, "the scheduler tick", grace, deadline)
+        self._tick_task = None
         if self._dispatch_task is not None:
-            await self._dispatch_task
+            await self._finish(self._dispatch_task, "the outbox dispatcher", grace, deadline)
             self._dispatch_task = None
+
+    async def _finish(
+        self, task: asyncio.Task[None], what: str, grace: float, deadline: float
+    ) -> None:
+        """Wait for `task` until `deadline`; then cancel it, with a WARNING, and wait for that."""
+        remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+        done, _ = await asyncio.wait({task}, timeout=remaining)
+        if done:
+            await task  # its own failure (if any) is raised here, as before
+            return
+        log.warning("%s did not finish within STOP_GRACE_SECONDS=%s; cancelled", what, grace)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

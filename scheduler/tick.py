@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.crash_points import pause_point
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
 from scheduler.jobs import JOBS
@@ -33,6 +34,7 @@ async def run_jobs(db: Database, settings: Settings, now: dt.datetime) -> dict[s
         try:
             async with db.transaction() as session:
                 done[job.__name__] = await job(session, rules, now)
+                await pause_point("scheduler.before_commit")
         except Exception:
             log.exception("scheduler job %s failed; it runs again on the next tick", job.__name__)
             done[job.__name__] = -1

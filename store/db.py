@@ -50,6 +50,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine for `url` with Loket's per-dialect settings applied."""
     full = async_url(url)
+    # SQL errors and logs never carry the statement's parameters (names, NIKs, addresses).
+    kwargs.setdefault("hide_parameters", True)
     if full.startswith("sqlite"):
         engine = create_async_engine(full, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import getpass
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,7 +20,6 @@ from bot.app import Services, build_services
 from bot.audit import cli_actor
 from bot.errors import LoketError
 from bot.i18n import DEFAULT_LANGUAGE, t
-from bot.privacy import install_log_redaction
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -60,13 +58,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr with personal data masked in every line."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    install_log_redaction()
+def configure_logging() -> None:
+    """Log to stderr at LOG_LEVEL with personal data and secrets masked in every line."""
+    from bot.logs import configure_logging as configure
+
+    configure()
 
 
 def actor() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
+import os
 
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -20,6 +20,7 @@ from bot.cli.common import console
 from bot.cli.demo_scenario import STEPS, Story
 from bot.cli.demo_world import DemoWorld, open_world, start_service
 from bot.i18n import t
+from bot.logs import configure_logging
 from bot.reports.annual import annual_document, annual_figures
 from bot.reports.complaints import complaint_figures, complaints_document
 from bot.reports.document import Cell, Document, format_cell
@@ -108,7 +109,8 @@ async def play() -> tuple[Document, Document]:
 
 def demo() -> None:
     """Play the scripted demonstration (offline, temporary store) and print both reports."""
-    logging.basicConfig(level=logging.WARNING)
+    # Quiet by default, so the story reads well; LOG_LEVEL=DEBUG shows everything (masked).
+    configure_logging(os.environ.get("LOG_LEVEL") or "WARNING")
     console.print(Panel(t("report.demo.intro"), title="Loket demo"))
     annual, recap = asyncio.run(play())
     print_document(annual)

@@ -14,6 +14,7 @@ from bot.cli.report import report_app
 from bot.cli.scheduler import run_service, scheduler_app
 from bot.cli.setup import init, officers_app, units_app
 from bot.cli.telegram import telegram_app
+from bot.logs import configure_logging
 
 app = typer.Typer(
     help="Loket: intake of information requests and complaints for Indonesian public bodies.",
@@ -34,6 +35,12 @@ app.add_typer(example_app, name="example", help="Load example data built from th
 app.command("demo", help="Play a scripted demonstration offline, then print the reports.")(demo)
 app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
 app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
+
+
+@app.callback()
+def _logging() -> None:
+    """Every command logs through one masked stderr handler at LOG_LEVEL."""
+    configure_logging()
 
 
 def main() -> None:

@@ -59,3 +59,32 @@ async def test_a_card_after_an_officers_own_action_goes_at_once(services: Servic
         )
     unit_cards = [c for c in await cards(services) if c.recipient == "-1001"]
     assert [c.not_before for c in unit_cards] == [evening]
+
+
+async def test_a_relayed_message_is_one_line_with_personal_data_masked_in_any_notation(
+    services: Services,
+) -> None:
+    from bot.officer_cards import RELAY_TRIGGER, queue_officer_cards
+    from store.enums import Direction
+    from store.models import Message
+
+    services = desk_services(services)
+    services.clock.set(dt.datetime(2026, 1, 5, 10, 0, tzinfo=WIB))  # type: ignore[attr-defined]
+    case = await make_case(services)
+    typed = (
+        "Mohon  dibantu,\n\nNIK saya 3171\u200b0145\u200b0190\u200b0001 "
+        "WA: wa.me/6281234567890  atau +62 (0)813-2222-3333\t/ 812 4444 5555"
+    )
+    async with services.db.transaction() as session:
+        session.add(Message(case_id=case.id, direction=Direction.INBOUND.value,
+                            channel="telegram", external_id="relay-1", text=typed))  # fmt: skip
+        await session.flush()
+        rules = await load_rules(session, services.settings)
+        await queue_officer_cards(session, case, RELAY_TRIGGER, rules, services.clock.now())
+    [relay] = await cards(services, "officer_relay")
+    assert (
+        "Mohon dibantu, NIK saya 3171********0001 WA: wa.me/62812*****890 atau "
+        "+62813*****333 / 812*****555"
+    ) in relay.body
+    for secret in ("01450190", "1234567", "2222333", "4444555"):
+        assert secret not in relay.body.replace("\u200b", "")
