@@ -75,11 +75,16 @@ def own_unit(officer: Officer, case: Case | None) -> bool:
 def permitted(officer: Officer | None, action: str, case: Case | None) -> bool:
     """Whether `officer` may do `action` on `case` (None for actions on no case, e.g. register).
 
-    Unregistered or deactivated people may do nothing.
+    An officer holding several roles may do what any one of them allows. Unregistered or
+    deactivated people may do nothing.
     """
     if officer is None or not officer.active:
         return False
-    role = Role(officer.role)
+    return any(_role_permits(role, officer, action, case) for role in officer.roles)
+
+
+def _role_permits(role: Role, officer: Officer, action: str, case: Case | None) -> bool:
+    """Whether `role`, held by `officer` (for their unit), allows `action` on `case`."""
     if action == VIEW and case is None:  # a list, which the caller filters to what they may see
         return True
     if action in ATASAN_ONLY:
@@ -135,7 +140,11 @@ async def refusal(
         actor=officer_actor(officer) if officer else who,
         action="permission_denied",
         at=now,
-        data={"attempted": action, "role": officer.role if officer else None},
+        data={
+            "attempted": action,
+            "role": officer.role if officer else None,
+            "roles": sorted(officer.roles) if officer else None,
+        },
     )
     if officer is None or not officer.active:
         return PermissionDenied("desk.not_an_officer")

@@ -335,7 +335,7 @@ class Desk:
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
             stmt = select(Case).where(col(Case.status).not_in(list(CLOSED_STATUSES)))
-            if officer.role not in authz.DESK_ROLES | {Role.ATASAN}:
+            if not officer.roles & (authz.DESK_ROLES | {Role.ATASAN}):
                 stmt = stmt.where(Case.unit_id == officer.unit_id)
             stmt = stmt.order_by(col(Case.due_date), col(Case.id)).limit(LIST_LIMIT)
             return list((await s.exec(stmt)).all())

@@ -50,13 +50,13 @@ def unit_recipient(unit: Unit, language: str) -> Recipient | None:
 async def role_recipients(
     session: AsyncSession, roles: tuple[Role, ...] | list[Role]
 ) -> list[Recipient]:
-    """Every reachable active officer holding one of `roles`, in id order."""
-    stmt = (
-        select(Officer)
-        .where(col(Officer.active), col(Officer.role).in_([r.value for r in roles]))
-        .order_by(col(Officer.id))
-    )
-    found = [officer_recipient(o) for o in (await session.exec(stmt)).all()]
+    """Every reachable active officer holding one of `roles` (among others, maybe), in id order."""
+    wanted = frozenset(roles)
+    # Filtered here, not in SQL: the roles besides the first are a JSON list, and a body has
+    # tens of officers, not thousands.
+    stmt = select(Officer).where(col(Officer.active)).order_by(col(Officer.id))
+    holders = [o for o in (await session.exec(stmt)).all() if o.roles & wanted]
+    found = [officer_recipient(o) for o in holders]
     return [r for r in found if r is not None]
 
 

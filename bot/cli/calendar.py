@@ -11,30 +11,27 @@ from sqlalchemy import Connection, inspect
 from bot.app import Services
 from bot.calendar import DueDateExplanation
 from bot.calendar_overrides import recompute_open_cases, remove_override, set_override
-from bot.cli.common import actor, cli_language, print_json, run, say
+from bot.cli.common import actor, cli_language, parse_date, print_json, run, say
+from bot.errors import DomainError
 from bot.i18n import t
 from bot.workflow.rules import build_calendar, load_rules
 from store.enums import OverrideKind
 from store.models import CalendarOverride
 
+# A year of working days: far beyond any statutory period, and still quick to explain.
+MAX_DAYS = 260
+
 calendar_app = typer.Typer(help="Working-day calendar: explain due dates, close or open dates.")
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(t("cli.bad_date", cli_language(), value=value)) from None
 
 
 @calendar_app.command("explain")
 def explain(
     start: Annotated[str, typer.Option("--from", help="Day of receipt (YYYY-MM-DD), day 0")],
-    days: Annotated[int, typer.Option(help="Working days to count", min=0)] = 10,
+    days: Annotated[int, typer.Option(help="Working days to count", min=0, max=MAX_DAYS)] = 10,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Print the due date N working days after a date, and each non-working day skipped."""
-    day = _date(start)
+    day = parse_date(start)
 
     async def work(svc: Services) -> DueDateExplanation:
         if await _initialised(svc):
@@ -66,7 +63,9 @@ async def _initialised(svc: Services) -> bool:
 
 
 def _set(day: str, kind: OverrideKind, name: str) -> tuple[dt.date, int]:
-    target = _date(day)
+    target = parse_date(day)
+    if kind == OverrideKind.CLOSED and not name.strip():
+        raise DomainError("cli.calendar_reason_empty")
 
     async def work(svc: Services) -> int:
         async with svc.db.transaction() as session:
@@ -106,7 +105,7 @@ def open_(
 @calendar_app.command("reset")
 def reset(day: Annotated[str, typer.Argument(help="Date (YYYY-MM-DD)")]) -> None:
     """Remove this body's override for a date (back to the national calendar)."""
-    target = _date(day)
+    target = parse_date(day)
 
     async def work(svc: Services) -> int:
         async with svc.db.transaction() as session:

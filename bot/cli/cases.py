@@ -15,15 +15,33 @@ from bot.audit import record_event
 from bot.case_view import case_view
 from bot.cases import get_case, missing_fields, open_case
 from bot.cli.case_text import case_text_lines
-from bot.cli.common import actor, cli_language, console, print_json, run, say, settings_or_exit
+from bot.cli.common import (
+    actor,
+    check_year,
+    cli_language,
+    console,
+    print_json,
+    run,
+    say,
+    settings_or_exit,
+)
 from bot.cli.setup import unit_by_code
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.labels import channel_label, kind_label, status_label
 from bot.requesters import find_requester
 from bot.validation import normalise_phone, validate_email
 from bot.workflow.rules import load_rules
-from store.enums import CLOSED_STATUSES, CaseKind, Channel, ContactKind
+from store.enums import (
+    CLOSED_STATUSES,
+    CaseKind,
+    Channel,
+    ComplaintStatus,
+    ContactKind,
+    ObjectionStatus,
+    RequestStatus,
+)
 from store.models import Case, Requester
 
 cases_app = typer.Typer(help="Register and inspect cases.")
@@ -41,6 +59,7 @@ def _received_at(value: str | None, svc: Services) -> dt.datetime:
         parsed = parsed.replace(tzinfo=svc.settings.tz)
     if parsed > now:
         raise DomainError("cli.received_in_future", value=value)
+    check_year(parsed.date(), value)
     return ensure_aware(parsed)
 
 
@@ -62,6 +81,24 @@ async def _requester_for(
     session.add(requester)
     await session.flush()
     return requester
+
+
+STATUSES = {
+    CaseKind.INFORMATION_REQUEST: RequestStatus,
+    CaseKind.COMPLAINT: ComplaintStatus,
+    CaseKind.OBJECTION: ObjectionStatus,
+}
+
+
+def _status(kind: CaseKind | None, raw: str) -> str:
+    """A status code that cases of `kind` (any kind when None) can have; DomainError naming
+    the choices otherwise."""
+    value = raw.strip().lower()
+    kinds = [kind] if kind else list(STATUSES)
+    known = sorted({s.value for k in kinds for s in STATUSES[k]})
+    if value not in known:
+        raise DomainError("cli.status_choice", value=raw, choices=", ".join(known))
+    return value
 
 
 @cases_app.command("new")
@@ -92,7 +129,11 @@ def cases_new(
 ) -> None:
     """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
     if kind not in (CaseKind.INFORMATION_REQUEST, CaseKind.COMPLAINT):
-        raise typer.BadParameter(t("cli.kind_choice", cli_language()), param_hint="--kind")
+        raise DomainError("cli.kind_choice", value=kind)
+    # A request may be registered incomplete (UU KIP Pasal 22(4): the number is the proof of
+    # asking), but a complaint without its text says nothing anyone could act on.
+    if kind == CaseKind.COMPLAINT and not (description or "").strip():
+        raise DomainError("cli.complaint_needs_description")
 
     async def work(svc: Services) -> tuple[Case, list[str]]:
         unit_id = (await unit_by_code(svc, unit)).id if unit else None
@@ -148,14 +189,15 @@ def cases_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List cases, soonest due first."""
+    wanted = _status(kind, status) if status is not None else None
 
     async def work(svc: Services) -> list[Case]:
         # Cases without a due date last, on SQLite and PostgreSQL alike.
         stmt = select(Case).order_by(col(Case.due_date).is_(None), col(Case.due_date), col(Case.id))
         if kind:
             stmt = stmt.where(Case.kind == kind.value)
-        if status:
-            stmt = stmt.where(Case.status == status)
+        if wanted:
+            stmt = stmt.where(Case.status == wanted)
         if overdue:
             today = svc.clock.now().astimezone(svc.settings.tz).date()
             stmt = stmt.where(col(Case.due_date) < today).where(
@@ -181,11 +223,17 @@ def cases_list(
         )
         return
     lang = cli_language()
-    table = Table(
-        *(t(f"cli.col_{c}", lang) for c in ("reference", "kind", "status", "channel", "due"))
-    )
+    table = Table()
+    for column in ("reference", "kind", "status", "channel", "due"):
+        table.add_column(t(f"cli.col_{column}", lang), no_wrap=column in ("reference", "due"))
     for c in rows:
-        table.add_row(c.reference, c.kind, c.status, c.channel, str(c.due_date or "-"))
+        table.add_row(
+            c.reference,
+            kind_label(c.kind, lang),
+            status_label(c.kind, c.status, lang),
+            channel_label(c.channel, lang),
+            str(c.due_date or "-"),
+        )
     console.print(table)
 
 

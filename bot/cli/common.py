@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import getpass
 import json
+import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,11 +19,17 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app import Services, build_services
 from bot.audit import cli_actor
-from bot.errors import LoketError
+from bot.errors import DomainError, LoketError, NotFoundError
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
+# Exit status of a command refused for its input (click's own status for usage errors).
+USAGE_EXIT = 2
+# Dates typed at the command line: the years the holiday calendar can be trusted for.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+# UU 14/2008 (KIP) created the public-information service: no report year before it.
+REPORT_FIRST_YEAR = 2008
 console = Console()
 # Errors are one line each, however narrow the terminal: never wrapped.
 err_console = Console(stderr=True, soft_wrap=True)
@@ -92,9 +99,11 @@ def _first_line(exc: BaseException) -> str:
 def run(work: Callable[[Services], Awaitable[T]]) -> T:
     """Run `work(services)`; every foreseeable failure becomes one clear line, never a traceback.
 
-    Loket errors exit 1 with their catalogue sentence; a database without schema says to run
-    `loket init`; an unreachable database or a refused write names the problem in one line
-    (the driver's first line only: never the SQL or its parameters, which may hold personal data).
+    Bad input (a DomainError or NotFoundError: the command line asked for something wrong)
+    exits 2 with its catalogue sentence, other Loket errors exit 1; a database without schema
+    says to run `loket init`; an unreachable database or a refused write names the problem in
+    one line (the driver's first line only: never the SQL or its parameters, which may hold
+    personal data).
     """
     settings = settings_or_exit()
     lang = settings.language
@@ -113,6 +122,8 @@ def run(work: Callable[[Services], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
+    except (DomainError, NotFoundError) as exc:
+        raise fail(exc.message(lang), USAGE_EXIT) from None
     except LoketError as exc:
         raise fail(exc.message(lang)) from None
     except DBAPIError as exc:
@@ -122,6 +133,56 @@ def run(work: Callable[[Services], Awaitable[T]]) -> T:
         raise fail(t("db.error", lang, problem=problem)) from None
     except OSError as exc:
         raise fail(t("db.unreachable", lang, problem=_first_line(exc))) from None
+
+
+def check_year(day: dt.date, value: str) -> dt.date:
+    """`day` when its year is one Loket can count working days in (2000-2099), else DomainError."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DomainError("cli.date_out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR)
+    return day
+
+
+def parse_date(value: str) -> dt.date:
+    """A date written YYYY-MM-DD in a year Loket can count in, or DomainError saying how."""
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError("cli.bad_date", value=value) from None
+    return check_year(day, value)
+
+
+def report_year(year: int, today: dt.date) -> int:
+    """A report year: from UU KIP's (2008) to this one; DomainError otherwise (e.g. 20233)."""
+    if year < REPORT_FIRST_YEAR:
+        raise DomainError("cli.year_too_early", year=year, first=REPORT_FIRST_YEAR)
+    if year > today.year:
+        raise DomainError("cli.year_in_future", year=year, now=today.year)
+    return year
+
+
+def writable_file(out: Path | None) -> Path | None:
+    """`out` when a file can be written there (None stays None); DomainError naming why not.
+
+    Checked before any work, so a report is never computed (nor a reveal audited) for nothing.
+    """
+    if out is None:
+        return None
+    if out.is_dir():
+        raise DomainError("cli.out_is_folder", path=str(out))
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise DomainError("cli.out_folder_missing", path=str(out), folder=str(folder))
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise DomainError("cli.out_not_writable", path=str(out))
+    return out
+
+
+def write_file(out: Path, data: bytes) -> None:
+    """Write `data` to `out`; DomainError with the system's reason when that fails."""
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise DomainError("cli.out_write_failed", path=str(out), problem=exc.strerror) from None
 
 
 def _json_default(value: Any) -> Any:

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from bot.app import Services
 from bot.cli.common import (
+    USAGE_EXIT,
     actor,
     cli_language,
     configure_logging,
@@ -203,7 +204,7 @@ def mail_list(
     disposition: Annotated[
         MailDisposition | None, typer.Option(help="Only this disposition")
     ] = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many")] = 500,
+    limit: Annotated[int, typer.Option(help="Show at most this many", min=1)] = 500,
 ) -> None:
     """Every ingested email: Message-ID, classification, disposition and case."""
     rows = run(lambda svc: _records(svc, disposition, limit))
@@ -228,7 +229,7 @@ def mail_review(
 ) -> None:
     """List the review queue, or act on one item of it."""
     if attach is not None and not to:
-        raise fail(t("mail.cli.review_needs_case", cli_language()))
+        raise fail(t("mail.cli.review_needs_case", cli_language()), USAGE_EXIT)
 
     async def act(svc: Services) -> tuple[str, dict[str, Any]]:
         now, who = svc.clock.now(), actor()

@@ -8,15 +8,18 @@ from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
 from bot.cli.demo import demo
 from bot.cli.example import example_app
+from bot.cli.localised import LoketGroup
 from bot.cli.mail import mail_app
+from bot.cli.officers import officers_app
 from bot.cli.outbox import outbox_app
 from bot.cli.report import report_app
 from bot.cli.scheduler import run_service, scheduler_app
-from bot.cli.setup import init, officers_app, units_app
+from bot.cli.setup import init, units_app
 from bot.cli.telegram import telegram_app
 from bot.logs import configure_logging
 
 app = typer.Typer(
+    cls=LoketGroup,
     help="Loket: intake of information requests and complaints for Indonesian public bodies.",
     no_args_is_help=True,
     add_completion=False,

@@ -53,7 +53,7 @@ async def _rows(svc: Services, failed_only: bool, limit: int) -> list[dict[str, 
 def outbox_list(
     failed: Annotated[bool, typer.Option("--failed", help="Only messages that failed")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    limit: Annotated[int, typer.Option(help="Show at most this many")] = 200,
+    limit: Annotated[int, typer.Option(help="Show at most this many", min=1)] = 200,
 ) -> None:
     """Messages not sent yet (pending, being sent, failed), the next due first."""
     rows = run(lambda svc: _rows(svc, failed, limit))

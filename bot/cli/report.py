@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.app import Services
-from bot.cli.common import actor, run, say
+from bot.cli.common import actor, parse_date, report_year, run, say, writable_file, write_file
 from bot.errors import DomainError
 from bot.reports.annual import annual_document, annual_figures
 from bot.reports.complaints import complaint_figures, complaints_document
@@ -49,19 +48,12 @@ def emit(document: Document, fmt: str, out: Path | None, default_name: str) -> N
     """Write the rendered report to `out`, or print it; binary formats always go to a file."""
     data = render(document, fmt)
     if out is None and fmt in BINARY_FORMATS:
-        out = Path(f"{default_name}.{fmt}")
+        out = writable_file(Path(f"{default_name}.{fmt}"))
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
-    out.write_bytes(data)
+    write_file(out, data)
     say("report.written", path=str(out))
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError("cli.bad_date", value=value) from None
 
 
 @report_app.command("annual")
@@ -71,10 +63,12 @@ def report_annual(
     out: OutOption = None,
 ) -> None:
     """The annual public-information service report (UU KIP Pasal 12, Perki 1/2021)."""
+    out = writable_file(out)
 
     async def work(svc: Services) -> Document:
         async with svc.db.session() as session:
             rules = await load_rules(session, svc.settings)
+            report_year(year, rules.local_date(svc.clock.now()))
             figures = await annual_figures(session, rules, year)
         return annual_document(figures, svc.settings.language, svc.settings.body_name)
 
@@ -89,9 +83,10 @@ def report_complaints(
     out: OutOption = None,
 ) -> None:
     """The complaint recap per unit (SP4N-LAPOR! columns) and the admins' timeliness."""
+    out = writable_file(out)
 
     async def work(svc: Services) -> Document:
-        first, last = _date(start), _date(end)
+        first, last = parse_date(start), parse_date(end)
         if last < first:
             raise DomainError("report.bad_period", start=start, end=end)
         async with svc.db.session() as session:
@@ -115,10 +110,12 @@ def report_register(
     ] = False,
 ) -> None:
     """The request register (buku register) and the objection register of a year."""
+    out = writable_file(out)
 
     async def work(svc: Services) -> Document:
         async with svc.db.transaction() as session:
             rules = await load_rules(session, svc.settings)
+            report_year(year, rules.local_date(svc.clock.now()))
             return await register_document(
                 session, rules, year, reveal=reveal, actor=actor(), now=svc.clock.now()
             )
@@ -133,10 +130,12 @@ def report_survey(
     out: OutOption = None,
 ) -> None:
     """The satisfaction index (IKM, PermenPANRB 14/2017) per element and overall, with grade."""
+    out = writable_file(out)
 
     async def work(svc: Services) -> Document:
         async with svc.db.session() as session:
             rules = await load_rules(session, svc.settings)
+            report_year(year, rules.local_date(svc.clock.now()))
             return await survey_document(session, rules, year)
 
     emit(run(work), fmt.value, out, f"ikm-{year}")

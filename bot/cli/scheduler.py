@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 
 from bot.app import Services
-from bot.cli.common import configure_logging, console, print_json, run, say
+from bot.cli.common import check_year, configure_logging, console, print_json, run, say
 from bot.clock import ensure_aware
 from bot.delivery_failures import mask_address
-from bot.errors import DomainError
+from bot.errors import DomainError, LoketError
 from store.migrate import pending
 
 scheduler_app = typer.Typer(help="Reminders, escalations and requester updates.")
@@ -30,7 +30,7 @@ def run_service() -> None:
         # Validate at start-up: a service on a schema that `loket init` never created would
         # only log a traceback every minute.
         if await pending(svc.db):
-            raise DomainError("db.not_initialised")
+            raise LoketError("db.not_initialised")  # the set-up, not the command line: exit 1
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -65,6 +65,7 @@ def _instant(value: str, svc: Services) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise DomainError("cli.bad_datetime", value=value) from None
+    check_year(parsed.date(), value)
     return ensure_aware(parsed if parsed.tzinfo else parsed.replace(tzinfo=svc.settings.tz))
 
 

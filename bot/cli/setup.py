@@ -1,7 +1,8 @@
-"""`loket init`, `loket units ...` and `loket officers ...`: setting up a body."""
+"""`loket init` and `loket units ...`: setting up a body (officers: bot.cli.officers)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -15,12 +16,14 @@ from bot.audit import record_event
 from bot.cli.common import actor, cli_language, console, print_json, run, say
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
-from store.enums import Role
+from bot.validation import validate_email
 from store.migrate import upgrade
-from store.models import Officer, Unit
+from store.models import Unit
+
+UNIT_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+NAME_MAX = 255
 
 units_app = typer.Typer(help="Units (perangkat daerah / PPID Pelaksana) cases go to.")
-officers_app = typer.Typer(help="Officers who work cases, with their role and unit.")
 
 
 def init() -> None:
@@ -31,6 +34,33 @@ def init() -> None:
 
     heads = run(work)
     say("cli.init_done", heads=", ".join(heads))
+
+
+def unit_code(raw: str) -> str:
+    """A unit code as stored: lower case letters, digits, `-` and `_`; DomainError otherwise."""
+    code = raw.strip().lower()
+    if not code:
+        raise DomainError("cli.unit_code_empty")
+    if not UNIT_CODE_RE.fullmatch(code):
+        raise DomainError("cli.unit_code_invalid", code=raw)
+    return code
+
+
+def unit_name(raw: str) -> str:
+    """A unit's full name, spaces tidied; DomainError when empty or too long."""
+    name = " ".join(raw.split())
+    if not name:
+        raise DomainError("cli.unit_name_empty")
+    if len(name) > NAME_MAX:
+        raise DomainError("cli.name_too_long", max=NAME_MAX)
+    return name
+
+
+def chat_id_of(value: int) -> int:
+    """A Telegram chat id: any whole number but 0 (groups are negative, private chats positive)."""
+    if value == 0 or abs(value) >= 2**63:
+        raise DomainError("cli.bad_chat_id", value=value)
+    return value
 
 
 async def unit_by_code(svc: Services, code: str) -> Unit:
@@ -51,15 +81,15 @@ def units_add(
     inspectorate: Annotated[bool, typer.Option(help="Receives oversight complaints")] = False,
 ) -> None:
     """Add a unit."""
+    unit = Unit(
+        code=unit_code(code),
+        name=unit_name(name),
+        telegram_chat_id=None if telegram_chat is None else chat_id_of(telegram_chat),
+        email=validate_email(email) if email is not None else None,
+        is_inspectorate=inspectorate,
+    )
 
     async def work(svc: Services) -> Unit:
-        unit = Unit(
-            code=code.strip().lower(),
-            name=name.strip(),
-            telegram_chat_id=telegram_chat,
-            email=email,
-            is_inspectorate=inspectorate,
-        )
         try:
             async with svc.db.transaction() as session:
                 session.add(unit)
@@ -88,10 +118,12 @@ def units_set_chat(
 ) -> None:
     """Set the Telegram chat where a unit's case cards are posted."""
 
+    chat = chat_id_of(chat_id)
+
     async def work(svc: Services) -> None:
         unit = await unit_by_code(svc, code)
         async with svc.db.transaction() as session:
-            unit.telegram_chat_id = chat_id
+            unit.telegram_chat_id = chat
             session.add(unit)
 
     run(work)
@@ -115,102 +147,3 @@ def units_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     for u in units:
         table.add_row(escape(u.code), escape(u.name), str(u.telegram_chat_id or "-"))
     console.print(table)
-
-
-@officers_app.command("add")
-def officers_add(
-    name: Annotated[str, typer.Argument(help="Officer's name")],
-    role: Annotated[Role, typer.Option(help="Role of the officer")],
-    unit: Annotated[str | None, typer.Option(help="Unit code")] = None,
-    telegram_id: Annotated[int | None, typer.Option(help="Telegram user id")] = None,
-    email: Annotated[str | None, typer.Option(help="Email address")] = None,
-    position: Annotated[str | None, typer.Option(help="Position (jabatan)")] = None,
-) -> None:
-    """Register an officer."""
-
-    async def work(svc: Services) -> Officer:
-        unit_id = (await unit_by_code(svc, unit)).id if unit else None
-        if role in (Role.PPID_PELAKSANA, Role.UNIT_OFFICER) and unit_id is None:
-            raise DomainError("cli.officer_needs_unit", role=role.value)
-        officer = Officer(
-            name=name.strip(),
-            role=role.value,
-            unit_id=unit_id,
-            telegram_user_id=telegram_id,
-            email=email,
-            position=position,
-        )
-        try:
-            async with svc.db.transaction() as session:
-                session.add(officer)
-                await session.flush()
-                await record_event(
-                    session,
-                    case_id=None,
-                    actor=actor(),
-                    action="officer_added",
-                    at=svc.clock.now(),
-                    data={"officer_id": officer.id, "role": officer.role},
-                )
-        except IntegrityError:
-            raise DomainError("cli.officer_telegram_taken") from None
-        return officer
-
-    officer = run(work)
-    say("cli.officer_added", id=officer.id, name=officer.name, role=officer.role)
-
-
-@officers_app.command("list")
-def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List active officers."""
-
-    async def work(svc: Services) -> list[tuple[Officer, str | None]]:
-        async with svc.db.session() as session:
-            stmt = (
-                select(Officer, Unit.code)
-                .join(Unit, col(Officer.unit_id) == col(Unit.id), isouter=True)
-                .where(Officer.active == True)  # noqa: E712
-                .order_by(col(Officer.id))
-            )
-            return list((await session.exec(stmt)).all())
-
-    rows = run(work)
-    if as_json:
-        print_json([{**o.model_dump(exclude={"created_at"}), "unit": code} for o, code in rows])
-        return
-    lang = cli_language()
-    table = Table(
-        "ID", t("cli.col_name", lang), t("cli.col_role", lang), t("cli.col_unit", lang), "Telegram"
-    )
-    for o, code in rows:
-        table.add_row(
-            str(o.id), escape(o.name), o.role, escape(code or "-"), str(o.telegram_user_id or "-")
-        )
-    console.print(table)
-
-
-@officers_app.command("remove")
-def officers_remove(officer_id: Annotated[int, typer.Argument(help="Officer id")]) -> None:
-    """Deactivate an officer (their past actions stay in the audit log)."""
-
-    async def work(svc: Services) -> Officer:
-        async with svc.db.transaction() as session:
-            officer = await session.get(Officer, officer_id)
-            if officer is None or not officer.active:
-                raise NotFoundError("cli.officer_not_found", id=officer_id)
-            officer.active = False
-            # Free the Telegram id: the person may be registered again later (e.g. new role).
-            officer.telegram_user_id = None
-            session.add(officer)
-            await record_event(
-                session,
-                case_id=None,
-                actor=actor(),
-                action="officer_removed",
-                at=svc.clock.now(),
-                data={"officer_id": officer_id},
-            )
-            return officer
-
-    officer = run(work)
-    say("cli.officer_removed", id=officer.id, name=officer.name)

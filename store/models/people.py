@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from store.enums import Role
 from store.models._base import utcnow
 
 
@@ -25,22 +27,44 @@ class Unit(SQLModel, table=True):
 
 
 class Officer(SQLModel, table=True):
-    """A civil servant who works cases; only registered officers may see or act on cases."""
+    """A civil servant who works cases; only registered officers may see or act on cases.
+
+    One person may hold several roles (e.g. the PPID Pelaksana of a unit who is also the Atasan
+    PPID): `role` is the first of them in `Role` order, `extra_roles` the others; `roles` is
+    the whole set, which is what authorization and recipients by role read.
+    """
 
     __tablename__ = "officers"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=255)
     role: str = Field(max_length=32, index=True)
+    extra_roles: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, default=list, server_default="[]"),
+    )
     telegram_user_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
     )
     email: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=32)
     position: str | None = Field(default=None, max_length=255)
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     active: bool = True
     language: str = Field(default="id", max_length=8)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Every role this officer holds."""
+        return frozenset(Role(r) for r in (self.role, *(self.extra_roles or ())))
+
+    def set_roles(self, roles: Iterable[Role]) -> None:
+        """Hold exactly `roles` (at least one): the first in `Role` order becomes `role`."""
+        ordered = [r for r in Role if r in set(roles)]
+        if not ordered:
+            raise ValueError("an officer holds at least one role")
+        self.role, self.extra_roles = ordered[0].value, [r.value for r in ordered[1:]]
 
 
 class Requester(SQLModel, table=True):

@@ -234,17 +234,17 @@ def test_units_set_chat_and_english_output(loket: Loket) -> None:
     ok(loket("units", "set-chat", "dinkes", "-100200"))
     [unit] = json.loads(ok(loket("units", "list", "--json")))
     assert unit["telegram_chat_id"] == -100200
-    assert refused(loket("units", "set-chat", "nope", "1")) == (
+    assert refused(loket("units", "set-chat", "nope", "1"), code=2) == (
         'Unit dengan kode "nope" tidak ada. Lihat daftar: loket units list'
     )
 
 
 def test_units_add_duplicate_is_refused(loket: Loket) -> None:
     ok(loket("units", "add", "dinkes", "Dinas Kesehatan"))
-    assert refused(loket("units", "add", "dinkes", "Dinas Lain")) == (
+    assert refused(loket("units", "add", "dinkes", "Dinas Lain"), code=2) == (
         'Unit dengan kode atau nama "dinkes" sudah ada.'
     )
-    refused(loket("units", "add", "kes", "Dinas Kesehatan"))
+    refused(loket("units", "add", "kes", "Dinas Kesehatan"), code=2)
     assert len(json.loads(ok(loket("units", "list", "--json")))) == 1
 
 
@@ -263,7 +263,10 @@ def test_officers_add_list_remove(loket: Loket) -> None:
     )
     assert [o["name"] for o in json.loads(ok(loket("officers", "list", "--json")))] == ["Rina"]
     assert "Rina" in ok(loket("officers", "list"))
-    assert refused(loket("officers", "remove", str(andi))) == f"Petugas aktif #{andi} tidak ada."
+    assert refused(loket("officers", "remove", str(andi)), code=2) == (
+        f"Petugas #{andi} Andi sudah tidak aktif. Aktifkan lagi dengan: loket officers edit "
+        f"{andi} --active"
+    )
     assert len(_events(loket.db_url, "officer_removed")) == 1
 
 
@@ -271,16 +274,17 @@ def test_officers_add_list_remove(loket: Loket) -> None:
     ("args", "line"),
     [
         (("Andi", "--role", "unit_officer"),
-         "Petugas dengan peran unit_officer harus punya unit: tambahkan --unit KODE."),
+         "Petugas dengan peran Petugas penghubung unit harus punya unit: tambahkan --unit KODE."),
         (("Andi", "--role", "ppid_pelaksana", "--unit", "nope"),
          'Unit dengan kode "nope" tidak ada. Lihat daftar: loket units list'),
         (("Budi", "--role", "admin", "--telegram-id", "111"),
-         "ID Telegram itu sudah dipakai petugas lain."),
+         "ID Telegram itu sudah milik petugas #1 Rina. Satu orang satu data petugas: ubah atau "
+         "tambah perannya dengan loket officers edit 1 --add-role PERAN"),
     ],
 )  # fmt: skip
 def test_officers_add_errors(loket: Loket, args: tuple[str, ...], line: str) -> None:
     ok(loket("officers", "add", "Rina", "--role", "ppid_utama", "--telegram-id", "111"))
-    assert refused(loket("officers", "add", *args)) == line
+    assert refused(loket("officers", "add", *args), code=2) == line
 
 
 def test_officer_role_must_be_known(loket: Loket) -> None:
@@ -368,7 +372,7 @@ def test_second_visit_with_the_same_phone_is_the_same_requester(loket: Loket) ->
 )  # fmt: skip
 def test_cases_new_errors_are_one_sentence(loket: Loket, args: tuple[str, ...], line: str) -> None:
     result = loket("cases", "new", "--kind", "information_request", "--channel", "surat", *args)
-    assert refused(result) == line
+    assert refused(result, code=2) == line
     assert json.loads(ok(loket("cases", "list", "--json"))) == []
 
 
@@ -454,10 +458,10 @@ def test_cases_show_reveal_is_audited(loket: Loket) -> None:
 
 
 def test_cases_show_unknown_reference(loket: Loket) -> None:
-    assert refused(loket("cases", "show", "NOPE/2026/000001")) == (
+    assert refused(loket("cases", "show", "NOPE/2026/000001"), code=2) == (
         "Kasus NOPE/2026/000001 tidak ditemukan."
     )
-    assert refused(loket("cases", "show", "NOPE/2026/000001", LANGUAGE="en")) == (
+    assert refused(loket("cases", "show", "NOPE/2026/000001", LANGUAGE="en"), code=2) == (
         "Case NOPE/2026/000001 was not found."
     )
 

@@ -67,8 +67,8 @@ def test_list_masks_recipients_and_retry_requeues(loket: CliRunner, db_url: str)
     assert result.exit_code == 0, result.output
     assert listed(loket, "--failed") == []
     assert [r["status"] for r in listed(loket)] == ["pending", "pending"]
-    assert loket.invoke(app, ["outbox", "retry", "3"]).exit_code == 1  # already sent
-    assert loket.invoke(app, ["outbox", "retry", "99"]).exit_code == 1
+    assert loket.invoke(app, ["outbox", "retry", "3"]).exit_code == 2  # already sent
+    assert loket.invoke(app, ["outbox", "retry", "99"]).exit_code == 2
 
 
 def test_flush_sends_through_the_configured_channels(
@@ -96,7 +96,7 @@ def test_tick_and_preview(loket: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == []
     bad = loket.invoke(app, ["scheduler", "preview", "--at", "tomorrow"])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2  # bad input
 
 
 def test_run_refuses_a_database_that_was_never_initialised(

@@ -66,9 +66,9 @@ def test_add_mailbox(loket: CliRunner, dovecot: DovecotServer) -> None:
     assert "Mailbox pengaduan added" in added.output
     assert mail(loket, "check").output.count("logged in") == 2
     again = mail(loket, "add-mailbox", "pengaduan", "--folder", complaints)
-    assert again.exit_code == 1 and "already exists" in again.output
-    assert mail(loket, "add-mailbox", "env").exit_code == 1
-    assert mail(loket, "add-mailbox", "x", "--kind", "objection").exit_code == 1
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert mail(loket, "add-mailbox", "env").exit_code == 2
+    assert mail(loket, "add-mailbox", "x", "--kind", "objection").exit_code == 2
 
 
 def test_poll_list_and_review(loket: CliRunner, dovecot: DovecotServer, folder: str) -> None:
@@ -88,15 +88,15 @@ def test_poll_list_and_review(loket: CliRunner, dovecot: DovecotServer, folder: 
     queue = json.loads(mail(loket, "review", "--json").output)
     stranger, unmatched, no_sender = (row["id"] for row in queue)
 
-    assert mail(loket, "review", "--attach", str(stranger)).exit_code == 1  # --to is needed
+    assert mail(loket, "review", "--attach", str(stranger)).exit_code == 2  # --to is needed
     attached = mail(loket, "review", "--attach", str(stranger), "--to", "ppid/2026/000001")
     assert attached.exit_code == 0 and "added to case PPID/2026/000001" in attached.output
     refused = mail(loket, "review", "--open", str(no_sender))
-    assert refused.exit_code == 1 and "no sender address" in refused.output
+    assert refused.exit_code == 2 and "no sender address" in refused.output
     opened = mail(loket, "review", "--open", str(unmatched), "--kind", "complaint")
     assert opened.exit_code == 0 and "new case ADU/2026/000001" in opened.output
     assert mail(loket, "review", "--dismiss", str(no_sender)).exit_code == 0
-    assert mail(loket, "review", "--dismiss", str(no_sender)).exit_code == 1  # not pending
+    assert mail(loket, "review", "--dismiss", str(no_sender)).exit_code == 2  # not pending
     assert "No email waits for review" in mail(loket, "review").output
 
     outbox = json.loads(loket.invoke(app, ["outbox", "list", "--json"]).output)

@@ -1,0 +1,51 @@
+"""Human labels for the stored codes (kind, status, channel, role, yes/no), one function each.
+
+Every listing shows these instead of the raw codes; the texts are the catalogue's, the same the
+officers' Telegram cards and the reports use. A code without a label (data written by a newer
+version, say) is shown as it is rather than hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.i18n import catalogue, normalise_language
+
+
+def _label(key: str, code: object, language: str | None) -> str:
+    return catalogue(normalise_language(language)).get(key, str(code))
+
+
+def kind_label(kind: str, language: str | None = None) -> str:
+    """`complaint` -> `Pengaduan`."""
+    return _label(f"desk.kind.{kind}", kind, language)
+
+
+def status_label(kind: str, status: str, language: str | None = None) -> str:
+    """A case status as the officers' cards name it, e.g. `Belum terverifikasi`."""
+    return _label(f"desk.status.{kind}.{status}", status, language)
+
+
+def channel_label(channel: str, language: str | None = None) -> str:
+    """`buku_tamu` -> `Buku tamu (datang langsung)`, as in the reports."""
+    return _label(f"report.channel.{channel}", channel, language)
+
+
+def role_label(role: str, language: str | None = None) -> str:
+    """`ppid_utama` -> `PPID Utama`."""
+    return _label(f"cli.role.{role}", role, language)
+
+
+def roles_label(roles: Iterable[str], language: str | None = None) -> str:
+    """Several roles, in the order given, joined with commas."""
+    return ", ".join(role_label(r, language) for r in roles)
+
+
+def outbox_status_label(status: str, language: str | None = None) -> str:
+    """`failed` -> `Gagal`."""
+    return _label(f"cli.outbox_status.{status}", status, language)
+
+
+def yes_no(value: bool, language: str | None = None) -> str:
+    """`True` -> `Ya`, `False` -> `Tidak`."""
+    return _label("cli.yes" if value else "cli.no", value, language)
