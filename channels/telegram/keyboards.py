@@ -68,8 +68,15 @@ class Button:
 Part = Callable[[str], object]
 
 
+def _canonical_number(value: str) -> int:
+    """The number `str(n)` wrote: ASCII digits, no sign, no leading zero (ValueError else)."""
+    if not (value.isascii() and value.isdigit() and str(int(value)) == value):
+        raise ValueError(value)
+    return int(value)
+
+
 def _id(value: str) -> int:
-    if not (value.isascii() and value.isdigit() and len(value) <= _ID_DIGITS and int(value) > 0):
+    if len(value) > _ID_DIGITS or _canonical_number(value) == 0:
         raise ValueError(value)
     return int(value)
 
@@ -91,7 +98,7 @@ def _one_of(*allowed: str) -> Part:
 
 def _number(low: int, high: int) -> Part:
     def check(value: str) -> int:
-        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+        if len(value) > len(str(high)) or not low <= _canonical_number(value) <= high:
             raise ValueError(value)
         return int(value)
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.app import Services
+from bot.cases import apply_requester_details
 from bot.intake import InboundMessage
 from bot.validation import MAX_NAME_CHARS, clean_name
 from store.enums import CaseKind, Channel
@@ -141,3 +142,14 @@ async def test_intake_cleans_the_name_on_every_channel(
         message = (await session.exec(select(Message))).one()
     assert requester.name == "Siti Aminah"
     assert message.sender_name == "Siti Aminah"
+
+
+async def test_a_name_set_on_the_case_later_is_cleaned_too(services: Services) -> None:
+    async with services.db.transaction() as session:
+        requester = Requester(name=None)
+        session.add(requester)
+        await session.flush()
+        await apply_requester_details(session, requester, {"name": " Rina\u202e\u200b Wati "})
+    async with services.db.session() as session:
+        stored = (await session.exec(select(Requester))).one()
+    assert stored.name == "Rina Wati"

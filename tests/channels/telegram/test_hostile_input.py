@@ -475,7 +475,7 @@ async def test_names_reach_cards_without_invisible_characters(tg: TelegramHarnes
     assert cards and all(not set(text) & {"\u202e", "\u2066", "\u200b"} for text in cards)
 
 
-async def test_decoder_reads_every_button_the_bot_builds() -> None:
+def test_decoder_reads_every_button_the_bot_builds() -> None:
     from channels.telegram.forms import COMPLAINT_FORM, REQUEST_FORM
 
     markups = [
