@@ -15,7 +15,7 @@ from bot.errors import DomainError, NotFoundError
 from bot.notifications import case_changed
 from bot.references import allocate_reference
 from bot.requesters import add_contact, contacts_of
-from bot.validation import normalise_phone, validate_email, validate_nik
+from bot.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.workflow.complaints import CLASSIFICATIONS
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.machine import apply_transition, check_allowed
@@ -113,6 +113,8 @@ async def apply_requester_details(
     changed: list[str] = []
     for key in ("name", "entity_sk_number", "address", "occupation"):
         value = _clean(details.get(key))
+        if key == "name" and isinstance(value, str):  # shown on cards: no invisible characters
+            value = clean_name(value)
         if value:
             setattr(requester, key, value)
             changed.append(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.notifications import case_changed
 from bot.outbox import enqueue
 from bot.requesters import find_or_create_requester
 from bot.settings import Settings
+from bot.validation import clean_name
 from bot.workflow.complaints import complainant_replied
 from bot.workflow.rules import Rules, load_rules
 from store.blobs import BlobStore, BlobTooLarge
@@ -129,6 +130,7 @@ class Intake:
     async def handle_inbound_in(self, session: AsyncSession, msg: InboundMessage) -> IntakeResult:
         """`handle_inbound` inside the caller's transaction, so an adapter can commit its own
         records (e.g. the IMAP location of an email) atomically with the case."""
+        msg = _with_clean_names(msg)
         now = self.clock.now()
         existing = await _find_message(session, msg.channel, msg.external_id)
         if existing is not None:
@@ -314,6 +316,17 @@ def rejected_attachments_note(rejected: Sequence[str], language: str, settings: 
         files=", ".join(rejected),
         limit_mb=settings.attachment_max_bytes // (1024 * 1024),
     )
+
+
+def _with_clean_names(msg: InboundMessage) -> InboundMessage:
+    """The message with its sender's name and the name field it carries cleaned for display
+    (no control, bidi-override or zero-width characters), whatever channel it came by."""
+    fields = dict(msg.fields)
+    if isinstance(fields.get("name"), str):
+        name = clean_name(fields.pop("name"))
+        if name is not None:
+            fields["name"] = name
+    return replace(msg, sender_name=clean_name(msg.sender_name), fields=fields)
 
 
 def _initial_details(msg: InboundMessage) -> dict[str, Any]:

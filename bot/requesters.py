@@ -6,7 +6,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError
-from bot.validation import normalise_phone
+from bot.validation import clean_name, normalise_phone
 from store.enums import ContactKind
 from store.models import Contact, Requester
 
@@ -69,13 +69,14 @@ async def find_or_create_requester(
 ) -> Requester:
     """The requester owning the contact, created (with that contact) if unknown."""
     requester = await find_requester(session, kind, value)
+    name = clean_name(name)
     if requester is None:
-        requester = Requester(name=(name or "").strip() or None, language=language)
+        requester = Requester(name=name, language=language)
         session.add(requester)
         await session.flush()
         await add_contact(session, requester, kind, value)
     elif name and not requester.name:
-        requester.name = name.strip()
+        requester.name = name
         session.add(requester)
     return requester
 

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
+from store.enums import ComplaintStatus, RequestStatus
 from store.models import Case, SurveyScore
 
 # PermenPANRB 14/2017, Lampiran: the nine elements, in the regulation's order (element 1..9).
@@ -35,6 +36,8 @@ SURVEY_ELEMENTS: tuple[str, ...] = (
     "facilities",
 )
 MIN_SCORE, MAX_SCORE = 1, 4
+# The statuses whose requesters are invited to the survey (scheduler/jobs/requesters.py).
+SURVEYED_STATUSES = frozenset({RequestStatus.DECIDED, ComplaintStatus.DONE})
 IKM_FACTOR = 25  # converts the weighted 1-4 average to the 25-100 scale
 
 # (lowest IKM of the grade, grade), highest first; the regulation's intervals end at x.x0/x.x1.
@@ -109,28 +112,37 @@ def _check_score(score: int) -> None:
         raise DomainError("survey.score_range", low=MIN_SCORE, high=MAX_SCORE)
 
 
+def survey_open(case: Case) -> bool:
+    """True when the case's requester may answer the survey: a decided request or a completed
+    complaint (the cases invited to it), and only while it stays closed."""
+    return case.closed_at is not None and case.status in SURVEYED_STATUSES
+
+
 async def record_survey_score(
     session: AsyncSession, *, case_id: int, element: int, score: int, now: dt.datetime
 ) -> None:
-    """Store the score for one element of one case; answering an element again replaces it.
+    """Store the score for one element of one case, once: the first answer stands.
 
-    Idempotent per (case, element) even under concurrent answers: a single upsert statement.
-    Raises DomainError for an element outside 1..9 or a score outside 1..4, NotFoundError for
-    an unknown case.
+    Raises DomainError for an element outside 1..9, a score outside 1..4, a case not (or no
+    longer) closed, or an element already answered; NotFoundError for an unknown case. Two
+    concurrent answers meet at the (case, element) key and only one is stored.
     """
     _check_element(element)
     _check_score(score)
-    if await session.get(Case, case_id) is None:
+    case = await session.get(Case, case_id)
+    if case is None:
         raise NotFoundError("survey.case_unknown", case_id=case_id)
+    if not survey_open(case):
+        raise DomainError("tgsafe.survey.not_closed", reference=case.reference)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(SurveyScore).values(
         case_id=case_id, element=element, score=score, answered_at=now
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["case_id", "element"], set_={"score": score, "answered_at": now}
-    )
-    await session.exec(stmt)  # type: ignore[call-overload]
+    stmt = stmt.on_conflict_do_nothing(index_elements=["case_id", "element"])
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    if not result.rowcount:
+        raise DomainError("tgsafe.survey.already_answered", n=element)
 
 
 async def survey_scores(session: AsyncSession, case_id: int) -> dict[int, int]:

@@ -1,9 +1,10 @@
-"""Validation of what citizens type: NIK, phone numbers and email addresses."""
+"""Validation of what citizens type: NIK, phone numbers, email addresses and names."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 import phonenumbers
 
@@ -61,3 +62,39 @@ def validate_email(raw: str) -> str:
         raise DomainError("validation.email")
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+MAX_NAME_CHARS = 128
+MAX_COMBINING_MARKS = 4  # Arabic harakat or Vietnamese tones stack two or three, never more
+# Unicode categories no name needs: controls, formatting characters (bidi overrides and
+# isolates, zero-width space/joiners, BOM, soft hyphen), private use, surrogates, unassigned.
+_STRIPPED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+
+
+def clean_name(raw: str | None) -> str | None:
+    """A person's name safe to show anywhere: NFC, without control, bidi-override, zero-width
+    or other invisible characters, runs of whitespace as one space, no pile of combining
+    marks, at most MAX_NAME_CHARS characters; None when nothing readable is left.
+
+    Letters of every script (Latin, Arabic with its vowel marks, Chinese, ...) and the
+    punctuation of names and titles ("Dr. H. Abdul Rahman, S.H.") are kept as they are.
+    """
+    if raw is None:
+        return None
+    kept: list[str] = []
+    marks = 0
+    for char in unicodedata.normalize("NFC", raw):
+        category = unicodedata.category(char)
+        if category in _STRIPPED_CATEGORIES and not char.isspace():
+            continue
+        if char.isspace() or category in ("Zl", "Zp"):
+            char = " "
+        if category.startswith("M"):
+            marks += 1
+            if marks > MAX_COMBINING_MARKS:
+                continue
+        else:
+            marks = 0
+        kept.append(char)
+    name = " ".join("".join(kept).split())[:MAX_NAME_CHARS].strip()
+    return name or None

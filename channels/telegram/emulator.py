@@ -4,8 +4,8 @@ It speaks the HTTP API python-telegram-bot uses (emulator_api), keeps chats, mes
 (emulator_world), long-polls `getUpdates` or pushes to a webhook, enforces Telegram's flood
 limits with 429 answers (emulator_limits), records every call, and offers a test API in the
 spirit of aiogram's: act as users with `push_text`, `tap` / `push_callback`, `push_document`,
-`push_photo`, `push_location`, `redeliver`; prime a failure with `fail_next` (429, 403, a
-dropped connection); read with `next_message`, `wait_sent`, `messages`, `calls_of`.
+`push_photo`, `push_location`, `push_edit`, `redeliver`; prime a failure with `fail_next`
+(429, 403, a dropped connection); read with `next_message`, `wait_sent`, `messages`, `calls_of`.
 """
 
 from __future__ import annotations
@@ -187,6 +187,14 @@ class BotApiEmulator:
             content["reply_to_message"] = self.world.messages.get(key, reply_to)
         sender = self.world.user(user_id, first_name, language_code)
         return await self.push_update({"message": self.world.new_message(chat_id, sender, content)})
+
+    async def push_edit(self, message: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """The sender edits their `message` (new text, caption or location); returns the update."""
+        edited = {**message, **content, "edit_date": int(time.time())}
+        if "text" in content:
+            edited.pop("entities", None)
+        self.world.messages[(message["chat"]["id"], message["message_id"])] = edited
+        return await self.push_update({"edited_message": edited})
 
     async def push_text(self, text: str, *, user_id: int = 42, **kw: Any) -> dict[str, Any]:
         """A user sends `text` (bot commands get their entity, as Telegram adds it)."""

@@ -227,6 +227,10 @@ class BotApi:
         return await self._edit(p, None)
 
     async def _api_answerCallbackQuery(self, p: dict[str, Any]) -> web.Response:
+        answered = {a.get("callback_query_id") for a in self.world.callback_answers}
+        if p.get("callback_query_id") in answered:  # Telegram takes one answer per query
+            return error(400, "Bad Request: query is too old and response timeout expired or "
+                         "query ID is invalid")  # fmt: skip
         await self.world.changed(lambda: self.world.callback_answers.append(p))
         return ok(True)
 

@@ -17,7 +17,7 @@ from typing import Any
 from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.validation import normalise_phone, validate_email, validate_nik
+from bot.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.workflow.complaints import CLASSIFICATIONS
 from store.enums import CaseKind
 
@@ -162,7 +162,7 @@ def _text(answer: Answer, f: FormField) -> str:
 
 
 def _read_name(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
-    name = _text(a, f)
+    name = clean_name(_text(a, f)) or ""  # what officers' cards show, whoever registers it
     if not 3 <= len(name) <= 100 or not re.search(r"[^\W\d_]", name) or re.search(r"\d", name):
         raise DomainError("tg.err.name")
     return {f.key: name}

@@ -1,20 +1,26 @@
 """Inline keyboards and the callback data their buttons carry (at most 64 bytes each).
 
 Callback data is `prefix:arg:arg`; each handler module owns its prefixes (listed here so they
-never collide).
+never collide). Every tap is read back by one validating decoder, `decode`: data this bot
+would not have made (an old version's, a forged or oversized one) is a StaleButton, never a
+crash. Decoding checks only the shape; whether the person may do what the button says is
+checked again on the server side by each handler (bot.authz, case ownership).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import t
 from bot.officer_cards import BUTTON_ORDER
-from bot.survey import MAX_SCORE, MIN_SCORE, score_label
+from bot.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, score_label
+from bot.workflow.objections import PASAL_35_GROUNDS
 from bot.workflow.requests import PASAL_17_GROUNDS
-from channels.telegram.forms import CLEAR_FILES, Form, FormField, choice_label
+from channels.telegram.forms import CLEAR_FILES, FORMS, Form, FormField, choice_label
 from store.enums import AtasanDecision, Channel, Decision
 
 MENU_ITEMS = ("request", "complaint", "status", "objection", "help")
@@ -42,9 +48,101 @@ def data(*parts: object) -> str:
     return value
 
 
-def split(value: str) -> list[str]:
-    """The parts of callback data."""
-    return value.split(":")
+MAX_DATA_BYTES = 64  # Telegram's limit for callback data
+_WORD = re.compile(r"[a-z0-9_]{1,32}")
+_ID_DIGITS = 18  # a database id fits a signed 64-bit integer
+
+
+class StaleButton(Exception):
+    """Callback data this bot would not have made: an old keyboard's, malformed or forged."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """A decoded tap: its prefix and its arguments, each checked and converted."""
+
+    prefix: str
+    args: tuple[object, ...]
+
+
+Part = Callable[[str], object]
+
+
+def _canonical_number(value: str) -> int:
+    """The number `str(n)` wrote: ASCII digits, no sign, no leading zero (ValueError else)."""
+    if not (value.isascii() and value.isdigit() and str(int(value)) == value):
+        raise ValueError(value)
+    return int(value)
+
+
+def _id(value: str) -> int:
+    if len(value) > _ID_DIGITS or _canonical_number(value) == 0:
+        raise ValueError(value)
+    return int(value)
+
+
+def _word(value: str) -> str:
+    if not _WORD.fullmatch(value):
+        raise ValueError(value)
+    return value
+
+
+def _one_of(*allowed: str) -> Part:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(value)
+        return value
+
+    return check
+
+
+def _number(low: int, high: int) -> Part:
+    def check(value: str) -> int:
+        if len(value) > len(str(high)) or not low <= _canonical_number(value) <= high:
+            raise ValueError(value)
+        return int(value)
+
+    return check
+
+
+_FIELD_KEYS = tuple({f.key for form in FORMS.values() for f in form.fields})
+# What each prefix carries after it; a choice's value is checked again by its form.
+_SCHEMA: dict[str, tuple[Part, ...]] = {
+    MENU: (_one_of(*MENU_ITEMS),),
+    LANG: (_one_of("id", "en"),),
+    CANCEL: (),
+    FORM_CHOICE: (_one_of(*_FIELD_KEYS), _word),
+    SUMMARY_EDIT: (_one_of(*_FIELD_KEYS),),
+    SUBMIT: (),
+    PICK_CASE: (_id,),
+    OBJ_CASE: (_id,),
+    OBJ_GROUND: (_one_of(*PASAL_35_GROUNDS),),
+    OBJ_SEND: (_one_of("go"),),
+    DESK: (_one_of(*BUTTON_ORDER), _id),
+    DISPOSE_TO: (_id, _id),
+    DECIDE: (_id, _one_of(*DECISIONS)),
+    REFUSE_GROUND: (_id, _one_of(*PASAL_17_GROUNDS)),
+    ANSWER: (_id, _one_of(*ATASAN_DECISIONS)),
+    BACK: (_id,),
+    REGISTER_KIND: (_one_of(*FORMS),),
+    REGISTER_CHANNEL: (_one_of(*DESK_INTAKE_CHANNELS),),
+    SURVEY: (_id, _number(1, len(SURVEY_ELEMENTS)), _number(MIN_SCORE, MAX_SCORE)),
+}
+PREFIXES = tuple(_SCHEMA)
+
+
+def decode(value: str | None) -> Button:
+    """The tap's prefix and checked arguments; StaleButton for anything `data` would not make."""
+    if value is None or len(value.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
+        raise StaleButton("missing or oversized callback data")
+    prefix, *raw = value.split(":")
+    schema = _SCHEMA.get(prefix)
+    if schema is None or len(raw) != len(schema):
+        raise StaleButton(f"unknown callback data {value[:MAX_DATA_BYTES]!r}")
+    try:
+        return Button(prefix, tuple(part(arg) for part, arg in zip(schema, raw, strict=True)))
+    except ValueError:
+        raise StaleButton(f"malformed callback data {value!r}") from None
 
 
 def _button(label: str, *parts: object) -> InlineKeyboardButton:

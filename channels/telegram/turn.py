@@ -1,8 +1,9 @@
 """What every handler shares: the channel's services, one update's "turn", friendly errors.
 
 Handlers are written as `async def handle(turn: Turn) -> None` and wrapped with `@handler`,
-which builds the Turn, answers a LoketError (the person's own mistake, or a refusal) politely
-in their language, and stops lower handler groups once an update has been handled.
+which builds the Turn, decodes a button's callback data (an unknown or malformed one gets a
+short "button expired" answer), answers a LoketError (the person's own mistake, or a refusal)
+politely in their language, and stops lower handler groups once an update has been handled.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from bot.app import Services
 from bot.clock import local_date
 from bot.desk import Desk
 from bot.errors import LoketError
-from bot.i18n import normalise_language
+from bot.i18n import normalise_language, t
 from bot.privacy import redact
 from channels.telegram.errors import retry_after_seconds
+from channels.telegram.keyboards import Button, StaleButton, decode
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState, Draft
 
@@ -83,6 +85,8 @@ class Turn:
     context: ContextTypes.DEFAULT_TYPE
     loket: Loket
     _draft: Draft | None = field(default=None, init=False)
+    _button: Button | None = field(default=None, init=False)
+    _answered: bool = field(default=False, init=False)
 
     @property
     def bot(self) -> Bot:
@@ -123,6 +127,18 @@ class Turn:
         """The button tap (None for a message)."""
         return self.update.callback_query
 
+    @property
+    def button(self) -> Button:
+        """The tapped button's decoded callback data (StaleButton when it cannot be read)."""
+        if self._button is None:
+            self._button = decode(self.query.data if self.query is not None else None)
+        return self._button
+
+    @property
+    def args(self) -> tuple[object, ...]:
+        """The tapped button's checked arguments (after its prefix)."""
+        return self.button.args
+
     def now(self) -> dt.datetime:
         """The current instant from the injectable clock."""
         return self.services.clock.now()
@@ -159,9 +175,11 @@ class Turn:
         return await say(self.bot, chat_id or self.chat_id, text, markup, reply_to=reply_to)
 
     async def ack(self, text: str | None = None, *, alert: bool = False) -> None:
-        """Answer the button tap (the spinner stops); an old query is not an error."""
-        if self.query is None:
+        """Answer the button tap (the spinner stops); an old query is not an error. Telegram
+        takes one answer per tap: later calls do nothing."""
+        if self.query is None or self._answered:
             return
+        self._answered = True
         try:
             await self.query.answer(text[:ALERT_CHARS] if text else None, show_alert=alert)
         except BadRequest as exc:
@@ -171,20 +189,23 @@ class Turn:
         """Change the tapped message (text and buttons, or only the buttons when text is None)."""
         if self.query is None or self.query.message is None:
             return
+        # By chat and message id: an old message comes as InaccessibleMessage, which PTB's
+        # query shortcuts refuse to edit, yet the bot may still edit it.
+        where = {"chat_id": self.query.message.chat.id, "message_id": self.query.message.message_id}
         try:
             if text is None:
-                await self.query.edit_message_reply_markup(markup)
+                await self.bot.edit_message_reply_markup(reply_markup=markup, **where)
             else:
-                await self.query.edit_message_text(text, reply_markup=markup)
+                await self.bot.edit_message_text(text, reply_markup=markup, **where)
         except BadRequest as exc:  # "message is not modified" and the like
             log.info("edit failed: %s", exc.message)
 
     async def fail(self, error: LoketError) -> None:
         """Tell the person what went wrong, in their language."""
         text = error.message(await self.language())
-        if self.query is not None:
+        if self.query is not None and not self._answered:
             await self.ack(text, alert=True)
-        else:
+        else:  # a message, or a tap already answered (its spinner stopped before the refusal)
             await self.say(text)
 
 
@@ -194,18 +215,25 @@ Handler = Callable[[Turn], Awaitable[None]]
 def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     """Wrap a Turn handler for python-telegram-bot.
 
-    A LoketError (the person's own mistake, or a refusal) is answered politely; an update the
-    handler dealt with stops the lower handler groups; a handler raises NotMine to leave the
-    update to a lower group.
+    A LoketError (the person's own mistake, or a refusal) is answered politely; a button tap is
+    answered exactly once (a handler may answer it early, else it is answered at the end); an
+    update the handler dealt with stops the lower handler groups; a handler raises NotMine to
+    leave the update to a lower group.
     """
 
     @functools.wraps(fn)
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         turn = Turn(update, context, context.application.bot_data[BOT_DATA_KEY])
         try:
+            if turn.query is not None:
+                turn.button  # noqa: B018 - decoded before the handler runs
             await fn(turn)
+            await turn.ack()  # every tap is answered (a refusal is answered by its alert)
         except NotMine:
             return
+        except StaleButton as exc:
+            log.info("button expired: %s", redact(str(exc)))
+            await turn.ack(t("tgsafe.expired", await turn.language()))
         except LoketError as exc:
             log.info("refused or invalid: %s", redact(str(exc)))
             await turn.fail(exc)

@@ -13,7 +13,7 @@ from store.models._base import utcnow
 class SurveyScore(SQLModel, table=True):
     """The requester's score (1-4) for one of the nine survey elements (1-9) of one case.
 
-    Unique per (case, element): answering an element again replaces the earlier score.
+    Unique per (case, element): an element is answered once; the first answer stands.
     """
 
     __tablename__ = "survey_scores"

@@ -17,22 +17,39 @@ from bot.survey import (
     survey_complete,
     survey_scores,
 )
-from tests.support.builders import make_case
+from tests.support.builders import decided_case, make_case
 
 
-async def test_a_re_answer_replaces_the_score(services: Services) -> None:
-    case = await make_case(services)
+async def test_an_element_is_answered_once_and_the_first_answer_stands(
+    services: Services,
+) -> None:
+    case = await decided_case(services)
     now = services.clock.now()
     async with services.db.transaction() as session:
         await record_survey_score(session, case_id=case.id, element=1, score=2, now=now)
-        await record_survey_score(session, case_id=case.id, element=1, score=4, now=now)
+    with pytest.raises(DomainError) as again:
+        async with services.db.transaction() as session:
+            await record_survey_score(session, case_id=case.id, element=1, score=4, now=now)
+    assert again.value.key == "tgsafe.survey.already_answered"
     async with services.db.session() as session:
-        assert await survey_scores(session, case.id) == {1: 4}
+        assert await survey_scores(session, case.id) == {1: 2}
         assert not await survey_complete(session, case.id)
 
 
+async def test_an_open_case_takes_no_score(services: Services) -> None:
+    case = await make_case(services)  # registered, not decided: no survey yet
+    with pytest.raises(DomainError) as refused:
+        async with services.db.transaction() as session:
+            await record_survey_score(
+                session, case_id=case.id, element=1, score=4, now=services.clock.now()
+            )
+    assert refused.value.key == "tgsafe.survey.not_closed"
+    async with services.db.session() as session:
+        assert await survey_scores(session, case.id) == {}
+
+
 async def test_complete_after_all_nine_elements(services: Services) -> None:
-    case = await make_case(services)
+    case = await decided_case(services)
     now = services.clock.now()
     async with services.db.transaction() as session:
         for element in range(1, 10):
@@ -45,7 +62,7 @@ async def test_complete_after_all_nine_elements(services: Services) -> None:
 async def test_out_of_range_answers_are_refused(
     services: Services, element: int, score: int
 ) -> None:
-    case = await make_case(services)
+    case = await decided_case(services)
     async with services.db.transaction() as session:
         with pytest.raises(DomainError):
             await record_survey_score(

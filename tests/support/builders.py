@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.app import Services
 from bot.cases import open_case
+from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from store.enums import CaseKind, Channel
 from store.models import Case, Officer, Requester, Unit
@@ -81,3 +82,18 @@ async def make_officer(
         session.add(officer)
         await session.flush()
         return officer
+
+
+async def decided_case(
+    services: Services, *, phone: str = COMPLETE_REQUEST["phone"], decision: str = "granted_full"
+) -> Case:
+    """A complete request (of the requester with `phone`) decided by the desk: closed, so its
+    requester may answer the survey."""
+    case = await make_case(services, details={**COMPLETE_REQUEST, "phone": phone})
+    async with services.db.transaction() as session:
+        rules = await load_rules(session, services.settings)
+        stored = await session.get(Case, case.id)
+        assert stored is not None
+        return await requests.decide(
+            session, stored, decision=decision, rules=rules, actor="test", now=services.clock.now()
+        )

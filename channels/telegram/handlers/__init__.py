@@ -1,7 +1,9 @@
 """Every handler of the channel, registered in one place and in this order.
 
-Group -1 drops re-delivered updates. Group 0 holds commands and buttons (each feature owns
-its callback prefixes, see keyboards.py). Free messages then go, group by group, to the first
+Group -1 drops re-delivered updates. Group 0 first leaves alone, on purpose, every update
+that is not a person's message, edit or button tap (handlers/screen.py); then holds commands,
+edits and buttons (each feature owns its callback prefixes, see keyboards.py; any other
+callback data gets the "button expired" answer). Free messages then go, group by group, to the first
 feature they belong to: an officer's pending step, a form in progress, an objection in
 progress, an officer's reply to a case message, and finally the citizen's inbox.
 """
@@ -23,10 +25,12 @@ from channels.telegram.handlers import (
     desk_cards,
     desk_commands,
     desk_reply,
+    edits,
     inbox,
     intake,
     menu,
     objection,
+    screen,
     status,
     survey,
     updates,
@@ -48,6 +52,11 @@ _CONTENT = (
     | filters.VIDEO
     | filters.VIDEO_NOTE
     | filters.Sticker.ALL
+    # nothing an officer can read, but a person sent it: they are told so (inbox, forms)
+    | filters.Dice.ALL
+    | filters.POLL
+    | filters.GAME
+    | filters.STORY
 )
 _FREE = _CONTENT & ~filters.COMMAND & ~filters.UpdateType.EDITED
 
@@ -60,6 +69,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler to `app`."""
     app.add_handler(TypeHandler(Update, updates.drop_seen), group=-1)
     app.add_error_handler(updates.on_error)
+    app.add_handler(screen.Screen())
     commands = [
         (["start"], menu.start),
         (["status", "cek"], status.status_command),
@@ -97,6 +107,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ]
     for prefix, callback in buttons:
         app.add_handler(_buttons(prefix, callback))
+    app.add_handler(CallbackQueryHandler(menu.on_unknown_button))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, edits.on_edit))
     free = [
         desk_cards.on_text,
         intake.on_input,

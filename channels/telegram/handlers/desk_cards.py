@@ -79,11 +79,6 @@ async def run(turn: Turn, action: str, case_id: int, params: dict[str, Any], *, 
     await show_card(turn, card, edit=edit)
 
 
-def _args(turn: Turn) -> list[str]:
-    assert turn.query is not None and turn.query.data is not None
-    return keyboards.split(turn.query.data)
-
-
 async def press(turn: Turn, action: str, case_id: int) -> None:
     """What one card button does (also used by /putus without arguments)."""
     desk, lang = turn.loket.desk, await _officer_language(turn)
@@ -132,22 +127,23 @@ async def _reveal(turn: Turn, case_id: int, lang: str) -> None:
 @handler
 async def on_action(turn: Turn) -> None:
     """A card button: a:<action>:<case_id>."""
-    _, action, case_id = _args(turn)
-    await press(turn, action, int(case_id))
+    action, case_id = turn.args
+    await press(turn, str(action), int(case_id))  # type: ignore[call-overload]
 
 
 @handler
 async def on_dispose(turn: Turn) -> None:
     """A unit chosen: du:<case_id>:<unit_id>."""
-    _, case_id, unit_id = _args(turn)
-    await run(turn, "dispose", int(case_id), {"unit_id": int(unit_id)}, edit=True)
+    case_id, unit_id = turn.args
+    await run(turn, "dispose", int(case_id), {"unit_id": unit_id}, edit=True)  # type: ignore[call-overload]
 
 
 @handler
 async def on_decision(turn: Turn) -> None:
     """A decision chosen: dd:<case_id>:<decision>."""
-    _, case_id, decision = _args(turn)
-    await turn.loket.desk.require(turn.user_id, "decide", int(case_id))
+    case_id, decision = turn.args
+    assert isinstance(case_id, int)
+    await turn.loket.desk.require(turn.user_id, "decide", case_id)
     if decision == "refused":
         await turn.ack()
         await turn.edit(
@@ -163,8 +159,9 @@ async def on_decision(turn: Turn) -> None:
 @handler
 async def on_refusal_ground(turn: Turn) -> None:
     """A Pasal 17 letter chosen: dg:<case_id>:<letter>; the consequence test comes next."""
-    _, case_id, letter = _args(turn)
-    await turn.loket.desk.require(turn.user_id, "decide", int(case_id))
+    case_id, letter = turn.args
+    assert isinstance(case_id, int)
+    await turn.loket.desk.require(turn.user_id, "decide", case_id)
     await turn.ack()
     await ask_for(
         turn, "decide", int(case_id), "consequence_test", decision="refused", refusal_ground=letter
@@ -174,8 +171,9 @@ async def on_refusal_ground(turn: Turn) -> None:
 @handler
 async def on_answer(turn: Turn) -> None:
     """The Atasan's answer chosen: aa:<case_id>:<upheld|overturned>; the reasons come next."""
-    _, case_id, decision = _args(turn)
-    await turn.loket.desk.require(turn.user_id, "answer", int(case_id))
+    case_id, decision = turn.args
+    assert isinstance(case_id, int)
+    await turn.loket.desk.require(turn.user_id, "answer", case_id)
     await turn.ack()
     await ask_for(turn, "answer", int(case_id), "reasons", decision=decision)
 
@@ -183,8 +181,9 @@ async def on_answer(turn: Turn) -> None:
 @handler
 async def on_back(turn: Turn) -> None:
     """Back from a sub-menu to the card's buttons: ab:<case_id>."""
-    _, case_id = _args(turn)
-    card = await turn.loket.desk.card(turn.user_id, int(case_id), turn.chat_id)
+    (case_id,) = turn.args
+    assert isinstance(case_id, int)
+    card = await turn.loket.desk.card(turn.user_id, case_id, turn.chat_id)
     await turn.ack()
     await turn.edit(None, card_markup(card))
 

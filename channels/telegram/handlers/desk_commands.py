@@ -143,12 +143,11 @@ async def catat(turn: Turn) -> None:
 @handler
 async def on_register_kind(turn: Turn) -> None:
     """/catat: the kind chosen; now the channel it came by."""
-    assert turn.query is not None and turn.query.data is not None
+    await turn.loket.desk.require(turn.user_id, "register", None)
     draft = await turn.draft()
-    await turn.ack()
     if draft.flow != REGISTER_FLOW:
         raise DomainError("tg.err.stale")
-    draft.data["form"] = keyboards.split(turn.query.data)[1]
+    draft.data["form"] = turn.args[0]
     draft.step = "channel"
     await turn.save()
     lang = draft.language
@@ -162,11 +161,10 @@ async def on_register_kind(turn: Turn) -> None:
 @handler
 async def on_register_channel(turn: Turn) -> None:
     """/catat: the channel chosen; the form follows, as a citizen would fill it."""
-    assert turn.query is not None and turn.query.data is not None
+    await turn.loket.desk.require(turn.user_id, "register", None)
     draft = await turn.draft()
-    await turn.ack()
     if draft.flow != REGISTER_FLOW or "form" not in draft.data:
         raise DomainError("tg.err.stale")
     await turn.edit(None)
     form = FORMS[draft.data["form"]]
-    await intake.start_form(turn, form, desk_channel=keyboards.split(turn.query.data)[1])
+    await intake.start_form(turn, form, desk_channel=str(turn.args[0]))

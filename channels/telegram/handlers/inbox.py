@@ -11,6 +11,7 @@ from bot.errors import DomainError
 from bot.i18n import t
 from bot.intake import InboundAttachment, InboundMessage
 from bot.my_cases import cases_of_contact, owned_case
+from bot.officer_cards import officer_chat
 from channels.telegram import files, keyboards
 from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import Channel, ContactKind
@@ -41,7 +42,12 @@ async def _append(turn: Turn, case_id: int, pending: dict[str, Any]) -> None:
             meta={"telegram_user_id": turn.user_id},
         )
     )
-    await turn.say(t("tg.inbox.added", await turn.language(), reference=result.case_reference))
+    async with turn.services.db.session() as session:
+        relayed = await officer_chat(session, case, turn.services.settings) is not None
+    # Without an officers' chat nothing is relayed: the message waits on the case, and the
+    # citizen is told exactly that.
+    key = "tg.inbox.added" if relayed else "tgsafe.inbox.stored"
+    await turn.say(t(key, await turn.language(), reference=result.case_reference))
 
 
 async def _pending(turn: Turn, message: Message) -> dict[str, Any]:
@@ -96,13 +102,13 @@ async def on_message(turn: Turn) -> None:
 @handler
 async def on_pick(turn: Turn) -> None:
     """The case picked for a waiting message."""
-    assert turn.query is not None and turn.query.data is not None
+    (case_id,) = turn.args
+    assert isinstance(case_id, int)
     draft = await turn.draft()
-    await turn.ack()
     if draft.flow != FLOW:
         raise DomainError("tg.err.stale")
     await turn.edit(None)
     pending = draft.data["pending"]
     draft.clear()
     await turn.save()
-    await _append(turn, int(keyboards.split(turn.query.data)[1]), pending)
+    await _append(turn, case_id, pending)

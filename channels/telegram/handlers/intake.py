@@ -30,6 +30,9 @@ from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import CaseKind, Channel
 
 DESK_PREFIX = "desk:"
+# draft key: which of the person's messages answered which field ({message id: field key}),
+# so an edit of that message can be taken as the new answer (handlers/edits.py)
+ANSWERED_BY = "answered_by"
 
 
 def form_of(draft: Draft) -> Form | None:
@@ -76,7 +79,8 @@ async def prompt(
     await turn.say("\n\n".join(parts), keyboards.field_keyboard(f, lang, has_files=has_files))
 
 
-def _apply(draft: Draft, values: dict) -> None:
+def apply_values(draft: Draft, values: dict) -> None:
+    """Put an answer's values into the draft (None removes a key)."""
     for key, value in values.items():
         if value is None:
             draft.data.pop(key, None)
@@ -84,7 +88,9 @@ def _apply(draft: Draft, values: dict) -> None:
             draft.data[key] = value
 
 
-async def _answer(turn: Turn, form: Form, draft: Draft, answer: Answer) -> None:
+async def _answer(
+    turn: Turn, form: Form, draft: Draft, answer: Answer, *, message_id: int | None = None
+) -> None:
     assert draft.step is not None and draft.step != SUMMARY
     f = form.field(draft.step)
     try:
@@ -92,13 +98,15 @@ async def _answer(turn: Turn, form: Form, draft: Draft, answer: Answer) -> None:
     except DomainError as exc:
         await prompt(turn, form, draft, error=exc.message(draft.language))
         return
-    _apply(draft, values)
+    apply_values(draft, values)
+    if message_id is not None:
+        draft.data.setdefault(ANSWERED_BY, {})[str(message_id)] = f.key
     draft.step = form.next_step(draft.data)
     await turn.save()
     await prompt(turn, form, draft)
 
 
-def _message_answer(message: Message) -> Answer:
+def message_answer(message: Message) -> Answer:
     if message.location is not None:
         return Answer(location=(message.location.latitude, message.location.longitude))
     if message.contact is not None:
@@ -130,11 +138,11 @@ async def on_input(turn: Turn) -> None:
     if f is None:
         await prompt(turn, form, draft, error=t("tg.err.use_buttons", draft.language))
         return
-    answer = _message_answer(turn.message)
+    answer = message_answer(turn.message)
     if answer.location is not None and f.kind != "location":
         await _early_location(turn, form, draft, answer)
         return
-    await _answer(turn, form, draft, answer)
+    await _answer(turn, form, draft, answer, message_id=turn.message.message_id)
 
 
 async def _early_location(turn: Turn, form: Form, draft: Draft, answer: Answer) -> None:
@@ -144,7 +152,7 @@ async def _early_location(turn: Turn, form: Form, draft: Draft, answer: Answer) 
     if spot is None:
         await prompt(turn, form, draft, error=t("tg.err.need_text", draft.language))
         return
-    _apply(draft, read_answer(spot, answer, draft.language, turn.today()))
+    apply_values(draft, read_answer(spot, answer, draft.language, turn.today()))
     await turn.save()
     await prompt(turn, form, draft, error=t("tg.location_kept", draft.language))
 
@@ -154,7 +162,7 @@ async def resume(turn: Turn) -> bool:
     again (True); False when there is no such form."""
     draft = await turn.draft()
     form = form_of(draft)
-    answered = set(draft.data) - {"token"}
+    answered = set(draft.data) - {"token", ANSWERED_BY}
     if form is None or (draft.flow or "").startswith(DESK_PREFIX) or not answered:
         return False
     intro = t("tg.resume", draft.language, form=t(f"tg.resume.{form.name}", draft.language))
@@ -162,21 +170,19 @@ async def resume(turn: Turn) -> bool:
     return True
 
 
-async def _current(turn: Turn) -> tuple[Form, Draft, list[str]]:
-    assert turn.query is not None and turn.query.data is not None
+async def _current(turn: Turn) -> tuple[Form, Draft, tuple[str, ...]]:
     draft = await turn.draft()
     form = form_of(draft)
-    await turn.ack()
     if form is None:
         await turn.edit(None)
         raise DomainError("tg.err.stale")
-    return form, draft, keyboards.split(turn.query.data)
+    return form, draft, tuple(str(a) for a in turn.args)
 
 
 @handler
 async def on_choice(turn: Turn) -> None:
     """A tapped choice for the current step (an old question's button is refused)."""
-    form, draft, (_, key, value) = await _current(turn)
+    form, draft, (key, value) = await _current(turn)
     if draft.step != key:
         raise DomainError("tg.err.stale")
     await turn.edit(None)
@@ -192,8 +198,10 @@ async def on_choice(turn: Turn) -> None:
 @handler
 async def on_edit(turn: Turn) -> None:
     """ "Change" on the summary: ask that field again."""
-    form, draft, (_, key) = await _current(turn)
-    draft.step = form.field(key).key
+    form, draft, (key,) = await _current(turn)
+    if key not in {f.key for f in form.fields if f.in_summary}:
+        raise DomainError("tg.err.stale")  # another form's field, from an old summary
+    draft.step = key
     await turn.save()
     await prompt(turn, form, draft)
 

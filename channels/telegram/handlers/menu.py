@@ -6,6 +6,7 @@ from bot.i18n import t
 from channels.telegram import keyboards
 from channels.telegram.forms import COMPLAINT_FORM, REQUEST_FORM
 from channels.telegram.handlers import intake, objection, status
+from channels.telegram.keyboards import StaleButton
 from channels.telegram.turn import NotMine, Turn, handler
 
 
@@ -33,8 +34,7 @@ async def start(turn: Turn) -> None:
 @handler
 async def on_menu(turn: Turn) -> None:
     """A tap on a menu item."""
-    assert turn.query is not None and turn.query.data is not None
-    item = keyboards.split(turn.query.data)[1]
+    (item,) = turn.args
     await turn.ack()
     if item in ("request", "complaint") and await intake.resume(turn):
         return  # an old menu's button does not throw away a form half filled in
@@ -53,9 +53,8 @@ async def on_menu(turn: Turn) -> None:
 @handler
 async def on_language(turn: Turn) -> None:
     """Switch the conversation language and show the menu in it."""
-    assert turn.query is not None and turn.query.data is not None
     draft = await turn.draft()
-    draft.language = keyboards.split(turn.query.data)[1]
+    draft.language = str(turn.args[0])
     await turn.save()
     await turn.ack()
     lang = draft.language
@@ -103,3 +102,9 @@ async def cancel(turn: Turn) -> None:
         await show_menu(turn, "tg.cancelled" if had_flow else "tg.menu.prompt")
     else:
         await turn.say(t("tg.cancelled_short", lang))
+
+
+@handler
+async def on_unknown_button(turn: Turn) -> None:
+    """Callback data with a prefix no feature owns: the "button expired" answer."""
+    raise StaleButton(f"no feature owns {turn.button.prefix!r}")

@@ -44,9 +44,8 @@ async def start(turn: Turn) -> None:
 @handler
 async def on_case(turn: Turn) -> None:
     """The request chosen: show its open grounds, one line each."""
-    assert turn.query is not None and turn.query.data is not None
-    case_id = int(keyboards.split(turn.query.data)[1])
-    await turn.ack()
+    (case_id,) = turn.args
+    assert isinstance(case_id, int)
     async with turn.services.db.session() as session:
         rules = await load_rules(session, turn.services.settings)
         case = await owned_case(session, ContactKind.TELEGRAM, str(turn.chat_id), case_id)
@@ -74,12 +73,10 @@ async def on_case(turn: Turn) -> None:
 @handler
 async def on_ground(turn: Turn) -> None:
     """The ground chosen: ask for the reason."""
-    assert turn.query is not None and turn.query.data is not None
     draft = await turn.draft()
-    await turn.ack()
     if draft.flow != FLOW or draft.step != "ground":
         raise DomainError("tg.err.stale")
-    draft.data["ground"] = keyboards.split(turn.query.data)[1]
+    draft.data["ground"] = turn.args[0]
     draft.step = "reason"
     await turn.save()
     await turn.edit(None)
@@ -142,7 +139,6 @@ async def on_input(turn: Turn) -> None:
 async def on_send(turn: Turn) -> None:
     """Confirmed: register the objection; its number and deadline are the proof."""
     draft = await turn.draft()
-    await turn.ack()
     if draft.flow != FLOW or draft.step != "confirm":
         raise DomainError("tg.err.stale")
     await turn.edit(None)

@@ -1,11 +1,14 @@
-"""The satisfaction survey (SKM) in chat: nine questions, one at a time, scored 1-4 by a tap."""
+"""The satisfaction survey (SKM) in chat: nine questions, one at a time, scored 1-4 by a tap.
+
+A tap is checked again here, whatever its callback data says: the case must be the tapper's
+own and closed (bot.survey.record_survey_score), and an element is scored once.
+"""
 
 from __future__ import annotations
 
 from bot.i18n import t
 from bot.my_cases import owned_case
 from bot.survey import SURVEY_ELEMENTS, record_survey_score
-from channels.telegram import keyboards
 from channels.telegram.sender import survey_question
 from channels.telegram.turn import Turn, handler
 from store.enums import ContactKind
@@ -14,20 +17,16 @@ from store.enums import ContactKind
 @handler
 async def on_score(turn: Turn) -> None:
     """sv:<case_id>:<element>:<score>: store the score, then ask the next element."""
-    assert turn.query is not None and turn.query.data is not None
-    _, case_id, element, score = keyboards.split(turn.query.data)
+    case_id, element, score = turn.args
+    assert isinstance(case_id, int) and isinstance(element, int) and isinstance(score, int)
     async with turn.services.db.transaction() as session:
-        case = await owned_case(session, ContactKind.TELEGRAM, str(turn.chat_id), int(case_id))
+        case = await owned_case(session, ContactKind.TELEGRAM, str(turn.chat_id), case_id)
         await record_survey_score(
-            session,
-            case_id=case.id,
-            element=int(element),
-            score=int(score),
-            now=turn.now(),  # type: ignore[arg-type]
+            session, case_id=case_id, element=element, score=score, now=turn.now()
         )
     await turn.ack(t("tg.survey.saved", case.language))
-    if int(element) < len(SURVEY_ELEMENTS):
-        text, markup = survey_question(case, int(element) + 1)
+    if element < len(SURVEY_ELEMENTS):
+        text, markup = survey_question(case, element + 1)
         await turn.edit(text, markup)
     else:
         await turn.edit(t("tg.survey.thanks", case.language, reference=case.reference))

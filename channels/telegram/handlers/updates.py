@@ -26,9 +26,17 @@ async def drop_seen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (personal data is masked by the log filter) and apologise once, in the
-    language of the conversation."""
+    language of the conversation; the update's lower handler groups are not run (each would
+    fail or answer again: one update, at most one apology)."""
     log.error("handling update failed", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update):
+        return
+    await _apologise(update, context)  # never raises
+    raise ApplicationHandlerStop
+
+
+async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat is None:
         return
     user = update.effective_user
     language = normalise_language(user.language_code if user else None)

@@ -6,12 +6,11 @@ from bot.app import Services
 from bot.reports.survey import survey_document
 from bot.survey import record_survey_score
 from bot.workflow.rules import load_rules
-from store.enums import CaseKind
-from tests.support.builders import make_case
+from tests.support.builders import decided_case
 
 
 async def test_ikm_per_element_and_grade(services: Services) -> None:
-    cases = [await make_case(services, kind=CaseKind.COMPLAINT) for _ in range(3)]
+    cases = [await decided_case(services, phone=f"0812-3456-78{n}0") for n in range(3)]
     now = services.clock.now()
     async with services.db.transaction() as session:
         for element in range(1, 10):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from bot.outbox import enqueue
 from bot.survey import survey_scores
-from store.enums import CaseKind
 from tests.channels.telegram.conftest import TelegramHarness
-from tests.channels.telegram.helpers import telegram_case
+from tests.channels.telegram.helpers import refuse, telegram_case
 
 
 async def test_nine_taps_answer_the_survey(tg: TelegramHarness) -> None:
-    case = await telegram_case(tg.services, 42, kind=CaseKind.COMPLAINT)
+    case = await refuse(tg.services, await telegram_case(tg.services, 42))
     async with tg.services.db.transaction() as session:
         await enqueue(
             session,
