@@ -218,9 +218,10 @@ def details_email(
     rejected: Sequence[str],
     missing: Sequence[str],
     settings: Settings,
+    pending: Sequence[str] = (),
 ) -> str:
-    """The answer to a reply that brought details: what was kept, what was wrong or too large,
-    and what is still missing."""
+    """The answer to a reply that brought details: what was kept, what waits for an officer's
+    confirmation (named, never repeated), what was wrong or too large, and what is missing."""
     bodies: dict[str, str] = {}
     for language in LANGUAGES:
         parts = []
@@ -229,6 +230,9 @@ def details_email(
             parts.append(
                 t("mail.details_received", language, reference=case.reference, fields=names)
             )
+        if pending:
+            names = ", ".join(t(f"mail.label.{name}", language) for name in pending)
+            parts.append(t("mailsafe.identity_pending", language, fields=names))
         if errors:
             parts.append(_invalid(errors, language))
         if rejected:

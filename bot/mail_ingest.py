@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit import requester_actor
+from bot.audit import record_event, requester_actor
 from bot.cases import missing_fields, update_details
 from bot.clock import Clock
 from bot.crash_points import crash_point
@@ -40,14 +40,14 @@ from bot.mail_forms import (
     queue_auto_reply,
 )
 from bot.mail_message import IncomingMail, MailKind, MailLocation
-from bot.mail_threading import ThreadMatch, ThreadRule, resolve_thread
+from bot.mail_threading import ThreadMatch, ThreadRule, resolve_thread, sender_is_contact
 from bot.settings import Settings
 from bot.validation import validate_email
 from bot.workflow.rules import Rules, load_rules
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.enums import CaseKind, Channel
-from store.models import Case, MailRecord
+from store.models import Case, MailRecord, Requester
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,11 @@ log = logging.getLogger(__name__)
 QUOTED_KEEP_CHARS = 20_000
 # Tries of one ingestion that meets a unique key another poller took meanwhile.
 CONFLICT_ATTEMPTS = 3
+# Who the requester is: changed by email only with an officer's confirmation (issue #9).
+IDENTITY_FIELDS = ("name", "nik", "entity_sk_number")
+IDENTITY_CHANGE_EVENT = "identity_change_requested"
+# Threads that go to an officer instead of to a case.
+_REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
 
 
 class MailDisposition(StrEnum):
@@ -213,10 +218,18 @@ class MailIngestor:
             secret=self.secret,
         )
         fields = parse_fields(mail.text)
-        result = await self.intake.handle_inbound_in(session, _inbound(mail, sender, match, fields))
+        contact = match.case is not None and await sender_is_contact(session, match.case, sender)
+        review = match.rule in _REVIEW_RULES
+        reason = None if match.rule == ThreadRule.NONE else match.rule.value
+        if match.case is not None and not contact and (fields.values or fields.errors):
+            # Only a contact already on the case may fill in its details; anyone else on the
+            # thread (the citizen forwarded our mail) is for an officer to judge (issue #9).
+            review, reason = True, "details_not_from_contact"
+        inbound = _inbound(mail, sender, match, fields, review=review)
+        result = await self.intake.handle_inbound_in(session, inbound)
         record.message_id = result.message_id
         record.disposition = _OF_INTAKE[result.disposition].value
-        record.reason = None if match.rule == ThreadRule.NONE else match.rule.value
+        record.reason = reason
         if result.disposition == Disposition.DUPLICATE:
             record.reason = "duplicate"
         if result.case_reference is None:
@@ -239,8 +252,10 @@ class MailIngestor:
                 settings=self.settings,
             ):
                 record.reason = "reply_capped"
-        elif result.disposition == Disposition.APPENDED and (
-            fields.values or fields.errors or result.rejected_attachments
+        elif (
+            result.disposition == Disposition.APPENDED
+            and contact  # the answer names the case: it goes to a contact on it, never further
+            and (fields.values or fields.errors or result.rejected_attachments)
         ):
             await self._take_details(
                 session, mail, sender, case, fields, result.rejected_attachments, rules, now
@@ -259,7 +274,7 @@ class MailIngestor:
     ) -> None:
         """Fill in the fields a reply carries and say what was kept, what was refused and what
         is still missing (the answer, like the acknowledgement, counts against the cap)."""
-        changed = await _fill_in(session, case, fields, rules, now)
+        changed, pending = await _fill_in(session, case, fields, rules, now)
         if mail.no_reply:
             return
         await queue_auto_reply(
@@ -275,6 +290,7 @@ class MailIngestor:
                 rejected,
                 await missing_fields(session, case),
                 self.settings,
+                pending=pending,
             ),
             in_reply_to=mail.message_id,
             dedup_key=f"mail-details:{mail.location.mailbox}:{mail.key}"[:255],
@@ -284,9 +300,9 @@ class MailIngestor:
 
 
 def _inbound(
-    mail: IncomingMail, sender: str, match: ThreadMatch, fields: ParsedFields
+    mail: IncomingMail, sender: str, match: ThreadMatch, fields: ParsedFields, *, review: bool
 ) -> InboundMessage:
-    """The intake message for a human email, routed by the thread match."""
+    """The intake message for a human email, routed by the thread match (or to review)."""
     common: dict[str, Any] = {
         "channel": Channel.EMAIL,
         "external_id": mail.key,
@@ -301,12 +317,12 @@ def _inbound(
         "acknowledge": False,
         "meta": {"mailbox": mail.location.mailbox, "quoted": mail.quoted[:QUOTED_KEEP_CHARS]},
     }
+    if review:
+        return InboundMessage(**common)  # neither a case to append to nor a new case
     if match.case is not None:
         return InboundMessage(
             **common, case_reference=match.case.reference, trusted_thread=match.trusted
         )
-    if match.rule == ThreadRule.UNMATCHED_REPLY:
-        return InboundMessage(**common)
     return InboundMessage(
         **common,
         new_case_kind=mail.new_case_kind,
@@ -315,25 +331,54 @@ def _inbound(
     )
 
 
+async def _identity_changes(
+    session: AsyncSession, case: Case, values: dict[str, str]
+) -> dict[str, str]:
+    """The identity fields in `values` that would replace a value the requester already has."""
+    requester = await session.get(Requester, case.requester_id) if case.requester_id else None
+    if requester is None:
+        return {}
+    changes = {}
+    for key in IDENTITY_FIELDS:
+        current, wanted = getattr(requester, key), values.get(key)
+        if wanted and current and " ".join(str(current).split()) != " ".join(wanted.split()):
+            changes[key] = wanted
+    return changes
+
+
 async def _fill_in(
     session: AsyncSession, case: Case, fields: ParsedFields, rules: Rules, now: dt.datetime
-) -> list[str]:
-    """Apply the fields a reply filled in; a case that no longer takes details keeps as it was."""
+) -> tuple[list[str], list[str]]:
+    """Apply the fields a reply (from a contact on the case) filled in; return the fields set
+    and the identity fields kept for an officer to confirm. A case that no longer takes
+    details keeps as it was.
+
+    Filling in an identity field that is still empty is what our acknowledgement asked for; a
+    change of a name, NIK or SK number already on record is recorded as a pending change (an
+    event officers see on the case) and never applied by email (issue #9)."""
     if not fields.values:
-        return []
+        return [], []
+    pending = await _identity_changes(session, case, fields.values)
+    values = {k: v for k, v in fields.values.items() if k not in pending}
+    actor = requester_actor(case.requester_id)
+    if pending:
+        await record_event(
+            session,
+            case_id=case.id,
+            actor=actor,
+            action=IDENTITY_CHANGE_EVENT,
+            at=now,
+            data={"fields": pending, "channel": Channel.EMAIL.value},
+        )
+    if not values:
+        return [], sorted(pending)
     try:
         async with session.begin_nested():
-            return await update_details(
-                session,
-                case,
-                fields.values,
-                rules=rules,
-                actor=requester_actor(case.requester_id),
-                now=now,
-            )
+            changed = await update_details(session, case, values, rules=rules, actor=actor, now=now)
     except DomainError as exc:
         log.info("details for %s not applied: %s", case.reference, exc.key)
-        return []
+        changed = []
+    return changed, sorted(pending)
 
 
 def _without_tag(address: str) -> str:

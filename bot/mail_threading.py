@@ -2,10 +2,12 @@
 
 Outgoing mail carries a signed per-case reply address (`local+<token>.<hmac>@domain`, as
 Alaveteli and Zulip do) and Message-IDs we generate. Inbound mail is matched by the signed
-address first, then by In-Reply-To/References against the Message-IDs we stored, then by a
-reference number in the subject, but only when the sender is already a contact on that case
-(anyone can type a reference number). Mail that looks like a reply but matches nothing goes to
-the review queue, never silently to a new case.
+address first, then by In-Reply-To/References against the Message-IDs we sent out; only these
+two are proofs we issued, so only they make a thread trusted. A Message-ID of an earlier
+inbound mail (the citizen's own) or a reference number in the subject ties mail to a case only
+when the sender is already a contact on it: everyone on the citizen's To/Cc knows her
+Message-ID, and anyone can type a reference number (issue #9). Mail that looks like a reply but
+matches nothing goes to the review queue, never silently to a new case.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,7 +41,10 @@ class ThreadRule(StrEnum):
 
     REPLY_ADDRESS = "reply_address"
     MESSAGE_ID = "message_id"
+    CONTACT_MESSAGE_ID = "contact_message_id"
     SUBJECT_REFERENCE = "subject_reference"
+    # An earlier inbound Message-ID of a case, but from a sender who is no contact on it.
+    UNPROVEN_REPLY = "unproven_reply"
     UNMATCHED_REPLY = "unmatched_reply"
     NONE = "none"
 
@@ -103,29 +109,42 @@ async def _case_by_reference(session: AsyncSession, reference: str) -> Case | No
     return (await session.exec(select(Case).where(Case.reference == reference))).first()
 
 
-async def case_by_message_ids(session: AsyncSession, message_ids: Sequence[str]) -> Case | None:
-    """The case of the first Message-ID (in the order given) that we stored in or sent out."""
-    ids = [m for m in message_ids if m]
-    if not ids:
-        return None
+async def _first_case(session: AsyncSession, ids: list[str], stmt: Any) -> Case | None:
     found: dict[str, int] = {}
-    inbound = select(Message.external_id, Message.case_id).where(
-        Message.channel == Channel.EMAIL.value,
-        col(Message.external_id).in_(ids),
-        col(Message.case_id).is_not(None),
-    )
-    outbound = select(OutboxMessage.external_id, OutboxMessage.case_id).where(
-        OutboxMessage.channel == Channel.EMAIL.value,
-        col(OutboxMessage.external_id).in_(ids),
-        col(OutboxMessage.case_id).is_not(None),
-    )
-    for stmt in (inbound, outbound):
-        for external_id, case_id in (await session.exec(stmt)).all():
-            found.setdefault(external_id, case_id)  # type: ignore[arg-type]
+    for external_id, case_id in (await session.exec(stmt)).all():
+        found.setdefault(external_id, case_id)
     for message_id in ids:
         if message_id in found:
             return await session.get(Case, found[message_id])
     return None
+
+
+async def case_of_our_message(session: AsyncSession, message_ids: Sequence[str]) -> Case | None:
+    """The case of the first Message-ID (in the order given) of a mail we sent out: a proof we
+    issued (our Message-IDs are keyed with REPLY_SECRET, channels/email/sender.py)."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    stmt = select(OutboxMessage.external_id, OutboxMessage.case_id).where(
+        OutboxMessage.channel == Channel.EMAIL.value,
+        col(OutboxMessage.external_id).in_(ids),
+        col(OutboxMessage.case_id).is_not(None),
+    )
+    return await _first_case(session, ids, stmt)
+
+
+async def case_of_stored_message(session: AsyncSession, message_ids: Sequence[str]) -> Case | None:
+    """The case of the first Message-ID (in the order given) of an inbound mail we stored: no
+    proof of anything, since every recipient of that mail knows its Message-ID."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    stmt = select(Message.external_id, Message.case_id).where(
+        Message.channel == Channel.EMAIL.value,
+        col(Message.external_id).in_(ids),
+        col(Message.case_id).is_not(None),
+    )
+    return await _first_case(session, ids, stmt)
 
 
 async def sender_is_contact(session: AsyncSession, case: Case, sender: str) -> bool:
@@ -155,8 +174,12 @@ async def resolve_thread(
         reference = reference_from_address(address, secret)
         if reference and (case := await _case_by_reference(session, reference)):
             return ThreadMatch(case, ThreadRule.REPLY_ADDRESS)
-    if case := await case_by_message_ids(session, message_ids):
+    if case := await case_of_our_message(session, message_ids):
         return ThreadMatch(case, ThreadRule.MESSAGE_ID)
+    if case := await case_of_stored_message(session, message_ids):
+        if sender and await sender_is_contact(session, case, sender):
+            return ThreadMatch(case, ThreadRule.CONTACT_MESSAGE_ID)
+        return ThreadMatch(None, ThreadRule.UNPROVEN_REPLY)
     for reference in find_references((subject or "").upper()):
         case = await _case_by_reference(session, reference)
         if case is not None and sender and await sender_is_contact(session, case, sender):
