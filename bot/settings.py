@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
     telegram_desk_chat_id: int | None = None  # PPID/admin group: cards of undisposed cases
 
+    # --- inbox of raw inbound updates (Telegram durability, issue 9) -------------------------
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    inbox_retry_base_seconds: float = Field(default=10.0, gt=0)
+
     # --- scheduler and outbox (issue 5) ------------------------------------------------------
     reminder_days_before: IntList = Field(default_factory=lambda: [3, 1, 0])
     reminder_escalate_after_days: int = Field(default=1, ge=0)

@@ -1,5 +1,6 @@
 """The python-telegram-bot Application, and the runner that receives updates by long polling
-(default) or by webhook (TELEGRAM_WEBHOOK_URL set; the secret token is checked on every call).
+(default) or by webhook (TELEGRAM_WEBHOOK_URL set; the secret token is checked on every call),
+through the inbox of channels/telegram/receiver.py: stored before confirmed, handled after.
 
 Never `run_polling()`: it owns the event loop and signals, and Loket runs the channels, the
 dispatcher and the scheduler side by side in one loop (bot/runner.py).
@@ -8,7 +9,6 @@ dispatcher and the scheduler side by side in one loop (bot/runner.py).
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from bot.app import Services
 from bot.desk import Desk
 from bot.i18n import t
 from channels.telegram import handlers
+from channels.telegram.receiver import InboxApplication, TelegramReceiver
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState
 from channels.telegram.turn import BOT_DATA_KEY, Loket
@@ -32,8 +33,6 @@ from channels.telegram.turn import BOT_DATA_KEY, Loket
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll waits on the server
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-REMEMBER_UPDATES = dt.timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 # An abandoned conversation is deleted after this long: its answers may hold a NIK or an
 # address (UU 27/2022: keep personal data no longer than needed).
 FORGET_DRAFTS = dt.timedelta(days=30)
@@ -44,13 +43,14 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     settings = services.settings
     app = (
         Application.builder()
+        .application_class(InboxApplication)
+        .updater(None)  # updates come through TelegramReceiver, never PTB's Updater
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         # Paces sends to 30/s overall and 20/min per group; a 429 is raised, not retried
         # here, so outbox rows go back to the dispatcher with Telegram's retry_after.
         .rate_limiter(AIORateLimiter(max_retries=0))
-        .get_updates_read_timeout(POLL_TIMEOUT + 10)
         .build()
     )
     state = ChannelState(services.db)
@@ -68,35 +68,39 @@ class TelegramRunner:
     ) -> None:  # type: ignore[type-arg]
         self.app, self.services, self.poll_timeout = app, services, poll_timeout
         self._site: web.AppRunner | None = None
+        self.receiver: TelegramReceiver | None = None
 
     async def start(self) -> None:
-        """Connect (getMe), publish the command lists, then start receiving updates."""
+        """Connect (getMe), publish the command lists, then start receiving updates: stored
+        updates left by an earlier process are handled first."""
         loket: Loket = self.app.bot_data[BOT_DATA_KEY]
         now = self.services.clock.now()
-        await loket.state.prune(
-            updates_before=now - REMEMBER_UPDATES, drafts_before=now - FORGET_DRAFTS
+        await loket.state.forget_drafts(now - FORGET_DRAFTS)
+        self.receiver = TelegramReceiver(
+            self.app, self.services, loket.state, poll_timeout=self.poll_timeout
         )
         await self.app.initialize()
         await self._publish_commands()
         await self.app.start()
+        self.receiver.start_worker()
         settings = self.services.settings
         if settings.telegram_webhook_url:
             await self._start_webhook()
         else:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0)
+            await self.receiver.start_polling()
         log.info(
             "telegram channel started (%s)",
             "webhook" if settings.telegram_webhook_url else "polling",
         )
 
     async def stop(self) -> None:
-        """Stop receiving, finish the updates in hand, close connections."""
+        """Stop receiving, finish the update in hand, close connections."""
         if self._site is not None:
             await self._site.cleanup()
             self._site = None
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        if self.receiver is not None:
+            await self.receiver.stop()
+            self.receiver = None
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -115,20 +119,9 @@ class TelegramRunner:
         secret = settings.telegram_webhook_secret.get_secret_value()
         path = urlsplit(settings.telegram_webhook_url).path or "/"
 
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
-                log.warning("webhook call without the right secret token refused")
-                return web.Response(status=403)
-            try:
-                update = Update.de_json(await request.json(), self.app.bot)
-            except ValueError:
-                return web.Response(status=400)
-            await self.app.update_queue.put(update)
-            return web.Response()
-
         server = web.Application()
-        server.router.add_post(path, receive)
+        assert self.receiver is not None
+        server.router.add_post(path, self.receiver.webhook)
         self._site = web.AppRunner(server, access_log=None)
         await self._site.setup()
         site = web.TCPSite(

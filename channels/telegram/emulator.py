@@ -113,6 +113,17 @@ class BotApiEmulator:
         """Chats whose user blocked the bot: every send there is answered 403."""
         return self.world.blocked
 
+    @property
+    def confirmed_below(self) -> int:
+        """Updates with a lower id were confirmed by a getUpdates offset (Telegram forgets
+        them: a bot that lost one of these lost it for good)."""
+        return self.world.confirmed
+
+    @property
+    def unconfirmed(self) -> list[dict[str, Any]]:
+        """Updates Telegram still holds for getUpdates, oldest first."""
+        return [q.update for q in self.world.queue]
+
     def calls_of(self, method: str) -> list[Call]:
         """Every call of one method, oldest first."""
         return [c for c in self.world.calls if c.method == method]

@@ -119,6 +119,7 @@ class BotApi:
             return error(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(p.get("offset") or 0)
         async with w.cond:
+            w.confirmed = max(w.confirmed, offset)
             # An offset confirms every update below it; re-deliveries go out once regardless.
             w.queue = [q for q in w.queue if q.redelivery or q.update["update_id"] >= offset]
             with contextlib.suppress(TimeoutError):

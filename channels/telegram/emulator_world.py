@@ -93,6 +93,7 @@ class World:
         self.webhook: Webhook | None = None
         self.webhook_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.queue: list[Queued] = []
+        self.confirmed = 0  # the highest getUpdates offset: every update below it is confirmed
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.cond = asyncio.Condition()

@@ -1,4 +1,4 @@
-"""The channel's own tables: conversation drafts, handled updates, case message links.
+"""The channel's own tables: conversation drafts and case message links.
 
 Everything a conversation needs between two updates is here, in the store, so a restart
 (or a second process after a crash) continues where the person left off.
@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
-from telegram import Update
 
 from store.db import Database
-from store.models import TelegramCaseMessage, TelegramDraft, TelegramUpdate
+from store.models import TelegramCaseMessage, TelegramDraft
+
+# The update being handled in this task (set by the receiver), written with every draft save.
+HANDLING: ContextVar[int | None] = ContextVar("telegram_update_handling", default=None)
 
 
 @dataclass
@@ -50,32 +53,23 @@ class ChannelState:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def claim_update(self, update: Update, now: dt.datetime) -> bool:
-        """Record the update as handled; False if it (or its chat message) was handled before."""
-        message = update.message
-        row = {
-            "update_id": update.update_id,
-            "chat_id": message.chat_id if message else None,
-            "message_id": message.message_id if message else None,
-            "received_at": now,
-        }
-        table = TelegramUpdate.__table__  # type: ignore[attr-defined]
-        # No conflict target: both the update id and (chat, message) count as "seen".
-        stmt = _dialect(self.db).insert(table).values(**row).on_conflict_do_nothing()
+    async def forget_drafts(self, before: dt.datetime) -> None:
+        """Forget conversations idle since `before` (they may hold personal data)."""
         async with self.db.transaction() as session:
-            result = await (await session.connection()).execute(stmt)
-        return bool(result.rowcount)
+            await session.exec(  # type: ignore[call-overload]
+                delete(TelegramDraft).where(col(TelegramDraft.updated_at) < before)
+            )
 
-    async def prune(self, *, updates_before: dt.datetime, drafts_before: dt.datetime) -> None:
-        """Forget handled updates older than `updates_before` (Telegram re-delivers for a day at
-        most) and conversations idle since `drafts_before` (they may hold personal data)."""
-        async with self.db.transaction() as session:
-            await session.exec(  # type: ignore[call-overload]
-                delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < updates_before)
+    async def applied(self, chat_id: int, user_id: int, update_id: int) -> bool:
+        """True when this conversation was last saved while handling `update_id`: its effect is
+        in the store already (the process died before the update was marked done)."""
+        async with self.db.session() as session:
+            stmt = select(TelegramDraft.id).where(
+                TelegramDraft.chat_id == chat_id,
+                TelegramDraft.user_id == user_id,
+                TelegramDraft.last_update_id == update_id,
             )
-            await session.exec(  # type: ignore[call-overload]
-                delete(TelegramDraft).where(col(TelegramDraft.updated_at) < drafts_before)
-            )
+            return (await session.exec(stmt)).first() is not None
 
     async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
         """The stored conversation, or a fresh one in `language`."""
@@ -98,6 +92,7 @@ class ChannelState:
             "step": draft.step,
             "data": draft.data,
             "updated_at": now,
+            "last_update_id": HANDLING.get(),
         }
         table = TelegramDraft.__table__  # type: ignore[attr-defined]
         stmt = _dialect(self.db).insert(table).values(**values)

@@ -4,10 +4,11 @@ from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
 from store.models.email import MailMailbox, MailRecord
+from store.models.inbound import InboundUpdate
 from store.models.people import Contact, Officer, Requester, Unit
 from store.models.sequences import ReferenceCounter
 from store.models.survey import SurveyScore
-from store.models.telegram import TelegramCaseMessage, TelegramDraft, TelegramUpdate
+from store.models.telegram import TelegramCaseMessage, TelegramDraft
 
 __all__ = [
     "Attachment",
@@ -15,6 +16,7 @@ __all__ = [
     "Case",
     "Contact",
     "Event",
+    "InboundUpdate",
     "MailMailbox",
     "MailRecord",
     "Message",
@@ -26,6 +28,5 @@ __all__ = [
     "SurveyScore",
     "TelegramCaseMessage",
     "TelegramDraft",
-    "TelegramUpdate",
     "Unit",
 ]

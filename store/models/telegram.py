@@ -1,4 +1,5 @@
-"""The Telegram channel's own state: conversations in progress, seen updates, message links."""
+"""The Telegram channel's own state: conversations in progress and case message links (raw
+updates are in store.models.inbound)."""
 
 from __future__ import annotations
 
@@ -29,20 +30,9 @@ class TelegramDraft(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     updated_at: dt.datetime = Field(default_factory=utcnow)
-
-
-class TelegramUpdate(SQLModel, table=True):
-    """An update already handled: the same update id, or the same chat message, is ignored."""
-
-    __tablename__ = "telegram_updates"
-    __table_args__ = (
-        UniqueConstraint("chat_id", "message_id", name="uq_telegram_update_chat_message"),
-    )
-
-    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    message_id: int | None = None
-    received_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    # The update whose handling saved this state last: after a crash between that save and the
+    # update being marked done, the re-run sees its effect is already here (not applied twice).
+    last_update_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class TelegramCaseMessage(SQLModel, table=True):

@@ -1,22 +1,21 @@
 """Every handler of the channel, registered in one place and in this order.
 
-Group -1 drops re-delivered updates. Group 0 first leaves alone, on purpose, every update
-that is not a person's message, edit or button tap (handlers/screen.py); then holds commands,
-edits and buttons (each feature owns its callback prefixes, see keyboards.py; any other
-callback data gets the "button expired" answer). Free messages then go, group by group, to the first
-feature they belong to: an officer's pending step, a form in progress, an objection in
-progress, an officer's reply to a case message, and finally the citizen's inbox.
+Re-delivered updates never get here (the receiver's inbox drops them). Group 0 first leaves
+alone, on purpose, every update that is not a person's message, edit or button tap
+(handlers/screen.py); then holds commands, edits and buttons (each feature owns its callback
+prefixes, see keyboards.py; any other callback data gets the "button expired" answer). Free
+messages then go, group by group, to the first feature they belong to: an officer's pending
+step, a form in progress, an objection in progress, an officer's reply to a case message, and
+finally the citizen's inbox.
 """
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -67,7 +66,6 @@ def _buttons(prefixes: str, callback: object) -> CallbackQueryHandler:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler to `app`."""
-    app.add_handler(TypeHandler(Update, updates.drop_seen), group=-1)
     app.add_error_handler(updates.on_error)
     app.add_handler(screen.Screen())
     commands = [

@@ -1,5 +1,5 @@
-"""Every update first: a re-delivered update (same update id, or same chat message) is dropped,
-so nothing is done twice; and the last resort for unexpected errors."""
+"""The last resort for unexpected errors (re-delivered updates are dropped by the receiver's
+inbox before any handler, see channels/telegram/receiver.py)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ from bot.i18n import normalise_language, t
 from channels.telegram.turn import BOT_DATA_KEY, Loket, say
 
 log = logging.getLogger(__name__)
-
-
-async def drop_seen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Record the update; stop here if it was handled before."""
-    if not isinstance(update, Update):
-        return
-    loket: Loket = context.application.bot_data[BOT_DATA_KEY]
-    if not await loket.state.claim_update(update, loket.services.clock.now()):
-        log.info("update %s was handled before; ignored", update.update_id)
-        raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

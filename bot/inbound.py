@@ -1,0 +1,212 @@
+"""The inbox of raw inbound updates, shared by every channel that is pushed or polled updates
+(Telegram; WhatsApp webhooks reuse it): stored first, handled after, never lost or doubled.
+
+The guarantee, in order:
+1. `store` commits the raw update (keyed by the channel's id) before the channel is told it
+   arrived (the next getUpdates offset, a webhook's 200). A re-delivery is ignored there.
+2. `heads` hands out, per lane (a chat), the earliest update not done, so one chat's updates
+   are handled in order while different chats may run side by side.
+3. `begin` counts the attempt (committed before the handler runs), `done` closes it, `failed`
+   schedules a retry with a doubling delay, or after `max_attempts` marks it `dead` for
+   officers to see and `retry`. A process killed mid-handler leaves it pending: the next
+   process handles it again, so handlers must be idempotent (unique external ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+
+from store.db import Database
+from store.models import InboundUpdate
+
+PENDING, DONE, DEAD = "pending", "done", "dead"
+ERROR_CHARS = 500  # of the last error kept for officers (a type and a message, no payload)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One raw update as a channel received it."""
+
+    channel: str
+    external_id: str
+    lane: str
+    position: int
+    payload: dict[str, Any]
+    message_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """A stored update to handle now: its row id, raw payload and earlier attempts."""
+
+    id: int
+    external_id: str
+    lane: str
+    payload: dict[str, Any]
+    attempts: int
+    last_error: str | None
+
+    @property
+    def interrupted(self) -> bool:
+        """True when an earlier attempt started but never reported back (the process died)."""
+        return self.attempts > 0 and self.last_error is None
+
+
+class Inbox:
+    """Reads and writes of `inbound_updates`, each in its own short transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_attempts: int = 5,
+        retry_base: dt.timedelta = dt.timedelta(seconds=10),
+        retry_max: dt.timedelta = dt.timedelta(hours=1),
+    ) -> None:
+        self.db, self.max_attempts = db, max_attempts
+        self.retry_base, self.retry_max = retry_base, retry_max
+
+    async def store(self, items: Sequence[Inbound], now: dt.datetime) -> int:
+        """Commit every item not stored before (same external id or same message key) in one
+        transaction; return how many were new. Only after this returns may the channel be told
+        that the items arrived."""
+        if not items:
+            return 0
+        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
+        table = InboundUpdate.__table__  # type: ignore[attr-defined]
+        stored = 0
+        async with self.db.transaction() as session:
+            conn = await session.connection()
+            for item in items:
+                row = {
+                    "channel": item.channel,
+                    "external_id": item.external_id,
+                    "message_key": item.message_key,
+                    "lane": item.lane,
+                    "position": item.position,
+                    "payload": item.payload,
+                    "state": PENDING,
+                    "attempts": 0,
+                    "received_at": now,
+                    "next_attempt_at": now,
+                }
+                # No conflict target: the external id and the message key both mean "seen".
+                stmt = dialect.insert(table).values(**row).on_conflict_do_nothing()
+                stored += (await conn.execute(stmt)).rowcount or 0
+        return stored
+
+    async def heads(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Held]:
+        """The earliest pending update of each lane, if it is due (a lane whose first update
+        waits for a retry waits with it: a chat's order is kept)."""
+        t = InboundUpdate
+        rank = (
+            func.row_number()
+            .over(partition_by=col(t.lane), order_by=(col(t.position), col(t.id)))
+            .label("rank")
+        )
+        ranked = (
+            select(col(t.id).label("id"), col(t.next_attempt_at).label("due"), rank)
+            .where(t.channel == channel, t.state == PENDING)
+            .subquery()
+        )
+        first = (
+            select(ranked.c.id)
+            .where(ranked.c.rank == 1, ranked.c.due <= now)
+            .order_by(ranked.c.id)
+            .limit(limit)
+        )
+        async with self.db.session() as session:
+            ids = list((await session.exec(first)).all())
+            if not ids:
+                return []
+            rows = (await session.exec(select(t).where(col(t.id).in_(ids)))).all()
+        by_id = {r.id: r for r in rows}
+        return [
+            Held(r.id, r.external_id, r.lane, r.payload or {}, r.attempts, r.last_error)  # type: ignore[arg-type]
+            for r in (by_id[i] for i in ids)
+        ]
+
+    async def begin(self, row_id: int) -> int:
+        """Count one more attempt (committed before the handler runs); return its number."""
+        t = InboundUpdate
+        async with self.db.transaction() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(t).where(col(t.id) == row_id).values(attempts=col(t.attempts) + 1)
+            )
+            row = await session.get(t, row_id)
+            assert row is not None
+            return row.attempts
+
+    async def done(self, row_id: int, now: dt.datetime) -> None:
+        """Mark the update handled and drop its payload (it may hold personal data; the keys
+        stay so that a re-delivery is still recognised)."""
+        await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now)
+
+    async def failed(self, row_id: int, error: str, now: dt.datetime) -> str:
+        """Record a failed attempt: retry later (doubling delay), or `dead` after the last
+        allowed attempt. Returns the new state."""
+        async with self.db.session() as session:
+            row = await session.get(InboundUpdate, row_id)
+            attempts = row.attempts if row else self.max_attempts
+        error = error[:ERROR_CHARS] or "error"
+        if attempts >= self.max_attempts:
+            await self._set(row_id, state=DEAD, last_error=error, finished_at=now)
+            return DEAD
+        delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_max)
+        await self._set(row_id, last_error=error, next_attempt_at=now + delay)
+        return PENDING
+
+    async def dead_letters(self, channel: str) -> list[InboundUpdate]:
+        """Updates given up on, oldest first (for officers: list and retry)."""
+        t = InboundUpdate
+        stmt = select(t).where(t.channel == channel, t.state == DEAD).order_by(col(t.id))
+        async with self.db.session() as session:
+            return list((await session.exec(stmt)).all())
+
+    async def retry(self, channel: str, row_id: int, now: dt.datetime) -> bool:
+        """Put a dead update back to be handled again (all attempts anew); False if there is
+        no such dead update."""
+        t = InboundUpdate
+        stmt = (
+            update(t)
+            .where(col(t.id) == row_id, t.channel == channel, t.state == DEAD)
+            .values(
+                state=PENDING, attempts=0, last_error=None, next_attempt_at=now, finished_at=None
+            )
+        )
+        async with self.db.transaction() as session:
+            result = await session.exec(stmt)  # type: ignore[call-overload]
+        return bool(result.rowcount)
+
+    async def counts(self, channel: str) -> dict[str, int]:
+        """How many updates are in each state."""
+        t = InboundUpdate
+        stmt = select(t.state, func.count()).where(t.channel == channel).group_by(t.state)
+        async with self.db.session() as session:
+            return {state: n for state, n in (await session.exec(stmt)).all()}
+
+    async def prune(self, *, done_before: dt.datetime, dead_before: dt.datetime) -> int:
+        """Forget handled updates finished before `done_before` (a re-delivery can no longer
+        come) and dead ones before `dead_before` (their payload is personal data)."""
+        t = InboundUpdate
+        stmt = delete(t).where(
+            or_(
+                (t.state == DONE) & (col(t.finished_at) < done_before),
+                (t.state == DEAD) & (col(t.finished_at) < dead_before),
+            )
+        )
+        async with self.db.transaction() as session:
+            result = await session.exec(stmt)  # type: ignore[call-overload]
+        return int(result.rowcount or 0)
+
+    async def _set(self, row_id: int, **values: Any) -> None:
+        t = InboundUpdate
+        async with self.db.transaction() as session:
+            await session.exec(update(t).where(col(t.id) == row_id).values(**values))  # type: ignore[call-overload]

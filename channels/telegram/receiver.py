@@ -1,0 +1,275 @@
+"""How Telegram updates get in without ever being lost: stored raw in the inbox (bot/inbound.py)
+before Telegram is told they arrived, then handled from the store, once, in each chat's order.
+
+Polling is our own `getUpdates` loop, not PTB's Updater: the Updater confirms fetched updates
+(the next offset) while they are still only in memory. Here a batch is committed first, and only
+then is the next offset, which confirms it, asked for. A webhook call is answered 200 only after
+its commit (an error answers 500, and Telegram sends the update again).
+
+A worker takes the earliest pending update of each chat and runs it through the Application's
+handlers. A handler that raises leaves the update pending for a retry (after a doubling delay,
+at most INBOX_MAX_ATTEMPTS times, then `dead`: `loket telegram dead-letters` lists and retries
+it). A process killed mid-update leaves it pending too: the next process handles it again.
+Handlers are idempotent for that (inbound messages are keyed by chat and message id, a form by
+its token), and a conversation step that was saved already is not applied a second time
+(telegram_drafts.last_update_id, see ChannelState.applied).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hmac
+import logging
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application
+
+from bot.app import Services
+from bot.crash_points import crash_point
+from bot.inbound import DEAD, Held, Inbound, Inbox
+from channels.telegram.state import HANDLING, ChannelState
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+REMEMBER_UPDATES = dt.timedelta(days=2)  # Telegram re-delivers unconfirmed updates for 24 hours
+FORGET_DEAD = dt.timedelta(days=30)  # a dead letter's payload is personal data
+PRUNE_EVERY = 3600.0  # seconds between prunes in a long-running process
+IDLE_WAIT = 1.0  # seconds the worker sleeps when nothing is due (a retry may come due)
+POLL_ERROR_WAIT = 5.0  # seconds before polling again after a network error
+
+
+@dataclass
+class _Attempt:
+    """The update a worker task is running: its attempt number and the handler's error."""
+
+    number: int
+    error: BaseException | None = None
+
+
+_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("telegram_attempt", default=None)
+
+
+class InboxApplication(Application):  # type: ignore[type-arg]
+    """The Application, told by the worker which update attempt it runs: a handler's error
+    stops the update there (it will be tried again whole), and the person hears the apology
+    (the error handlers) on the first failed attempt only."""
+
+    async def process_error(
+        self, update: object | None, error: Exception, job: Any = None, coroutine: Any = None
+    ) -> bool:
+        """Record the error for the worker; run the error handlers once per update."""
+        attempt = _ATTEMPT.get()
+        if attempt is None or job is not None or coroutine is not None:
+            return await super().process_error(update, error, job, coroutine)
+        attempt.error = error
+        if attempt.number == 1:
+            await super().process_error(update, error, job, coroutine)
+        else:
+            log.error("handling update failed again (attempt %d)", attempt.number, exc_info=error)
+        return True  # no lower handler group: the update is tried again from the start
+
+
+def to_inbound(data: dict[str, Any], update: Update) -> Inbound:
+    """The inbox item of one raw update: keyed by its update id, in the lane of its chat."""
+    if update.effective_chat is not None:
+        lane = f"chat:{update.effective_chat.id}"
+    elif update.effective_user is not None:
+        lane = f"user:{update.effective_user.id}"
+    else:
+        lane = f"update:{update.update_id}"
+    message = update.message
+    key = f"{message.chat_id}:{message.message_id}" if message is not None else None
+    return Inbound(CHANNEL, str(update.update_id), lane, update.update_id, data, key)
+
+
+class TelegramReceiver:
+    """Polls (or serves the webhook), stores, and works off the inbox through `app`."""
+
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        services: Services,
+        state: ChannelState,
+        *,
+        poll_timeout: int,
+        concurrency: int = 1,
+    ) -> None:
+        self.app, self.services, self.state = app, services, state
+        self.poll_timeout, self.concurrency = poll_timeout, concurrency
+        settings = services.settings
+        self.inbox = Inbox(
+            services.db,
+            max_attempts=settings.inbox_max_attempts,
+            retry_base=dt.timedelta(seconds=settings.inbox_retry_base_seconds),
+        )
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._poller: asyncio.Task[None] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._last_prune = 0.0
+
+    # --- intake: store first ------------------------------------------------------------------
+
+    async def store(self, raw: list[dict[str, Any]]) -> int:
+        """Commit raw updates to the inbox (re-deliveries are ignored); wake the worker."""
+        items = [to_inbound(data, Update.de_json(data, self.app.bot)) for data in raw]
+        stored = await self.inbox.store(items, self.services.clock.now())
+        crash_point("telegram_stored")
+        self._wake.set()
+        return stored
+
+    async def start_polling(self) -> None:
+        """Start the getUpdates loop (after removing any webhook, as getUpdates requires)."""
+        await self.app.bot.delete_webhook()
+        self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+
+    async def _poll(self) -> None:
+        offset: int | None = None  # None: Telegram sends every update not yet confirmed
+        while not self._stopping:
+            try:
+                # `offset` confirms (Telegram deletes) every update below it: only ever one
+                # past a batch that is committed.
+                updates = await self.app.bot.get_updates(
+                    offset=offset, timeout=self.poll_timeout, read_timeout=self.poll_timeout + 10
+                )
+            except InvalidToken:
+                log.error("Telegram refused the bot token; polling stopped")
+                return
+            except (NetworkError, TelegramError) as exc:
+                log.warning("getUpdates failed (%s); trying again", exc.message)
+                await asyncio.sleep(POLL_ERROR_WAIT)
+                continue
+            if not updates:
+                continue
+            try:
+                # to_dict keeps fields PTB does not know (api_kwargs): the update as sent.
+                await self.store([u.to_dict() for u in updates])
+            except Exception:
+                # Not stored, so not confirmed: the same batch comes again.
+                log.exception("storing Telegram updates failed; fetching them again")
+                await asyncio.sleep(POLL_ERROR_WAIT)
+                continue
+            offset = max(u.update_id for u in updates) + 1
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """One webhook call: the secret is checked, the update committed, then 200."""
+        secret = self.services.settings.telegram_webhook_secret.get_secret_value()
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("webhook call without the right secret token refused")
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            if not isinstance(data, dict) or "update_id" not in data:
+                raise ValueError("not an update")
+            Update.de_json(data, self.app.bot)
+        except ValueError:
+            return web.Response(status=400)
+        try:
+            await self.store([data])
+        except Exception:
+            log.exception("storing a webhook update failed; Telegram will send it again")
+            return web.Response(status=500)
+        return web.Response()
+
+    # --- processing: from the store -----------------------------------------------------------
+
+    def start_worker(self) -> None:
+        """Start working off the inbox (updates left by an earlier process come first)."""
+        self._worker = asyncio.create_task(self._work(), name="telegram-inbox")
+
+    async def stop(self) -> None:
+        """Stop fetching, let the update in hand finish, stop the worker."""
+        self._stopping = True
+        self._wake.set()
+        for task in (self._poller, self._worker):
+            if task is None:
+                continue
+            if task is self._poller:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._poller = self._worker = None
+
+    async def _work(self) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(item: Held) -> None:
+            async with gate:
+                if not self._stopping:
+                    await self.handle(item)
+
+        while not self._stopping:
+            await self._maybe_prune()
+            try:
+                heads = await self.inbox.heads(CHANNEL, self.services.clock.now())
+            except Exception:
+                log.exception("reading the Telegram inbox failed")
+                heads = []
+            if not heads:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
+                self._wake.clear()
+                continue
+            # Heads are of different chats: they may run side by side, each chat in order.
+            await asyncio.gather(*(one(item) for item in heads))
+
+    async def handle(self, item: Held) -> None:
+        """Run one stored update through the handlers and record the outcome."""
+        now = self.services.clock.now
+        try:
+            number = await self.inbox.begin(item.id)
+            update = Update.de_json(item.payload, self.app.bot)
+            if item.interrupted and await self._applied(update):
+                log.info("update %s was applied before the process stopped", item.external_id)
+                await self.inbox.done(item.id, now())
+                return
+            attempt = _Attempt(number)
+            tokens = (_ATTEMPT.set(attempt), HANDLING.set(update.update_id))
+            try:
+                crash_point("telegram_handling")
+                await self.app.process_update(update)
+            except Exception as exc:  # process_update hands handler errors to process_error
+                attempt.error = exc
+            finally:
+                _ATTEMPT.reset(tokens[0])
+                HANDLING.reset(tokens[1])
+            crash_point("telegram_handled")
+            if attempt.error is None:
+                await self.inbox.done(item.id, now())
+                return
+            error = f"{type(attempt.error).__name__}: {attempt.error}"
+            if await self.inbox.failed(item.id, error, now()) == DEAD:
+                log.error("update %s failed %d times; kept as a dead letter", item.external_id,
+                          number)  # fmt: skip
+        except Exception:
+            log.exception("the Telegram inbox could not record update %s", item.external_id)
+            await asyncio.sleep(IDLE_WAIT)
+
+    async def _applied(self, update: Update) -> bool:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return False
+        return await self.state.applied(chat.id, user.id, update.update_id)
+
+    async def _maybe_prune(self) -> None:
+        if time.monotonic() - self._last_prune < PRUNE_EVERY and self._last_prune:
+            return
+        self._last_prune = time.monotonic()
+        now = self.services.clock.now()
+        try:
+            await self.inbox.prune(
+                done_before=now - REMEMBER_UPDATES, dead_before=now - FORGET_DEAD
+            )
+        except Exception:
+            log.exception("pruning the Telegram inbox failed")
