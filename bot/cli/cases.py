@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,10 +17,12 @@ from bot.case_view import case_view
 from bot.cases import get_case, missing_fields, open_case
 from bot.cli.case_text import case_text_lines
 from bot.cli.common import actor, cli_language, console, print_json, run, say, settings_or_exit
+from bot.cli.letters import write_letter
 from bot.cli.setup import unit_by_code
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from bot.requesters import find_requester
 from bot.validation import normalise_phone, validate_email
 from bot.workflow.rules import load_rules
@@ -89,8 +92,15 @@ def cases_new(
     confidential: Annotated[bool, typer.Option(help="Never publish")] = False,
     unit: Annotated[str | None, typer.Option(help="Unit code")] = None,
     received_at: Annotated[str | None, typer.Option(help="When it arrived (ISO; local)")] = None,
+    receipt: Annotated[
+        Path | None, typer.Option(help="Also write the proof of request (PDF) here, to print")
+    ] = None,
 ) -> None:
-    """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
+    """Register a request or complaint received at the desk, by letter, phone or WhatsApp.
+
+    The requester's proof (tanda bukti) goes to their Telegram or email if they have one;
+    `--receipt` also writes it as PDF to hand over (UU KIP Pasal 22(4)-(5)).
+    """
     if kind not in (CaseKind.INFORMATION_REQUEST, CaseKind.COMPLAINT):
         raise typer.BadParameter(t("cli.kind_choice", cli_language()), param_hint="--kind")
 
@@ -138,6 +148,8 @@ def cases_new(
     if missing:
         lang = cli_language()
         say("cli.case_missing", fields=", ".join(t(f"field.{m}", lang) for m in missing))
+    if receipt is not None:
+        write_letter(case.reference, RECEIPT_OF_CASE_KIND[case.kind], receipt)
 
 
 @cases_app.command("list")

@@ -24,10 +24,3 @@ LETTER_KINDS: dict[str, LetterKind] = {
     )
 }
 BY_ABBREVIATION: dict[str, LetterKind] = {k.abbreviation: k for k in LETTER_KINDS.values()}
-
-# The receipt a newly registered case is owed, by case kind.
-RECEIPT_OF_CASE_KIND = {
-    "information_request": "request_receipt",
-    "complaint": "complaint_receipt",
-    "objection": "objection_receipt",
-}
