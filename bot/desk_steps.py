@@ -74,6 +74,10 @@ async def _decide(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.dat
         consequence_test=p.get("consequence_test"),
         holder_body=p.get("holder_body"),
         available_on=dt.date.fromisoformat(available) if available else None,
+        information_form=p.get("information_form") or None,
+        fee_amount=int(p.get("fee_amount") or 0),
+        time_to_provide=p.get("time_to_provide"),
+        delivery_method=p.get("delivery_method"),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.letters.outbox import queue_receipt
 from bot.officer_cards import queue_officer_cards
 from bot.requester_updates import queue_requester_update
 from bot.workflow.rules import Rules
@@ -20,7 +21,7 @@ from store.models import Case
 Producer = Callable[[AsyncSession, Case, str, Rules, dt.datetime], Awaitable[None]]
 
 # Each producer module adds itself here (explicit is better than import side effects).
-PRODUCERS: tuple[Producer, ...] = (queue_requester_update, queue_officer_cards)
+PRODUCERS: tuple[Producer, ...] = (queue_requester_update, queue_officer_cards, queue_receipt)
 
 
 async def case_changed(

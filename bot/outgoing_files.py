@@ -1,4 +1,5 @@
-"""Files an outbox row carries (`payload["attachments"]`, SHA-256 digests), ready to send."""
+"""Files an outbox row carries, ready to send: stored files (`payload["attachments"]`, SHA-256
+digests) and letters rendered from its case (`payload["letters"]`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.delivery import PermanentFailure
+from bot.errors import DomainError
+from bot.letters.render import PDF, issue_letter, letter_pdf
+from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import Database
-from store.models import Attachment
+from store.models import Attachment, Case, OutboxMessage
 
 DEFAULT_FILENAME = "lampiran"
 
@@ -44,4 +48,27 @@ async def load_outgoing_files(
                     data=data,
                 )
             )
+    return files
+
+
+async def outgoing_files_of(
+    db: Database, blobs: BlobStore, settings: Settings, message: OutboxMessage
+) -> list[OutgoingFile]:
+    """Every file a row carries: its stored attachments, then its letters (`payload["letters"]`,
+    kinds of bot.letters) rendered to PDF from its case. PermanentFailure if one cannot be."""
+    payload = message.payload or {}
+    files = await load_outgoing_files(db, blobs, list(payload.get("attachments") or []))
+    kinds = list(payload.get("letters") or [])
+    if not kinds:
+        return files
+    async with db.session() as session:
+        case = await session.get(Case, message.case_id) if message.case_id else None
+        if case is None:
+            raise PermanentFailure("a letter needs the row's case")
+        try:
+            letters = [await issue_letter(session, case, kind, settings) for kind in kinds]
+        except DomainError as exc:
+            raise PermanentFailure(f"letter not issued: {exc.key}") from None
+    for letter in letters:
+        files.append(OutgoingFile(letter.filename, PDF, await letter_pdf(letter)))
     return files

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
+from bot.letters.outbox import LETTER_OF_ACTION, letter_subject
 from bot.outbox import enqueue
 from bot.recipients import automatic_payload, requester_recipient
 from bot.send_windows import next_requester_time
@@ -58,16 +59,24 @@ def _decision_paragraphs(case: Case, rules: Rules, lang: str) -> list[str]:
             available=format_date(case.available_on, case.language),
         )
     ]
+    if case.decision == Decision.REFUSED and case.refusal_ground:
+        # The ground in plain words and the consequence test, not only "Pasal 17 huruf h".
+        parts.append(t(f"letters.pasal17.{case.refusal_ground}", lang))
+        parts.append(t("letters.update.consequence", lang, test=case.consequence_test or "-"))
     if case.decision in (Decision.GRANTED_FULL, Decision.GRANTED_PARTIAL):
+        form = case.information_form
         parts.append(
             t(
                 "sched.update.delivery_terms",
                 lang,
-                form=case.information_form or "-",
-                fee=case.fee_amount,
+                form=t(f"letters.form.{form}", lang) if form else "-",
+                fee=f"{case.fee_amount:,}".replace(",", "."),
                 time=case.time_to_provide or "-",
             )
         )
+        if case.delivery_method:
+            method = t(f"letters.delivery.{case.delivery_method}", lang)
+            parts.append(t("letters.update.delivery", lang, method=method))
     if case.decision_note:
         parts.append(t("sched.update.note", lang, note=case.decision_note))
     decided_on = rules.local_date(case.decided_at or case.updated_at)
@@ -146,6 +155,13 @@ async def queue_requester_update(
     if recipient is None:
         return
     payload = automatic_payload(recipient.channel, case)
+    letter = LETTER_OF_ACTION.get(action)
+    subject = t("sched.update.subject", case.language, reference=case.reference)
+    if letter is not None:
+        # The written notice (and the extension notice, the Atasan's answer) is the letter
+        # itself, attached as a PDF, and the subject names it (issue 14).
+        payload["letters"] = [letter]
+        subject = letter_subject(letter, case)
     if recipient.channel == Channel.EMAIL:
         first = await _first_email_id(session, case)
         # Intake keys mails without a Message-ID by a hash; only a real one can be threaded on.
@@ -156,7 +172,7 @@ async def queue_requester_update(
         channel=recipient.channel,
         recipient=recipient.address,
         purpose=PURPOSE,
-        subject=t("sched.update.subject", case.language, reference=case.reference),
+        subject=subject,
         body=body,
         case_id=case.id,
         now=now,

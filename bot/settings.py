@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     atasan_signatory_position: str = "Atasan PPID"
     atasan_signatory_nip: str = ""
 
+    # --- letters: verification codes (issue 14) -----------------------------------------------
+    # Keys the code printed on every letter; empty falls back to REPLY_SECRET.
+    letter_secret: SecretStr = SecretStr("")
+
     # --- working-day calendar (domain.md §1) -------------------------------------------------
     cuti_bersama_closed: bool = True
     extra_closed_dates: DateList = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,11 +26,13 @@ from bot.cli.common import (
     say,
     settings_or_exit,
 )
+from bot.cli.letters import write_letter
 from bot.cli.setup import unit_by_code
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.labels import channel_label, kind_label, status_label
+from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from bot.requesters import find_requester
 from bot.validation import normalise_phone, validate_email
 from bot.workflow.rules import load_rules
@@ -126,8 +129,15 @@ def cases_new(
     confidential: Annotated[bool, typer.Option(help="Never publish")] = False,
     unit: Annotated[str | None, typer.Option(help="Unit code")] = None,
     received_at: Annotated[str | None, typer.Option(help="When it arrived (ISO; local)")] = None,
+    receipt: Annotated[
+        Path | None, typer.Option(help="Also write the proof of request (PDF) here, to print")
+    ] = None,
 ) -> None:
-    """Register a request or complaint received at the desk, by letter, phone or WhatsApp."""
+    """Register a request or complaint received at the desk, by letter, phone or WhatsApp.
+
+    The requester's proof (tanda bukti) goes to their Telegram or email if they have one;
+    `--receipt` also writes it as PDF to hand over (UU KIP Pasal 22(4)-(5)).
+    """
     if kind not in (CaseKind.INFORMATION_REQUEST, CaseKind.COMPLAINT):
         raise DomainError("cli.kind_choice", value=kind)
     # A request may be registered incomplete (UU KIP Pasal 22(4): the number is the proof of
@@ -179,6 +189,8 @@ def cases_new(
     if missing:
         lang = cli_language()
         say("cli.case_missing", fields=", ".join(t(f"field.{m}", lang) for m in missing))
+    if receipt is not None:
+        write_letter(case.reference, RECEIPT_OF_CASE_KIND[case.kind], receipt)
 
 
 @cases_app.command("list")

@@ -94,7 +94,10 @@ class Story:
         for message in messages[self._sent :]:
             who = self.names.get(message["chat"]["id"], str(message["chat"]["id"]))
             buttons = [b["text"] for row in buttons_of(message) for b in row]
-            text = message["text"] + (f"\n[{' | '.join(buttons)}]" if buttons else "")
+            text = message.get("text") or message.get("caption", "")
+            if "document" in message:  # a letter or a file, sent with its caption
+                text += f"\n📎 {message['document'].get('file_name', '')}"
+            text += f"\n[{' | '.join(buttons)}]" if buttons else ""
             self.say(f"🤖 → {who}", text)
         self._sent = len(messages)
         mails = self.world.mail.messages
@@ -109,7 +112,11 @@ class Story:
 
         def found() -> dict[str, Any] | None:
             return next(
-                (m for m in self.api.messages(chat)[since:] if fragment in m.get("text", "")),
+                (
+                    m
+                    for m in self.api.messages(chat)[since:]
+                    if fragment in (m.get("text") or m.get("caption", ""))
+                ),
                 None,
             )
 
@@ -349,7 +356,7 @@ async def days_pass(story: Story) -> None:
         await story.move_to(dt.datetime.combine(day, dt.time(9), tzinfo=WIB))
         if day == dt.date(2026, 2, 13):
             await story.move_to(at(13, 10), tick=False)
-            text = f"/putus {ANDI_REQUEST} diberikan"
+            text = f"/putus {ANDI_REQUEST} diberikan terlampir"
             await story.type(RINA, text, chat=DESK_CHAT, expect=ANDI_REQUEST)
             await story.settle()
         day += dt.timedelta(days=1)
@@ -361,8 +368,12 @@ async def decision(story: Story) -> None:
     granted = tx("tg.desk.decision.granted_full")
     card = story.cards[SITI_REQUEST]
     choices = await story.tap(RINA, card, tx("tg.desk.btn.decide"), expect=granted)
-    decided = tx("desk.status.information_request.decided")
-    await story.tap(RINA, choices, granted, expect=decided)
+    ask = tx("letters.ask.terms", reference=SITI_REQUEST)
+    await story.tap(RINA, choices, granted, expect=ask)
+    # The written notice says when the information is provided; form, delivery and fee stay
+    # as Siti asked (issue 14).
+    done = tx("tg.desk.done_step", reference=SITI_REQUEST)
+    await story.type(RINA, "Terlampir bersama pemberitahuan ini.", chat=DESK_CHAT, expect=done)
     await story.settle()
 
 

@@ -8,6 +8,7 @@ from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
 from bot.cli.demo import demo
 from bot.cli.example import example_app
+from bot.cli.letters import letters_app
 from bot.cli.localised import LoketGroup
 from bot.cli.mail import mail_app
 from bot.cli.officers import officers_app
@@ -38,6 +39,7 @@ app.add_typer(example_app, name="example", help="Load example data built from th
 app.command("demo", help="Play a scripted demonstration offline, then print the reports.")(demo)
 app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
 app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
+app.add_typer(letters_app, name="letters", help="Letters: print at the desk, verify a code.")
 
 
 @app.callback()

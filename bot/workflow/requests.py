@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases import DELIVERY_METHODS
 from bot.errors import DomainError
 from bot.workflow.deadlines import request_base_due
 from bot.workflow.machine import apply_transition, check_allowed, ensure_unit
@@ -16,6 +17,8 @@ from store.models import Case
 # UU KIP Pasal 17: the ten exemption grounds, a-j.
 PASAL_17_GROUNDS = tuple("abcdefghij")
 INFORMATION_FORMS = ("softcopy", "hardcopy")
+# The form a grant defaults to: the copy the citizen asked for (domain.md §2 item 9).
+FORM_OF_OBTAIN_METHOD = {"salinan_softcopy": "softcopy", "salinan_hardcopy": "hardcopy"}
 
 
 def _text(value: str | None) -> str:
@@ -105,8 +108,13 @@ async def decide(
     information_form: str | None = None,
     fee_amount: int = 0,
     time_to_provide: str | None = None,
+    delivery_method: str | None = None,
 ) -> Case:
-    """Record the one decision of domain.md §2, with what that decision legally requires."""
+    """Record the one decision of domain.md §2, with what that decision legally requires.
+
+    A grant's form defaults to the copy the citizen asked for and its delivery to the way they
+    chose; an electronic copy is free (domain.md §2), so a fee on a softcopy is refused.
+    """
     check_allowed(case, "decide")
     try:
         decision = Decision(decision)
@@ -125,10 +133,18 @@ async def decide(
         refusal_ground = None
     if decision == Decision.NOT_DOCUMENTED and available_on is None:
         raise DomainError("workflow.not_documented_needs_date")
+    granted = decision in (Decision.GRANTED_FULL, Decision.GRANTED_PARTIAL)
+    if information_form is None and granted:
+        information_form = FORM_OF_OBTAIN_METHOD.get(case.obtain_method or "")
     if information_form is not None and information_form not in INFORMATION_FORMS:
         raise DomainError("workflow.form_unknown", form=information_form)
     if fee_amount < 0:
         raise DomainError("workflow.fee_negative")
+    if information_form == "softcopy" and fee_amount > 0:
+        raise DomainError("letters.softcopy_is_free")
+    delivery = _text(delivery_method) or case.delivery_method
+    if delivery is not None and delivery not in DELIVERY_METHODS:
+        raise DomainError("fields.delivery_method_invalid", choices=", ".join(DELIVERY_METHODS))
     return await apply_transition(
         session,
         case,
@@ -150,6 +166,12 @@ async def decide(
             "information_form": information_form,
             "fee_amount": fee_amount,
             "time_to_provide": _text(time_to_provide) or None,
+            "delivery_method": delivery,
         },
-        data={"decision": decision.value, "refusal_ground": refusal_ground},
+        data={
+            "decision": decision.value,
+            "refusal_ground": refusal_ground,
+            # What the citizen asked for stays in the audit log when the officer changes it.
+            "requested_delivery": case.delivery_method,
+        },
     )

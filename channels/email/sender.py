@@ -24,7 +24,7 @@ import aiosmtplib
 from bot.clock import Clock
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.mail_threading import reply_address
-from bot.outgoing_files import OutgoingFile, load_outgoing_files
+from bot.outgoing_files import OutgoingFile, outgoing_files_of
 from bot.settings import Settings
 from channels.email.errors import SmtpUnavailable
 from channels.email.imap import tls_context
@@ -72,12 +72,12 @@ class EmailSender:
         self.settings, self.clock, self.db, self.blobs = settings, clock, db, blobs
 
     async def _files(self, message: OutboxMessage) -> list[OutgoingFile]:
-        digests = list((message.payload or {}).get("attachments") or [])
-        if not digests:
+        payload = message.payload or {}
+        if not payload.get("attachments") and not payload.get("letters"):
             return []
         if self.db is None or self.blobs is None:
             raise PermanentFailure("this email sender was built without the attachment store")
-        return await load_outgoing_files(self.db, self.blobs, digests)
+        return await outgoing_files_of(self.db, self.blobs, self.settings, message)
 
     def compose(
         self, message: OutboxMessage, files: list[OutgoingFile] | tuple[()] = ()

@@ -1,7 +1,8 @@
 """The Telegram Sender: delivers outbox rows (bot/delivery.py contract) through the Bot API.
 
 A row's `payload["actions"]` become inline buttons, `payload["attachments"]` (SHA-256 of
-stored files) are sent from the blob store, and `payload["reply_to"]` threads the message.
+stored files) are sent from the blob store, `payload["letters"]` as rendered PDF documents,
+and `payload["reply_to"]` threads the message.
 A "survey_invitation" row also opens the satisfaction survey's first question. Every message
 sent for a case is linked to it, so a Telegram reply to it reaches that case.
 
@@ -23,7 +24,7 @@ from telegram.error import TelegramError
 from bot.app import Services
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.i18n import t
-from bot.outgoing_files import load_outgoing_files
+from bot.outgoing_files import outgoing_files_of
 from bot.privacy import redact
 from bot.survey import SURVEY_ELEMENTS, element_label
 from channels.telegram import keyboards
@@ -114,8 +115,8 @@ class TelegramSender:
         reply = (
             ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
         )
-        files = await load_outgoing_files(
-            self.services.db, self.services.blobs, list(payload.get("attachments") or [])
+        files = await outgoing_files_of(
+            self.services.db, self.services.blobs, self.services.settings, message
         )
         if len(files) == 1 and len(message.body) <= CAPTION_LIMIT:
             doc = InputFile(files[0].data, filename=files[0].filename)

@@ -119,7 +119,9 @@ async def test_phone_only_requesters_get_nothing_and_english_is_honoured(
     await step(services, case, requests, "extend", reason="Archive is off-site")
     (update,) = await updates(services)
     assert update.body.startswith("The period for information request")
-    assert update.subject == f"[{case.reference}] Update on your case"
+    # The extension notice is the letter itself: attached, and named in the subject.
+    assert update.subject == f"[{case.reference}] Notice of extension"
+    assert update.payload["letters"] == ["extension"]
 
 
 async def test_no_update_in_the_quiet_hours(services: Services) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden
 
+from bot.decision_terms import parse_terms
 from bot.desk import Card
 from bot.errors import DomainError
 from bot.i18n import t
@@ -30,11 +31,15 @@ NEEDS_TEXT = {
     "not_our_authority": "destination",
     "post_followup": "text",
 }
-DECISION_NEEDS = {
-    "granted_partial": "redaction_note",
-    "not_held": "holder_body",
-    "not_documented": "available_on",
+# decision -> what the officer types for it, in order; a grant's notice needs its terms (the
+# time to provide, and form, delivery and fee if not as asked: bot/decision_terms.py).
+DECISION_NEEDS: dict[str, tuple[str, ...]] = {
+    "granted_full": ("terms",),
+    "granted_partial": ("redaction_note", "terms"),
+    "not_held": ("holder_body",),
+    "not_documented": ("available_on",),
 }
+ASK_KEYS = {"terms": "letters.ask.terms"}
 NONE_WORDS = {"-", "tidak ada", "tidak tahu", "none", "unknown"}
 
 
@@ -57,16 +62,28 @@ async def show_card(turn: Turn, card: Card, *, edit: bool) -> None:
     await turn.loket.state.link(turn.chat_id, sent.message_id, card.case_id, turn.now())
 
 
-async def ask_for(turn: Turn, action: str, case_id: int, need: str, **params: Any) -> None:
-    """Keep the step pending and ask the officer (ForceReply) for the missing words."""
+async def ask_for(
+    turn: Turn,
+    action: str,
+    case_id: int,
+    need: str,
+    *,
+    then: tuple[str, ...] = (),
+    card_message: int | None = None,
+    **params: Any,
+) -> None:
+    """Keep the step pending and ask the officer (ForceReply) for the missing words; `then`
+    are the words to ask for after these, before the step is taken."""
     lang = await _officer_language(turn)
     card = await turn.loket.desk.card(turn.user_id, case_id, turn.chat_id)
-    text = t(f"tg.desk.ask.{need}", lang, reference=card.reference)
+    text = t(ASK_KEYS.get(need, f"tg.desk.ask.{need}"), lang, reference=card.reference)
     # Not selective: the prompt is a reply to no one, and the draft is this officer's anyway.
     await turn.say(text, ForceReply(input_field_placeholder=text[:64]))
     draft = await turn.draft()
-    draft.start(FLOW, need, action=action, case_id=case_id, params=params)
-    if turn.query is not None and turn.query.message is not None:
+    draft.start(FLOW, need, action=action, case_id=case_id, params=params, then=list(then))
+    if card_message is not None:
+        draft.data["card"] = card_message
+    elif turn.query is not None and turn.query.message is not None:
         draft.data["card"] = turn.query.message.message_id
     await turn.save()
 
@@ -151,7 +168,8 @@ async def on_decision(turn: Turn) -> None:
         )
     elif decision in DECISION_NEEDS:
         await turn.ack()
-        await ask_for(turn, "decide", int(case_id), DECISION_NEEDS[decision], decision=decision)
+        first, *rest = DECISION_NEEDS[decision]
+        await ask_for(turn, "decide", int(case_id), first, then=tuple(rest), decision=decision)
     else:
         await run(turn, "decide", int(case_id), {"decision": decision}, edit=True)
 
@@ -208,6 +226,14 @@ def parse_value(need: str, text: str, today: dt.date) -> str | None:
     return text.strip()
 
 
+def given(need: str, text: str, today: dt.date) -> dict[str, Any]:
+    """The step parameters an officer's words for `need` amount to."""
+    if need == "terms":
+        return parse_terms(text)
+    value = parse_value(need, text, today)
+    return {need: value} if value is not None else {}
+
+
 @handler
 async def on_text(turn: Turn) -> None:
     """The words a pending step asked for (a reply to a case message is an answer instead).
@@ -226,9 +252,14 @@ async def on_text(turn: Turn) -> None:
         raise NotMine  # an answer to the requester, not the words the step waits for
     need, data = draft.step, draft.data
     assert need is not None
-    params = {**data.get("params", {}), need: parse_value(need, message.text, turn.today())}
+    params = {**data.get("params", {}), **given(need, message.text, turn.today())}
     draft.clear()
     await turn.save()
+    if data.get("then"):
+        first, *rest = data["then"]
+        await ask_for(turn, data["action"], int(data["case_id"]), first, then=tuple(rest),
+                      card_message=data.get("card"), **params)  # fmt: skip
+        return
     card = await turn.loket.desk.act(
         turn.user_id, int(data["case_id"]), data["action"], turn.chat_id, **params
     )

@@ -91,13 +91,18 @@ async def putus(turn: Turn) -> None:
         letter, _, test = rest.partition(" ")
         params |= {"refusal_ground": letter, "consequence_test": test}
     elif decision in desk_cards.DECISION_NEEDS:
-        need = desk_cards.DECISION_NEEDS[decision]
+        first, *later = desk_cards.DECISION_NEEDS[decision]
         if not rest:
-            await desk_cards.ask_for(turn, "decide", card.case_id, need, decision=decision)
+            await desk_cards.ask_for(
+                turn, "decide", card.case_id, first, then=tuple(later), decision=decision
+            )
             return
-        value = desk_cards.parse_value(need, rest, turn.today())
-        if value is not None:
-            params[need] = value
+        params |= desk_cards.given(first, rest, turn.today())
+        if later:
+            await desk_cards.ask_for(
+                turn, "decide", card.case_id, later[0], then=tuple(later[1:]), **params
+            )
+            return
     await desk_cards.run(turn, "decide", card.case_id, params, edit=False)
 
 

@@ -77,12 +77,23 @@ async def test_request_claim_dispose_extend_decide_partial(tg: TelegramHarness, 
     await until(tg, unit_card, lambda m: "Diberikan sebagian" in labels(m))
     await pelaksana.press("Diberikan sebagian", unit_card)
     prompt = await pelaksana.reply()
-    await pelaksana.send("Nomor rekening dihitamkan (Pasal 17 h)", reply_to=prompt)
+    terms = await pelaksana.send("Nomor rekening dihitamkan (Pasal 17 h)", reply_to=prompt)
+    assert "Pemberitahuan tertulis" in terms["text"]  # the notice's terms come next
+    assert (await fetch(tg.services, case)).decision is None
+    await pelaksana.send(
+        "5 hari kerja\nbentuk: hardcopy\nkirim: pos\nbiaya: 20.000", reply_to=terms
+    )
     stored = await fetch(tg.services, case)
     assert (stored.decision, stored.redaction_note) == (
         "granted_partial",
         "Nomor rekening dihitamkan (Pasal 17 h)",
     )
+    assert (stored.information_form, stored.delivery_method, stored.fee_amount) == (
+        "hardcopy",
+        "pos",
+        20000,
+    )
+    assert stored.time_to_provide == "5 hari kerja"
     final = await until(tg, unit_card, lambda m: "Sudah diputuskan" in m["text"])
     assert labels(final) == ["🔓 Detail"]
 
@@ -137,15 +148,30 @@ async def test_not_held_and_not_documented(tg: TelegramHarness, desk: Desk) -> N
     assert (stored.decision, stored.available_on) == ("not_documented", dt.date(2026, 3, 31))
 
 
-async def test_granted_in_full_with_one_tap(tg: TelegramHarness, desk: Desk) -> None:
+async def test_granted_in_full_asks_when_it_is_provided_and_keeps_what_was_asked(
+    tg: TelegramHarness, desk: Desk
+) -> None:
     case = await telegram_case(tg.services, 42)
     admin = tg.officer(801, DESK_CHAT)
     card = await card_in(tg, admin, case.reference)
     await admin.press("Putuskan", card)
     await until(tg, card, lambda m: "Diberikan seluruhnya" in labels(m))
     await admin.press("Diberikan seluruhnya", card)
+    prompt = await admin.reply()
+    assert case.reference in prompt["text"] and "bentuk: hardcopy" in prompt["text"]
+    refused = await admin.send("-", reply_to=prompt)
+    assert "Waktu penyediaan wajib" in refused["text"]
+    await admin.send("Terlampir bersama pemberitahuan ini", reply_to=prompt)
     await until(tg, card, lambda m: "Sudah diputuskan" in m["text"])
-    assert (await fetch(tg.services, case)).decision == "granted_full"
+    stored = await fetch(tg.services, case)
+    assert stored.decision == "granted_full"
+    # The form and delivery the citizen asked for (COMPLETE_REQUEST: softcopy by email), free.
+    assert (stored.information_form, stored.delivery_method, stored.fee_amount) == (
+        "softcopy",
+        "email",
+        0,
+    )
+    assert stored.time_to_provide == "Terlampir bersama pemberitahuan ini"
 
 
 async def test_complaint_buttons_from_verification_to_close(

@@ -67,9 +67,10 @@ async def test_putus_with_and_without_details(tg: TelegramHarness, desk: Desk) -
         tg.services, 44, tag="c", fields={**COMPLETE_REQUEST, "phone": "0813 4444 5555"}
     )
     utama = tg.officer(601, DESK_CHAT)
-    done = await utama.send(f"/putus {first.reference} diberikan")
+    done = await utama.send(f"/putus {first.reference} diberikan 3 hari kerja")
     assert "Sudah diputuskan" in done["text"]
-    assert (await fetch(tg.services, first)).decision == "granted_full"
+    stored = await fetch(tg.services, first)
+    assert (stored.decision, stored.time_to_provide) == ("granted_full", "3 hari kerja")
 
     refused = await utama.send(f"/putus {second.reference} ditolak z tidak jelas")
     assert "Pasal 17" in refused["text"]
@@ -81,7 +82,8 @@ async def test_putus_with_and_without_details(tg: TelegramHarness, desk: Desk) -
     assert "Putusan apa" in choices["text"]
     await utama.press("Diberikan sebagian", choices)
     prompt = await utama.reply()
-    await utama.send("Lampiran identitas pegawai dihitamkan", reply_to=prompt)
+    terms = await utama.send("Lampiran identitas pegawai dihitamkan", reply_to=prompt)
+    await utama.send("terlampir", reply_to=terms)
     assert (await fetch(tg.services, third)).decision == "granted_partial"
     bad = await utama.send(f"/putus {third.reference} entahlah")
     assert "Cara pakai" in bad["text"]

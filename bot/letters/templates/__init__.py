@@ -1,0 +1,1 @@
+"""One module per document; each defines KIND, registered in bot.letters.registry."""
