@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
     telegram_desk_chat_id: int | None = None  # PPID/admin group: cards of undisposed cases
 
+    # --- reply safety and the annual report (issue 14, area "annual") --------------------
+    # A reply to a case message that starts with this marker stays an internal note.
+    desk_internal_marker: str = Field(default="#catatan", min_length=1)
+
     # --- scheduler and outbox (issue 5) ------------------------------------------------------
     reminder_days_before: IntList = Field(default_factory=lambda: [3, 1, 0])
     reminder_escalate_after_days: int = Field(default=1, ge=0)

@@ -1,5 +1,6 @@
 """All tables, importable from one place so that `SQLModel.metadata` knows every one of them."""
 
+from store.models.annual import AnnualNarrative
 from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
@@ -7,9 +8,15 @@ from store.models.email import MailMailbox, MailRecord
 from store.models.people import Contact, Officer, Requester, Unit
 from store.models.sequences import ReferenceCounter
 from store.models.survey import SurveyScore
-from store.models.telegram import TelegramCaseMessage, TelegramDraft, TelegramUpdate
+from store.models.telegram import (
+    TelegramCaseMessage,
+    TelegramDraft,
+    TelegramPendingReply,
+    TelegramUpdate,
+)
 
 __all__ = [
+    "AnnualNarrative",
     "Attachment",
     "CalendarOverride",
     "Case",
@@ -26,6 +33,7 @@ __all__ = [
     "SurveyScore",
     "TelegramCaseMessage",
     "TelegramDraft",
+    "TelegramPendingReply",
     "TelegramUpdate",
     "Unit",
 ]
