@@ -104,9 +104,9 @@ def test_annual_xlsx_reads_back_with_charts(loket: CliRunner, tmp_path: Path) ->
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[:3] == ["Ringkasan", "Per saluran", "Per bulan"]
     channels = book["Per saluran"]
-    assert [c.value for c in channels[4]] == ["Saluran", "Jumlah permohonan"]
-    rows = {r[0]: r[1] for r in channels.iter_rows(min_row=5, values_only=True)}
-    assert rows["WhatsApp"] == 244 and rows["Jumlah"] == 671
+    assert [c.value for c in channels[4]] == ["Saluran", "Jumlah permohonan", "%"]
+    rows = {r[0]: r[1:] for r in channels.iter_rows(min_row=5, values_only=True)}
+    assert rows["WhatsApp"] == (244, 36.36) and rows["Jumlah"] == (671, 100)
     months = book["Per bulan"]
     assert len(months._charts) == 1 and len(channels._charts) == 1
     assert months["A5"].value == "Januari"
@@ -151,7 +151,9 @@ def test_annual_html_is_self_contained_with_inline_charts(loket: CliRunner) -> N
         and "<script" not in html
         and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     )
-    assert "@media print" in html and "WorkingCalendar.working_days_between" in html
+    # The notes explain the counting in words, without the program's internal names.
+    assert "@media print" in html and "Hari terima adalah hari ke-0" in html
+    assert "WorkingCalendar" not in html and "working_days_between" not in html
 
 
 SEED_004 = next((Path(__file__).parents[4] / "shared" / "seeds").glob("004_*.txt"))
