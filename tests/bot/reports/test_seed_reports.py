@@ -136,10 +136,14 @@ def test_complaint_recap_xlsx_html_csv_text(loket: CliRunner, tmp_path: Path) ->
     assert header[-4:] == ["%TL", "RTL", "RHP", "RV"]
     last = [c.value for c in recap[recap.max_row]]
     assert last[0] == "Jumlah" and last[4] == 44 and last[6] == 4
+    # RHP with two decimals, as the seed prints it ("5.00"; "0" where nobody rated).
+    assert recap.cell(recap.max_row, header.index("RHP") + 1).number_format == "0.00"
     html = (tmp_path / "recap.html").read_text(encoding="utf-8")
     assert "<script" not in html and "Admin Provinsi Ntt2" in html
     text = (tmp_path / "recap.text").read_text(encoding="utf-8")
     assert "RTL (rata-rata tindak lanjut)" in text  # the formulas are in the notes
+    total_line = next(line for line in text.splitlines() if line.startswith("Jumlah "))
+    assert total_line.split()[-2:] == ["5.00", "0"]  # RHP 5.00, RV 0
 
 
 def test_annual_html_is_self_contained_with_inline_charts(loket: CliRunner) -> None:
