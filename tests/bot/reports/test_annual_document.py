@@ -153,7 +153,8 @@ def test_edit_a_section_from_a_file(body: CliRunner, tmp_path: Path) -> None:
     assert data["sections"]["budget"].startswith("Anggaran layanan informasi")
     assert data["by_channel_month"]["whatsapp"]["2023-01"] >= 0
     unknown = body.invoke(
-        app, ["report", "annual", "--year", "2023", "--edit", "anggaran", "--from-file", str(budget)]
+        app,
+        ["report", "annual", "--year", "2023", "--edit", "anggaran", "--from-file", str(budget)],
     )
     assert unknown.exit_code == 1 and "budget" in unknown.output
     missing = body.invoke(
