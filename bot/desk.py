@@ -58,6 +58,16 @@ class Card:
 
 
 @dataclass(frozen=True)
+class ReplyPreview:
+    """What a reply would look like to the requester, and where it would go."""
+
+    case_id: int
+    reference: str
+    channel: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Revealed:
     """Unmasked requester data and the case's files, for one officer's private chat."""
 
@@ -206,6 +216,48 @@ class Desk:
             assert case is not None
             await self._send_to_requester(
                 s, case, officer, text.strip(), files, external_id, rules, now
+            )
+            return case.reference
+
+        return await self._guard(user_id, authz.REPLY, case_ref, work)
+
+    async def reply_preview(
+        self, user_id: int, case_ref: int | str, text: str, *, files: int = 0
+    ) -> ReplyPreview:
+        """The message the requester would receive for `text`, in their language, before the
+        officer confirms it; nothing is sent or stored (issue 14: no reply leaves unseen)."""
+        if not text.strip() and not files:
+            raise DomainError("desk.reply_empty")
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            recipient = await requester_recipient(s, case)
+            if recipient is None:
+                raise DomainError("desk.no_contact", reference=case.reference)
+            lang = recipient.language
+            body = t("desk.reply_body", lang, reference=case.reference, text=text.strip() or "-")
+            return ReplyPreview(case.id, case.reference, recipient.channel, body.strip())
+
+        return await self._guard(user_id, authz.REPLY, case_ref, work)
+
+    async def note(
+        self, user_id: int, case_ref: int | str, text: str, files: list[FileData], via: str
+    ) -> str:
+        """Keep an officer's remark (and files) on the case as an internal note that never
+        reaches the requester; returns the case reference."""
+        if not text.strip() and not files:
+            raise DomainError("desk.reply_empty")
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            await self._store_files(s, case, None, files)
+            await record_event(
+                s,
+                case_id=case.id,
+                actor=officer_actor(officer),
+                action="internal_note",
+                at=now,
+                data={"text": text.strip(), "files": len(files), "via": via},
             )
             return case.reference
 

@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     inbox_max_attempts: int = Field(default=5, ge=1)
     inbox_retry_base_seconds: float = Field(default=10.0, gt=0)
 
+    # --- reply safety and the annual report (issue 14, area "annual") --------------------
+    # A reply to a case message that starts with this marker stays an internal note.
+    desk_internal_marker: str = Field(default="#catatan", min_length=1)
+
     # --- scheduler and outbox (issue 5) ------------------------------------------------------
     reminder_days_before: IntList = Field(default_factory=lambda: [3, 1, 0])
     reminder_escalate_after_days: int = Field(default=1, ge=0)

@@ -9,11 +9,24 @@ from typing import Annotated
 import typer
 
 from bot.app import Services
-from bot.cli.common import actor, parse_date, report_year, run, say, writable_file, write_file
+from bot.cli.common import (
+    actor,
+    cli_language,
+    fail,
+    parse_date,
+    report_year,
+    run,
+    say,
+    writable_file,
+    write_file,
+)
 from bot.errors import DomainError
+from bot.i18n import t
 from bot.reports.annual import annual_document, annual_figures
+from bot.reports.annual_layout import print_parts
 from bot.reports.complaints import complaint_figures, complaints_document
 from bot.reports.document import Document
+from bot.reports.narratives import SECTIONS, check_section, narratives, save_narrative
 from bot.reports.register import register_document
 from bot.reports.render import BINARY_FORMATS, render
 from bot.reports.survey import survey_document
@@ -30,6 +43,7 @@ class Format(StrEnum):
     JSON = "json"
     XLSX = "xlsx"
     HTML = "html"
+    PDF = "pdf"
 
 
 class RegisterFormat(StrEnum):
@@ -61,8 +75,23 @@ def report_annual(
     year: YearOption,
     fmt: FormatOption = Format.TEXT,
     out: OutOption = None,
+    edit: Annotated[
+        str | None,
+        typer.Option(
+            "--edit",
+            help="Write one text section of the year's report (with --from-file); "
+            "'--edit list' shows the sections",
+        ),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Text file (UTF-8) with the section's text, for --edit"),
+    ] = None,
 ) -> None:
     """The annual public-information service report (UU KIP Pasal 12, Perki 1/2021)."""
+    if edit is not None:
+        edit_section(year, edit, from_file)
+        return
     out = writable_file(out)
 
     async def work(svc: Services) -> Document:
@@ -70,9 +99,43 @@ def report_annual(
             rules = await load_rules(session, svc.settings)
             report_year(year, rules.local_date(svc.clock.now()))
             figures = await annual_figures(session, rules, year)
-        return annual_document(figures, svc.settings.language, svc.settings.body_name)
+            texts = await narratives(session, year)
+        lang = svc.settings.language
+        front = print_parts(svc.settings, lang, rules.local_date(svc.clock.now()))
+        return annual_document(figures, lang, svc.settings.body_name, texts=texts, front=front)
 
     emit(run(work), fmt.value, out, f"laporan-tahunan-{year}")
+
+
+def edit_section(year: int, section: str, source: Path | None) -> None:
+    """Store one written section of the annual report, or list the sections and their state."""
+
+    text: str | None = None
+    if source is not None and section.strip().lower() != "list":
+        try:
+            text = source.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            raise fail(t("annual.edit.unreadable", cli_language(), path=str(source))) from None
+
+    async def work(svc: Services) -> None:
+        async with svc.db.session() as session:
+            texts = await narratives(session, year)
+        lang = svc.settings.language
+        if text is None:
+            if section.strip().lower() != "list":
+                check_section(section)
+            say("annual.edit.intro", year=year)
+            for key in SECTIONS:
+                state = t("annual.edit.filled" if texts[key] else "annual.edit.blank", lang)
+                typer.echo(f"  {key:<20} {t(f'annual.h.{key}', lang)}  [{state}]")
+            say("annual.edit.how", year=year)
+            return
+        key = check_section(section)
+        async with svc.db.transaction() as session:
+            await save_narrative(session, year, key, text, actor=actor(), now=svc.clock.now())
+        say("annual.edit.saved", section=key, year=year, chars=len(text.strip()))
+
+    run(work)
 
 
 @report_app.command("complaints")

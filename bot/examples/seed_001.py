@@ -2,7 +2,7 @@
 
 Published figures reproduced: 671 requests in 2023 by e-mail, guest book and WhatsApp; all
 answered within 17 working days (none late); 671 granted; none refused; no objections, no
-disputes.
+disputes. The written sections (foreword, A, B, E, F, closing) are the seed's own text.
 
 Choices where the seed is silent (documented in docs/examples.md):
 - channel split: guest book 331, WhatsApp 244, e-mail 96 (the report's per-channel tables
@@ -25,6 +25,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit import officer_actor
 from bot.cases import open_case
 from bot.examples.common import add_officer, claim_example, local_instant
+from bot.examples.seed_001_text import TEXTS
+from bot.reports.narratives import save_narrative
 from bot.workflow.requests import decide, extend
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, Channel, Decision, Role
@@ -143,4 +145,6 @@ async def load(session: AsyncSession, rules: Rules, now: dt.datetime) -> dict[st
                 time_to_provide="Pada hari pemberitahuan",
             )
             g += 1
-    return {"requests": g}
+    for section, text in TEXTS.items():
+        await save_narrative(session, YEAR, section, text, actor=actor, now=now)
+    return {"requests": g, "report_sections": len(TEXTS)}

@@ -1,5 +1,7 @@
 """The annual public-information service report (UU KIP Pasal 12; Perki 1/2021 Pasal 56).
 
+This module counts; bot.reports.annual_layout lays the counts out as the seed 001 document.
+
 Every figure of domain.md §6 comes from a grouped SQL query over the year's cases; only the
 working days taken are finished in Python, once per distinct (receipt date, decision date) pair.
 """
@@ -13,8 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import t
-from bot.reports.document import Document, Table, count_table
+from bot.reports.annual_layout import PENDING, annual_document
 from bot.reports.sql import Period, local_date, local_month
 from bot.reports.workdays import DayCounter, Durations, durations
 from bot.workflow.objections import PASAL_35_GROUNDS
@@ -23,7 +24,7 @@ from bot.workflow.rules import Rules
 from store.enums import AtasanDecision, CaseKind, Channel, Decision, DisputeOutcome
 from store.models import Case, Unit
 
-PENDING = "pending"
+__all__ = ["PENDING", "AnnualFigures", "annual_document", "annual_figures"]
 
 
 @dataclass
@@ -46,6 +47,17 @@ class AnnualFigures:
     objections_by_ground: dict[str, int] = field(default_factory=dict)
     atasan_answers: dict[str, int] = field(default_factory=dict)  # AtasanDecision + "pending"
     disputes_by_outcome: dict[str, int] = field(default_factory=dict)  # DisputeOutcome + pending
+    by_channel_month: dict[str, dict[int, int]] = field(default_factory=dict)
+    dispute_results: dict[str, int] = field(default_factory=dict)  # decided in the year
+    court_filed: int = 0
+    court_decided: int = 0
+
+    @property
+    def granted(self) -> int:
+        """Requests granted in full or in part."""
+        return self.decisions.get(Decision.GRANTED_FULL, 0) + self.decisions.get(
+            Decision.GRANTED_PARTIAL, 0
+        )
 
     @property
     def objections_total(self) -> int:
@@ -84,7 +96,18 @@ class AnnualFigures:
                 "by_ground": self.objections_by_ground,
                 "atasan_answers": self.atasan_answers,
             },
-            "disputes": {"total": self.disputes_total, "by_outcome": self.disputes_by_outcome},
+            "by_channel_month": {
+                channel: {f"{self.year}-{m:02d}": n for m, n in months.items()}
+                for channel, months in self.by_channel_month.items()
+            },
+            "granted": self.granted,
+            "disputes": {
+                "total": self.disputes_total,
+                "by_outcome": self.disputes_by_outcome,
+                "results_in_year": self.dispute_results,
+                "court_cases": self.court_filed,
+                "court_decisions": self.court_decided,
+            },
         }
 
 
@@ -114,6 +137,13 @@ async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> Annu
     month = local_month(Case.received_at, dialect, tz)
     by_month = dict(await grouped(month, requests))
     figures.by_month = {m: int(by_month.get(m, 0)) for m in range(1, 13)}
+    cross = await session.exec(
+        select(Case.channel, month, func.count()).where(requests).group_by(Case.channel, month)
+    )
+    found = {(str(c), int(m)): int(n) for c, m, n in cross.all()}
+    figures.by_channel_month = {
+        str(c): {m: found.get((str(c), m), 0) for m in range(1, 13)} for c in Channel
+    }
     unit_rows = await session.exec(
         select(Unit.name, func.count())
         .select_from(Case)
@@ -166,121 +196,14 @@ async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> Annu
         (*DisputeOutcome, PENDING),
         none_as=PENDING,
     )
+    decided_disputes = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.dispute_decided_at)
+    figures.dispute_results = _counts(
+        await grouped(Case.dispute_outcome, decided_disputes), tuple(DisputeOutcome)
+    )
+    for attr, column in (
+        ("court_filed", Case.court_filed_at),
+        ("court_decided", Case.court_decided_at),
+    ):
+        where = (Case.kind == CaseKind.OBJECTION) & period.contains(column)
+        setattr(figures, attr, int(await session.scalar(select(func.count()).where(where)) or 0))
     return figures
-
-
-def annual_document(figures: AnnualFigures, language: str, body: str) -> Document:
-    """The annual report as titled tables with charts and the notes on how it was counted."""
-
-    def tr(key: str, **params: Any) -> str:
-        return t(f"report.{key}", language, **params)
-
-    short, hard = figures.limits
-    taken, decisions = figures.taken, figures.decisions
-    count_headers = (tr("col.item"), tr("col.count"))
-    summary = [
-        (tr("annual.requests_total"), figures.requests_total),
-        (tr("annual.decided"), taken.count),
-        (tr("annual.undecided"), decisions[PENDING]),
-        *((tr(f"decision.{d.value}"), decisions[d.value]) for d in Decision),
-        (tr("annual.extended"), figures.extended),
-        (tr("annual.average_days"), taken.average()),
-        (tr("annual.max_days"), taken.maximum),
-        (tr("annual.within", days=short), taken.within_limit(short)),
-        (tr("annual.within", days=hard), taken.within_limit(hard)),
-        (tr("annual.late"), figures.late),
-        (tr("annual.objections"), figures.objections_total),
-        (tr("annual.disputes"), figures.disputes_total),
-    ]
-    total = tr("col.total")
-    tables = (
-        Table(tr("sheet.summary"), tr("annual.summary"), count_headers, tuple(summary)),
-        count_table(
-            tr("sheet.channel"),
-            tr("annual.by_channel"),
-            (tr("col.channel"), tr("col.requests")),
-            [(tr(f"channel.{c}"), n) for c, n in figures.by_channel.items()],
-            chart=True,
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.month"),
-            tr("annual.by_month"),
-            (tr("col.month"), tr("col.requests")),
-            [(tr(f"month.{m}"), n) for m, n in figures.by_month.items()],
-            chart=True,
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.unit"),
-            tr("annual.by_unit"),
-            (tr("col.unit"), tr("col.requests")),
-            [(name or tr("annual.no_unit"), n) for name, n in figures.by_unit.items()],
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.time"),
-            tr("annual.time_taken"),
-            (tr("col.time_taken"), tr("col.requests")),
-            [
-                (tr("annual.band_within", days=short), taken.within_limit(short)),
-                (
-                    tr("annual.band_between", low=short + 1, high=hard),
-                    taken.within_limit(hard) - taken.within_limit(short),
-                ),
-                (tr("annual.band_over", days=hard), taken.count - taken.within_limit(hard)),
-                (tr("annual.undecided"), decisions[PENDING]),
-            ],
-            chart=True,
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.decision"),
-            tr("annual.decisions"),
-            (tr("col.decision"), tr("col.requests")),
-            [(tr(f"decision.{d.value}"), decisions[d.value]) for d in Decision],
-            chart=True,
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.refusal"),
-            tr("annual.refusals"),
-            (tr("col.pasal17"), tr("col.requests")),
-            [(tr("annual.letter", letter=g), n) for g, n in figures.refused_by_ground.items()],
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.objection"),
-            tr("annual.objection_grounds"),
-            (tr("col.pasal35"), tr("col.objections")),
-            [(tr(f"pasal35.{g}"), n) for g, n in figures.objections_by_ground.items()],
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.atasan"),
-            tr("annual.atasan_answers"),
-            (tr("col.atasan_answer"), tr("col.objections")),
-            [(tr(f"atasan.{a}"), n) for a, n in figures.atasan_answers.items()],
-            total_label=total,
-        ),
-        count_table(
-            tr("sheet.dispute"),
-            tr("annual.disputes_by_outcome"),
-            (tr("col.dispute_outcome"), tr("col.disputes")),
-            [(tr(f"dispute.{o}"), n) for o, n in figures.disputes_by_outcome.items()],
-            total_label=total,
-        ),
-    )
-    notes = (
-        tr("annual.note_period", year=figures.year),
-        tr("annual.note_days", tz=figures.timezone),
-        tr("annual.note_limits", short=short, hard=hard),
-    )
-    return Document(
-        title=tr("annual.title", year=figures.year),
-        subtitle=figures.period.subtitle(body, language),
-        tables=tables,
-        notes=notes,
-        language=language,
-        data={**figures.as_json(), "body": body, "notes": list(notes)},
-    )

@@ -252,7 +252,8 @@ def _unit_cells(row: UnitRow, label: str) -> tuple[Any, ...]:
         row.total,
         row.pct_tl,
         row.followup.average(),
-        row.rhp,
+        # Printed with two decimals as SP4N-LAPOR! does ("5.00"); "0" when nobody rated.
+        Decimal(str(row.rhp)).quantize(Decimal("0.01")) if row.ratings else 0,
         row.waiting.average(),
     )
 

@@ -5,10 +5,13 @@ Renderers only lay a Document out; they never compute a figure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-Cell = str | int | float | None
+Cell = str | int | float | Decimal | None
+_NUMBERED = re.compile(r"^\d{1,3}[.)] ")
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,26 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A headed part of a long report: text (paragraphs, "- " list items) and its tables.
+
+    Level 1 is a lettered part (A-F), level 2 a numbered sub-part.
+    """
+
+    heading: str
+    text: str = ""
+    tables: tuple[Table, ...] = ()
+    level: int = 1
+
+
+@dataclass(frozen=True)
 class Document:
-    """A whole report: title, subtitle (body and period), tables, notes, and its JSON data."""
+    """A whole report: title, subtitle (body and period), tables, notes, and its JSON data.
+
+    A long report (the annual one) also has a cover, sections in order (whose tables are
+    `tables` too, for the formats that only list tables), and a signature block; the letterhead
+    and signature HTML come from bot.letterhead, built from the body's settings.
+    """
 
     title: str
     subtitle: str
@@ -51,12 +72,38 @@ class Document:
     notes: tuple[str, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
     language: str = "id"
+    cover: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    signature: tuple[str, ...] = ()
+    letterhead_html: str = ""
+    signature_html: str = ""
+
+
+def blocks(text: str) -> list[tuple[str, list[str]]]:
+    """Text as ("p", [paragraph]), ("ul", [items]) and ("ol", [items]) blocks: blank lines
+    separate paragraphs; a paragraph whose every line starts with "- " (or "• ") is a list,
+    one whose every line starts with "1. ", "2. " ... a numbered list."""
+    found: list[tuple[str, list[str]]] = []
+    for chunk in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith(("- ", "• ")) for line in lines):
+            found.append(("ul", [line[2:].strip() for line in lines]))
+        elif all(_NUMBERED.match(line) for line in lines):
+            found.append(("ol", [_NUMBERED.sub("", line, count=1) for line in lines]))
+        else:
+            found.append(("p", [" ".join(lines)]))
+    return found
 
 
 def format_cell(value: Cell) -> str:
-    """A cell as text: integers plain, other numbers with up to two decimals, None as '-'."""
+    """A cell as text: integers plain, other numbers with up to two decimals, a Decimal with
+    exactly its own decimals (RHP "5.00"), None as '-'."""
     if value is None:
         return "-"
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))

@@ -30,6 +30,7 @@ MENU, LANG, FORM_CHOICE, SUMMARY_EDIT, SUBMIT, CANCEL = "m", "l", "f", "e", "ok"
 PICK_CASE, OBJ_CASE, OBJ_GROUND, OBJ_SEND = "k", "o", "og", "os"
 DESK, DISPOSE_TO, DECIDE, REFUSE_GROUND, ANSWER, BACK = "a", "du", "dd", "dg", "aa", "ab"
 SURVEY, REGISTER_KIND, REGISTER_CHANNEL = "sv", "ck", "cc"
+REPLY_CONFIRM, RATING = "rp", "rt"
 
 DECISIONS = tuple(d.value for d in Decision)
 ATASAN_DECISIONS = tuple(d.value for d in AtasanDecision)
@@ -258,3 +259,15 @@ def survey(case_id: int, element: int, language: str) -> InlineKeyboardMarkup:
         for s in range(MIN_SCORE, MAX_SCORE + 1)
     ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def reply_confirm(reply_id: int, language: str) -> InlineKeyboardMarkup:
+    """Send a held reply to the requester, keep it as an internal note, or drop it."""
+    rows = [
+        [_button(t("annual.reply.btn.send", language), REPLY_CONFIRM, reply_id, "s")],
+        [
+            _button(t("annual.reply.btn.note", language), REPLY_CONFIRM, reply_id, "n"),
+            _button(t("annual.reply.btn.drop", language), REPLY_CONFIRM, reply_id, "x"),
+        ],
+    ]
+    return InlineKeyboardMarkup(rows)

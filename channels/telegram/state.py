@@ -17,7 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from store.db import Database
-from store.models import TelegramCaseMessage, TelegramDraft
+from store.models import (
+    TelegramCaseMessage,
+    TelegramDraft,
+    TelegramPendingReply,
+)
 
 # The update being handled in this task (set by the receiver), written with every draft save.
 HANDLING: ContextVar[int | None] = ContextVar("telegram_update_handling", default=None)
@@ -124,3 +128,49 @@ class ChannelState:
                 TelegramCaseMessage.message_id == message_id,
             )
             return (await session.exec(stmt)).first()
+
+    async def hold_reply(
+        self,
+        chat_id: int,
+        message_id: int,
+        user_id: int,
+        case_id: int,
+        text: str,
+        files: list[dict[str, Any]],
+        now: dt.datetime,
+    ) -> int:
+        """Keep an officer's reply until they confirm it; the same chat message is held once.
+        Returns the held reply's id."""
+        table = TelegramPendingReply.__table__  # type: ignore[attr-defined]
+        values = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "user_id": user_id,
+            "case_id": case_id,
+            "text": text,
+            "files": files,
+            "created_at": now,
+        }
+        stmt = _dialect(self.db).insert(table).values(**values).on_conflict_do_nothing()
+        async with self.db.transaction() as session:
+            await (await session.connection()).execute(stmt)
+            found = select(TelegramPendingReply.id).where(
+                TelegramPendingReply.chat_id == chat_id,
+                TelegramPendingReply.message_id == message_id,
+            )
+            held = (await session.exec(found)).one()
+        assert held is not None
+        return held
+
+    async def held_reply(self, reply_id: int) -> TelegramPendingReply | None:
+        """A reply waiting for its officer's confirmation (None once it was handled)."""
+        async with self.db.session() as session:
+            return await session.get(TelegramPendingReply, reply_id)
+
+    async def drop_reply(self, reply_id: int) -> bool:
+        """Forget a held reply; False if it was already gone (a second tap does nothing)."""
+        async with self.db.transaction() as session:
+            result = await session.exec(  # type: ignore[call-overload]
+                delete(TelegramPendingReply).where(col(TelegramPendingReply.id) == reply_id)
+            )
+        return bool(result.rowcount)

@@ -1,5 +1,6 @@
 """All tables, importable from one place so that `SQLModel.metadata` knows every one of them."""
 
+from store.models.annual import AnnualNarrative
 from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
@@ -8,9 +9,14 @@ from store.models.inbound import InboundUpdate
 from store.models.people import Contact, Officer, Requester, Unit
 from store.models.sequences import ReferenceCounter
 from store.models.survey import SurveyScore
-from store.models.telegram import TelegramCaseMessage, TelegramDraft
+from store.models.telegram import (
+    TelegramCaseMessage,
+    TelegramDraft,
+    TelegramPendingReply,
+)
 
 __all__ = [
+    "AnnualNarrative",
     "Attachment",
     "CalendarOverride",
     "Case",
@@ -28,5 +34,6 @@ __all__ = [
     "SurveyScore",
     "TelegramCaseMessage",
     "TelegramDraft",
+    "TelegramPendingReply",
     "Unit",
 ]

@@ -81,6 +81,8 @@ class Case(SQLModel, table=True):
     status_reason: str | None = Field(default=None, sa_column=Column(Text))
     rating: int | None = None
     rating_comment: str | None = Field(default=None, sa_column=Column(Text))
+    rating_asked_at: dt.datetime | None = None
+    rated_at: dt.datetime | None = None
 
     # objection fields (domain.md §3)
     objection_ground: str | None = Field(default=None, max_length=1)
@@ -94,6 +96,10 @@ class Case(SQLModel, table=True):
     dispute_filed_at: dt.datetime | None = None
     dispute_outcome: str | None = Field(default=None, max_length=16)
     dispute_result: str | None = Field(default=None, sa_column=Column(Text))
+    dispute_decided_at: dt.datetime | None = None
+    court_filed_at: dt.datetime | None = None
+    court_result: str | None = Field(default=None, sa_column=Column(Text))
+    court_decided_at: dt.datetime | None = None
 
 
 class Message(SQLModel, table=True):

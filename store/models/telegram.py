@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.models._base import json_column, utcnow
@@ -47,4 +47,24 @@ class TelegramCaseMessage(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int
     case_id: int = Field(foreign_key="cases.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TelegramPendingReply(SQLModel, table=True):
+    """An officer's reply to a case message, held until the officer confirms it goes to the
+    citizen (issue 14: an internal remark made by reply must not leak).
+
+    `files` lists the blob digests, names and types of the files attached to the reply.
+    """
+
+    __tablename__ = "telegram_pending_replies"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_telegram_pending_reply"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
     created_at: dt.datetime = Field(default_factory=utcnow)

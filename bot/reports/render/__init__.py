@@ -8,6 +8,7 @@ from bot.reports.document import Document
 from bot.reports.render.csv import render_csv
 from bot.reports.render.html import render_html
 from bot.reports.render.json import render_json
+from bot.reports.render.pdf import render_pdf
 from bot.reports.render.text import render_text
 from bot.reports.render.xlsx import render_xlsx
 
@@ -17,12 +18,13 @@ RENDERERS: dict[str, Callable[[Document], bytes]] = {
     "json": render_json,
     "xlsx": render_xlsx,
     "html": render_html,
+    "pdf": render_pdf,
 }
-BINARY_FORMATS = frozenset({"xlsx"})
+BINARY_FORMATS = frozenset({"xlsx", "pdf"})
 
 
 def render(document: Document, fmt: str) -> bytes:
-    """The document in format `fmt` (text, csv, json, xlsx, html), as bytes (UTF-8 for text)."""
+    """The document in format `fmt` (text, csv, json, xlsx, html, pdf), as bytes (text: UTF-8)."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 from bot.reports.document import Cell, Table, format_cell
@@ -11,7 +12,7 @@ PALETTE = ("#2f6f9f", "#d1822c", "#4a9a5b", "#8a5aa8")
 
 
 def _number(value: Cell) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0
+    return float(value) if isinstance(value, int | float | Decimal) else 0.0
 
 
 def bar_chart_svg(table: Table) -> str:

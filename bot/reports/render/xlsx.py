@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -36,10 +37,12 @@ def _write_table(ws: Worksheet, table: Table, subtitle: str) -> None:
     for cell in ws[HEADER_ROW]:
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in table.rows:
+    for row in (*table.rows, *([table.footer] if table.footer is not None else [])):
         ws.append(list(row))
+        for cell, value in zip(ws[ws.max_row], row, strict=False):
+            if isinstance(value, Decimal):  # RHP keeps its two decimals, as the seed prints it
+                cell.number_format = "0." + "0" * max(-int(value.as_tuple().exponent), 0)
     if table.footer is not None:
-        ws.append(list(table.footer))
         for cell in ws[ws.max_row]:
             cell.font = BOLD
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
@@ -82,6 +85,14 @@ def render_xlsx(document: Document) -> bytes:
     for table in document.tables:
         ws = workbook.create_sheet(_unique_name(table.name, taken))
         _write_table(ws, table, f"{document.title} — {document.subtitle}")
+    texts = [(s.heading, s.text) for s in document.sections if s.text.strip()]
+    if texts:
+        ws = workbook.create_sheet(_unique_name(t("annual.sheet.texts", document.language), taken))
+        ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 40, 120
+        for heading, text in texts:
+            ws.append([heading, text])
+            ws.cell(ws.max_row, 1).font = BOLD
+            ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     if document.notes:
         ws = workbook.create_sheet(_unique_name(t("report.notes", document.language), taken))
         ws["A1"], ws["A1"].font = t("report.notes", document.language), BOLD

@@ -102,6 +102,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (kb.REGISTER_KIND, desk_commands.on_register_kind),
         (kb.REGISTER_CHANNEL, desk_commands.on_register_channel),
         (kb.SURVEY, survey.on_score),
+        (kb.REPLY_CONFIRM, desk_reply.on_confirm),
     ]
     for prefix, callback in buttons:
         app.add_handler(_buttons(prefix, callback))

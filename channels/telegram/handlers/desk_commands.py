@@ -7,7 +7,7 @@ from bot.errors import DomainError
 from bot.i18n import format_date, t
 from channels.telegram import keyboards
 from channels.telegram.forms import FORMS
-from channels.telegram.handlers import desk_cards, intake
+from channels.telegram.handlers import desk_cards, desk_reply, intake
 from channels.telegram.turn import Turn, handler
 
 # What officers may type after /putus REF, in Indonesian or English.
@@ -53,20 +53,20 @@ async def kasus(turn: Turn) -> None:
 
 @handler
 async def balas(turn: Turn) -> None:
-    """/balas REF text: answer the requester on their channel."""
+    """/balas REF text: answer the requester on their channel, after a confirming tap; with the
+    internal marker first, the text is kept as an internal note instead."""
     args = _args(turn)
     assert turn.message is not None and turn.message.text is not None
     if len(args) < 2:
         await _usage(turn, "balas")
         return
     text = turn.message.text.split(maxsplit=2)[2]
-    reference = await turn.loket.desk.reply(
-        turn.user_id, args[0], text, [], f"tg:{turn.chat_id}:{turn.message.message_id}"
-    )
-    lang = await _language(turn)
-    await turn.say(
-        t("tg.desk.reply_queued", lang, reference=reference), reply_to=turn.message.message_id
-    )
+    card = await turn.loket.desk.card(turn.user_id, args[0], turn.chat_id)
+    note = desk_reply.internal_text(text, turn.services.settings.desk_internal_marker)
+    if note is not None:
+        await desk_reply.keep_note(turn, card.case_id, note, None, turn.message.message_id)
+        return
+    await desk_reply.offer(turn, card.case_id, text, None, turn.message.message_id)
 
 
 @handler

@@ -72,5 +72,5 @@ def test_tables_are_checked() -> None:
     with pytest.raises(ValueError):
         Table("ok", "x", ("h", "i"), (("only one",),))
     with pytest.raises(ValueError):
-        render(DOC, "pdf")
+        render(DOC, "docx")
     assert BarChart("t").value_columns == (1,)

@@ -104,9 +104,9 @@ def test_annual_xlsx_reads_back_with_charts(loket: CliRunner, tmp_path: Path) ->
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[:3] == ["Ringkasan", "Per saluran", "Per bulan"]
     channels = book["Per saluran"]
-    assert [c.value for c in channels[4]] == ["Saluran", "Jumlah permohonan"]
-    rows = {r[0]: r[1] for r in channels.iter_rows(min_row=5, values_only=True)}
-    assert rows["WhatsApp"] == 244 and rows["Jumlah"] == 671
+    assert [c.value for c in channels[4]] == ["Saluran", "Jumlah permohonan", "%"]
+    rows = {r[0]: r[1:] for r in channels.iter_rows(min_row=5, values_only=True)}
+    assert rows["WhatsApp"] == (244, 36.36) and rows["Jumlah"] == (671, 100)
     months = book["Per bulan"]
     assert len(months._charts) == 1 and len(channels._charts) == 1
     assert months["A5"].value == "Januari"
@@ -136,10 +136,14 @@ def test_complaint_recap_xlsx_html_csv_text(loket: CliRunner, tmp_path: Path) ->
     assert header[-4:] == ["%TL", "RTL", "RHP", "RV"]
     last = [c.value for c in recap[recap.max_row]]
     assert last[0] == "Jumlah" and last[4] == 44 and last[6] == 4
+    # RHP with two decimals, as the seed prints it ("5.00"; "0" where nobody rated).
+    assert recap.cell(recap.max_row, header.index("RHP") + 1).number_format == "0.00"
     html = (tmp_path / "recap.html").read_text(encoding="utf-8")
     assert "<script" not in html and "Admin Provinsi Ntt2" in html
     text = (tmp_path / "recap.text").read_text(encoding="utf-8")
     assert "RTL (rata-rata tindak lanjut)" in text  # the formulas are in the notes
+    total_line = next(line for line in text.splitlines() if line.startswith("Jumlah "))
+    assert total_line.split()[-2:] == ["5.00", "0"]  # RHP 5.00, RV 0
 
 
 def test_annual_html_is_self_contained_with_inline_charts(loket: CliRunner) -> None:
@@ -151,7 +155,9 @@ def test_annual_html_is_self_contained_with_inline_charts(loket: CliRunner) -> N
         and "<script" not in html
         and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     )
-    assert "@media print" in html and "WorkingCalendar.working_days_between" in html
+    # The notes explain the counting in words, without the program's internal names.
+    assert "@media print" in html and "Hari terima adalah hari ke-0" in html
+    assert "WorkingCalendar" not in html and "working_days_between" not in html
 
 
 SEED_004 = next((Path(__file__).parents[4] / "shared" / "seeds").glob("004_*.txt"))

@@ -45,8 +45,12 @@ async def test_balas_answers_the_requester_and_logs_it(tg: TelegramHarness, desk
     admin = tg.officer(801, DESK_CHAT)
     usage = await admin.send("/balas")
     assert "Cara pakai" in usage["text"]
-    done = await admin.send(f"/balas {case.reference} Dokumen sedang kami siapkan.")
-    assert case.reference in done["text"]
+    preview = await admin.send(f"/balas {case.reference} Dokumen sedang kami siapkan.")
+    assert case.reference in preview["text"] and "Pratinjau" in preview["text"]
+    await tg.dispatch()
+    assert not [m for m in tg.api.messages(42) if "Balasan petugas" in m.get("text", "")]
+    await admin.press("Kirim ke pemohon", preview)
+    assert "dikirim ke pemohon" in await admin.alert()
     await tg.dispatch()
     answer = [m for m in tg.api.messages(42) if "Balasan petugas" in m.get("text", "")]
     assert answer and "Dokumen sedang kami siapkan." in answer[0]["text"]

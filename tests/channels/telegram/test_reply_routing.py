@@ -40,8 +40,11 @@ async def test_reply_to_a_card_and_to_a_relayed_message(tg: TelegramHarness, des
     case = await telegram_case(tg.services, 42)
     card = await first_with(tg, DESK_CHAT, "📋 " + case.reference)
     admin = tg.officer(801, DESK_CHAT)
-    done = await admin.send("Mohon tunggu, dokumen sedang disiapkan.", reply_to=card)
-    assert "dikirim ke pemohon" in done["text"]
+    preview = await admin.send("Mohon tunggu, dokumen sedang disiapkan.", reply_to=card)
+    assert "Pemohon akan menerima persis ini" in preview["text"]
+    assert "Balasan petugas untuk " + case.reference in preview["text"]
+    await admin.press("Kirim ke pemohon", preview)
+    assert "dikirim ke pemohon" in await admin.alert()
     answer = await first_with(tg, 42, "Mohon tunggu")
     assert case.reference in answer["text"]
 
@@ -58,7 +61,10 @@ async def test_reply_to_a_card_and_to_a_relayed_message(tg: TelegramHarness, des
         chat_id=DESK_CHAT,
         reply_to=relay,
     )
-    assert "dikirim ke pemohon" in (await admin.reply())["text"]
+    preview = await admin.reply()
+    assert "📎 jadwal.pdf" in preview["text"] and "Jadwal terlampir" in preview["text"]
+    await admin.press("Kirim ke pemohon", preview)
+    assert "dikirim ke pemohon" in await admin.alert()
     document = await first_with(tg, 42, "Jadwal terlampir")
     assert tg.api.file_bytes(document["document"]["file_id"]) == b"%PDF jadwal"
     async with tg.services.db.session() as session:
@@ -105,7 +111,10 @@ async def test_reply_reaches_an_email_requester(
     card = await first_with(tg, DESK_CHAT, "📋 " + reference)
     assert "D. L." in card["text"] and "warga@" not in card["text"]
     admin = tg.officer(801, DESK_CHAT)
-    await admin.send("Salinan Perda akan kami kirim minggu ini.", reply_to=card)
+    preview = await admin.send("Salinan Perda akan kami kirim minggu ini.", reply_to=card)
+    assert "lewat E-mail" in preview["text"]
+    await admin.press("Kirim ke pemohon", preview)
+    assert "dikirim ke pemohon" in await admin.alert()
     await tg.dispatch()
     answers = [m for m in smtp_server.messages if "Salinan Perda" in m.get_body().get_content()]
     assert len(answers) == 1
@@ -122,7 +131,8 @@ async def test_reply_reaches_an_email_requester(
         chat_id=DESK_CHAT,
         reply_to=card,
     )
-    assert "dikirim ke pemohon" in (await admin.reply())["text"]
+    await admin.press("Kirim ke pemohon", await admin.reply())
+    assert "dikirim ke pemohon" in await admin.alert()
     await tg.dispatch()
     with_file = [m for m in smtp_server.messages if "Perda terlampir" in m.get_body().get_content()]
     assert len(with_file) == 1
