@@ -163,8 +163,9 @@ CASES: list[tuple[tuple[str, ...], str]] = [
      "pilih folder lain."),
     (("report", "annual", "--year", "2025", "--out", OUT),
      f"{OUT} adalah folder: tulis nama file, misalnya {OUT}/laporan.xlsx."),
-    (("report", "annual", "--year", "2025", "--format", "pdf"),
-     'Nilai "pdf" untuk --format tidak dikenal. Pilih salah satu: text, csv, json, xlsx, html.'),
+    (("report", "annual", "--year", "2025", "--format", "docx"),
+     'Nilai "docx" untuk --format tidak dikenal. Pilih salah satu: text, csv, json, xlsx, html, '
+     "pdf."),
     (("report", "complaints", "--from", "2026-01-31", "--to", "2026-01-01"),
      "Periode tidak valid: 2026-01-31 sesudah 2026-01-01."),
     (("report", "complaints", "--from", "31-01-2026", "--to", "2026-02-01"),

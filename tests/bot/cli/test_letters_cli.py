@@ -72,6 +72,6 @@ def test_print_and_verify_a_letter(loket, tmp_path: Path) -> None:  # type: igno
 def test_print_refuses_a_letter_the_case_does_not_have(loket) -> None:  # type: ignore[no-untyped-def]
     reference, _ = _register(loket)
     notice = loket("letters", "print", reference, "notice")
-    assert notice.exit_code == 1 and "tidak memiliki surat" in notice.output
+    assert notice.exit_code == 2 and "tidak memiliki surat" in notice.output
     unknown = loket("letters", "print", reference, "memo")
-    assert unknown.exit_code == 1 and "request_receipt" in unknown.output
+    assert unknown.exit_code == 2 and "request_receipt" in unknown.output
