@@ -170,15 +170,19 @@ class Inbox:
         async with self.db.session() as session:
             return list((await session.exec(stmt)).all())
 
-    async def retry(self, channel: str, row_id: int, now: dt.datetime) -> bool:
-        """Put a dead update back to be handled again (all attempts anew); False if there is
-        no such dead update."""
+    async def retry(self, channel: str, row_id: int) -> bool:
+        """Put a dead update back to be handled at once, with all its attempts anew; False if
+        there is no such dead update."""
         t = InboundUpdate
         stmt = (
             update(t)
             .where(col(t.id) == row_id, t.channel == channel, t.state == DEAD)
             .values(
-                state=PENDING, attempts=0, last_error=None, next_attempt_at=now, finished_at=None
+                state=PENDING,
+                attempts=0,
+                last_error=None,
+                next_attempt_at=col(t.received_at),  # due at once, whatever the clock says
+                finished_at=None,
             )
         )
         async with self.db.transaction() as session:
