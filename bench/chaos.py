@@ -2,8 +2,10 @@
 messages into a real `loket run`, SIGKILLed at random moments for R rounds, then run to the end;
 prints one JSON line of figures (losses, duplicates, dead letters, seconds).
 
-Usage: python -m bench.chaos [--messages 500] [--rounds 20] [--seed 1] [--database-url URL]
-Without --database-url a fresh SQLite file in a temporary folder is used. Needs Dovecot
+Usage: python -m bench.chaos [--messages 500] [--rounds 20] [--seed 1]
+                             [--backend sqlite|postgresql | --database-url URL]
+By default a fresh SQLite file in a temporary folder is used; `--backend postgresql` starts a
+throwaway PostgreSQL cluster (tests/support/postgres.py) for the run. Needs Dovecot
 installed (as the test suite does: scripts/test.sh); the Bot API emulator and an SMTP sink run
 in this process (tests/support/chaos.py explains the set-up).
 """
@@ -12,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from channels.telegram.emulator import BotApiEmulator
@@ -22,6 +26,7 @@ from store.db import Database
 from store.migrate import upgrade
 from tests.support.chaos import Chaos, ChaosWorld
 from tests.support.dovecot import dovecot_server
+from tests.support.postgres import create_database, postgres_server
 from tests.support.smtp import SmtpSink
 from tests.support.telegram import TOKEN
 
@@ -34,11 +39,28 @@ async def _migrate(url: str) -> None:
         await db.dispose()
 
 
-async def chaos(messages: int, rounds: int, seed: int, database_url: str | None) -> dict:
+@contextlib.contextmanager
+def _database(backend: str, database_url: str | None, workdir: Path) -> Iterator[str]:
+    if database_url:
+        yield database_url
+    elif backend == "postgresql":
+        with postgres_server() as server:
+            create_database(server, "chaos")
+            yield server.url("chaos")
+    else:
+        yield f"sqlite:///{workdir / 'loket.db'}"
+
+
+async def chaos(
+    messages: int, rounds: int, seed: int, backend: str = "sqlite", database_url: str | None = None
+) -> dict:
     """Run one chaos run and return its figures (with the parameters) as a dict."""
-    with tempfile.TemporaryDirectory(prefix="loket-chaos-") as tmp, dovecot_server() as dovecot:
+    with (
+        tempfile.TemporaryDirectory(prefix="loket-chaos-") as tmp,
+        dovecot_server() as dovecot,
+        _database(backend, database_url, Path(tmp)) as url,
+    ):
         workdir = Path(tmp)
-        url = database_url or f"sqlite:///{workdir / 'loket.db'}"
         await _migrate(url)
         smtp = SmtpSink().start()
         api = await BotApiEmulator(TOKEN).start()
@@ -62,9 +84,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=20, help="SIGKILLed runs before the last")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    result = asyncio.run(chaos(args.messages, args.rounds, args.seed, args.database_url))
+    result = asyncio.run(
+        chaos(args.messages, args.rounds, args.seed, args.backend, args.database_url)
+    )
     print(json.dumps(result, default=str))
 
 

@@ -149,14 +149,16 @@ class Inbox:
         stay so that a re-delivery is still recognised)."""
         await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now)
 
-    async def failed(self, row_id: int, error: str, now: dt.datetime) -> str:
+    async def failed(
+        self, row_id: int, error: str, now: dt.datetime, *, final: bool = False
+    ) -> str:
         """Record a failed attempt: retry later (doubling delay), or `dead` after the last
-        allowed attempt. Returns the new state."""
+        allowed attempt (or at once when `final`). Returns the new state."""
         async with self.db.session() as session:
             row = await session.get(InboundUpdate, row_id)
             attempts = row.attempts if row else self.max_attempts
         error = error[:ERROR_CHARS] or "error"
-        if attempts >= self.max_attempts:
+        if final or attempts >= self.max_attempts:
             await self._set(row_id, state=DEAD, last_error=error, finished_at=now)
             return DEAD
         delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_max)
