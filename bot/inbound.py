@@ -149,14 +149,16 @@ class Inbox:
         stay so that a re-delivery is still recognised)."""
         await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now)
 
-    async def failed(self, row_id: int, error: str, now: dt.datetime) -> str:
+    async def failed(
+        self, row_id: int, error: str, now: dt.datetime, *, final: bool = False
+    ) -> str:
         """Record a failed attempt: retry later (doubling delay), or `dead` after the last
-        allowed attempt. Returns the new state."""
+        allowed attempt (or at once when `final`). Returns the new state."""
         async with self.db.session() as session:
             row = await session.get(InboundUpdate, row_id)
             attempts = row.attempts if row else self.max_attempts
         error = error[:ERROR_CHARS] or "error"
-        if attempts >= self.max_attempts:
+        if final or attempts >= self.max_attempts:
             await self._set(row_id, state=DEAD, last_error=error, finished_at=now)
             return DEAD
         delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_max)
@@ -170,15 +172,19 @@ class Inbox:
         async with self.db.session() as session:
             return list((await session.exec(stmt)).all())
 
-    async def retry(self, channel: str, row_id: int, now: dt.datetime) -> bool:
-        """Put a dead update back to be handled again (all attempts anew); False if there is
-        no such dead update."""
+    async def retry(self, channel: str, row_id: int) -> bool:
+        """Put a dead update back to be handled at once, with all its attempts anew; False if
+        there is no such dead update."""
         t = InboundUpdate
         stmt = (
             update(t)
             .where(col(t.id) == row_id, t.channel == channel, t.state == DEAD)
             .values(
-                state=PENDING, attempts=0, last_error=None, next_attempt_at=now, finished_at=None
+                state=PENDING,
+                attempts=0,
+                last_error=None,
+                next_attempt_at=col(t.received_at),  # due at once, whatever the clock says
+                finished_at=None,
             )
         )
         async with self.db.transaction() as session:

@@ -27,6 +27,7 @@ SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _TRUE_METHODS = frozenset({"setMyCommands", "sendChatAction", "deleteMyCommands"})
 CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files on the cloud Bot API
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_RETRY_SECONDS = 0.5  # a webhook call not answered 200 is made again after this
 
 
 def ok(result: Any) -> web.Response:
@@ -165,6 +166,10 @@ class BotApi:
                     status = 0
                 entry = (update["update_id"], status)
                 await w.changed(lambda h=hook, e=entry: h.deliveries.append(e))
+                if status != 200:  # Telegram keeps the update and tries again later
+                    asyncio.get_running_loop().call_later(
+                        WEBHOOK_RETRY_SECONDS, w.webhook_queue.put_nowait, update
+                    )
 
     async def _store_sent(self, p: dict[str, Any], content: dict[str, Any]) -> web.Response:
         w, chat_id = self.world, int(p["chat_id"])

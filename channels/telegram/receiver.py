@@ -35,6 +35,7 @@ from telegram.ext import Application
 from bot.app import Services
 from bot.crash_points import crash_point
 from bot.inbound import DEAD, Held, Inbound, Inbox
+from bot.privacy import redact
 from channels.telegram.state import HANDLING, ChannelState
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,11 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         else:
             log.error("handling update failed again (attempt %d)", attempt.number, exc_info=error)
         return True  # no lower handler group: the update is tried again from the start
+
+
+def _describe(error: BaseException) -> str:
+    """The error as officers see it in the dead letters (personal data masked)."""
+    return redact(f"{type(error).__name__}: {error}")
 
 
 def to_inbound(data: dict[str, Any], update: Update) -> Inbound:
@@ -229,7 +235,12 @@ class TelegramReceiver:
         now = self.services.clock.now
         try:
             number = await self.inbox.begin(item.id)
-            update = Update.de_json(item.payload, self.app.bot)
+            try:
+                update = Update.de_json(item.payload, self.app.bot)
+            except Exception as exc:  # a payload PTB cannot read: it will not get better
+                await self.inbox.failed(item.id, _describe(exc), now(), final=True)
+                log.error("update %s cannot be read; kept as a dead letter", item.external_id)
+                return
             if item.interrupted and await self._applied(update):
                 log.info("update %s was applied before the process stopped", item.external_id)
                 await self.inbox.done(item.id, now())
@@ -248,8 +259,7 @@ class TelegramReceiver:
             if attempt.error is None:
                 await self.inbox.done(item.id, now())
                 return
-            error = f"{type(attempt.error).__name__}: {attempt.error}"
-            if await self.inbox.failed(item.id, error, now()) == DEAD:
+            if await self.inbox.failed(item.id, _describe(attempt.error), now()) == DEAD:
                 log.error("update %s failed %d times; kept as a dead letter", item.external_id,
                           number)  # fmt: skip
         except Exception:

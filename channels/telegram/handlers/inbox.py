@@ -108,7 +108,8 @@ async def on_pick(turn: Turn) -> None:
     if draft.flow != FLOW:
         raise DomainError("tg.err.stale")
     await turn.edit(None)
-    pending = draft.data["pending"]
+    # Appended before the draft forgets it: a crash in between appends again (same external
+    # id: nothing doubled), never loses the waiting message.
+    await _append(turn, case_id, draft.data["pending"])
     draft.clear()
     await turn.save()
-    await _append(turn, case_id, pending)

@@ -120,6 +120,8 @@ async def test_redelivery_and_webhook(telegram_api: BotApiEmulator, bot: Bot) ->
     first = await telegram_api.push_text("hello")
     updates = await bot.get_updates(timeout=0)
     await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert telegram_api.confirmed_below == updates[-1].update_id + 1
+    assert telegram_api.unconfirmed == []
     await telegram_api.redeliver(first)
     again = await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
     assert [u.update_id for u in again] == [first["update_id"]]
@@ -130,7 +132,7 @@ async def test_redelivery_and_webhook(telegram_api: BotApiEmulator, bot: Bot) ->
 
     async def hook(req: web.Request) -> web.Response:
         received.append((await req.json(), req.headers.get("X-Telegram-Bot-Api-Secret-Token")))
-        return web.Response()
+        return web.Response(status=500 if len(received) == 1 else 200)  # the first one fails
 
     app = web.Application()
     app.router.add_post("/hook", hook)
@@ -142,11 +144,13 @@ async def test_redelivery_and_webhook(telegram_api: BotApiEmulator, bot: Bot) ->
     try:
         await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
         await telegram_api.push_text("via webhook")
-        await telegram_api.wait_until(lambda: bool(received))
+        await telegram_api.wait_until(lambda: len(received) == 2)  # sent again after the 500
+        assert received[0] == received[1]
         assert received[0][0]["message"]["text"] == "via webhook"
         assert received[0][1] == "s3cret"
         assert telegram_api.webhook is not None
-        assert telegram_api.webhook.deliveries[0][1] == 200
+        await telegram_api.wait_until(lambda: len(telegram_api.webhook.deliveries) == 2)  # type: ignore[union-attr]
+        assert [d[1] for d in telegram_api.webhook.deliveries] == [500, 200]
         await bot.delete_webhook()
     finally:
         await runner.cleanup()

@@ -1,0 +1,97 @@
+"""Benchmark: the reliability suite's chaos run, longer. A mixed stream of N emails and N Telegram
+messages into a real `loket run`, SIGKILLed at random moments for R rounds, then run to the end;
+prints one JSON line of figures (losses, duplicates, dead letters, seconds).
+
+Usage: python -m bench.chaos [--messages 500] [--rounds 20] [--seed 1]
+                             [--backend sqlite|postgresql | --database-url URL]
+By default a fresh SQLite file in a temporary folder is used; `--backend postgresql` starts a
+throwaway PostgreSQL cluster (tests/support/postgres.py) for the run. Needs Dovecot
+installed (as the test suite does: scripts/test.sh); the Bot API emulator and an SMTP sink run
+in this process (tests/support/chaos.py explains the set-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from channels.telegram.emulator import BotApiEmulator
+from store.db import Database
+from store.migrate import upgrade
+from tests.support.chaos import Chaos, ChaosWorld
+from tests.support.dovecot import dovecot_server
+from tests.support.postgres import create_database, postgres_server
+from tests.support.smtp import SmtpSink
+from tests.support.telegram import TOKEN
+
+
+async def _migrate(url: str) -> None:
+    db = Database.from_url(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@contextlib.contextmanager
+def _database(backend: str, database_url: str | None, workdir: Path) -> Iterator[str]:
+    if database_url:
+        yield database_url
+    elif backend == "postgresql":
+        with postgres_server() as server:
+            create_database(server, "chaos")
+            yield server.url("chaos")
+    else:
+        yield f"sqlite:///{workdir / 'loket.db'}"
+
+
+async def chaos(
+    messages: int, rounds: int, seed: int, backend: str = "sqlite", database_url: str | None = None
+) -> dict:
+    """Run one chaos run and return its figures (with the parameters) as a dict."""
+    with (
+        tempfile.TemporaryDirectory(prefix="loket-chaos-") as tmp,
+        dovecot_server() as dovecot,
+        _database(backend, database_url, Path(tmp)) as url,
+    ):
+        workdir = Path(tmp)
+        await _migrate(url)
+        smtp = SmtpSink().start()
+        api = await BotApiEmulator(TOKEN).start()
+        try:
+            world = ChaosWorld(url, workdir, dovecot, dovecot.new_folder("chaos"), smtp, api)
+            run = Chaos(world, telegram=messages, emails=messages, rounds=rounds, seed=seed)
+            figures = await run.run()
+        finally:
+            await api.stop()
+            smtp.stop()
+    backend = "postgresql" if url.startswith("postgres") else "sqlite"
+    return {"benchmark": "chaos", "backend": backend, "seed": seed,
+            **dataclasses.asdict(figures), "lost": figures.lost}  # fmt: skip
+
+
+def main() -> None:
+    """Parse the arguments, run, print one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--messages", type=int, default=500, help="emails and Telegram messages each"
+    )
+    parser.add_argument("--rounds", type=int, default=20, help="SIGKILLed runs before the last")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    result = asyncio.run(
+        chaos(args.messages, args.rounds, args.seed, args.backend, args.database_url)
+    )
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()
