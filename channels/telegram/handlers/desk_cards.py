@@ -145,14 +145,16 @@ async def _reveal(turn: Turn, case_id: int, lang: str) -> None:
 async def on_action(turn: Turn) -> None:
     """A card button: a:<action>:<case_id>."""
     action, case_id = turn.args
-    await press(turn, str(action), int(case_id))  # type: ignore[call-overload]
+    assert isinstance(action, str) and isinstance(case_id, int)
+    await press(turn, action, case_id)
 
 
 @handler
 async def on_dispose(turn: Turn) -> None:
     """A unit chosen: du:<case_id>:<unit_id>."""
     case_id, unit_id = turn.args
-    await run(turn, "dispose", int(case_id), {"unit_id": unit_id}, edit=True)  # type: ignore[call-overload]
+    assert isinstance(case_id, int)
+    await run(turn, "dispose", case_id, {"unit_id": unit_id}, edit=True)
 
 
 @handler
@@ -163,15 +165,13 @@ async def on_decision(turn: Turn) -> None:
     await turn.loket.desk.require(turn.user_id, "decide", case_id)
     if decision == "refused":
         await turn.ack()
-        await turn.edit(
-            None, keyboards.refusal_grounds(int(case_id), await _officer_language(turn))
-        )
+        await turn.edit(None, keyboards.refusal_grounds(case_id, await _officer_language(turn)))
     elif decision in DECISION_NEEDS:
         await turn.ack()
         first, *rest = DECISION_NEEDS[decision]
-        await ask_for(turn, "decide", int(case_id), first, then=tuple(rest), decision=decision)
+        await ask_for(turn, "decide", case_id, first, then=tuple(rest), decision=decision)
     else:
-        await run(turn, "decide", int(case_id), {"decision": decision}, edit=True)
+        await run(turn, "decide", case_id, {"decision": decision}, edit=True)
 
 
 @handler
@@ -182,7 +182,7 @@ async def on_refusal_ground(turn: Turn) -> None:
     await turn.loket.desk.require(turn.user_id, "decide", case_id)
     await turn.ack()
     await ask_for(
-        turn, "decide", int(case_id), "consequence_test", decision="refused", refusal_ground=letter
+        turn, "decide", case_id, "consequence_test", decision="refused", refusal_ground=letter
     )
 
 
@@ -193,7 +193,7 @@ async def on_answer(turn: Turn) -> None:
     assert isinstance(case_id, int)
     await turn.loket.desk.require(turn.user_id, "answer", case_id)
     await turn.ack()
-    await ask_for(turn, "answer", int(case_id), "reasons", decision=decision)
+    await ask_for(turn, "answer", case_id, "reasons", decision=decision)
 
 
 @handler
