@@ -3,7 +3,7 @@
 from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
-from store.models.email import MailMailbox, MailRecord
+from store.models.email import MailAttempt, MailMailbox, MailRecord
 from store.models.people import Contact, Officer, Requester, Unit
 from store.models.sequences import ReferenceCounter
 from store.models.survey import SurveyScore
@@ -15,6 +15,7 @@ __all__ = [
     "Case",
     "Contact",
     "Event",
+    "MailAttempt",
     "MailMailbox",
     "MailRecord",
     "Message",
