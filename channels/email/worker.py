@@ -34,6 +34,12 @@ MEMORY_LIMIT = "memory_limit"
 WORKER_DIED = "worker_died"
 READER_FAILED = "reader_failed"
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Starting the worker (a new interpreter importing the parser) on a busy machine.
+START_TIMEOUT_SECONDS = 120.0
+
+
+class WorkerUnavailable(RuntimeError):
+    """No worker process could be started (the mail is not to blame; try again later)."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +98,30 @@ class MailReaderPool:
             )
         return self._pool
 
+    async def _started(self) -> ProcessPoolExecutor:
+        """The pool with its worker up (starting a process is not the mail's time); raises
+        WorkerUnavailable when no worker can be started."""
+        if self._pool is not None:
+            return self._pool
+        pool = self._executor()
+        try:
+            await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, os.getpid),
+                START_TIMEOUT_SECONDS,
+            )
+        except Exception as exc:
+            self._replace()
+            raise WorkerUnavailable(f"mail reader did not start: {type(exc).__name__}") from None
+        return pool
+
     async def read(self, raw: bytes) -> ReadResult:
-        """Read one mail in the worker; never raises (a failure is the result's reason)."""
+        """Read one mail in the worker; a failure of the mail is the result's reason (raises
+        WorkerUnavailable only when no worker can be started at all)."""
         async with self._lock:  # one mail at a time: a failure is that mail's, no other's
             loop = asyncio.get_running_loop()
+            pool = await self._started()
             try:
-                future = loop.run_in_executor(self._executor(), self.reader, raw)
+                future = loop.run_in_executor(pool, self.reader, raw)
                 return ReadResult(await asyncio.wait_for(future, self.timeout_seconds))
             except TimeoutError:
                 failure = TIMEOUT

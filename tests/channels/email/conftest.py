@@ -4,10 +4,10 @@ reading it, and an ingestion pipeline without IMAP for the core rules."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
