@@ -48,11 +48,17 @@ def read_mail(raw: bytes) -> MailReading:
     """Parse and classify one mail; never raises (parse_mail and classify never do)."""
     parsed = parse_mail(raw)
     verdict = classify(parsed.message)
+    sender, problems = parsed.sender, parsed.problems
+    if sender is None and verdict.kind == MailKind.HUMAN:
+        # A From header broken beyond reading: the envelope (Return-Path, an mbox "From "
+        # line) still names someone, for the review queue only, never for an answer.
+        sender = salvage(raw).sender
+        problems = (*problems, "sender") if sender else problems
     return MailReading(
         kind=verdict.kind,
         no_reply=verdict.no_reply,
         message_id=parsed.message_id,
-        sender=parsed.sender,
+        sender=sender,
         sender_name=parsed.sender_name,
         recipients=parsed.recipients,
         subject=parsed.subject,
@@ -62,7 +68,7 @@ def read_mail(raw: bytes) -> MailReading:
         references=parsed.references,
         attachments=parsed.attachments,
         report=parsed.report,
-        problems=parsed.problems,
+        problems=problems,
     )
 
 

@@ -16,7 +16,7 @@ from channels.email import ingestor_for
 from channels.email.poller import MailboxWatcher
 from channels.email.reader import salvage
 from channels.email.worker import MEMORY_LIMIT, TIMEOUT, WORKER_DIED, MailReaderPool
-from store.models import MailAttempt, MailRecord
+from store.models import MailAttempt, MailRecord, OutboxMessage
 from tests.channels.email.conftest import with_settings
 from tests.channels.email.test_ingest import rows
 from tests.support.dovecot import DovecotServer
@@ -128,3 +128,12 @@ async def test_a_mail_that_fails_every_try_is_quarantined_after_the_last(
         ("quarantined_repeated_failure", "siti.aminah@warga.test", "Racun 1")
     ]
     assert (await watcher.poll_now()).fetched == 0
+
+
+async def test_a_broken_from_header_leaves_the_envelope_sender_for_review(deliver: Any) -> None:
+    raw = b"Return-Path: <budi@warga.test>\r\nFrom: ((((\r\nSubject: Mohon data\r\n\r\nIsi."
+    outcome = await deliver(raw)
+    assert (outcome.disposition, outcome.reason) == ("review", "unreadable_sender")
+    (record,) = await rows(deliver.services, MailRecord)
+    assert (record.sender, record.subject) == ("budi@warga.test", "Mohon data")
+    assert await rows(deliver.services, OutboxMessage) == []  # never answered
