@@ -36,6 +36,7 @@ READER_FAILED = "reader_failed"
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Starting the worker (a new interpreter importing the parser) on a busy machine.
 START_TIMEOUT_SECONDS = 120.0
+CLOSE_GRACE_SECONDS = 2.0
 
 
 class WorkerUnavailable(RuntimeError):
@@ -147,7 +148,15 @@ class MailReaderPool:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Stop the worker."""
+        """Stop the worker: at once when idle, after CLOSE_GRACE_SECONDS (then killed) when it
+        is still busy with a mail whose reading was abandoned (Loket is stopping)."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(CLOSE_GRACE_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join()
