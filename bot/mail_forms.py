@@ -78,7 +78,7 @@ _LABEL_ALIASES = {
     "cara mengirim informasi": "delivery_method",
     "cara mendapatkan salinan": "delivery_method",
 }
-_FIELD_LINE_RE = re.compile(r"^\s*([^:\n]{2,80}?)\s*:\s*(.*)$")
+MAX_LABEL_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,16 @@ def _validated(row: str, value: str) -> dict[str, str]:
     return {row: value if row in _FREE_TEXT_ROWS else value[:255]}
 
 
+def _field_line(line: str) -> tuple[str | None, str]:
+    """The label and value of a "Label: value" line, found in time linear in the line (a
+    backtracking pattern took seconds on a long line of spaces, on the event loop)."""
+    head, colon, value = line.partition(":")
+    label = head.strip()
+    if not colon or not 2 <= len(label) <= MAX_LABEL_CHARS:
+        return None, ""
+    return label, value.strip()
+
+
 def parse_fields(text: str) -> ParsedFields:
     """Read "Field: value" lines (template labels in either language, or common synonyms).
 
@@ -143,12 +153,12 @@ def parse_fields(text: str) -> ParsedFields:
     rest: list[str] = []
     current: str | None = None
     for line in (text or "").splitlines():
-        match = _FIELD_LINE_RE.match(line)
-        row = _row_of(match.group(1)) if match else None
-        if match and row:
+        label, value = _field_line(line)
+        row = _row_of(label) if label else None
+        if row:
             current = row if row in _FREE_TEXT_ROWS else None
-            if match.group(2).strip():
-                collected[row] = match.group(2).strip()
+            if value:
+                collected[row] = value
             continue
         if current and line.strip() and current in collected:
             collected[current] += "\n" + line.strip()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,7 +48,7 @@ from bot.workflow.rules import Rules, load_rules
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.enums import CaseKind, Channel
-from store.models import Case, MailRecord, Requester
+from store.models import Case, MailAttempt, MailRecord, Requester
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,25 @@ class MailIngestor:
         async with self.db.session() as session:
             return await _at(session, location) is not None
 
+    async def note_attempt(self, location: MailLocation) -> int:
+        """Count one more try at the email at `location` (committed before it is read) and
+        return how many tries there have been, this one included."""
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                async with self.db.transaction() as session:
+                    stmt = select(MailAttempt).where(*_attempt_at(location))
+                    attempt = (await session.exec(stmt)).first() or MailAttempt(
+                        mailbox=location.mailbox, uidvalidity=location.uidvalidity,
+                        uid=location.uid,
+                    )  # fmt: skip
+                    attempt.attempts += 1
+                    attempt.last_at = self.clock.now()
+                    session.add(attempt)
+                    return attempt.attempts
+            except IntegrityError:  # another poller counted the same mail first
+                continue
+        raise RuntimeError(f"could not count a try of {location}")
+
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
         raw_stored = self._keep_raw(mail.raw)
@@ -177,7 +197,11 @@ class MailIngestor:
                 received_at=mail.received_at,
                 created_at=now,
             )
-            if _is_own(mail, self.settings):
+            if mail.quarantine:
+                # Kept raw with what could be salvaged; never read again (issue #9).
+                record.disposition = MailDisposition.REVIEW.value
+                record.reason = f"quarantined_{mail.quarantine}"[:64]
+            elif _is_own(mail, self.settings):
                 record.reason = "own_address"
             elif mail.kind == MailKind.HUMAN:
                 await self._human(session, mail, record, rules, now)
@@ -185,6 +209,7 @@ class MailIngestor:
                 case, record.reason = await handle_automatic(session, mail, self.secret, rules, now)
                 record.case_id = case.id if case else None
             session.add(record)
+            await session.exec(delete(MailAttempt).where(*_attempt_at(mail.location)))
             await session.flush()
             outcome = await _outcome(session, record)
             crash_point("mail_before_commit")
@@ -225,6 +250,10 @@ class MailIngestor:
             # Only a contact already on the case may fill in its details; anyone else on the
             # thread (the citizen forwarded our mail) is for an officer to judge (issue #9).
             review, reason = True, "details_not_from_contact"
+        if mail.problems:
+            # Part of the mail could not be read: a person looks at it before anything is
+            # opened or answered (issue #9); what could be read is kept with it.
+            review, reason = True, f"unreadable_{mail.problems[0]}"[:64]
         inbound = _inbound(mail, sender, match, fields, review=review)
         result = await self.intake.handle_inbound_in(session, inbound)
         record.message_id = result.message_id
@@ -390,6 +419,14 @@ def _is_own(mail: IncomingMail, settings: Settings) -> bool:
     """Mail from our own address, tagged or not (a copy or a loop), is never acted on."""
     own = settings.mail_from
     return bool(own and mail.sender) and _without_tag(mail.sender or "") == _without_tag(own)
+
+
+def _attempt_at(location: MailLocation) -> tuple[Any, ...]:
+    return (
+        MailAttempt.mailbox == location.mailbox,
+        MailAttempt.uidvalidity == location.uidvalidity,
+        MailAttempt.uid == location.uid,
+    )
 
 
 async def _at(session: AsyncSession, location: MailLocation) -> MailRecord | None:

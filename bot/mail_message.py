@@ -61,6 +61,12 @@ class IncomingMail:
     bounce_reason: str = ""
     reported_message_ids: tuple[str, ...] = ()
     unit_id: int | None = None
+    # Issue #9: why the mail could not be read at all (the worker ran out of time or memory,
+    # died, or the mail failed MAIL_MAX_ATTEMPTS times): only the salvaged sender, subject and
+    # Message-ID are set, and the mail is kept raw for review. `problems` names the parts of a
+    # mail that was read that could not be (its body, its structure ...).
+    quarantine: str | None = None
+    problems: tuple[str, ...] = ()
 
     @property
     def thread_ids(self) -> list[str]:

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     mail_ack_per_sender_per_day: int = Field(default=5, ge=0)
     imap_processed_folder: str = ""
     mail_ca_file: Path | None = None
+    # email, hostile mail (issue #9): limits of the worker process that reads each mail, and
+    # how often a mail may fail before it is quarantined for review.
+    mail_parse_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_parse_memory_mb: int = Field(default=1024, ge=256)
+    mail_max_attempts: int = Field(default=3, ge=1)
 
     # --- Telegram channel ------------------------------------------------------------------
     telegram_bot_token: SecretStr = SecretStr("")

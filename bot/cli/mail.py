@@ -185,7 +185,10 @@ async def _records(
 def _print_records(rows: list[dict[str, Any]]) -> None:
     language = cli_language()
     columns = ("id", "received_at", "classification", "disposition", "case", "message_id")
-    table = Table(*(t(f"mail.cli.col_{c}", language) for c in columns))
+    table = Table(
+        *(t(f"mail.cli.col_{c}", language) for c in columns),
+        t("mailsafe.cli.col_reason", language),  # e.g. quarantined_timeout (issue #9)
+    )
     for row in rows:
         table.add_row(
             str(row["id"]),
@@ -194,6 +197,7 @@ def _print_records(rows: list[dict[str, Any]]) -> None:
             row["disposition"],
             row["case"] or "-",
             (row["message_id"] or "")[:48],
+            row["reason"] or "-",
         )
     console.print(table)
 

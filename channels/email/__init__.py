@@ -9,8 +9,9 @@ from bot.app import Services
 from bot.mail_ingest import MailIngestor
 from bot.mailboxes import configured_mailboxes
 from bot.runner import ChannelParts
-from channels.email.poller import MailboxWatcher
+from channels.email.poller import MailboxWatcher, reader_pool
 from channels.email.sender import EmailSender
+from channels.email.worker import MailReaderPool
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,16 @@ def ingestor_for(services: Services) -> MailIngestor:
     )
 
 
-async def watchers(services: Services) -> list[MailboxWatcher]:
-    """One watcher per configured mailbox (the IMAP_* one and every added one)."""
+async def watchers(
+    services: Services, reader: MailReaderPool | None = None
+) -> list[MailboxWatcher]:
+    """One watcher per configured mailbox (the IMAP_* one and every added one), all reading
+    mail in the same worker (`reader`, or a new one)."""
     async with services.db.session() as session:
         configs = await configured_mailboxes(session, services.settings)
     ingestor = ingestor_for(services)
-    return [MailboxWatcher(c, ingestor, services.settings, services.clock) for c in configs]
+    reader = reader or reader_pool(services.settings)
+    return [MailboxWatcher(c, ingestor, services.settings, services.clock, reader) for c in configs]
 
 
 class EmailRunner:
@@ -37,11 +42,13 @@ class EmailRunner:
         self.services = services
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._reader: MailReaderPool | None = None
 
     async def start(self) -> None:
         """Start one watcher task per mailbox; returns at once."""
         self._stop.clear()
-        for watcher in await watchers(self.services):
+        self._reader = reader_pool(self.services.settings)
+        for watcher in await watchers(self.services, self._reader):
             self._tasks.append(asyncio.create_task(watcher.run(self._stop)))
         log.info("email: watching %d mailbox(es)", len(self._tasks))
 
@@ -52,6 +59,9 @@ class EmailRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 def build(services: Services) -> ChannelParts | None:

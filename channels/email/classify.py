@@ -137,7 +137,15 @@ def _no_reply_signals(msg: Message) -> list[str]:
 
 
 def classify(msg: Message) -> Classification:
-    """Decide who wrote `msg`; reads headers and structure only, never raises."""
+    """Decide who wrote `msg`; reads headers and structure only, never raises (a mail whose
+    structure cannot be read is taken as written by a person, so that one looks at it)."""
+    try:
+        return _classify(msg)
+    except Exception:  # hostile structure: RecursionError, an undecodable part ...
+        return Classification(MailKind.HUMAN, True, ("unreadable",))
+
+
+def _classify(msg: Message) -> Classification:
     subject = header_text(msg, "Subject")
     report = _report_type(msg)
     if report == "delivery-status":

@@ -15,9 +15,11 @@ from __future__ import annotations
 import codecs
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from typing import TypeVar
 from urllib.parse import unquote
 
 from bot.intake import InboundAttachment
@@ -28,11 +30,11 @@ from channels.email.mime import (
     header_text,
     leaf_parts,
     message_ids,
-    parse,
     raw_values,
+    read_message,
     unsurrogate,
 )
-from channels.email.quotes import split_reply
+from channels.email.quotes import ReplyParts, split_reply
 
 # Labels the WHATWG Encoding Standard decodes as windows-1252 (browsers do; so do we).
 _WINDOWS_1252 = frozenset(
@@ -64,6 +66,11 @@ _SIGNATURES = frozenset(
 _THREAD_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 _ENCODED = frozenset({"base64", "quoted-printable"})
 MAX_TEXT_CHARS = 200_000
+MAX_SUBJECT_CHARS = 2_000
+MAX_ADDRESS_CHARS = 320
+MAX_ID_CHARS = 998  # RFC 5322 §2.1.1: the longest line
+MAX_REFERENCES = 100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,9 @@ class ParsedMail:
     references: tuple[str, ...]
     attachments: tuple[InboundAttachment, ...]
     report: DeliveryReport
+    # The parts of the reading that failed ("structure", "body", ...): what they would have
+    # given is missing, so a person should look at the mail.
+    problems: tuple[str, ...] = ()
 
 
 def decode_text(data: bytes, charset: str | None) -> str:
@@ -108,9 +118,10 @@ def decode_text(data: bytes, charset: str | None) -> str:
     candidates += [c for c in (codec, "utf-8", "cp1252") if c]
     for candidate in candidates:
         try:
-            codecs.lookup(candidate)
+            if not codecs.lookup(candidate)._is_text_encoding:
+                continue  # base64, rot13, zlib ...: not a charset, whatever the label says
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError, ValueError, TypeError):  # NUL in a label, no BOM ...
             continue
     return data.decode("latin-1")
 
@@ -122,7 +133,7 @@ def _payload(part: Message) -> bytes:
         data = None
     if isinstance(data, bytes):
         return data
-    raw = part.get_payload()
+    raw = part._payload  # as stored: get_payload() would decode it with the declared charset
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
@@ -183,7 +194,7 @@ def _filename(part: Message, index: int) -> str:
 def _attachment_bytes(part: Message) -> bytes:
     if part.get_content_type() != "message/rfc822":
         return _payload(part)
-    inner = part.get_payload()
+    inner = part.get_payload() if part.is_multipart() else None
     inner = inner[0] if isinstance(inner, list) and inner else inner
     if not isinstance(inner, Message):
         return _payload(part)
@@ -221,7 +232,7 @@ def _content(msg: EmailMessage) -> tuple[str, tuple[InboundAttachment, ...]]:
 def _reported_ids(part: Message) -> list[str]:
     if part.get_content_type() == "text/rfc822-headers":
         return message_ids(header_text(message_from_bytes(_payload(part)), "Message-ID"))
-    inner = part.get_payload()
+    inner = part.get_payload() if part.is_multipart() else None
     inner = inner[0] if isinstance(inner, list) and inner else None
     return message_ids(header_text(inner, "Message-ID")) if isinstance(inner, Message) else []
 
@@ -229,7 +240,7 @@ def _reported_ids(part: Message) -> list[str]:
 def _dsn_blocks(part: Message) -> list[Message]:
     """The field blocks of a message/delivery-status part, also when a server encoded them in
     base64 or quoted-printable (RFC 3464 wants 7bit; some send them encoded anyway)."""
-    payload = part.get_payload()
+    payload = part.get_payload() if part.is_multipart() else None
     blocks = [b for b in payload if isinstance(b, Message)] if isinstance(payload, list) else []
     if str(part.get("Content-Transfer-Encoding", "")).strip().lower() not in _ENCODED:
         return blocks
@@ -248,7 +259,7 @@ def _delivery_report(msg: EmailMessage, subject: str, text: str) -> DeliveryRepo
     dsn = delayed = False
     for part, _ in leaf_parts(msg):
         ctype = part.get_content_type()
-        if ctype == "message/delivery-status" and isinstance(part.get_payload(), list):
+        if ctype == "message/delivery-status" and part.is_multipart():
             dsn = True
             for block in _dsn_blocks(part):
                 action = header_text(block, "Action").lower()
@@ -276,28 +287,62 @@ def _delivery_report(msg: EmailMessage, subject: str, text: str) -> DeliveryRepo
     return DeliveryReport(tuple(dict.fromkeys(failed)), permanent, reason, tuple(ids))
 
 
-def parse_mail(raw: bytes) -> ParsedMail:
-    """Parse one email from its raw bytes; never raises on malformed mail."""
-    msg = parse(raw)
-    subject = header_text(msg, "Subject")
+def _safely(problems: list[str], step: str, read: Callable[[], T], default: T) -> T:
+    """`read()`, or `default` with `step` noted in `problems` when it raises."""
+    try:
+        return read()
+    except Exception:  # RecursionError, ValueError, LookupError ... on hostile mail
+        problems.append(step)
+        return default
+
+
+def _first_sender(msg: EmailMessage) -> tuple[str, str | None]:
     senders = addresses(msg, "From") or addresses(msg, "Sender")
-    sender_name, sender = senders[0] if senders else ("", None)
-    text, attachments = _content(msg)
-    parts = split_reply(text, subject)
-    ids = message_ids(header_text(msg, "Message-ID"))
-    in_reply_to = message_ids(header_text(msg, "In-Reply-To"))
+    name, address = senders[0] if senders else ("", None)
+    if address and len(address) > MAX_ADDRESS_CHARS:  # RFC 5321 §4.5.3.1.3: at most 254
+        return "", None
+    return name, address
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parse one email from its raw bytes; never raises on malformed mail.
+
+    Each part of the reading (headers, body, attachments, report) stands alone: one that fails
+    is left empty and named in `problems`, so the rest (sender, subject) is still there."""
+    problems: list[str] = []
+    msg, complete = read_message(raw)
+    if not complete:
+        problems.append("structure")
+    subject = _safely(problems, "subject", lambda: header_text(msg, "Subject"), "")
+    sender_name, sender = _safely(problems, "sender", lambda: _first_sender(msg), ("", None))
+    text, attachments = (
+        _safely(problems, "body", lambda: _content(msg), ("", ())) if complete else ("", ())
+    )
+    parts = _safely(problems, "body", lambda: split_reply(text, subject), ReplyParts(text))
+    ids = _safely(problems, "ids", lambda: message_ids(header_text(msg, "Message-ID")), [])
+    in_reply_to = _safely(problems, "ids", lambda: message_ids(header_text(msg, "In-Reply-To")), [])
+    references = _safely(
+        problems, "ids", lambda: message_ids(" ".join(raw_values(msg, "References"))), []
+    )
+    recipients = _safely(
+        problems, "recipients", lambda: [a for _, a in addresses(msg, *_THREAD_HEADERS)], []
+    )
+    report = _safely(
+        problems, "report", lambda: _delivery_report(msg, subject, text), DeliveryReport()
+    )
     return ParsedMail(
         message=msg,
-        message_id=ids[0] if ids else None,
+        message_id=ids[0][:MAX_ID_CHARS] if ids else None,
         sender=sender,
-        sender_name=unsurrogate(sender_name).strip() or None,
-        recipients=tuple(dict.fromkeys(a for _, a in addresses(msg, *_THREAD_HEADERS))),
-        subject=subject,
+        sender_name=unsurrogate(sender_name).strip()[:255] or None,
+        recipients=tuple(dict.fromkeys(a for a in recipients if len(a) <= MAX_ADDRESS_CHARS)),
+        subject=subject[:MAX_SUBJECT_CHARS],
         text=parts.new,
         quoted=parts.quoted,
         signature=parts.signature,
-        in_reply_to=in_reply_to[0] if in_reply_to else None,
-        references=tuple(message_ids(" ".join(raw_values(msg, "References")))),
+        in_reply_to=in_reply_to[0][:MAX_ID_CHARS] if in_reply_to else None,
+        references=tuple(r[:MAX_ID_CHARS] for r in references[-MAX_REFERENCES:]),
         attachments=attachments,
-        report=_delivery_report(msg, subject, text),
+        report=report,
+        problems=tuple(dict.fromkeys(problems)),
     )

@@ -1,9 +1,12 @@
 """Reading one mailbox: fetch everything new, hand it to the core, then wait and repeat.
 
-Per message the order is fixed: fetch (BODY.PEEK, nothing flagged) -> ingest (one committed
+Per message the order is fixed: fetch (BODY.PEEK, nothing flagged) -> count the try -> read
+(parse and classify, in a worker process with a time and memory limit) -> ingest (one committed
 transaction) -> flag \\Seen or move. A crash between any two steps is repaired by the next
-run (bot/mail_ingest.py explains why). Waiting uses IDLE where the server offers it (mail is
-taken within a second of arrival) and plain polling otherwise; either way the mailbox is read
+run (bot/mail_ingest.py explains why); a mail that could not be read, or whose tries never
+finished MAIL_MAX_ATTEMPTS times, is recorded raw for review and flagged like any other, so
+no mail is fetched and processed in a loop. Waiting uses IDLE where the server offers it (mail
+is taken within a second of arrival) and plain polling otherwise; either way the mailbox is read
 again at least every IMAP_POLL_SECONDS. A lost connection is retried after a back-off that
 doubles up to a ceiling, starting again from RECONNECT_BACKOFF_SECONDS once connected.
 """
@@ -21,19 +24,24 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.mail_ingest import IngestOutcome, MailIngestor
-from bot.mail_message import IncomingMail, MailKind, MailLocation
+from bot.mail_message import IncomingMail, MailLocation
 from bot.mailboxes import MailboxConfig
 from bot.privacy import redact
 from bot.settings import Settings
-from channels.email.classify import classify
 from channels.email.errors import MailboxError
 from channels.email.imap import IDLE_RENEW_SECONDS, FetchedMail, ImapSession
-from channels.email.parse import parse_mail
+from channels.email.reader import MailReading, read_mail, salvage
+from channels.email.worker import READER_FAILED, MailReaderPool
 
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = 10.0
 RECONNECT_BACKOFF_MAX_SECONDS = 300.0
+
+
+def reader_pool(settings: Settings) -> MailReaderPool:
+    """The worker that reads mail, with the MAIL_PARSE_* limits."""
+    return MailReaderPool(settings.mail_parse_timeout_seconds, settings.mail_parse_memory_mb)
 
 
 def describe(exc: BaseException) -> str:
@@ -63,54 +71,97 @@ class PollSummary:
             self.counts[key] = self.counts.get(key, 0) + 1
 
 
-def build_incoming(
-    fetched: FetchedMail, location: MailLocation, config: MailboxConfig, now: dt.datetime
+def incoming_from(
+    reading: MailReading,
+    fetched: FetchedMail,
+    location: MailLocation,
+    config: MailboxConfig,
+    now: dt.datetime,
+    quarantine: str | None = None,
 ) -> IncomingMail:
-    """Parse and classify fetched bytes; a mail that cannot be parsed goes to review."""
+    """The mail for ingestion from what was read of it (`quarantine`: why nothing could be)."""
     # The server's arrival time is the receipt time (UU KIP counts from receipt), unless the
     # clock says otherwise (a server clock ahead of ours).
     received_at = min(fetched.internaldate or now, now)
-    common = {
-        "location": location,
-        "raw": fetched.raw,
-        "received_at": received_at,
-        "new_case_kind": config.case_kind,
-        "unit_id": config.unit_id,
-    }
-    try:
-        parsed = parse_mail(fetched.raw)
-        verdict = classify(parsed.message)
-    except Exception as exc:  # a mail we cannot read is kept for a person to look at
-        log.error("could not parse email %s: %s", location, describe(exc))
-        return IncomingMail(kind=MailKind.HUMAN, **common)  # type: ignore[arg-type]
     return IncomingMail(
-        kind=verdict.kind,
-        message_id=parsed.message_id,
-        sender=parsed.sender,
-        sender_name=parsed.sender_name,
-        recipients=parsed.recipients,
-        subject=parsed.subject,
-        text=parsed.text,
-        quoted=parsed.quoted,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-        attachments=parsed.attachments,
-        no_reply=verdict.no_reply,
-        failed_recipients=parsed.report.failed,
-        bounce_permanent=parsed.report.permanent,
-        bounce_reason=parsed.report.reason,
-        reported_message_ids=parsed.report.message_ids,
-        **common,  # type: ignore[arg-type]
+        location=location,
+        raw=fetched.raw,
+        received_at=received_at,
+        new_case_kind=config.case_kind,
+        unit_id=config.unit_id,
+        kind=reading.kind,
+        message_id=reading.message_id,
+        sender=reading.sender,
+        sender_name=reading.sender_name,
+        recipients=reading.recipients,
+        subject=reading.subject,
+        text=reading.text,
+        quoted=reading.quoted,
+        in_reply_to=reading.in_reply_to,
+        references=reading.references,
+        attachments=reading.attachments,
+        no_reply=reading.no_reply,
+        failed_recipients=reading.report.failed,
+        bounce_permanent=reading.report.permanent,
+        bounce_reason=reading.report.reason,
+        reported_message_ids=reading.report.message_ids,
+        quarantine=quarantine,
+        problems=reading.problems,
     )
+
+
+def build_incoming(
+    fetched: FetchedMail, location: MailLocation, config: MailboxConfig, now: dt.datetime
+) -> IncomingMail:
+    """Parse and classify fetched bytes in this process (the watcher uses a worker instead);
+    a mail that cannot be parsed goes to review."""
+    try:
+        reading = read_mail(fetched.raw)
+    except Exception as exc:  # read_mail never raises; should it, the mail is still kept
+        log.error("could not read email %s: %s", location, describe(exc))
+        return quarantined(fetched, location, config, now, READER_FAILED)
+    return incoming_from(reading, fetched, location, config, now)
+
+
+def quarantined(
+    fetched: FetchedMail,
+    location: MailLocation,
+    config: MailboxConfig,
+    now: dt.datetime,
+    reason: str,
+) -> IncomingMail:
+    """A mail that could not be read, with what `salvage` finds, for review (issue #9)."""
+    return incoming_from(salvage(fetched.raw), fetched, location, config, now, reason)
 
 
 class MailboxWatcher:
     """Keeps one mailbox drained for as long as it runs."""
 
     def __init__(
-        self, config: MailboxConfig, ingestor: MailIngestor, settings: Settings, clock: Clock
+        self,
+        config: MailboxConfig,
+        ingestor: MailIngestor,
+        settings: Settings,
+        clock: Clock,
+        reader: MailReaderPool | None = None,
     ) -> None:
         self.config, self.ingestor, self.settings, self.clock = config, ingestor, settings, clock
+        self.reader = reader or reader_pool(settings)
+
+    async def _incoming(self, fetched: FetchedMail, location: MailLocation) -> IncomingMail:
+        """Read one fetched mail in the worker, or quarantine it: when the worker cannot read
+        it, or when earlier tries at it never finished (a crash loop, issue #9)."""
+        tries = await self.ingestor.note_attempt(location)
+        now = self.clock.now()
+        if tries > self.settings.mail_max_attempts:
+            log.error("email %s failed %d times: kept for review", location, tries - 1)
+            return quarantined(fetched, location, self.config, now, "repeated_failure")
+        result = await self.reader.read(fetched.raw)
+        if result.reading is None:
+            log.error("email %s could not be read (%s): kept for review", location,
+                      result.failure)  # fmt: skip
+            return quarantined(fetched, location, self.config, now, result.failure or "")
+        return incoming_from(result.reading, fetched, location, self.config, now)
 
     async def connect(self) -> ImapSession:
         """A connection to this mailbox (InvalidAuth / InvalidFolder / ConnectionFailed)."""
@@ -130,14 +181,15 @@ class MailboxWatcher:
                     continue  # expunged meanwhile
                 summary.fetched += 1
                 crash_point("mail_fetched")
-                incoming = build_incoming(fetched, location, self.config, self.clock.now())
+                incoming = await self._incoming(fetched, location)
                 try:
                     summary.add(await self.ingestor.ingest(incoming))
                 except (OperationalError, InterfaceError):
                     raise  # the database is away: stop this pass, retry after the back-off
                 except Exception as exc:
                     # One mail the core cannot take must not hold up the ones after it; it
-                    # stays unread and is tried again on the next pass.
+                    # stays unread and is tried again on the next pass, MAIL_MAX_ATTEMPTS
+                    # times in all, then quarantined (see _incoming).
                     log.error("email %s not ingested, left for the next pass: %s", location,
                               describe(exc))  # fmt: skip
                     summary.failed += 1

@@ -4,7 +4,7 @@ from store.models.annual import AnnualNarrative
 from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
-from store.models.email import MailMailbox, MailRecord
+from store.models.email import MailAttempt, MailMailbox, MailRecord
 from store.models.inbound import InboundUpdate
 from store.models.people import Contact, Officer, Requester, Unit
 from store.models.sequences import ReferenceCounter
@@ -23,6 +23,7 @@ __all__ = [
     "Contact",
     "Event",
     "InboundUpdate",
+    "MailAttempt",
     "MailMailbox",
     "MailRecord",
     "Message",

@@ -68,3 +68,24 @@ class MailRecord(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     resolved_at: dt.datetime | None = None
     resolved_by: str | None = Field(default=None, max_length=128)
+
+
+class MailAttempt(SQLModel, table=True):
+    """How often processing of the email at one IMAP location was started without finishing.
+
+    Written (committed) before the mail is read, deleted in the transaction that records it. A
+    mail that killed or stalled every try (a crash, a bug, a worker that died) is quarantined
+    after MAIL_MAX_ATTEMPTS tries instead of being fetched again forever (issue #9).
+    """
+
+    __tablename__ = "mail_attempts"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_mail_attempt_uid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=64)
+    uidvalidity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    uid: int = Field(sa_column=Column(BigInteger, nullable=False))
+    attempts: int = 0
+    last_at: dt.datetime = Field(default_factory=utcnow)

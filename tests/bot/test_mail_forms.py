@@ -65,3 +65,9 @@ def test_legal_entity_and_invalid_values() -> None:
 
 def test_empty_rows_of_a_quoted_template_are_ignored() -> None:
     assert parse_fields("Alamat / Address: \nNIK: ").values == {}
+
+
+def test_a_long_line_without_a_label_is_read_at_once() -> None:
+    # The former "Label: value" pattern backtracked for seconds on 8,000 spaces (issue #9).
+    fields = parse_fields(" " * 200_000 + "x\nNIK: 3171014501900001")
+    assert fields.values == {"nik": "3171014501900001"}

@@ -4,7 +4,7 @@ The Telegram inbox, email quarantine, officer roles, letters and annual-report m
 written side by side from 0006; this joins them so `heads` is one revision again.
 
 Revision ID: 0012_merge_heads
-Revises: 0007_telegram_inbox, 0009_officer_roles, 0011_annual
+Revises: 0007_telegram_inbox, 0008_email_quarantine, 0009_officer_roles, 0011_annual
 Create Date: 2026-12-01
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 revision: str = "0012_merge_heads"
 down_revision: str | Sequence[str] | None = (
     "0007_telegram_inbox",
+    "0008_email_quarantine",
     "0009_officer_roles",
     "0011_annual",
 )

@@ -7,6 +7,7 @@ import itertools
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,13 +81,15 @@ def core_services(services: Services) -> Services:
 
 
 @pytest.fixture
-def watcher(mail_services: Services) -> MailboxWatcher:
-    """The watcher of the environment's mailbox."""
+def watcher(mail_services: Services) -> Iterator[MailboxWatcher]:
+    """The watcher of the environment's mailbox (its worker stopped afterwards)."""
     config = env_mailbox(mail_services.settings)
     assert config is not None
-    return MailboxWatcher(
+    watcher = MailboxWatcher(
         config, ingestor_for(mail_services), mail_services.settings, mail_services.clock
     )
+    yield watcher
+    watcher.reader.close()
 
 
 class Deliver:

@@ -327,8 +327,10 @@ async def test_unreadable_mail_is_kept_for_review(
     def explode(raw: bytes) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr("channels.email.poller.parse_mail", explode)
+    monkeypatch.setattr("channels.email.poller.read_mail", explode)
     outcome = await deliver(make_email())
-    assert (outcome.disposition, outcome.reason) == ("review", "no_sender")
+    assert (outcome.disposition, outcome.reason) == ("review", "quarantined_reader_failed")
     (record,) = await rows(deliver.services, MailRecord)
     assert record.raw_stored and record.raw_size > 0
+    # what could be read without the parser is shown in the review queue (issue #9)
+    assert (record.sender, record.subject) == ("budi.santoso@warga.test", "Permohonan informasi")

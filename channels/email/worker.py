@@ -1,0 +1,162 @@
+"""Reading mail in a worker process, so that one hostile mail can neither stall nor kill Loket.
+
+One worker (a `ProcessPoolExecutor` of one process, spawn context) reads one mail at a
+time, called from asyncio through `loop.run_in_executor`: the event loop (Telegram, the
+scheduler) keeps running while a mail is parsed. The worker's address space is limited to
+MAIL_PARSE_MEMORY_MB (RLIMIT_AS, set by the pool initializer), each mail gets
+MAIL_PARSE_TIMEOUT_SECONDS. A mail that runs out of time or memory, kills the worker, or makes
+the reader raise is reported as a `ReadResult` with a reason instead of a reading; the worker
+is then replaced, so the next mail starts on a fresh process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from channels.email.reader import MailReading, read_mail
+
+log = logging.getLogger(__name__)
+
+# Why a mail could not be read (MailRecord.reason is "quarantined_" + one of these).
+TIMEOUT = "timeout"
+MEMORY_LIMIT = "memory_limit"
+WORKER_DIED = "worker_died"
+READER_FAILED = "reader_failed"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Starting the worker (a new interpreter importing the parser) on a busy machine.
+START_TIMEOUT_SECONDS = 120.0
+CLOSE_GRACE_SECONDS = 2.0
+
+
+class WorkerUnavailable(RuntimeError):
+    """No worker process could be started (the mail is not to blame; try again later)."""
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The reading of one mail, or the reason there is none."""
+
+    reading: MailReading | None
+    failure: str | None = None
+
+
+def prepare_worker(megabytes: int) -> None:
+    """Pool initializer: cap this process's address space (RLIMIT_AS) at `megabytes`, die with
+    its parent, and let go of the parent's stdout and stderr.
+
+    Loket may be killed (SIGKILL, the OOM killer); a worker left behind would hold the
+    terminal or the pipe of whoever started Loket open forever. On Linux the kernel kills the
+    worker when Loket dies (PR_SET_PDEATHSIG).
+    """
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class MailReaderPool:
+    """Reads mail in one worker process with a time and memory limit per mail."""
+
+    def __init__(
+        self,
+        timeout_seconds: float,
+        memory_mb: int,
+        reader: Callable[[bytes], MailReading] = read_mail,
+    ) -> None:
+        self.timeout_seconds, self.memory_mb, self.reader = timeout_seconds, memory_mb, reader
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = asyncio.Lock()
+        self.replaced = 0  # how often a worker was replaced after a failure
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: the worker is Loket's own child, so PR_SET_PDEATHSIG ends it with Loket (a
+            # forkserver's children keep the forkserver, and each other, alive).
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=prepare_worker,
+                initargs=(self.memory_mb,),
+            )
+        return self._pool
+
+    async def _started(self) -> ProcessPoolExecutor:
+        """The pool with its worker up (starting a process is not the mail's time); raises
+        WorkerUnavailable when no worker can be started."""
+        if self._pool is not None:
+            return self._pool
+        pool = self._executor()
+        try:
+            await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, os.getpid),
+                START_TIMEOUT_SECONDS,
+            )
+        except Exception as exc:
+            self._replace()
+            raise WorkerUnavailable(f"mail reader did not start: {type(exc).__name__}") from None
+        return pool
+
+    async def read(self, raw: bytes) -> ReadResult:
+        """Read one mail in the worker; a failure of the mail is the result's reason (raises
+        WorkerUnavailable only when no worker can be started at all)."""
+        async with self._lock:  # one mail at a time: a failure is that mail's, no other's
+            loop = asyncio.get_running_loop()
+            pool = await self._started()
+            try:
+                future = loop.run_in_executor(pool, self.reader, raw)
+                return ReadResult(await asyncio.wait_for(future, self.timeout_seconds))
+            except TimeoutError:
+                failure = TIMEOUT
+            except MemoryError:
+                failure = MEMORY_LIMIT
+            except BrokenProcessPool:
+                failure = WORKER_DIED
+            except Exception as exc:
+                log.error("mail reader failed: %s", type(exc).__name__)
+                failure = READER_FAILED
+            self._replace()
+            return ReadResult(None, failure)
+
+    def _replace(self) -> None:
+        """Kill the worker (it may still be busy with the mail) and start afresh next time."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        self.replaced += 1
+        # ProcessPoolExecutor.kill_workers() arrives in Python 3.14; until then, its processes.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the worker: at once when idle, after CLOSE_GRACE_SECONDS (then killed) when it
+        is still busy with a mail whose reading was abandoned (Loket is stopping)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(CLOSE_GRACE_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join()
