@@ -118,6 +118,11 @@ def _strong(separator: str) -> bool:
     return any(c.isspace() or c in ",;" for c in separator)
 
 
+def _list_separator(separator: str) -> bool:
+    """`, ` or `; `: the separator of a list, which never joins two groups into one number."""
+    return bool(re.search(r"[,;]\s", separator))
+
+
 def _national_number(digits: str, plus: bool) -> str | None:
     """The digits after the trunk 0 or the country code, when `digits` is an Indonesian phone."""
     if plus or digits.startswith("62"):
@@ -189,15 +194,25 @@ def _number_at(
         digits += groups[j].digits
         if len(digits) > NIK_DIGITS:
             break
-        if j + 1 < len(groups) and not _strong(separators[j]):
-            continue
-        if len(digits) == NIK_DIGITS:
-            return groups[i].start, j, mask_nik(digits)
-        national = _national_number(digits, plus)
-        if national is not None:
-            prefix = "+" if plus else ""
-            best = (groups[i].start - len(prefix), j, mask_phone(prefix + digits))
+        last = j + 1 == len(groups)
+        if last or _strong(separators[j]):
+            if len(digits) == NIK_DIGITS and (j == i or _plausible_nik(digits)):
+                return groups[i].start, j, mask_nik(digits)
+            national = _national_number(digits, plus)
+            if national is not None:
+                prefix = "+" if plus else ""
+                best = (groups[i].start - len(prefix), j, mask_phone(prefix + digits))
+        if not last and _list_separator(separators[j]):
+            break
     return best
+
+
+def _plausible_nik(digits: str) -> bool:
+    """16 digits that can be a NIK: a province code, then a birth day (women: day + 40) and
+    month in places 7-10. Asked only of digits written in groups, so that a list of years
+    (`2019 2020 2021 2022`) is not taken for one; 16 digits in one run are always masked."""
+    day, month = int(digits[6:8]), int(digits[8:10])
+    return digits[0] != "0" and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
 
 
 def _redact_numbers(text: str) -> str:

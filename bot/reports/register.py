@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import record_event
 from bot.i18n import t
-from bot.privacy import mask_email, mask_name, mask_phone
+from bot.privacy import mask_email, mask_name, mask_phone, redact
 from bot.reports.document import Document, Table
 from bot.reports.sql import Period
 from bot.workflow.rules import Rules
@@ -67,6 +67,11 @@ class _Personal:
         address = (requester.address if requester else None) or ""
         return address if self.reveal or not address else "***"
 
+    def text(self, value: str | None) -> str:
+        """What a requester wrote (the information asked for, a purpose, a response): NIKs,
+        phone numbers and emails in it are masked unless revealing."""
+        return (value or "") if self.reveal else redact(value or "")
+
     def contact(self, phone: str | None, email: str | None) -> str:
         if not self.reveal:
             phone, email = mask_phone(phone), mask_email(email)
@@ -97,8 +102,8 @@ def _request_row(n: int, row: Any, rules: Rules, who: _Personal, lang: str) -> t
         who.address(requester),
         who.contact(phone, email),
         (requester.occupation if requester else None) or "",
-        case.information_requested or "",
-        case.purpose or "",
+        who.text(case.information_requested),
+        who.text(case.purpose),
         status_info,
         case.information_form or "",
         kind,
@@ -119,13 +124,13 @@ def _objection_row(n: int, row: Any, rules: Rules, who: _Personal, lang: str) ->
         _local(case.received_at, rules),
         who.name(requester),
         parent_reference or "",
-        case.information_requested or "",
-        case.purpose or "",
+        who.text(case.information_requested),
+        who.text(case.purpose),
         t(f"report.pasal35.{case.objection_ground}", lang) if case.objection_ground else "",
         t(f"report.atasan.{case.atasan_decision}", lang) if case.atasan_decision else "",
         _local(case.answered_at, rules),
         atasan,
-        case.requester_response or "",
+        who.text(case.requester_response),
     )
 
 

@@ -33,10 +33,14 @@ def digits_of(text: str) -> str:
 
 @st.composite
 def niks(draw: st.DrawFn) -> str:
-    """16 digits as a NIK has them: province 11-94, regency, district, birth date, serial."""
+    """16 digits as a NIK has them: province 11-94, regency, district, birth date (women: day
+    + 40), serial."""
     province = draw(st.integers(11, 94))
-    rest = draw(st.text("0123456789", min_size=14, max_size=14))
-    return f"{province}{rest}"
+    regency, district = draw(st.integers(1, 99)), draw(st.integers(1, 99))
+    day = draw(st.integers(1, 31)) + draw(st.sampled_from([0, 40]))
+    month, year = draw(st.integers(1, 12)), draw(st.integers(0, 99))
+    serial = draw(st.integers(1, 9999))
+    return f"{province}{regency:02d}{district:02d}{day:02d}{month:02d}{year:02d}{serial:04d}"
 
 
 @st.composite
@@ -146,6 +150,12 @@ def test_a_nik_next_to_a_phone_is_masked_as_both(nik: str, phone: str, separator
         st.integers(1, 999_999_999_999).map(lambda n: f"Rp {n:,}".replace(",", ".")),
         st.integers(1, 999_999).map(lambda n: f"PPID/2026/{n:06d}"),
         st.integers(1, 9_999).map(lambda n: f"{n} orang"),
+        st.lists(st.integers(1990, 2030), min_size=2, max_size=6).map(
+            lambda ys: ", ".join(map(str, ys))
+        ),
+        st.lists(st.integers(1990, 2030), min_size=2, max_size=6).map(
+            lambda ys: " ".join(map(str, ys))
+        ),
     )
 )
 @settings(max_examples=300, deadline=None)

@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from bot.app import Services
 from bot.cli.main import app
 from bot.errors import DomainError
 from bot.examples.registry import load_example
@@ -91,3 +92,23 @@ def test_loading_an_example_twice_is_refused(seeded_url: str) -> None:
             await db.dispose()
 
     asyncio.run(go())
+
+
+async def test_what_requesters_wrote_is_masked_in_the_public_register(services: Services) -> None:
+    from bot.reports.register import register_document
+    from bot.workflow.rules import load_rules
+    from tests.support.builders import COMPLETE_REQUEST, make_case
+
+    wrote = "Data bansos atas NIK 3171014501900001, hubungi wa.me/6281234567890"
+    await make_case(services, details={**COMPLETE_REQUEST, "information_requested": wrote,
+                                       "purpose": "Klaim, email saya siti@example.id"})  # fmt: skip
+    year = services.clock.now().year
+    now = services.clock.now()
+    async with services.db.session() as session:
+        rules = await load_rules(session, services.settings)
+        masked = await register_document(session, rules, year, reveal=False, actor="t", now=now)
+        shown = await register_document(session, rules, year, reveal=True, actor="t", now=now)
+    [row] = masked.tables[0].rows
+    assert "Data bansos atas NIK 3171********0001, hubungi wa.me/62812*****890" in row
+    assert "Klaim, email saya s***@example.id" in row
+    assert wrote in shown.tables[0].rows[0]  # --reveal (audited) shows what was written
