@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.i18n import catalogue, normalise_language
+from store.enums import Role
 
 
 def _label(key: str, code: object, language: str | None) -> str:
@@ -37,8 +38,9 @@ def role_label(role: str, language: str | None = None) -> str:
 
 
 def roles_label(roles: Iterable[str], language: str | None = None) -> str:
-    """Several roles, in the order given, joined with commas."""
-    return ", ".join(role_label(r, language) for r in roles)
+    """Several roles, from the widest (admin) to the narrowest (unit officer), with commas."""
+    held = set(roles)
+    return ", ".join(role_label(r, language) for r in Role if r in held)
 
 
 def outbox_status_label(status: str, language: str | None = None) -> str:

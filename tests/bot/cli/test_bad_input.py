@@ -282,4 +282,4 @@ def test_duplicate_officer_is_refused_and_edit_adds_the_role(world: Loket) -> No
     assert "loket officers edit 1 --add-role" in line
     ok(world("officers", "edit", "1", "--add-role", "atasan"))
     [rina] = json.loads(ok(world("officers", "list", "--json")))
-    assert rina["roles"] == ["atasan", "ppid_utama"]
+    assert rina["roles"] == ["ppid_utama", "atasan"]
