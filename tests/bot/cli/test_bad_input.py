@@ -32,6 +32,10 @@ CASES: list[tuple[tuple[str, ...], str]] = [
     (("units", "list", "extra"),
      "Argumen berlebih untuk loket units list: extra. Beri tanda kutip pada teks yang berisi "
      "spasi."),
+    (("init", "now"),
+     "Argumen berlebih untuk loket init: now. Beri tanda kutip pada teks yang berisi spasi."),
+    (("telegram", "check", "--token", "x"),
+     "Opsi --token tidak dikenal untuk loket telegram check. Lihat: loket telegram check --help"),
     (("units", "add"), "CODE wajib diisi untuk loket units add. Lihat: loket units add --help"),
     (("officers", "add", "Budi", "--rol", "admin"),
      "Opsi --rol tidak dikenal untuk loket officers add; maksud Anda --role?"),
@@ -275,6 +279,13 @@ def test_installed_command_refuses_in_one_line_without_configuration(tmp_path: P
             check=False, env={"PATH": "/usr/bin:/bin", "COLUMNS": "40"},
         )  # fmt: skip
         assert (done.returncode, done.stdout, done.stderr.strip()) == (2, "", line)
+
+
+def test_an_unreadable_env_file_is_one_sentence(world: Loket, tmp_path: Path) -> None:
+    (tmp_path / "work" / ".env").write_bytes(b"\xff\xfeLANGUAGE=en")
+    assert refused(world("units", "list")) == (
+        "Konfigurasi tidak valid — .env: not UTF-8 text; save it again as UTF-8"
+    )
 
 
 def test_duplicate_officer_is_refused_and_edit_adds_the_role(world: Loket) -> None:

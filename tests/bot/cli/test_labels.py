@@ -8,7 +8,15 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from bot.labels import channel_label, kind_label, roles_label, status_label, yes_no
+from bot.labels import (
+    channel_label,
+    kind_label,
+    mail_disposition_label,
+    mail_kind_label,
+    roles_label,
+    status_label,
+    yes_no,
+)
 
 
 def test_label_functions_use_the_catalogue_and_show_unknown_codes_as_they_are() -> None:
@@ -19,6 +27,9 @@ def test_label_functions_use_the_catalogue_and_show_unknown_codes_as_they_are() 
     assert channel_label("buku_tamu") == "Buku tamu (datang langsung)"
     assert roles_label(["atasan", "ppid_pelaksana"]) == "PPID Pelaksana, Atasan PPID"
     assert (yes_no(True), yes_no(False, "en")) == ("Ya", "No")
+    assert (mail_kind_label("bounce", "en"), mail_disposition_label("review")) == (
+        "Bounce", "Perlu ditinjau"
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
