@@ -150,6 +150,8 @@ def usage_sentence(exc: click_errors.UsageError, language: str) -> str:
         near = get_close_matches(found.group(1), names, n=1, cutoff=NEAR)
         key = "cli.usage.no_such_command_near" if near else "cli.usage.no_such_command"
         return t(key, language, name=found.group(1), command=command, near=near[0] if near else "")
+    if exc.message.startswith("Missing command"):
+        return t("cli.usage.missing_command", language, command=command)
     if found := _EXTRA_ARGUMENTS.search(exc.message):
         return t("cli.usage.extra_argument", language, args=found.group(1), command=command)
     return t("cli.usage.other", language, problem=exc.message, command=command)

@@ -32,6 +32,7 @@ CASES: list[tuple[tuple[str, ...], str]] = [
     (("units", "list", "extra"),
      "Argumen berlebih untuk loket units list: extra. Beri tanda kutip pada teks yang berisi "
      "spasi."),
+    (("units",), "Tulis perintah sesudah loket units. Lihat daftarnya: loket units --help"),
     (("init", "now"),
      "Argumen berlebih untuk loket init: now. Beri tanda kutip pada teks yang berisi spasi."),
     (("telegram", "check", "--token", "x"),
