@@ -6,6 +6,10 @@ Every command, argument and option takes its help from the catalogue (`cli.help.
 error (unknown option, missing argument, bad value) and every `LoketError` that escapes a
 command become one sentence on stderr with exit status 2: the command line was wrong and
 nothing was changed.
+
+Typer 0.29 vendors click (`typer._click`) and checks values with pydantic; the usage errors are
+recognised by their class and, where they carry no attributes, by their English wording (the
+pin in pyproject.toml keeps that wording stable). Anything unrecognised is still one line.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from store.models import Case, Event, Officer, Unit
 
 LOKET = str(Path(sys.executable).parent / "loket")
 OUT = "{work}"  # replaced by the test's working folder
+NOTES = "{notes}"  # replaced by a file beside it
 
 # (command line, the one sentence it must answer in Indonesian). The world: unit `dinkes`,
 # officer #1 Rina (PPID Utama, Telegram 111, rina@example.go.id).
@@ -168,6 +169,8 @@ CASES: list[tuple[tuple[str, ...], str]] = [
      "pilih folder lain."),
     (("report", "annual", "--year", "2025", "--out", OUT),
      f"{OUT} adalah folder: tulis nama file, misalnya {OUT}/laporan.xlsx."),
+    (("report", "annual", "--year", "2025", "--out", f"{NOTES}/laporan.txt"),
+     f"{NOTES} adalah file, bukan folder: pilih folder untuk {NOTES}/laporan.txt."),
     (("report", "annual", "--year", "2025", "--format", "pdf"),
      'Nilai "pdf" untuk --format tidak dikenal. Pilih salah satu: text, csv, json, xlsx, html.'),
     (("report", "complaints", "--from", "2026-01-31", "--to", "2026-01-01"),
@@ -225,6 +228,7 @@ def refused(result: Result) -> str:
 def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Loket:
     """A migrated store with unit `dinkes` and officer #1 Rina (PPID Utama, Telegram 111)."""
     (tmp_path / "work").mkdir()
+    (tmp_path / "notes.txt").write_text("not a folder")
     monkeypatch.chdir(tmp_path / "work")
     loket = Loket(db_url, tmp_path)
     ok(loket("units", "add", "dinkes", "Dinas Kesehatan"))
@@ -258,9 +262,9 @@ def test_bad_input_is_one_sentence_and_changes_nothing(
 ) -> None:
     work = tmp_path / "work"
     before = _state(db_url)
-    args = tuple(a.replace(OUT, str(work)) for a in args)
-    this_year = str(dt.date.today().year)
-    expected = sentence.replace(OUT, str(work)).replace("{year}", this_year)
+    notes, this_year = str(tmp_path / "notes.txt"), str(dt.date.today().year)
+    args = tuple(a.replace(OUT, str(work)).replace(NOTES, notes) for a in args)
+    expected = sentence.replace(OUT, str(work)).replace(NOTES, notes).replace("{year}", this_year)
     assert refused(world(*args)) == expected
     if backend == "sqlite":  # the language does not depend on the database
         assert refused(world(*args, LANGUAGE="en")) != expected
