@@ -1,4 +1,4 @@
-"""Human labels for the stored codes (kind, status, channel, role, yes/no), one function each.
+"""Human labels for stored codes (kind, status, channel, role, mail, yes/no), one function each.
 
 Every listing shows these instead of the raw codes; the texts are the catalogue's, the same the
 officers' Telegram cards and the reports use. A code without a label (data written by a newer
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.i18n import catalogue, normalise_language
+from store.enums import Role
 
 
 def _label(key: str, code: object, language: str | None) -> str:
@@ -37,13 +38,24 @@ def role_label(role: str, language: str | None = None) -> str:
 
 
 def roles_label(roles: Iterable[str], language: str | None = None) -> str:
-    """Several roles, in the order given, joined with commas."""
-    return ", ".join(role_label(r, language) for r in roles)
+    """Several roles, from the widest (admin) to the narrowest (unit officer), with commas."""
+    held = set(roles)
+    return ", ".join(role_label(r, language) for r in Role if r in held)
 
 
 def outbox_status_label(status: str, language: str | None = None) -> str:
     """`failed` -> `Gagal`."""
     return _label(f"cli.outbox_status.{status}", status, language)
+
+
+def mail_kind_label(kind: str, language: str | None = None) -> str:
+    """Who wrote an email: `bounce` -> `Pemberitahuan gagal kirim`."""
+    return _label(f"cli.mail_kind.{kind}", kind, language)
+
+
+def mail_disposition_label(disposition: str, language: str | None = None) -> str:
+    """What ingestion did with an email: `review` -> `Perlu ditinjau`."""
+    return _label(f"cli.mail_disposition.{disposition}", disposition, language)
 
 
 def yes_no(value: bool, language: str | None = None) -> str:

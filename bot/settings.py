@@ -239,6 +239,10 @@ def load_settings(**overrides: object) -> Settings:
     """Return validated settings, or raise `SettingsError` naming the first bad key in one line."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise SettingsError(".env: not UTF-8 text; save it again as UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f".env: cannot be read ({exc.strerror})") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         key = str(err["loc"][0]).upper() if err.get("loc") else "SETTINGS"

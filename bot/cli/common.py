@@ -170,6 +170,8 @@ def writable_file(out: Path | None) -> Path | None:
     if out.is_dir():
         raise DomainError("cli.out_is_folder", path=str(out))
     folder = out.parent if str(out.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise DomainError("cli.out_parent_is_file", path=str(out), folder=str(folder))
     if not folder.is_dir():
         raise DomainError("cli.out_folder_missing", path=str(out), folder=str(folder))
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):

@@ -6,6 +6,10 @@ Every command, argument and option takes its help from the catalogue (`cli.help.
 error (unknown option, missing argument, bad value) and every `LoketError` that escapes a
 command become one sentence on stderr with exit status 2: the command line was wrong and
 nothing was changed.
+
+Typer 0.29 vendors click (`typer._click`) and checks values with pydantic; the usage errors are
+recognised by their class and, where they carry no attributes, by their English wording (the
+pin in pyproject.toml keeps that wording stable). Anything unrecognised is still one line.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ _RICH_TEXTS = {
     "DEFAULT_STRING": "cli.help.default",
     "REQUIRED_LONG_STRING": "cli.help.required",
 }
+# How alike a typo and a name must be to suggest it (difflib ratio): `--rol` -> `--role`, but
+# not `--token` -> `--json`.
+NEAR = 0.8
 # The messages click raises as plain UsageError, without attributes to build a sentence from.
 _NO_SUCH_COMMAND = re.compile(r"No such command '([^']*)'")
 _EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)")
@@ -52,7 +59,10 @@ def help_language() -> str:
     """
     raw = os.environ.get("LANGUAGE")
     if raw is None and Path(".env").is_file():
-        found = {k.upper(): v for k, v in dotenv_values(".env").items()}
+        try:
+            found = {k.upper(): v for k, v in dotenv_values(".env", encoding="utf-8").items()}
+        except (OSError, UnicodeDecodeError):
+            found = {}  # the settings say what is wrong with the file when they are loaded
         raw = found.get("LANGUAGE")
     return normalise_language(raw) if raw else DEFAULT_LANGUAGE
 
@@ -127,7 +137,7 @@ def usage_sentence(exc: click_errors.UsageError, language: str) -> str:
     """A click usage error as one sentence in `language`, naming what to type instead."""
     command = _command_line(exc.ctx)
     if isinstance(exc, click_errors.NoSuchOption):
-        near = get_close_matches(exc.option_name, exc.possibilities or [], n=1)
+        near = get_close_matches(exc.option_name, exc.possibilities or [], n=1, cutoff=NEAR)
         key = "cli.usage.no_such_option_near" if near else "cli.usage.no_such_option"
         return t(
             key, language, option=exc.option_name, command=command, near=near[0] if near else ""
@@ -141,9 +151,11 @@ def usage_sentence(exc: click_errors.UsageError, language: str) -> str:
         return t("cli.usage.option_needs_value", language, option=exc.option_name, command=command)
     if found := _NO_SUCH_COMMAND.search(exc.message):
         names = list(getattr(exc.ctx.command, "commands", {})) if exc.ctx is not None else []
-        near = get_close_matches(found.group(1), names, n=1)
+        near = get_close_matches(found.group(1), names, n=1, cutoff=NEAR)
         key = "cli.usage.no_such_command_near" if near else "cli.usage.no_such_command"
         return t(key, language, name=found.group(1), command=command, near=near[0] if near else "")
+    if exc.message.startswith("Missing command"):
+        return t("cli.usage.missing_command", language, command=command)
     if found := _EXTRA_ARGUMENTS.search(exc.message):
         return t("cli.usage.extra_argument", language, args=found.group(1), command=command)
     return t("cli.usage.other", language, problem=exc.message, command=command)

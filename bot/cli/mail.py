@@ -26,6 +26,7 @@ from bot.cli.common import (
 from bot.cli.setup import unit_by_code
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.labels import mail_disposition_label, mail_kind_label
 from bot.mail_ingest import MailDisposition
 from bot.mail_review import attach_to_case, dismiss, open_from_review, review_queue
 from bot.mailboxes import add_mailbox
@@ -193,8 +194,8 @@ def _print_records(rows: list[dict[str, Any]]) -> None:
         table.add_row(
             str(row["id"]),
             f"{row['received_at']:%Y-%m-%d %H:%M}",
-            row["classification"],
-            row["disposition"],
+            mail_kind_label(row["classification"], language),
+            mail_disposition_label(row["disposition"], language),
             row["case"] or "-",
             (row["message_id"] or "")[:48],
             row["reason"] or "-",

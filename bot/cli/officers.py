@@ -171,6 +171,10 @@ async def find_officer(session: AsyncSession, ident: str) -> Officer:
     return active[0]
 
 
+def _in_order(roles: frozenset[Role]) -> list[str]:
+    return [r.value for r in Role if r in roles]
+
+
 def _roles(values: list[Role] | None) -> frozenset[Role] | None:
     return frozenset(values) if values else None
 
@@ -217,7 +221,7 @@ def officers_add(
             return officer
 
     officer = run(work)
-    roles = roles_label(sorted(officer.roles), cli_language())
+    roles = roles_label(officer.roles, cli_language())
     say("cli.officer_added", id=officer.id, name=officer.name, role=roles)
 
 
@@ -293,7 +297,7 @@ def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
     if as_json:
         print_json(
             [
-                {**o.model_dump(exclude={"created_at"}), "roles": sorted(o.roles), "unit": code}
+                {**o.model_dump(exclude={"created_at"}), "roles": _in_order(o.roles), "unit": code}
                 for o, code in rows
             ]
         )
@@ -306,7 +310,7 @@ def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
         table.add_row(
             str(o.id),
             escape(o.name),
-            escape(roles_label(sorted(o.roles), lang)),
+            escape(roles_label(o.roles, lang)),
             escape(code or "-"),
             str(o.telegram_user_id or "-"),
         )

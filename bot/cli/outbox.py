@@ -10,9 +10,11 @@ from rich.table import Table
 from sqlmodel import col, select
 
 from bot.app import Services
-from bot.cli.common import console, print_json, run, say
+from bot.cli.common import cli_language, console, print_json, run, say
 from bot.delivery_failures import mask_address
 from bot.errors import DomainError, NotFoundError
+from bot.i18n import t
+from bot.labels import channel_label, outbox_status_label
 from store.enums import OutboxStatus
 from store.models import Case, OutboxMessage
 
@@ -63,12 +65,14 @@ def outbox_list(
     if not rows:
         say("sched.cli_outbox_empty")
         return
-    table = Table("#", "status", "channel", "recipient", "purpose", "case", "tries", "not before")
+    lang = cli_language()
+    columns = ("id", "status", "channel", "recipient", "purpose", "case", "tries", "not_before")
+    table = Table(*(t(f"cli.outbox.col_{c}", lang) for c in columns))
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["status"],
-            r["channel"],
+            outbox_status_label(r["status"], lang),
+            channel_label(r["channel"], lang),
             r["recipient"],
             r["purpose"],
             r["case"] or "-",

@@ -173,6 +173,9 @@ def report_register(
     ] = False,
 ) -> None:
     """The request register (buku register) and the objection register of a year."""
+    # Checked before the work: a reveal is audited per case, so it must not be for nothing.
+    if out is None and fmt.value in BINARY_FORMATS:
+        out = Path(f"register-{year}.{fmt.value}")
     out = writable_file(out)
 
     async def work(svc: Services) -> Document:

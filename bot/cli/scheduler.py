@@ -11,10 +11,20 @@ import typer
 from rich.table import Table
 
 from bot.app import Services
-from bot.cli.common import check_year, configure_logging, console, print_json, run, say
+from bot.cli.common import (
+    check_year,
+    cli_language,
+    configure_logging,
+    console,
+    print_json,
+    run,
+    say,
+)
 from bot.clock import ensure_aware
 from bot.delivery_failures import mask_address
 from bot.errors import DomainError, LoketError
+from bot.i18n import t
+from bot.labels import channel_label
 from store.migrate import pending
 
 scheduler_app = typer.Typer(help="Reminders, escalations and requester updates.")
@@ -99,11 +109,13 @@ def scheduler_preview(
     if not planned:
         say("sched.cli_preview_empty")
         return
-    table = Table("new", "channel", "recipient", "purpose", "at", "text")
+    lang = cli_language()
+    columns = ("new", "channel", "recipient", "purpose", "at", "text")
+    table = Table(*(t(f"cli.preview.col_{c}", lang) for c in columns))
     for p in planned:
         table.add_row(
             "*" if p["new"] else "",
-            str(p["channel"]),
+            channel_label(str(p["channel"]), lang),
             str(p["recipient"]),
             str(p["purpose"]),
             p["not_before"].isoformat(timespec="minutes"),  # type: ignore[attr-defined]

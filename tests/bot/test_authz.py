@@ -158,3 +158,32 @@ async def test_a_refusal_is_audited(services: Services) -> None:
         ("telegram", "view"),
         ("officer", "register"),
     ]
+
+
+def _case(kind: CaseKind, unit_id: int, *, anonymous: bool = False) -> Case:
+    return Case(kind=kind.value, reference="X", status="registered", channel="telegram",
+                unit_id=unit_id, anonymous=anonymous)  # fmt: skip
+
+
+def test_an_officer_with_several_roles_may_do_what_any_of_them_allows() -> None:
+    # The PPID Pelaksana of a unit who is also the Atasan PPID (a small body).
+    both = Officer(name="x", role=Role.PPID_PELAKSANA.value, unit_id=OWN)
+    both.set_roles({Role.PPID_PELAKSANA, Role.ATASAN})
+    assert both.roles == {Role.PPID_PELAKSANA, Role.ATASAN}
+    assert permitted(both, "answer", _case(CaseKind.OBJECTION, OTHER))  # as the Atasan
+    assert permitted(both, "decide", _case(CaseKind.INFORMATION_REQUEST, OWN))  # as PPID
+    assert not permitted(both, "decide", _case(CaseKind.INFORMATION_REQUEST, OTHER))
+    assert permitted(both, "view", _case(CaseKind.COMPLAINT, OTHER))  # the Atasan sees all
+    assert not permitted(both, "dispose", _case(CaseKind.COMPLAINT, OWN))  # desk work only
+    # Neither role shows an anonymous complainant's identity to the unit.
+    assert not permitted(both, "reveal", _case(CaseKind.COMPLAINT, OWN, anonymous=True))
+    both.active = False
+    assert not permitted(both, "view", _case(CaseKind.COMPLAINT, OWN))
+
+
+def test_set_roles_keeps_the_first_role_in_role_order_and_needs_one() -> None:
+    officer = Officer(name="x", role=Role.ADMIN.value)
+    officer.set_roles([Role.UNIT_OFFICER, Role.ATASAN])
+    assert (officer.role, officer.extra_roles) == ("atasan", ["unit_officer"])
+    with pytest.raises(ValueError, match="at least one role"):
+        officer.set_roles([])

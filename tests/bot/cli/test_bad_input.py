@@ -22,6 +22,7 @@ from store.models import Case, Event, Officer, Unit
 
 LOKET = str(Path(sys.executable).parent / "loket")
 OUT = "{work}"  # replaced by the test's working folder
+NOTES = "{notes}"  # replaced by a file beside it
 
 # (command line, the one sentence it must answer in Indonesian). The world: unit `dinkes`,
 # officer #1 Rina (PPID Utama, Telegram 111, rina@example.go.id).
@@ -32,6 +33,11 @@ CASES: list[tuple[tuple[str, ...], str]] = [
     (("units", "list", "extra"),
      "Argumen berlebih untuk loket units list: extra. Beri tanda kutip pada teks yang berisi "
      "spasi."),
+    (("units",), "Tulis perintah sesudah loket units. Lihat daftarnya: loket units --help"),
+    (("init", "now"),
+     "Argumen berlebih untuk loket init: now. Beri tanda kutip pada teks yang berisi spasi."),
+    (("telegram", "check", "--token", "x"),
+     "Opsi --token tidak dikenal untuk loket telegram check. Lihat: loket telegram check --help"),
     (("units", "add"), "CODE wajib diisi untuk loket units add. Lihat: loket units add --help"),
     (("officers", "add", "Budi", "--rol", "admin"),
      "Opsi --rol tidak dikenal untuk loket officers add; maksud Anda --role?"),
@@ -163,6 +169,8 @@ CASES: list[tuple[tuple[str, ...], str]] = [
      "pilih folder lain."),
     (("report", "annual", "--year", "2025", "--out", OUT),
      f"{OUT} adalah folder: tulis nama file, misalnya {OUT}/laporan.xlsx."),
+    (("report", "annual", "--year", "2025", "--out", f"{NOTES}/laporan.txt"),
+     f"{NOTES} adalah file, bukan folder: pilih folder untuk {NOTES}/laporan.txt."),
     (("report", "annual", "--year", "2025", "--format", "docx"),
      'Nilai "docx" untuk --format tidak dikenal. Pilih salah satu: text, csv, json, xlsx, html, '
      "pdf."),
@@ -221,6 +229,7 @@ def refused(result: Result) -> str:
 def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Loket:
     """A migrated store with unit `dinkes` and officer #1 Rina (PPID Utama, Telegram 111)."""
     (tmp_path / "work").mkdir()
+    (tmp_path / "notes.txt").write_text("not a folder")
     monkeypatch.chdir(tmp_path / "work")
     loket = Loket(db_url, tmp_path)
     ok(loket("units", "add", "dinkes", "Dinas Kesehatan"))
@@ -254,9 +263,9 @@ def test_bad_input_is_one_sentence_and_changes_nothing(
 ) -> None:
     work = tmp_path / "work"
     before = _state(db_url)
-    args = tuple(a.replace(OUT, str(work)) for a in args)
-    this_year = str(dt.date.today().year)
-    expected = sentence.replace(OUT, str(work)).replace("{year}", this_year)
+    notes, this_year = str(tmp_path / "notes.txt"), str(dt.date.today().year)
+    args = tuple(a.replace(OUT, str(work)).replace(NOTES, notes) for a in args)
+    expected = sentence.replace(OUT, str(work)).replace(NOTES, notes).replace("{year}", this_year)
     assert refused(world(*args)) == expected
     if backend == "sqlite":  # the language does not depend on the database
         assert refused(world(*args, LANGUAGE="en")) != expected
@@ -278,9 +287,16 @@ def test_installed_command_refuses_in_one_line_without_configuration(tmp_path: P
         assert (done.returncode, done.stdout, done.stderr.strip()) == (2, "", line)
 
 
+def test_an_unreadable_env_file_is_one_sentence(world: Loket, tmp_path: Path) -> None:
+    (tmp_path / "work" / ".env").write_bytes(b"\xff\xfeLANGUAGE=en")
+    assert refused(world("units", "list")) == (
+        "Konfigurasi tidak valid — .env: not UTF-8 text; save it again as UTF-8"
+    )
+
+
 def test_duplicate_officer_is_refused_and_edit_adds_the_role(world: Loket) -> None:
     line = refused(world("officers", "add", "Rina", "--role", "atasan", "--telegram-id", "111"))
     assert "loket officers edit 1 --add-role" in line
     ok(world("officers", "edit", "1", "--add-role", "atasan"))
     [rina] = json.loads(ok(world("officers", "list", "--json")))
-    assert rina["roles"] == ["atasan", "ppid_utama"]
+    assert rina["roles"] == ["ppid_utama", "atasan"]
