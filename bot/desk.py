@@ -23,10 +23,11 @@ from bot.cases import get_case, missing_fields, open_case
 from bot.desk_steps import STEPS
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
+from bot.letters.render import IssuedLetter, issue_letter, letter_pdf
 from bot.officer_cards import OfficerChat, card_actions, card_text, officer_chat
 from bot.outbox import enqueue
 from bot.recipients import requester_recipient
-from bot.requesters import contacts_of
+from bot.requesters import contacts_of, requester_at_desk
 from bot.send_windows import next_requester_time
 from bot.workflow.rules import Rules, load_rules
 from store.enums import CLOSED_STATUSES, CaseKind, Channel, Direction, Role
@@ -382,6 +383,27 @@ class Desk:
 
         return await self._guard(user_id, authz.REVEAL, case_id, work)
 
+    async def letter(self, user_id: int, case_id: int, kind: str) -> tuple[IssuedLetter, bytes]:
+        """A case's letter and its PDF, for the officer to print and hand over. A letter shows
+        the requester's name, address and contact, so it needs the right to see those, and it
+        is audited like a reveal."""
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            letter = await issue_letter(s, case, kind, rules.settings)
+            await record_event(
+                s,
+                case_id=case.id,
+                actor=officer_actor(officer),
+                action="letter_printed",
+                at=now,
+                data={"kind": letter.kind, "number": letter.number, "via": "telegram"},
+            )
+            return letter
+
+        letter = await self._guard(user_id, authz.REVEAL, case_id, work)
+        return letter, await letter_pdf(letter)
+
     async def open_cases(self, user_id: int) -> list[Case]:
         """Open cases an officer works, soonest due first: their unit's, or all for the desk."""
 
@@ -406,9 +428,9 @@ class Desk:
         with the files that came with it."""
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
-            requester = Requester(name=details.get("name"))
-            s.add(requester)
-            await s.flush()
+            requester = await requester_at_desk(
+                s, details.get("phone"), details.get("email"), details.get("name")
+            )
             case = await open_case(
                 s,
                 kind=kind,

@@ -85,3 +85,23 @@ async def contacts_of(session: AsyncSession, requester_id: int) -> list[Contact]
     """Every contact of a requester, oldest first."""
     stmt = select(Contact).where(Contact.requester_id == requester_id).order_by(Contact.id)  # type: ignore[arg-type]
     return list((await session.exec(stmt)).all())
+
+
+async def requester_at_desk(
+    session: AsyncSession, phone: str | None, email: str | None, name: str | None
+) -> Requester:
+    """The requester who already owns this phone or email, else a new one (flushed).
+
+    A citizen who comes back to the desk keeps one record: contacts are unique, so a new record
+    could not take their contact, the case would look incomplete and their proof of request
+    would reach no one. Invalid values are left for the case's own validation to refuse.
+    """
+    for kind, value in ((ContactKind.PHONE, phone), (ContactKind.EMAIL, email)):
+        if value and value.strip():
+            found = await find_requester(session, kind, value)
+            if found is not None:
+                return found
+    requester = Requester(name=name)
+    session.add(requester)
+    await session.flush()
+    return requester

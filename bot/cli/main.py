@@ -6,11 +6,13 @@ import typer
 
 from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
+from bot.cli.decisions import cases_decide
 from bot.cli.demo import demo
 from bot.cli.example import example_app
 from bot.cli.letters import letters_app
 from bot.cli.localised import LoketGroup
 from bot.cli.mail import mail_app
+from bot.cli.objections import cases_objection
 from bot.cli.officers import officers_app
 from bot.cli.outbox import outbox_app
 from bot.cli.report import report_app
@@ -30,6 +32,8 @@ app.command("init", help="Create or update the database schema (safe to run agai
 app.add_typer(units_app, name="units", help="Units (perangkat daerah) that cases go to.")
 app.add_typer(officers_app, name="officers", help="Officers, their roles and units.")
 app.add_typer(cases_app, name="cases", help="Register and inspect cases.")
+cases_app.command("decide")(cases_decide)
+cases_app.command("objection")(cases_objection)
 app.add_typer(calendar_app, name="calendar", help="Working-day calendar and closures.")
 app.command("run", help="Run channels, outbox dispatcher and scheduler until stopped.")(run_service)
 app.add_typer(outbox_app, name="outbox", help="Outbound messages: list, retry, flush.")

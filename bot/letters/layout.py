@@ -27,7 +27,7 @@ h1 { font-size: 13pt; text-align: center; margin: 0.6em 0 0 0; text-transform: u
 .number { text-align: center; margin: 0.2em 0 1em 0; }
 .to { margin-bottom: 0.8em; }
 table.fields { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
-table.fields td { vertical-align: top; padding: 0.15em 0.3em; border: none; }
+table.fields td { vertical-align: top; padding: 0.15em 0.3em; border: none; white-space: pre-line; }
 table.fields td.label { width: 38%; }
 table.fields td.colon { width: 1em; }
 p { margin: 0.5em 0; text-align: justify; white-space: pre-line; }

@@ -7,13 +7,15 @@ The same forms serve an officer registering a desk, letter, phone or WhatsApp re
 
 from __future__ import annotations
 
-from telegram import Message
+from telegram import InputFile, Message
+from telegram.error import Forbidden
 
 from bot.cases import get_case
 from bot.desk import FileData
 from bot.errors import DomainError
 from bot.i18n import format_date, t
 from bot.intake import Disposition, InboundAttachment, InboundMessage
+from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (
     CLEAR_FILES,
@@ -28,6 +30,7 @@ from channels.telegram.forms import (
 from channels.telegram.state import Draft
 from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import CaseKind, Channel
+from store.models import Case
 
 DESK_PREFIX = "desk:"
 # draft key: which of the person's messages answered which field ({message id: field key}),
@@ -280,3 +283,23 @@ async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
         )
     )
     await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]
+    await _send_receipt(turn, case, lang)
+
+
+async def _send_receipt(turn: Turn, case: Case, lang: str) -> None:
+    """The proof of receipt as PDF, privately to the registering officer, to print and hand
+    over (a group must not see the requester's data). The requester gets it on their own
+    channel when they have one (bot.letters.outbox)."""
+    letter, pdf = await turn.loket.desk.letter(
+        turn.user_id,
+        case.id,
+        RECEIPT_OF_CASE_KIND[case.kind],  # type: ignore[arg-type]
+    )
+    caption = t("letters.tg.print_receipt", lang, reference=case.reference)
+    try:
+        await turn.bot.send_document(
+            turn.user_id, InputFile(pdf, filename=letter.filename), caption=caption
+        )
+    except Forbidden:  # the officer never opened a private chat with the bot
+        kind = RECEIPT_OF_CASE_KIND[case.kind]
+        await turn.say(t("letters.tg.start_private", lang, reference=case.reference, kind=kind))

@@ -125,3 +125,22 @@ async def test_the_decision_goes_out_as_the_written_notice_attached(
     for expected in ("PEMBERITAHUAN TERTULIS", case.reference, "Informasi dapat diberikan "
                      "seluruhnya", "Softcopy", "Rp0", "Terlampir"):  # fmt: skip
         assert expected in text, expected
+
+
+async def test_a_returning_citizen_at_the_desk_gets_the_receipt_on_their_telegram(
+    services: Services,
+) -> None:
+    await make_officer(services, Role.ADMIN, telegram_user_id=DESK_OFFICER)
+    async with services.db.transaction() as session:
+        known = Requester(name="Siti Aminah")
+        session.add(known)
+        await session.flush()
+        await add_contact(session, known, ContactKind.TELEGRAM, "5151")
+        await add_contact(session, known, ContactKind.EMAIL, "siti@example.test")
+    details = {**COMPLETE_REQUEST, "email": "Siti@Example.test"}
+    case = await Desk(services).register(
+        DESK_OFFICER, CaseKind.INFORMATION_REQUEST, Channel.SURAT, details, []
+    )
+    assert case.requester_id == known.id  # one record per citizen, not a new one per visit
+    (row,) = [r for r in await outbox_rows(services) if r.purpose == "letter"]
+    assert (row.channel, row.recipient) == ("telegram", "5151")

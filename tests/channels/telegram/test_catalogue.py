@@ -39,11 +39,11 @@ def built_keys() -> set[str]:
     keys |= {f"tg.status.from_{d}" for d in ("in", "out")}
     needs = {
         *desk_cards.NEEDS_TEXT.values(),
-        *desk_cards.DECISION_NEEDS.values(),
+        *(need for chain in desk_cards.DECISION_NEEDS.values() for need in chain),
         "consequence_test",
         "reasons",
     }
-    keys |= {f"tg.desk.ask.{n}" for n in needs}
+    keys |= {desk_cards.ASK_KEYS.get(n, f"tg.desk.ask.{n}") for n in needs}
     keys |= {f"desk.kind.{k}" for k in CaseKind}
     for kind, statuses in (
         (CaseKind.INFORMATION_REQUEST, RequestStatus),

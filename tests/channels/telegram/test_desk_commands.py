@@ -11,6 +11,7 @@ from store.models import Case, Event, Message
 from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, TelegramHarness
 from tests.channels.telegram.helpers import Desk, fetch, make_desk, telegram_case
 from tests.support.builders import COMPLETE_REQUEST, VALID_NIK
+from tests.support.pdf import pdf_text
 
 
 @pytest_asyncio.fixture
@@ -138,6 +139,13 @@ async def test_catat_registers_a_phone_request_for_a_citizen(
     async with tg.services.db.session() as session:
         case = (await session.exec(select(Case))).one()
     assert case.channel == Channel.TELEPON and case.status == "registered"
+    # A phone-only citizen: the officer gets the proof of request to print and hand over.
+    receipt = await admin.reply()
+    assert receipt["document"]["file_name"] == "TBP-PPID-2026-000001.pdf"
+    assert "PPID/2026/000001" in receipt["caption"]
+    text = pdf_text(tg.api.file_bytes(receipt["document"]["file_id"]))
+    assert "TANDA BUKTI PERMOHONAN INFORMASI PUBLIK" in text and "Pak Darmo" in text
+    assert "Dusun Krajan RT 01" in text and "Mengambil langsung" in text
 
 
 async def test_bantuan_lists_the_commands_for_officers_only(
