@@ -7,6 +7,7 @@ import typer
 from bot.cli.calendar import calendar_app
 from bot.cli.cases import cases_app
 from bot.cli.demo import demo
+from bot.cli.disputes import dispute_app
 from bot.cli.example import example_app
 from bot.cli.mail import mail_app
 from bot.cli.outbox import outbox_app
@@ -25,6 +26,7 @@ app.command("init", help="Create or update the database schema (safe to run agai
 app.add_typer(units_app, name="units", help="Units (perangkat daerah) that cases go to.")
 app.add_typer(officers_app, name="officers", help="Officers, their roles and units.")
 app.add_typer(cases_app, name="cases", help="Register and inspect cases.")
+app.add_typer(dispute_app, name="dispute", help="Disputes at the Komisi Informasi and in court.")
 app.add_typer(calendar_app, name="calendar", help="Working-day calendar and closures.")
 app.command("run", help="Run channels, outbox dispatcher and scheduler until stopped.")(run_service)
 app.add_typer(outbox_app, name="outbox", help="Outbound messages: list, retry, flush.")

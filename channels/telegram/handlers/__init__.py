@@ -22,6 +22,7 @@ from channels.telegram import keyboards as kb
 from channels.telegram.handlers import (
     desk_cards,
     desk_commands,
+    desk_disputes,
     desk_reply,
     inbox,
     intake,
@@ -95,6 +96,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (kb.REGISTER_CHANNEL, desk_commands.on_register_channel),
         (kb.SURVEY, survey.on_score),
         (kb.REPLY_CONFIRM, desk_reply.on_confirm),
+        (kb.DISPUTE_STEP, desk_disputes.on_step),
     ]
     for prefix, callback in buttons:
         app.add_handler(_buttons(prefix, callback))
