@@ -187,3 +187,12 @@ def dispute_steps(case_id: int, steps: Sequence[str], language: str) -> InlineKe
         for code in steps
     ]
     return InlineKeyboardMarkup([*_rows(buttons, 1), back(case_id, language)])
+
+
+def rating(case_id: int, language: str) -> InlineKeyboardMarkup:
+    """The complainant's rating of the follow-up, 1 (very poor) to 5 (very good)."""
+    buttons = [
+        _button(f"{n} · {t(f'annual.rating.score.{n}', language)}", RATING, case_id, n)
+        for n in range(1, 6)
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 1))

@@ -28,6 +28,7 @@ from channels.telegram.handlers import (
     intake,
     menu,
     objection,
+    rating,
     status,
     survey,
     updates,
@@ -97,6 +98,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (kb.SURVEY, survey.on_score),
         (kb.REPLY_CONFIRM, desk_reply.on_confirm),
         (kb.DISPUTE_STEP, desk_disputes.on_step),
+        (kb.RATING, rating.on_rating),
     ]
     for prefix, callback in buttons:
         app.add_handler(_buttons(prefix, callback))
@@ -105,6 +107,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         intake.on_input,
         objection.on_input,
         desk_reply.on_reply,
+        rating.on_comment,
         inbox.on_message,
     ]
     for group, callback in enumerate(free, start=1):
