@@ -25,6 +25,7 @@ from store.models import Case, Officer
 
 # Actions that are not workflow transitions.
 VIEW, REVEAL, REPLY, ASK_COMPLETE, REGISTER = "view", "reveal", "reply", "ask_complete", "register"
+DISPUTE = "dispute"  # the card's menu of Komisi Informasi and court steps
 
 DESK_ROLES = frozenset({Role.ADMIN, Role.PPID_UTAMA})
 UNIT_ROLES = frozenset({Role.PPID_PELAKSANA, Role.UNIT_OFFICER})
@@ -40,6 +41,9 @@ DESK_ACTIONS = frozenset(
         "record_response",
         "file_dispute",
         "record_dispute_outcome",
+        "file_court_case",
+        "record_court_decision",
+        DISPUTE,
         REGISTER,
     }
 )
@@ -63,7 +67,21 @@ UNIT_ACTIONS = frozenset(
 # Legal decisions on a request, for the PPID Pelaksana of the unit (and the desk).
 DECISION_ACTIONS = frozenset({"extend", "decide"})
 # What the Atasan PPID does on objections.
-ATASAN_OBJECTION_ACTIONS = frozenset({VIEW, REVEAL, REPLY, "claim", "answer"})
+# Disputes at the Komisi Informasi and in court are recorded by the Atasan PPID too (issue 14).
+ATASAN_OBJECTION_ACTIONS = frozenset(
+    {
+        VIEW,
+        REVEAL,
+        REPLY,
+        "claim",
+        "answer",
+        "file_dispute",
+        "record_dispute_outcome",
+        "file_court_case",
+        "record_court_decision",
+        DISPUTE,
+    }
+)
 ATASAN_ONLY = frozenset({"answer"})
 
 

@@ -20,7 +20,7 @@ from bot import authz
 from bot.app import Services
 from bot.audit import officer_actor, record_event
 from bot.cases import get_case, missing_fields, open_case
-from bot.desk_steps import STEPS
+from bot.desk_steps import DISPUTE_CODES, STEPS, dispute_codes
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.letters.render import IssuedLetter, issue_letter, letter_pdf
@@ -177,6 +177,19 @@ class Desk:
             return await self._card(s, case, officer, chat_id, rules)
 
         return await self._guard(user_id, action, case_id, work)
+
+    async def dispute_steps(self, user_id: int, case_id: int) -> list[str]:
+        """The codes of the Komisi Informasi and court steps this officer can record now."""
+
+        async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
+            assert case is not None
+            return [
+                code
+                for code in dispute_codes(case)
+                if authz.permitted(officer, DISPUTE_CODES[code][0], case)
+            ]
+
+        return await self._guard(user_id, authz.DISPUTE, case_id, work)
 
     async def ask_to_complete(self, user_id: int, case_id: int) -> list[str]:
         """Ask the requester for the missing fields of an incomplete request; return them."""

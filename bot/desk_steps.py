@@ -13,12 +13,12 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import officer_actor
-from bot.errors import NotFoundError
+from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.workflow import complaints, objections, requests
 from bot.workflow.machine import apply_transition
 from bot.workflow.rules import Rules
-from store.enums import CaseKind, ComplaintStatus
+from store.enums import CaseKind, ComplaintStatus, DisputeOutcome, ObjectionStatus
 from store.models import Case, Officer, Unit
 
 Step = Callable[[AsyncSession, Case, Officer, Rules, dt.datetime, dict[str, Any]], Awaitable[Any]]
@@ -105,6 +105,73 @@ async def _answer(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.dat
     )
 
 
+# The desk's dispute menu: code -> (step, outcome). Codes keep callback data short.
+DISPUTE_CODES: dict[str, tuple[str, str | None]] = {
+    "f": ("file_dispute", None),
+    "m": ("record_dispute_outcome", "mediation"),
+    "a": ("record_dispute_outcome", "adjudication"),
+    "w": ("record_dispute_outcome", "withdrawn"),
+    "c": ("file_court_case", None),
+    "d": ("record_court_decision", None),
+}
+
+
+def dispute_codes(case: Case) -> list[str]:
+    """The dispute steps that fit the objection now: filing, the outcome, then court."""
+    if case.kind != CaseKind.OBJECTION:
+        return []
+    if case.status in (ObjectionStatus.REGISTERED, ObjectionStatus.ANSWERED):
+        return ["f"]
+    if case.status == ObjectionStatus.DISPUTED:
+        return ["m", "a", "w"]
+    if case.dispute_outcome == DisputeOutcome.ADJUDICATION and case.court_filed_at is None:
+        return ["c"]
+    if case.court_filed_at is not None and case.court_decided_at is None:
+        return ["d"]
+    return []
+
+
+def date_and_words(text: str, today: dt.date) -> tuple[dt.date | None, str]:
+    """An officer's "DATE words" (2026-03-02, 02-03-2026 or 02/03/2026 first; no date = today).
+
+    Raises DomainError("tg.err.date") for a first word that looks like a date but is not one.
+    """
+    first, _, rest = text.strip().partition(" ")
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(first, fmt).date(), rest.strip()
+        except ValueError:
+            continue
+    if first[:1].isdigit() and any(sep in first for sep in "-/"):
+        raise DomainError("tg.err.date")
+    return None, text.strip()
+
+
+def _dispute(kind: str) -> Step:
+    """A Komisi Informasi or court step from the desk: "DATE result" in `details`."""
+
+    async def step(s: AsyncSession, case: Case, o: Officer, r: Rules, now: dt.datetime, p: dict):
+        day, words = date_and_words(_text(p, "details"), r.local_date(now))
+        actor = officer_actor(o)
+        if kind == "file_dispute":
+            await objections.file_dispute(s, case, rules=r, actor=actor, now=now, filed_on=day)
+        elif kind == "record_dispute_outcome":
+            await objections.record_dispute_outcome(
+                s, case, outcome=_text(p, "outcome"), result=words, rules=r, actor=actor,
+                now=now, decided_on=day,
+            )  # fmt: skip
+        elif kind == "file_court_case":
+            await objections.file_court_case(
+                s, case, rules=r, actor=actor, now=now, filed_on=day, court=words
+            )
+        else:
+            await objections.record_court_decision(
+                s, case, result=words, rules=r, actor=actor, now=now, decided_on=day
+            )
+
+    return step
+
+
 STEPS: dict[str, Step] = {
     "claim": _claim,
     "dispose": _dispose,
@@ -118,4 +185,13 @@ STEPS: dict[str, Step] = {
     "archive": _simple(complaints.archive, reason="reason"),
     "not_our_authority": _simple(complaints.not_our_authority, destination="destination"),
     "answer": _answer,
+    **{
+        name: _dispute(name)
+        for name in (
+            "file_dispute",
+            "record_dispute_outcome",
+            "file_court_case",
+            "record_court_decision",
+        )
+    },
 }

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit import record_event, requester_actor
 from bot.cases import missing_fields, open_case
 from bot.clock import Clock
+from bot.complaint_rating import rating_from_reply
 from bot.i18n import format_date, t
 from bot.notifications import case_changed
 from bot.outbox import enqueue
@@ -211,6 +212,10 @@ class Intake:
             awaiting_reply = case.status == ComplaintStatus.DONE or (
                 case.status == ComplaintStatus.IN_PROCESS and case.followed_up_at is not None
             )
+            if await rating_from_reply(
+                session, case, msg.text, rules=rules, actor=requester_actor(requester_id), now=now
+            ):
+                return case, Disposition.APPENDED  # the rating asked for, not a new complaint
             if case.kind == CaseKind.COMPLAINT and awaiting_reply:
                 # domain.md §4: a reply from the complainant reopens the case / stops auto-close.
                 await complainant_replied(

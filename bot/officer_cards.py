@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.authz import ASK_COMPLETE, DESK_ROLES, REVEAL, UNIT_ROLES, permitted_for_audience
+from bot.authz import (
+    ASK_COMPLETE,
+    DESK_ROLES,
+    DISPUTE,
+    REVEAL,
+    UNIT_ROLES,
+    permitted_for_audience,
+)
 from bot.i18n import format_date, t
 from bot.outbox import enqueue
 from bot.privacy import clean_relay_text, mask_name
@@ -51,6 +58,10 @@ BUTTON_OF_TRANSITION = {
     "archive": "archive",
     "not_our_authority": "not_our_authority",
     "answer": "answer",
+    "file_dispute": DISPUTE,
+    "record_dispute_outcome": DISPUTE,
+    "file_court_case": DISPUTE,
+    "record_court_decision": DISPUTE,
 }
 BUTTON_ORDER = (
     "claim",
@@ -66,6 +77,7 @@ BUTTON_ORDER = (
     "archive",
     "not_our_authority",
     "answer",
+    DISPUTE,
     REVEAL,
 )
 DESK_AUDIENCE = DESK_ROLES | {Role.ATASAN}

@@ -72,6 +72,8 @@ TRANSITIONS: dict[tuple[CaseKind, str], Transition] = {
         _t("record_response", _KEB, {OB.ANSWERED, OB.DISPUTED, OB.CLOSED}, None),
         _t("file_dispute", _KEB, {OB.REGISTERED, OB.ANSWERED}, OB.DISPUTED),
         _t("record_dispute_outcome", _KEB, {OB.DISPUTED}, OB.CLOSED),
+        _t("file_court_case", _KEB, {OB.CLOSED}, None),
+        _t("record_court_decision", _KEB, {OB.CLOSED}, None),
     )
 }
 

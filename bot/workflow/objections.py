@@ -148,21 +148,50 @@ async def record_response(
     )
 
 
+def _day_instant(
+    day: dt.date | None, rules: Rules, now: dt.datetime, *, after: dt.datetime | None = None
+) -> dt.datetime:
+    """The instant recorded for a date an officer gives (noon local), `now` when none given.
+
+    A date is what the Komisi Informasi's or the court's letter says; it cannot be in the
+    future, nor before the step it follows (`after`).
+    """
+    if day is None:
+        return now
+    if day > rules.local_date(now):
+        raise DomainError("annual.dispute.date_future", date=day.isoformat())
+    if after is not None and day < rules.local_date(after):
+        raise DomainError(
+            "annual.dispute.date_before",
+            date=day.isoformat(),
+            before=rules.local_date(after).isoformat(),
+        )
+    return dt.datetime.combine(day, dt.time(12), tzinfo=rules.settings.tz).astimezone(dt.UTC)
+
+
 async def file_dispute(
-    session: AsyncSession, case: Case, *, rules: Rules, actor: str, now: dt.datetime
+    session: AsyncSession,
+    case: Case,
+    *,
+    rules: Rules,
+    actor: str,
+    now: dt.datetime,
+    filed_on: dt.date | None = None,
 ) -> Case:
-    """Log that the requester took the dispute to the Komisi Informasi (Pasal 37)."""
+    """Log that the requester took the dispute to the Komisi Informasi (Pasal 37), on
+    `filed_on` (default today), which must fall in the 14 working days Pasal 37(2) allows."""
     check_allowed(case, "file_dispute")
-    today = rules.local_date(now)
+    filed_at = _day_instant(filed_on, rules, now)
+    day = rules.local_date(filed_at)
     if case.answered_at is not None:
         window_start = rules.local_date(case.answered_at)
     else:
         # Unanswered: the 14 days run from the day after the Atasan's 30 days lapsed.
-        if case.due_date is None or today <= case.due_date:
+        if case.due_date is None or day <= case.due_date:
             raise DomainError("workflow.dispute_too_early", reference=case.reference)
         window_start = case.due_date + dt.timedelta(days=1)
     deadline = dispute_filing_deadline(window_start, rules)
-    if today > deadline:
+    if day > deadline:
         raise DomainError(
             "workflow.dispute_too_late", reference=case.reference, deadline=deadline.isoformat()
         )
@@ -173,7 +202,8 @@ async def file_dispute(
         rules=rules,
         actor=actor,
         now=now,
-        changes={"dispute_filed_at": now, "closed_at": case.closed_at or now},
+        changes={"dispute_filed_at": filed_at, "closed_at": case.closed_at or now},
+        data={"filed_on": day.isoformat()},
     )
 
 
@@ -186,13 +216,16 @@ async def record_dispute_outcome(
     rules: Rules,
     actor: str,
     now: dt.datetime,
+    decided_on: dt.date | None = None,
 ) -> Case:
-    """Log how the Komisi Informasi dispute ended, for the annual report."""
+    """Log how the Komisi Informasi dispute ended (mediation agreement, adjudication decision
+    or withdrawal) and on which date, for the annual report."""
     check_allowed(case, "record_dispute_outcome")
     try:
         outcome = DisputeOutcome(outcome)
     except ValueError:
         raise DomainError("workflow.dispute_outcome_unknown", outcome=str(outcome)) from None
+    decided_at = _day_instant(decided_on, rules, now, after=case.dispute_filed_at)
     return await apply_transition(
         session,
         case,
@@ -200,6 +233,70 @@ async def record_dispute_outcome(
         rules=rules,
         actor=actor,
         now=now,
-        changes={"dispute_outcome": outcome.value, "dispute_result": (result or "").strip()},
-        data={"outcome": outcome.value},
+        changes={
+            "dispute_outcome": outcome.value,
+            "dispute_result": (result or "").strip(),
+            "dispute_decided_at": decided_at,
+        },
+        data={"outcome": outcome.value, "decided_on": rules.local_date(decided_at).isoformat()},
+    )
+
+
+async def file_court_case(
+    session: AsyncSession,
+    case: Case,
+    *,
+    rules: Rules,
+    actor: str,
+    now: dt.datetime,
+    filed_on: dt.date | None = None,
+    court: str = "",
+) -> Case:
+    """Log a lawsuit against the Komisi Informasi's adjudication decision (UU KIP Pasal 47).
+
+    Only an adjudication can be challenged in court: a mediation agreement is final and
+    binding (Pasal 39).
+    """
+    check_allowed(case, "file_court_case")
+    if case.dispute_outcome != DisputeOutcome.ADJUDICATION or case.court_filed_at is not None:
+        raise DomainError("annual.dispute.court_needs_adjudication", reference=case.reference)
+    filed_at = _day_instant(filed_on, rules, now, after=case.dispute_decided_at)
+    return await apply_transition(
+        session,
+        case,
+        "file_court_case",
+        rules=rules,
+        actor=actor,
+        now=now,
+        changes={"court_filed_at": filed_at},
+        data={"filed_on": rules.local_date(filed_at).isoformat(), "court": court.strip()},
+    )
+
+
+async def record_court_decision(
+    session: AsyncSession,
+    case: Case,
+    *,
+    result: str,
+    rules: Rules,
+    actor: str,
+    now: dt.datetime,
+    decided_on: dt.date | None = None,
+) -> Case:
+    """Log the court's decision on the lawsuit and its date (Pasal 49-50)."""
+    check_allowed(case, "record_court_decision")
+    if case.court_filed_at is None or case.court_decided_at is not None:
+        raise DomainError("annual.dispute.no_court_case", reference=case.reference)
+    if not (result or "").strip():
+        raise DomainError("workflow.reason_required")
+    decided_at = _day_instant(decided_on, rules, now, after=case.court_filed_at)
+    return await apply_transition(
+        session,
+        case,
+        "record_court_decision",
+        rules=rules,
+        actor=actor,
+        now=now,
+        changes={"court_result": result.strip(), "court_decided_at": decided_at},
+        data={"decided_on": rules.local_date(decided_at).isoformat()},
     )

@@ -30,7 +30,9 @@ MENU, LANG, FORM_CHOICE, SUMMARY_EDIT, SUBMIT, CANCEL = "m", "l", "f", "e", "ok"
 PICK_CASE, OBJ_CASE, OBJ_GROUND, OBJ_SEND = "k", "o", "og", "os"
 DESK, DISPOSE_TO, DECIDE, REFUSE_GROUND, ANSWER, BACK = "a", "du", "dd", "dg", "aa", "ab"
 SURVEY, REGISTER_KIND, REGISTER_CHANNEL = "sv", "ck", "cc"
-REPLY_CONFIRM, RATING = "rp", "rt"
+REPLY_CONFIRM, RATING, DISPUTE_STEP = "rp", "rt", "ds"
+# Card buttons whose label lives in another area's catalogue file.
+BUTTON_LABELS = {"dispute": "annual.btn.dispute"}
 
 DECISIONS = tuple(d.value for d in Decision)
 ATASAN_DECISIONS = tuple(d.value for d in AtasanDecision)
@@ -215,7 +217,10 @@ def desk_actions(
     known = [a for a in actions if a in BUTTON_ORDER]
     if not known:
         return None
-    buttons = [_button(t(f"tg.desk.btn.{a}", language), DESK, a, case_id) for a in known]
+    buttons = [
+        _button(t(BUTTON_LABELS.get(a, f"tg.desk.btn.{a}"), language), DESK, a, case_id)
+        for a in known
+    ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
 
 
@@ -271,3 +276,21 @@ def reply_confirm(reply_id: int, language: str) -> InlineKeyboardMarkup:
         ],
     ]
     return InlineKeyboardMarkup(rows)
+
+
+def dispute_steps(case_id: int, steps: Sequence[str], language: str) -> InlineKeyboardMarkup:
+    """The Komisi Informasi and court steps that can be recorded now (codes of DISPUTE_CODES)."""
+    buttons = [
+        _button(t(f"annual.dispute.btn.{code}", language), DISPUTE_STEP, case_id, code)
+        for code in steps
+    ]
+    return InlineKeyboardMarkup([*_rows(buttons, 1), back(case_id, language)])
+
+
+def rating(case_id: int, language: str) -> InlineKeyboardMarkup:
+    """The complainant's rating of the follow-up, 1 (very poor) to 5 (very good)."""
+    buttons = [
+        _button(f"{n} · {t(f'annual.rating.score.{n}', language)}", RATING, case_id, n)
+        for n in range(1, 6)
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 1))

@@ -22,6 +22,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParamet
 from telegram.error import TelegramError
 
 from bot.app import Services
+from bot.complaint_rating import RATING_PURPOSE
 from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.i18n import t
 from bot.outgoing_files import outgoing_files_of
@@ -83,6 +84,8 @@ class TelegramSender:
             raise PermanentFailure(f"not a Telegram chat id: {message.recipient!r}") from None
         case = await self._case(case_id)
         markup = None
+        if message.purpose == RATING_PURPOSE and case is not None:
+            markup = keyboards.rating(case.id, case.language)  # type: ignore[arg-type]
         if payload.get("actions") and case is not None:
             language = self.services.settings.language
             markup = keyboards.desk_actions(case.id, payload["actions"], language)  # type: ignore[arg-type]

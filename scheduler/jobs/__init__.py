@@ -16,6 +16,7 @@ from bot.workflow.rules import Rules
 from scheduler.jobs.complaints import complaint_autoclose, complaint_reminders
 from scheduler.jobs.digest import unit_digests
 from scheduler.jobs.objections import objection_reminders
+from scheduler.jobs.ratings import rating_requests
 from scheduler.jobs.requesters import progress_updates, survey_invitations
 from scheduler.jobs.requests import request_reminders
 
@@ -30,4 +31,5 @@ JOBS: tuple[Job, ...] = (
     unit_digests,
     progress_updates,
     survey_invitations,
+    rating_requests,
 )

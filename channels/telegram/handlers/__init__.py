@@ -23,12 +23,14 @@ from channels.telegram import keyboards as kb
 from channels.telegram.handlers import (
     desk_cards,
     desk_commands,
+    desk_disputes,
     desk_reply,
     edits,
     inbox,
     intake,
     menu,
     objection,
+    rating,
     screen,
     status,
     survey,
@@ -103,6 +105,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         (kb.REGISTER_CHANNEL, desk_commands.on_register_channel),
         (kb.SURVEY, survey.on_score),
         (kb.REPLY_CONFIRM, desk_reply.on_confirm),
+        (kb.DISPUTE_STEP, desk_disputes.on_step),
+        (kb.RATING, rating.on_rating),
     ]
     for prefix, callback in buttons:
         app.add_handler(_buttons(prefix, callback))
@@ -113,6 +117,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         intake.on_input,
         objection.on_input,
         desk_reply.on_reply,
+        rating.on_comment,
         inbox.on_message,
     ]
     for group, callback in enumerate(free, start=1):

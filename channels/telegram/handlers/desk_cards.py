@@ -110,6 +110,17 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
         await desk.require(turn.user_id, action, case_id)
         await turn.ack()
         await ask_for(turn, action, case_id, NEEDS_TEXT[action])
+    elif action == "dispute":  # the Komisi Informasi and court steps (issue 14)
+        steps = await desk.dispute_steps(turn.user_id, case_id)
+        if not steps:
+            await turn.ack(t("annual.dispute.nothing", lang), alert=True)
+            return
+        await turn.ack()
+        markup = keyboards.dispute_steps(case_id, steps, lang)
+        if turn.query is not None:
+            await turn.edit(None, markup)
+        else:
+            await turn.say(t("annual.dispute.choose", lang), markup)
     elif action in ("dispose", "decide", "answer"):
         await desk.require(turn.user_id, action, case_id)
         await turn.ack()

@@ -143,7 +143,8 @@ def test_edit_a_section_from_a_file(body: CliRunner, tmp_path: Path) -> None:
         app,
         ["report", "annual", "--year", "2023", "--edit", "budget", "--from-file", str(budget)],
     )
-    assert saved.exit_code == 0, saved.output and "disimpan" in saved.output
+    assert saved.exit_code == 0, saved.output
+    assert "disimpan" in saved.output
     report = body.invoke(app, ["report", "annual", "--year", "2023"])
     assert report.exit_code == 0, report.output
     assert "Rp 12.500.000" in report.output and "  - Cetak brosur" in report.output

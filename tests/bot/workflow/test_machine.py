@@ -24,7 +24,14 @@ from bot.workflow import complaints, objections, requests
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.machine import TRANSITIONS, allowed_actions, apply_transition
 from bot.workflow.rules import Rules
-from store.enums import AtasanDecision, CaseKind, ComplaintStatus, Decision, DisputeOutcome
+from store.enums import (
+    AtasanDecision,
+    CaseKind,
+    ComplaintStatus,
+    Decision,
+    DisputeOutcome,
+    ObjectionStatus,
+)
 from store.models import Case, Unit
 from tests.bot.workflow.cases_in_status import (
     STATUSES,
@@ -297,7 +304,35 @@ STEPS: dict[str, tuple[CaseKind, set[str], Step]] = {
             now=now,
         ),
     ),
+    "objections.file_court_case": (
+        KEB,
+        {"file_court_case"},
+        lambda s, c, r, now: _court_case(s, c, r, now),
+    ),
+    "objections.record_court_decision": (
+        KEB,
+        {"record_court_decision"},
+        lambda s, c, r, now: _court_decision(s, c, r, now),
+    ),
 }
+
+
+async def _court_case(s: AsyncSession, c: Case, r: Rules, now: dt.datetime) -> Any:
+    # Only an adjudication can go to court (Pasal 47): a closed fixture case had one.
+    if c.status == ObjectionStatus.CLOSED:
+        c.dispute_outcome = DisputeOutcome.ADJUDICATION
+    return await objections.file_court_case(s, c, rules=r, actor="t", now=now)
+
+
+async def _court_decision(s: AsyncSession, c: Case, r: Rules, now: dt.datetime) -> Any:
+    if c.status == ObjectionStatus.CLOSED:
+        c.dispute_outcome = DisputeOutcome.ADJUDICATION
+        c.court_filed_at = now - dt.timedelta(days=30)
+    return await objections.record_court_decision(
+        s, c, result="Gugatan ditolak", rules=r, actor="t", now=now
+    )
+
+
 # Steps with no function of their own: applied by the channels through apply_transition
 # (claim) or by update_details when the last field arrives (complete).
 GENERIC_ONLY = {"claim", "complete"}

@@ -1,0 +1,70 @@
+"""Ask the complainant of each done complaint, once, to rate the follow-up (1-5, a comment).
+
+SP4N-LAPOR! offers the rating when the report is finished; so the job asks on the tick after
+the complaint is done (closed by the unit or by itself), not the day after like the survey,
+and never in the quiet hours. Complaints done longer ago than RATING_WITHIN_DAYS are not
+asked (a long downtime, or cases closed before Loket ran).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.complaint_rating import RATING_PURPOSE
+from bot.i18n import t
+from bot.outbox import enqueue
+from bot.recipients import automatic_payload, requester_recipient
+from bot.send_windows import in_quiet_hours
+from bot.workflow.rules import Rules
+from scheduler.jobs.reminders import claim
+from store.enums import CaseKind, Channel, ComplaintStatus
+from store.models import Case
+
+RATING_WITHIN_DAYS = 14
+
+
+async def rating_requests(session: AsyncSession, rules: Rules, now: dt.datetime) -> int:
+    """Queue the rating question for every done, unrated, not yet asked complaint."""
+    if in_quiet_hours(now, rules):
+        return 0
+    stmt = select(Case).where(
+        col(Case.kind) == CaseKind.COMPLAINT.value,
+        col(Case.status) == ComplaintStatus.DONE.value,
+        col(Case.rating).is_(None),
+        col(Case.rating_asked_at).is_(None),
+        col(Case.followed_up_at).is_not(None),
+        col(Case.closed_at) >= now - dt.timedelta(days=RATING_WITHIN_DAYS),
+    )
+    queued = 0
+    for case in (await session.exec(stmt.order_by(col(Case.id)))).all():
+        assert case.id is not None
+        recipient = await requester_recipient(session, case)
+        if recipient is None or not await claim(
+            session, case.id, "complainant.rating", rules.local_date(case.received_at), now
+        ):
+            continue
+        lang = case.language
+        how = (
+            "annual.rating.how_email"
+            if recipient.channel == Channel.EMAIL
+            else "annual.rating.how_tap"
+        )
+        body = t("annual.rating.ask", lang, reference=case.reference) + "\n\n" + t(how, lang)
+        queued += await enqueue(
+            session,
+            dedup_key=f"rating:{case.id}",
+            channel=recipient.channel,
+            recipient=recipient.address,
+            purpose=RATING_PURPOSE,
+            subject=t("annual.rating.subject", lang, reference=case.reference),
+            body=body,
+            case_id=case.id,
+            now=now,
+            payload={**automatic_payload(recipient.channel, case), "rating_case_id": case.id},
+        )
+        case.rating_asked_at = now
+        session.add(case)
+    return queued
