@@ -115,7 +115,7 @@ def edit_section(year: int, section: str, source: Path | None) -> None:
         try:
             text = source.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
-            raise fail(t("annual.edit.unreadable", cli_language(), path=str(source))) from None
+            raise fail(t("annual.edit.unreadable", cli_language(), path=str(source)), 2) from None
 
     async def work(svc: Services) -> None:
         async with svc.db.session() as session:

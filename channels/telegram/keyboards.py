@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.desk_steps import DISPUTE_CODES
 from bot.i18n import t
 from bot.officer_cards import BUTTON_ORDER
 from bot.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, score_label
@@ -130,6 +131,9 @@ _SCHEMA: dict[str, tuple[Part, ...]] = {
     REGISTER_KIND: (_one_of(*FORMS),),
     REGISTER_CHANNEL: (_one_of(*DESK_INTAKE_CHANNELS),),
     SURVEY: (_id, _number(1, len(SURVEY_ELEMENTS)), _number(MIN_SCORE, MAX_SCORE)),
+    REPLY_CONFIRM: (_id, _one_of("s", "n", "x")),
+    RATING: (_id, _number(1, 5)),
+    DISPUTE_STEP: (_id, _one_of(*DISPUTE_CODES)),
 }
 PREFIXES = tuple(_SCHEMA)
 

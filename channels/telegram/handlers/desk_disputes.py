@@ -12,7 +12,6 @@ from telegram import ForceReply
 from bot.desk_steps import DISPUTE_CODES
 from bot.errors import DomainError
 from bot.i18n import t
-from channels.telegram import keyboards
 from channels.telegram.handlers.desk_cards import FLOW
 from channels.telegram.turn import Turn, handler
 
@@ -22,8 +21,8 @@ NEED = "details"
 @handler
 async def on_step(turn: Turn) -> None:
     """A dispute step chosen: ds:<case_id>:<code>; the date and result come next."""
-    assert turn.query is not None and turn.query.data is not None
-    _, case_id, code = keyboards.split(turn.query.data)
+    case_id, code = turn.args
+    assert isinstance(case_id, int) and isinstance(code, str)
     if code not in DISPUTE_CODES:
         raise DomainError("tg.err.stale")
     action, outcome = DISPUTE_CODES[code]

@@ -116,8 +116,8 @@ async def on_reply(turn: Turn) -> None:
 @handler
 async def on_confirm(turn: Turn) -> None:
     """A held reply's button: rp:<reply_id>:<s|n|x> (send, internal note, cancel)."""
-    assert turn.query is not None and turn.query.data is not None
-    _, reply_id, choice = keyboards.split(turn.query.data)
+    reply_id, choice = turn.args
+    assert isinstance(reply_id, int) and isinstance(choice, str)
     state, lang = turn.loket.state, await _language(turn)
     held = await state.held_reply(int(reply_id))
     if held is None:

@@ -8,7 +8,6 @@ from bot.i18n import t
 from bot.my_cases import owned_case
 from bot.workflow.complaints import rate
 from bot.workflow.rules import load_rules
-from channels.telegram import keyboards
 from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import ContactKind
 
@@ -34,8 +33,8 @@ async def _rate(turn: Turn, case_id: int, score: int, comment: str | None) -> st
 @handler
 async def on_rating(turn: Turn) -> None:
     """rt:<case_id>:<score>: store the rating, then ask for a comment."""
-    assert turn.query is not None and turn.query.data is not None
-    _, case_id, score = keyboards.split(turn.query.data)
+    case_id, score = turn.args
+    assert isinstance(case_id, int) and isinstance(score, int)
     lang = await _rate(turn, int(case_id), int(score), None)
     await turn.ack(t("annual.rating.saved", lang))
     draft = await turn.draft()

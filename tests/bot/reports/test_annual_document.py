@@ -157,12 +157,12 @@ def test_edit_a_section_from_a_file(body: CliRunner, tmp_path: Path) -> None:
         app,
         ["report", "annual", "--year", "2023", "--edit", "anggaran", "--from-file", str(budget)],
     )
-    assert unknown.exit_code == 1 and "budget" in unknown.output
+    assert unknown.exit_code == 2 and "budget" in unknown.output
     missing = body.invoke(
         app,
         ["report", "annual", "--year", "2023", "--edit", "budget", "--from-file", "nope.txt"],
     )
-    assert missing.exit_code == 1 and "nope.txt" in missing.output
+    assert missing.exit_code == 2 and "nope.txt" in missing.output
 
 
 def test_annual_xlsx_has_the_month_by_channel_sheet_and_texts(

@@ -93,7 +93,9 @@ async def test_an_officers_edited_reply_is_not_sent_and_they_are_told(
     await tg.dispatch()
     card = next(m for m in tg.api.unread(DESK_CHAT) if case.reference in m["text"])
     reply = await admin.say("Dokumen sedang kami siapkan", reply_to=card)
-    assert "dikirim ke pemohon" in (await admin.reply())["text"]
+    preview = await admin.reply()  # replies wait for the officer's tap (reply safety)
+    await admin.press("Kirim ke pemohon", preview)
+    assert "dikirim ke pemohon" in await admin.alert()
     await tg.api.push_edit(reply["message"], text="Dokumen sudah siap")
     told = await admin.reply()
     assert "tidak dikirim" in told["text"]

@@ -4,6 +4,8 @@ crashes, and names carrying invisible characters."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -16,7 +18,7 @@ from bot.app import Services
 from bot.survey import survey_scores
 from channels.telegram import keyboards
 from store.enums import RequestStatus
-from store.models import Case, Event, Message, Requester
+from store.models import Case, Event, InboundUpdate, Message, Requester
 from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, TelegramHarness
 from tests.channels.telegram.helpers import Desk, fetch, make_desk, refuse, telegram_case
 from tests.support.builders import COMPLETE_REQUEST
@@ -441,10 +443,22 @@ async def test_a_crash_is_apologised_for_once_and_stops_the_update(
     tg.api.fail_next("getFile", network=True)  # and so would the inbox's
     answer = await siti.send_file(b"%PDF-1.4 ktp", filename="ktp.pdf")
     assert APOLOGY in answer["text"]
-    await siti.send("/status")  # handled after the crash, in order
+    await siti.say("/status")  # waits behind the failed update: one chat, in order
+    # The failed update is retried from the inbox (the second download fails too, the third
+    # works); only then is /status handled. Each retry comes due on the test's clock.
+    for _ in range(200):
+        async with tg.services.db.session() as session:
+            stored = (await session.exec(select(InboundUpdate).order_by(InboundUpdate.id))).all()
+        if [r.state for r in stored][-2:] == ["done", "done"]:
+            break
+        tg.services.clock.advance(dt.timedelta(minutes=5))  # type: ignore[attr-defined]
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the failed update was not retried")
+    assert stored[-2].attempts == 3
     assert len(apologies(tg)) == 1
     assert not [m for m in tg.api.messages(42) if "sudah kami catat" in m["text"]]
-    assert len([r for r in caplog.records if "handling update failed" in r.getMessage()]) == 1
+    assert len([r for r in caplog.records if r.getMessage() == "handling update failed"]) == 1
 
 
 async def test_names_reach_cards_without_invisible_characters(tg: TelegramHarness) -> None:
