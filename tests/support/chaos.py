@@ -40,7 +40,9 @@ from tests.support.telegram import TOKEN
 
 MAIL_FROM = "ppid@pemda.test"
 CITIZENS = 20  # Telegram citizens, each with one open case; their messages are appended to it
-ADDED = "sudah kami catat"  # in tg.inbox.added (id): the answer to each appended message
+# The answer to each appended message: tg.inbox.added (relayed to officers) or
+# tgsafe.inbox.stored (no officers' chat configured); both (id) begin with this.
+ADDED = "Pesan Anda sudah kami "
 FINISH_WITHIN = 240.0  # seconds the last, unkilled run may take to work everything off
 
 
