@@ -150,13 +150,17 @@ class MailboxWatcher:
 
     async def _incoming(self, fetched: FetchedMail, location: MailLocation) -> IncomingMail:
         """Read one fetched mail in the worker, or quarantine it: when the worker cannot read
-        it, or when earlier tries at it never finished (a crash loop, issue #9)."""
+        it, or when earlier tries at ingesting it never finished (a crash loop, issue #9)."""
+        # Reading runs in the worker, under its own time and memory limits: a mail that kills
+        # the worker is quarantined by the reader's result. A try is counted only once the
+        # mail is read, so a stop or SIGKILL of Loket while the worker starts or reads (the
+        # first mail after every start) is not taken for a poison mail.
+        result = await self.reader.read(fetched.raw)
         tries = await self.ingestor.note_attempt(location)
         now = self.clock.now()
         if tries > self.settings.mail_max_attempts:
             log.error("email %s failed %d times: kept for review", location, tries - 1)
             return quarantined(fetched, location, self.config, now, "repeated_failure")
-        result = await self.reader.read(fetched.raw)
         if result.reading is None:
             log.error("email %s could not be read (%s): kept for review", location,
                       result.failure)  # fmt: skip
