@@ -51,7 +51,7 @@ class ReadResult:
     failure: str | None = None
 
 
-def prepare_worker(megabytes: int) -> None:
+def prepare_worker(megabytes: int, parent_pid: int | None = None) -> None:
     """Pool initializer: cap this process's address space (RLIMIT_AS) at `megabytes`, die with
     its parent, and let go of the parent's stdout and stderr.
 
@@ -66,6 +66,10 @@ def prepare_worker(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent_pid is not None and os.getppid() != parent_pid:
+        # Loket died while this worker was still starting, before the kernel could be asked
+        # to end it with Loket: nobody will ever send it a mail.
+        os._exit(0)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -95,7 +99,7 @@ class MailReaderPool:
                 max_workers=1,
                 mp_context=context,
                 initializer=prepare_worker,
-                initargs=(self.memory_mb,),
+                initargs=(self.memory_mb, os.getpid()),
             )
         return self._pool
 

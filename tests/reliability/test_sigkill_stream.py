@@ -9,6 +9,8 @@ as Telegram and the mail server outlive a crash of ours (tests/support/chaos.py)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -53,3 +55,28 @@ async def test_sigkill_during_a_mixed_stream_loses_nothing(world: ChaosWorld) ->
     # At-least-once: a kill between a send and its record repeats that one send, no more.
     assert figures.acks_doubled <= ROUNDS, context
     assert figures.replies_doubled <= ROUNDS, context
+    # Nothing Loket started outlives it: a mail worker left behind by a killed process would
+    # hold the pipe of whoever started Loket open for ever (a hung CI, a stuck systemd unit).
+    assert await _processes_in(world.workdir) == [], context
+
+
+async def _processes_in(folder: Path) -> list[int]:
+    """Processes still running with `folder` as their working directory, after a short grace
+    for ones already on their way out."""
+    found: list[int] = []
+    for _ in range(50):
+        found = _running_in(folder)
+        if not found:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
+def _running_in(folder: Path) -> list[int]:
+    """Processes whose working directory is `folder` (read from /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if proc.name.isdigit() and (proc / "cwd").resolve() == folder.resolve():
+                found.append(int(proc.name))
+    return found
