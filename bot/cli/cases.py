@@ -33,7 +33,7 @@ from bot.errors import DomainError
 from bot.i18n import t
 from bot.labels import channel_label, kind_label, status_label
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
-from bot.requesters import find_requester
+from bot.requesters import requester_at_desk
 from bot.validation import normalise_phone, validate_email
 from bot.workflow.rules import load_rules
 from store.enums import (
@@ -41,7 +41,6 @@ from store.enums import (
     CaseKind,
     Channel,
     ComplaintStatus,
-    ContactKind,
     ObjectionStatus,
     RequestStatus,
 )
@@ -69,21 +68,15 @@ def _received_at(value: str | None, svc: Services) -> dt.datetime:
 async def _requester_for(
     session: AsyncSession, phone: str | None, email: str | None, name: str | None
 ) -> Requester:
-    """The requester who already owns this phone or email, else a new one.
-
-    Contacts are unique, so a second visit by the same citizen must reuse their record; a new
-    record could not take the contact and the case would wrongly look incomplete.
+    """The requester who already owns this phone or email, else a new one; a malformed phone
+    or email is refused here with one sentence (the desk's own lookup leaves that to the case).
     """
-    known = [(ContactKind.PHONE, normalise_phone(phone))] if phone else []
-    known += [(ContactKind.EMAIL, validate_email(email))] if email else []
-    for kind, value in known:
-        found = await find_requester(session, kind, value)
-        if found is not None:
-            return found
-    requester = Requester(name=name)
-    session.add(requester)
-    await session.flush()
-    return requester
+    return await requester_at_desk(
+        session,
+        normalise_phone(phone) if phone else None,
+        validate_email(email) if email else None,
+        name,
+    )
 
 
 STATUSES = {

@@ -57,23 +57,23 @@ async def test_a_dispute_recorded_from_the_command_line(
         return await asyncio.to_thread(invoke, *args)
 
     ref = objection.reference
-    assert (await loket("dispute", "result", ref, "--outcome", "mediation")).exit_code == 1
+    assert (await loket("dispute", "result", ref, "--outcome", "mediation")).exit_code == 2
     bad = await loket("dispute", "file", ref, "--date", "2026-13-01")
-    assert bad.exit_code == 1 and "2026-13-01" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2 and "2026-13-01" in bad.output and "Traceback" not in bad.output
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     later = await loket("dispute", "file", ref, "--date", future)
-    assert later.exit_code == 1 and "belum terjadi" in later.output
+    assert later.exit_code == 2 and "belum terjadi" in later.output
     # The 14 working days after the answer of Mon 2026-01-12 end on Mon 2026-02-02.
     late = await loket("dispute", "file", ref, "--date", "2026-02-03")
-    assert late.exit_code == 1 and "2026-02-02" in late.output
+    assert late.exit_code == 2 and "2026-02-02" in late.output
     ok = await loket("dispute", "file", ref, "--date", "2026-01-20")
     assert ok.exit_code == 0 and ref in ok.output
     court_first = await loket("dispute", "court", ref, "--date", "2026-02-20")
-    assert court_first.exit_code == 1  # a dispute still before the Commission cannot be in court
+    assert court_first.exit_code == 2  # a dispute still before the Commission cannot be in court
     early = await loket(
         "dispute", "result", ref, "--outcome", "adjudication", "--date", "2026-01-19"
     )
-    assert early.exit_code == 1 and "2026-01-20" in early.output
+    assert early.exit_code == 2 and "2026-01-20" in early.output
     assert (
         (await loket(
             "dispute", "result", ref, "--outcome", "adjudication",
