@@ -86,8 +86,9 @@ async def on_message(turn: Turn) -> None:
         return
     pending = await _pending(turn, message)
     if not pending["text"].strip() and pending["file"] is None:
-        # a sticker and the like: nothing an officer could read
-        await turn.say(t("tg.inbox.unreadable", lang), keyboards.menu(lang))
+        # a sticker, a dice, a poll: nothing an officer could read
+        key = "tg.inbox.unreadable" if message.sticker else "tgsafe.inbox.unreadable"
+        await turn.say(t(key, lang), keyboards.menu(lang))
         return
     if len(cases) == 1:
         await _append(turn, cases[0].id, pending)  # type: ignore[arg-type]

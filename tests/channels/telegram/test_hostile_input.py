@@ -535,3 +535,15 @@ def test_every_decodable_prefix_has_a_handler() -> None:
     ]
     for prefix in keyboards.PREFIXES:
         assert any(p.startswith(f"^({prefix})") for p in patterns), prefix
+
+
+async def test_a_dice_or_poll_from_a_citizen_is_answered_not_ignored(tg: TelegramHarness) -> None:
+    await telegram_case(tg.services, 42)
+    siti = tg.citizen(42)
+    await tg.api.push_message(user_id=42, dice={"emoji": "🎲", "value": 6})
+    assert "pesan jenis ini tidak dapat" in (await siti.reply())["text"]
+    await siti.send("/start")
+    await siti.tap("Permohonan Informasi")
+    await tg.api.push_message(user_id=42, dice={"emoji": "🎯", "value": 1})
+    assert "dengan mengetik tulisan" in (await siti.reply())["text"]
+    assert apologies(tg) == []
