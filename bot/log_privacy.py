@@ -43,7 +43,8 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
     (
         re.compile(
-            r"(?i)\b((?:[a-z_]*_)?(?:password|passwd|pwd|secret|token|api_?key|app_?secret))"
+            # the key may already read "app_***" when a registered secret is a word of it
+            r"(?i)(\b[a-z_]*(?:password|passwd|pwd|secret|token|api_?key)|\*\*\*)"
             r"(['\"]?\s*[:=]\s*['\"]?)[^\s'\",;&}]+"
         ),
         r"\1\2" + MASK,

@@ -84,6 +84,12 @@ def test_words_near_login_or_password_are_not_masked(line: str) -> None:
     assert scrub(line) == line
 
 
+def test_a_key_whose_word_is_a_registered_secret_still_has_its_value_masked() -> None:
+    register_secret("secret")  # e.g. a test mailbox's password
+    out = scrub("whatsapp_app_secret=abcdef0123456789 and {'secret': 'zyxwvu98'}")
+    assert "abcdef0123456789" not in out and "zyxwvu98" not in out
+
+
 def test_a_short_value_is_not_treated_as_a_secret() -> None:
     register_secret("abc")
     register_secret(SecretStr(""))
