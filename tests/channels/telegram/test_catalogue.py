@@ -27,7 +27,7 @@ def built_keys() -> set[str]:
             if f.in_summary:
                 keys.add(f"tg.field.{f.key}")
             keys |= {f"tg.choice.{f.key}.{c}" for c in f.choices}
-    keys |= {f"tg.desk.btn.{a}" for a in (*BUTTON_ORDER, "back")}
+    keys |= {keyboards.BUTTON_LABELS.get(a, f"tg.desk.btn.{a}") for a in (*BUTTON_ORDER, "back")}
     keys |= {f"tg.desk.decision.{d}" for d in keyboards.DECISIONS}
     keys |= {f"tg.desk.answer.{d}" for d in keyboards.ATASAN_DECISIONS}
     keys |= {f"tg.desk.choose.{a}" for a in ("dispose", "decide", "answer")}
