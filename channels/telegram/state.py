@@ -81,6 +81,12 @@ class ChannelState:
             await session.exec(  # type: ignore[call-overload]
                 delete(TelegramDraft).where(col(TelegramDraft.updated_at) < drafts_before)
             )
+            # A reply never confirmed is forgotten like an abandoned conversation.
+            await session.exec(  # type: ignore[call-overload]
+                delete(TelegramPendingReply).where(
+                    col(TelegramPendingReply.created_at) < drafts_before
+                )
+            )
 
     async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
         """The stored conversation, or a fresh one in `language`."""
