@@ -144,6 +144,13 @@ def report_complaints(
     end: Annotated[str, typer.Option("--to", help="Last day received, YYYY-MM-DD")],
     fmt: FormatOption = Format.TEXT,
     out: OutOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Statuses as on this day, YYYY-MM-DD (default: the last day, or today if earlier)",
+        ),
+    ] = None,
 ) -> None:
     """The complaint recap per unit (SP4N-LAPOR! columns) and the admins' timeliness."""
     out = writable_file(out)
@@ -155,7 +162,11 @@ def report_complaints(
         async with svc.db.session() as session:
             rules = await load_rules(session, svc.settings)
             today = rules.local_date(svc.clock.now())
-            figures = await complaint_figures(session, rules, first, last, today)
+            # "Status per": the end of the period, or today while the period is still running.
+            per = parse_date(as_of) if as_of is not None else min(last, today)
+            if per > today:
+                raise DomainError("annual.recap.as_of_future", date=per.isoformat())
+            figures = await complaint_figures(session, rules, first, last, per)
         return complaints_document(figures, svc.settings.language, svc.settings.body_name)
 
     emit(run(work), fmt.value, out, f"rekap-pengaduan-{start}-{end}")

@@ -138,15 +138,35 @@ def actor_name(actor: str) -> str:
     return rest.partition(":")[2] or actor if kind == "officer" else actor
 
 
+def status_on(as_of_end: dt.datetime) -> Any:
+    """SQL: a case's status at the instant `as_of_end`, from the audit log's last transition
+    before it (every transition records the status it led to); the current status if none."""
+    last = (
+        select(Event.to_status)
+        .where(
+            col(Event.case_id) == col(Case.id),
+            col(Event.to_status).is_not(None),
+            col(Event.at) < as_of_end,
+        )
+        .order_by(col(Event.at).desc(), col(Event.id).desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    return func.coalesce(last, Case.status)
+
+
 async def complaint_figures(
     session: AsyncSession, rules: Rules, start: dt.date, end: dt.date, as_of: dt.date
 ) -> ComplaintFigures:
-    """Aggregate the complaint recap for complaints received from `start` to `end` (local)."""
+    """Aggregate the complaint recap for complaints received from `start` to `end` (local),
+    each with the status it had at the end of `as_of` (the recap's "status per" date)."""
     settings, tz = rules.settings, rules.settings.tz
     dialect = session.get_bind().dialect.name
     period = Period.of(start, end, tz)
     counter = DayCounter(rules.calendar)
     complaints = (Case.kind == CaseKind.COMPLAINT) & period.contains(Case.received_at)
+    status = status_on(Period.of(as_of, as_of, tz).until).label("status_then")
 
     rows: dict[int | None, UnitRow] = {
         uid: UnitRow(name) for uid, name in (await session.exec(select(Unit.id, Unit.name))).all()
@@ -155,13 +175,14 @@ async def complaint_figures(
     def row(unit_id: int | None) -> UnitRow:
         return rows.setdefault(unit_id, UnitRow(None))
 
+    then = select(Case.unit_id, status).where(complaints).subquery()
     status_rows = await session.exec(
-        select(Case.unit_id, Case.status, func.count())
-        .where(complaints)
-        .group_by(Case.unit_id, Case.status)
+        select(then.c.unit_id, then.c.status_then, func.count()).group_by(
+            then.c.unit_id, then.c.status_then
+        )
     )
-    for unit_id, status, n in status_rows.all():
-        row(unit_id).counts[STATUS_KEYS[status]] += int(n)
+    for unit_id, status_then, n in status_rows.all():
+        row(unit_id).counts[STATUS_KEYS[status_then]] += int(n)
 
     disposed_on = local_date(Case.disposed_at, dialect, tz)
     followed_on = local_date(Case.followed_up_at, dialect, tz)
@@ -183,10 +204,13 @@ async def complaint_figures(
         row(unit_id).rating_sum, row(unit_id).ratings = int(rating_sum), int(n)
 
     received_on = local_date(Case.received_at, dialect, tz)
+    pending = (
+        select(Case.unit_id, received_on.label("received_on"), status).where(complaints).subquery()
+    )
     waiting = await session.exec(
-        select(Case.unit_id, received_on, func.count())
-        .where(complaints & (Case.status == S.UNVERIFIED))
-        .group_by(Case.unit_id, received_on)
+        select(pending.c.unit_id, pending.c.received_on, func.count())
+        .where(pending.c.status_then == S.UNVERIFIED)
+        .group_by(pending.c.unit_id, pending.c.received_on)
     )
     for unit_id, received, n in waiting.all():
         row(unit_id).waiting.add(counter.between(received, as_of), int(n))

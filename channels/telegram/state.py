@@ -58,10 +58,14 @@ class ChannelState:
         self.db = db
 
     async def forget_drafts(self, before: dt.datetime) -> None:
-        """Forget conversations idle since `before` (they may hold personal data)."""
+        """Forget conversations idle since `before`, and officers' replies never confirmed
+        since then (both may hold personal data)."""
         async with self.db.transaction() as session:
             await session.exec(  # type: ignore[call-overload]
                 delete(TelegramDraft).where(col(TelegramDraft.updated_at) < before)
+            )
+            await session.exec(  # type: ignore[call-overload]
+                delete(TelegramPendingReply).where(col(TelegramPendingReply.created_at) < before)
             )
 
     async def applied(self, chat_id: int, user_id: int, update_id: int) -> bool:

@@ -12,6 +12,10 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.examples import seed_004
 
+# The seed's recap was read from LAPOR! in February 2025 (its "Terakhir Dilihat" column ends
+# on 2025-02-04): its statuses are as of that day, not as of 31 December 2024.
+SEED_004_PERIOD = ("--from", "2024-01-01", "--to", "2024-12-31", "--as-of", "2025-02-04")
+
 
 def _json(loket: CliRunner, *args: str) -> dict[str, Any]:
     result = loket.invoke(app, ["report", *args, "--format", "json"])
@@ -52,7 +56,7 @@ def test_annual_report_of_an_empty_year_is_all_zeros(loket: CliRunner) -> None:
 
 
 def test_complaint_recap_reproduces_seed_004(loket: CliRunner) -> None:
-    data = _json(loket, "complaints", "--from", "2024-01-01", "--to", "2024-12-31")
+    data = _json(loket, "complaints", *SEED_004_PERIOD)
     total = data["total"]
     assert (total["unverified"], total["not_followed_up"], total["in_process"]) == (0, 0, 0)
     assert (total["done"], total["on_hold"], total["archived"], total["total"]) == (44, 0, 4, 44)
@@ -114,7 +118,7 @@ def test_annual_xlsx_reads_back_with_charts(loket: CliRunner, tmp_path: Path) ->
 
 
 def test_complaint_recap_xlsx_html_csv_text(loket: CliRunner, tmp_path: Path) -> None:
-    period = ["--from", "2024-01-01", "--to", "2024-12-31"]
+    period = list(SEED_004_PERIOD)
     for fmt in ("xlsx", "html", "csv", "text"):
         out = tmp_path / f"recap.{fmt}"
         result = loket.invoke(
@@ -197,10 +201,25 @@ def published_unit_rows() -> dict[str, tuple[int, ...]]:
 def test_complaint_recap_matches_the_seed_table_row_by_row(loket: CliRunner) -> None:
     published = published_unit_rows()
     assert len(published) == 40  # every unit of the province, zeros included
-    data = _json(loket, "complaints", "--from", "2024-01-01", "--to", "2024-12-31")
+    data = _json(loket, "complaints", *SEED_004_PERIOD)
     ours = {u["unit"].casefold(): u for u in data["units"]}
     for name, (unverified, pending, process, done) in published.items():
         # The scan cut one name short ("PTD Pendapatan / SAMSAT Kota" for UPTD ... Kota Kupang).
         [row] = [u for key, u in ours.items() if name.casefold() in key]
         got = (row["unverified"], row["not_followed_up"], row["in_process"], row["done"])
         assert got == (unverified, pending, process, done), name
+
+
+def test_complaint_recap_status_per_the_end_of_the_period(loket: CliRunner) -> None:
+    data = _json(loket, "complaints", "--from", "2024-01-01", "--to", "2024-12-31")
+    assert data["as_of"] == "2024-12-31"  # a past period: statuses at its end, not today's
+    total = data["total"]
+    # Received on 30-31 December, verified on 2 January 2025: still unverified at year end;
+    # one more was archived only on 3 January 2025.
+    assert total["unverified"] == 3 and total["archived"] == 3
+    assert total["done"] + total["in_process"] + total["not_followed_up"] == 42
+    later = loket.invoke(
+        app, ["report", "complaints", "--from", "2024-01-01", "--to", "2024-12-31",
+              "--as-of", "2999-01-01"],
+    )  # fmt: skip
+    assert later.exit_code == 1 and "2999-01-01" in later.output

@@ -4,10 +4,13 @@ discussion under a card, stays an internal note on the case."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest_asyncio
 from sqlmodel import select
 
 from bot.app import Services
+from channels.telegram.state import ChannelState
 from store.enums import Direction
 from store.models import Attachment, Event, Message, OutboxMessage
 from tests.channels.telegram.conftest import DESK_CHAT, TelegramHarness
@@ -151,3 +154,17 @@ async def test_a_held_reply_survives_a_restart(tg: TelegramHarness, desk: Desk) 
     await admin.press("Kirim ke pemohon", preview)
     assert "dikirim ke pemohon" in await admin.alert()
     assert [m.text for m in await _outbound(tg)] == ["Informasi sudah siap diambil."]
+
+
+async def test_an_unconfirmed_reply_is_forgotten_with_old_conversations(
+    tg: TelegramHarness, desk: Desk
+) -> None:
+    case = await telegram_case(tg.services, 42)
+    card = await _card(tg, case.reference)
+    admin = tg.officer(801, DESK_CHAT)
+    preview = await admin.send("NIK pemohon 3171014501900001 perlu dicek", reply_to=card)
+    later = tg.services.clock.now() + dt.timedelta(days=31)
+    await ChannelState(tg.services.db).forget_drafts(later)
+    await admin.press("Kirim ke pemohon", preview)
+    assert "sudah ditangani" in await admin.alert()
+    assert await _outbound(tg) == []
