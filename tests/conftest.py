@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import Services
 from bot.clock import FixedClock
@@ -21,6 +23,13 @@ from store.db import Database
 from store.migrate import upgrade
 from tests.support.network import install_loopback_guard
 from tests.support.postgres import PostgresServer, create_database, postgres_server
+
+# CI runs every property test on the same examples (a clean clone has no example database):
+# a red CI is then a real regression, not a new random find; exploration runs on developers'
+# machines, where hypothesis keeps and replays what it found.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 install_loopback_guard()
 

@@ -94,7 +94,10 @@ def phone_notations(draw: st.DrawFn) -> tuple[str, str]:
     elif style == "wa.me":
         written = f"https://wa.me/62{national}?text=halo"
     elif style == "bare":
-        written = body
+        # Without its 0 or +62 a mobile cut into thousands by commas ("810,000,000") is
+        # written exactly as an amount is in English; amounts must stay readable, so a bare
+        # number is only taken for a phone with the other separators.
+        written = body if "," not in body else body.replace(",", "-")
     elif style == "(0)":
         written = f"(0){body}"
     else:

@@ -222,4 +222,4 @@ def test_complaint_recap_status_per_the_end_of_the_period(loket: CliRunner) -> N
         app, ["report", "complaints", "--from", "2024-01-01", "--to", "2024-12-31",
               "--as-of", "2999-01-01"],
     )  # fmt: skip
-    assert later.exit_code == 1 and "2999-01-01" in later.output
+    assert later.exit_code == 2 and "2999-01-01" in later.output
