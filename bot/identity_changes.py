@@ -118,6 +118,9 @@ async def decide_identity_change(
     if denied is not None:
         return denied
     assert officer is not None
+    # Two officers deciding at once: on PostgreSQL the second waits here for the first and then
+    # finds the request decided (SQLite lets one writer at a time through anyway).
+    await session.exec(select(Case.id).where(Case.id == case.id).with_for_update())
     request = await _the_request(session, case, number)
     changed: list[str] = []
     if confirm:
