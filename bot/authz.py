@@ -26,6 +26,9 @@ from store.models import Case, Officer
 # Actions that are not workflow transitions.
 VIEW, REVEAL, REPLY, ASK_COMPLETE, REGISTER = "view", "reveal", "reply", "ask_complete", "register"
 DISPUTE = "dispute"  # the card's menu of Komisi Informasi and court steps
+# Confirming or rejecting a change of name/NIK/SK asked for by email (issue #9): who the
+# requester is matters in law, so it is a PPID's decision, not the unit officer's.
+CONFIRM_IDENTITY = "confirm_identity"
 
 DESK_ROLES = frozenset({Role.ADMIN, Role.PPID_UTAMA})
 UNIT_ROLES = frozenset({Role.PPID_PELAKSANA, Role.UNIT_OFFICER})
@@ -65,7 +68,7 @@ UNIT_ACTIONS = frozenset(
     }
 )
 # Legal decisions on a request, for the PPID Pelaksana of the unit (and the desk).
-DECISION_ACTIONS = frozenset({"extend", "decide"})
+DECISION_ACTIONS = frozenset({"extend", "decide", CONFIRM_IDENTITY})
 # What the Atasan PPID does on objections.
 # Disputes at the Komisi Informasi and in court are recorded by the Atasan PPID too (issue 14).
 ATASAN_OBJECTION_ACTIONS = frozenset(

@@ -146,6 +146,11 @@ async def card_text(session: AsyncSession, case: Case, language: str) -> str:
     flags = [
         t(f"desk.flag.{f}", language) for f in ("anonymous", "confidential") if getattr(case, f)
     ]
+    # Imported here: bot.identity_changes imports bot.cases, which imports bot.notifications.
+    from bot.identity_changes import pending_identity_changes
+
+    if await pending_identity_changes(session, case):  # the fact only, never the values
+        flags.append(t("identity.card.pending", language))
     return t(
         "desk.card",
         language,

@@ -22,7 +22,9 @@ FIRST_FIELDS = (
     "purpose",
     "description",
 )
-HIDDEN_FIELDS = frozenset({"reference", "requester", "events", "messages", "language"})
+HIDDEN_FIELDS = frozenset(
+    {"reference", "requester", "events", "messages", "language", "identity_requests"}
+)
 
 
 def _value(value: Any, tz: ZoneInfo, language: str) -> str:
@@ -70,6 +72,11 @@ def case_text_lines(view: dict[str, Any], tz: ZoneInfo, language: str) -> list[s
                 lines.append(f"  {how}: {c['value']}" + (f" {failing}" if c.get("failing") else ""))
         elif value not in (None, ""):
             lines.append(f"  {_label(key, language)}: {_value(value, tz, language)}")
+    if view.get("identity_requests"):
+        from bot.cli.identity import identity_lines  # the one wording of a pending request
+
+        lines.append(t("identity.cli.title", language))
+        lines += identity_lines(view["identity_requests"], language)
     kind = str(view.get("kind", ""))
     lines.append(t("cli.show.events", language))
     for e in view.get("events", []):

@@ -31,6 +31,7 @@ from bot.cli.setup import unit_by_code
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.identity_changes import pending_identity_changes
 from bot.labels import channel_label, kind_label, status_label
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from bot.requesters import requester_at_desk
@@ -262,7 +263,10 @@ def cases_show(
                 at=svc.clock.now(),
                 data={"via": "cli cases show"},
             )
-            return await case_view(session, case, reveal=reveal)
+            view = await case_view(session, case, reveal=reveal)
+            pending = await pending_identity_changes(session, case)
+            view["identity_requests"] = [r.shown(reveal=reveal) for r in pending]
+            return view
 
     view = run(work)
     if as_json:

@@ -10,6 +10,7 @@ from bot.cli.decisions import cases_decide
 from bot.cli.demo import demo
 from bot.cli.disputes import dispute_app
 from bot.cli.example import example_app
+from bot.cli.identity import cases_identity
 from bot.cli.letters import letters_app
 from bot.cli.localised import LoketGroup
 from bot.cli.mail import mail_app
@@ -35,6 +36,7 @@ app.add_typer(officers_app, name="officers", help="Officers, their roles and uni
 app.add_typer(cases_app, name="cases", help="Register and inspect cases.")
 cases_app.command("decide")(cases_decide)
 cases_app.command("objection")(cases_objection)
+cases_app.command("identity")(cases_identity)
 app.add_typer(dispute_app, name="dispute", help="Disputes at the Komisi Informasi and in court.")
 app.add_typer(calendar_app, name="calendar", help="Working-day calendar and closures.")
 app.command("run", help="Run channels, outbox dispatcher and scheduler until stopped.")(run_service)
