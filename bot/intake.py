@@ -23,6 +23,7 @@ from bot.cases import missing_fields, open_case
 from bot.clock import Clock
 from bot.complaint_rating import rating_from_reply
 from bot.i18n import format_date, t
+from bot.letters.outbox import queue_intake_receipt
 from bot.notifications import case_changed
 from bot.outbox import enqueue
 from bot.requesters import find_or_create_requester
@@ -286,6 +287,10 @@ class Intake:
             now=now,
             payload={"in_reply_to": msg.external_id},
         )
+        if msg.channel == Channel.TELEGRAM:  # the channel whose sender delivers letters here
+            await queue_intake_receipt(
+                session, case, channel=msg.channel.value, recipient=msg.sender, now=now
+            )
 
 
 def acknowledgement_text(

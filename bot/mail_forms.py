@@ -22,6 +22,7 @@ from bot.clock import local_midnight
 from bot.errors import DomainError
 from bot.i18n import LANGUAGES, in_both_languages, t
 from bot.intake import acknowledgement_text, rejected_attachments_note
+from bot.letters.outbox import intake_receipt_letters
 from bot.outbox import enqueue
 from bot.requesters import normalise_contact
 from bot.settings import Settings
@@ -279,9 +280,11 @@ async def queue_auto_reply(
     dedup_key: str,
     now: dt.datetime,
     settings: Settings,
+    letters: Sequence[str] = (),
 ) -> bool:
     """Queue an automatic answer (Auto-Submitted, signed Reply-To) unless the sender already got
-    MAIL_ACK_PER_SENDER_PER_DAY today; True if it was queued."""
+    MAIL_ACK_PER_SENDER_PER_DAY today; True if it was queued. `letters` (kinds of bot.letters)
+    are attached as PDF, rendered by the sender when it sends."""
     if await auto_replies_today(session, recipient, now, settings) >= (
         settings.mail_ack_per_sender_per_day
     ):
@@ -300,6 +303,7 @@ async def queue_auto_reply(
             "in_reply_to": in_reply_to,
             "reply_token_case": case.reference,
             "auto_submitted": True,
+            **({"letters": list(letters)} if letters else {}),
         },
     )
 
@@ -315,7 +319,8 @@ async def queue_acknowledgement(
     now: dt.datetime,
     settings: Settings,
 ) -> bool:
-    """Queue the acknowledgement of a new case (once per case, within the per-sender cap)."""
+    """Queue the acknowledgement of a new case (once per case, within the per-sender cap), its
+    receipt attached as PDF, also while fields are missing (the number is the proof)."""
     body = acknowledgement_email(
         case, await missing_fields(session, case), rejected, settings, errors
     )
@@ -330,4 +335,5 @@ async def queue_acknowledgement(
         dedup_key=f"ack:{case.reference}",
         now=now,
         settings=settings,
+        letters=intake_receipt_letters(case),
     )

@@ -4,8 +4,9 @@ for a case registered at the desk. A producer of `bot.notifications`.
 A request, complaint or objection received at the desk, by letter or by phone gets its receipt
 (the tanda bukti, UU KIP Pasal 22(4)-(5)) on the requester's own channel as a PDF, so their
 first message from Loket is that proof. Telegram and email intake acknowledge a case
-themselves. A requester with no channel Loket can send on (a phone number only) gets the
-receipt printed at the desk (`loket letters print REF KIND`).
+themselves, and the same PDF goes with that acknowledgement (`intake_receipt_letters`,
+`queue_intake_receipt`). A requester with no channel Loket can send on (a phone number only)
+gets the receipt printed at the desk (`loket letters print REF KIND`).
 """
 
 from __future__ import annotations
@@ -74,4 +75,43 @@ async def queue_receipt(
         now=now,
         payload=payload,
         not_before=next_requester_time(now, rules),
+    )
+
+
+def intake_receipt_letters(case: Case) -> list[str]:
+    """The letters (`payload["letters"]`) that go with the acknowledgement of a case the
+    citizen filed themselves: its receipt. Also for a case still missing fields: under UU KIP
+    Pasal 22 the registration number is the proof, and the receipt names what is missing."""
+    return [RECEIPT_OF_CASE_KIND[case.kind]]
+
+
+async def queue_intake_receipt(
+    session: AsyncSession, case: Case, *, channel: str, recipient: str, now: dt.datetime
+) -> None:
+    """Queue the receipt PDF of a case filed on Telegram, as its own row after the text
+    acknowledgement. Idempotent per case; due at once (the citizen is filing right now).
+
+    A row of its own, not a letter on the acknowledgement's row: the Telegram sender renders a
+    row's letters before it sends anything, so a letter there would delay the number, and one
+    short text would become a document caption. The acknowledgement is sent at once by the
+    handler (`deliver_now` of its purpose); this row follows at the dispatcher's next round,
+    created after it and so sent after it even when both wait for the dispatcher.
+    """
+    kinds = intake_receipt_letters(case)
+    await enqueue(
+        session,
+        dedup_key=f"letter:{case.id}:{kinds[0]}",
+        channel=channel,
+        recipient=recipient,
+        purpose=PURPOSE,
+        subject=letter_subject(kinds[0], case),
+        body=t(
+            "letters.intake_caption",
+            case.language,
+            title=t(f"letters.title.{kinds[0]}", case.language),
+            reference=case.reference,
+        ),
+        case_id=case.id,
+        now=now,
+        payload={"letters": kinds},
     )

@@ -33,7 +33,7 @@ def email_dispatcher(services: Services, sink: SmtpSink) -> Dispatcher:
             "mail_from": "ppid@pemda.example",
         }
     )
-    sender = EmailSender(settings, services.clock)
+    sender = EmailSender(settings, services.clock, services.db, services.blobs)  # as `loket run`
     return Dispatcher(
         services.db, {"email": sender}, services.clock, settings=settings, limiter=RateLimiter({})
     )

@@ -254,7 +254,8 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
     async with turn.services.db.session() as session:
         case = await get_case(session, result.case_reference)
     # The proof of request goes out now, not at the dispatcher's next round; a repeated
-    # submit (DUPLICATE) finds it sent and gets the number again below.
+    # submit (DUPLICATE) finds it sent and gets the number again below. The receipt PDF
+    # follows as its own row at the dispatcher's next round (bot.letters.outbox).
     delivered = result.disposition == Disposition.NEW_CASE and await turn.loket.sender.deliver_now(
         case_id=case.id,  # type: ignore[arg-type]
         purpose="acknowledgement",

@@ -31,7 +31,8 @@ async def test_smtp_down_then_up_the_acknowledgement_arrives_exactly_once(
                            smtp_port=smtp_server.port, smtp_security="none")  # fmt: skip
     clock = mail_services.clock
     assert isinstance(clock, FixedClock)
-    dispatcher = Dispatcher(mail_services.db, {"email": EmailSender(settings, clock)}, clock,
+    sender = EmailSender(settings, clock, mail_services.db, mail_services.blobs)  # as `loket run`
+    dispatcher = Dispatcher(mail_services.db, {"email": sender}, clock,
                             settings=settings, limiter=RateLimiter({}))  # fmt: skip
 
     smtp_server.stop()

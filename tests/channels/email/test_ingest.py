@@ -66,7 +66,7 @@ async def test_new_request_is_registered_and_acknowledged(deliver: Deliver) -> N
     assert case.information_requested.startswith("Permohonan informasi\n\nYth. PPID")
     assert (ack.recipient, ack.purpose) == ("siti.aminah@warga.test", "acknowledgement")
     assert ack.payload == {"in_reply_to": "req-1@warga.test", "reply_token_case": case.reference,
-                           "auto_submitted": True}  # fmt: skip
+                           "auto_submitted": True, "letters": ["request_receipt"]}  # fmt: skip
     indonesian, english = ack.body.split("\n\n---\n\n")
     assert case.reference in indonesian and format_date(case.due_date, "id") in indonesian
     assert english.startswith("We have received your information request")

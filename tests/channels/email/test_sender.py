@@ -43,7 +43,8 @@ def sender_for(services: Services, port: int, **settings: Any) -> EmailSender:
     """An EmailSender for the SMTP server on 127.0.0.1:`port`."""
     changes = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none"}
     changes |= {"mail_from": MAIL_FROM, **settings}
-    return EmailSender(revalidated(services.settings, **changes), services.clock)
+    settings = revalidated(services.settings, **changes)
+    return EmailSender(settings, services.clock, services.db, services.blobs)  # as `loket run`
 
 
 class ScriptedSink(SmtpSink):

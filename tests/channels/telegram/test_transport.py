@@ -71,7 +71,8 @@ async def test_a_429_on_an_outbox_row_waits_for_retry_after(tg: TelegramHarness)
     case = await telegram_case(tg.services, 42)
     tg.api.fail_next("sendMessage", code=429, retry_after=9, chat_id=DESK_CHAT)
     summary = await tg.dispatch()
-    assert (summary.sent, summary.retried) == (1, 1)  # the acknowledgement went, the card waits
+    # The acknowledgement and the proof-of-request PDF after it went, the card waits.
+    assert (summary.sent, summary.retried) == (2, 1)
     async with tg.services.db.session() as session:
         card = (
             await session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "officer_card"))
@@ -110,13 +111,18 @@ async def test_flood_limits_are_respected_through_the_outbox(
     await telegram_case(
         tg.services, 43, tag="b", fields={**COMPLETE_REQUEST, "phone": "0813 9999 1111"}
     )
-    summary = await tg.dispatch()  # two acks, two cards to the same group in the same second
-    assert (summary.sent, summary.retried) == (3, 1)
+    # Two acks, two cards to the same group in the same second, and each citizen's PDF right
+    # after their ack (one message a second per chat): the second card and both PDFs wait.
+    summary = await tg.dispatch()
+    assert (summary.sent, summary.retried) == (3, 3)
     assert len(tg.api.messages(DESK_CHAT)) == 1
     flood_clock.advance(1)
     tg.services.clock.advance(dt.timedelta(seconds=1))  # type: ignore[attr-defined]
-    assert (await tg.dispatch()).sent == 1
+    assert (await tg.dispatch()).sent == 3
     assert len(tg.api.messages(DESK_CHAT)) == 2
+    for chat in (42, 43):
+        ack, pdf = tg.api.messages(chat)
+        assert "text" in ack and pdf["document"]["file_name"].endswith(".pdf")
 
 
 async def test_a_blocked_bot_marks_the_contact_failing_and_tells_officers(
@@ -132,10 +138,18 @@ async def test_a_blocked_bot_marks_the_contact_failing_and_tells_officers(
     async with tg.services.db.session() as session:
         contact = (await session.exec(select(Contact).where(Contact.kind == "telegram"))).one()
         failed = (
-            await session.exec(select(OutboxMessage).where(OutboxMessage.status == "failed"))
+            await session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.status == "failed", OutboxMessage.purpose != "letter"
+                )
+            )
+        ).one()
+        letter = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "letter"))
         ).one()
     assert contact.failing and "403" in (contact.failing_reason or "")
     assert failed.purpose == "acknowledgement"
+    assert letter.status == "failed"  # the PDF after it: not sent either
     await tg.dispatch()
     told = [m for m in tg.api.messages(801) if case.reference in m.get("text", "")]
     assert told, "the PPID Utama and admins are told in their private chats"
