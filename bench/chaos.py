@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from channels.telegram.emulator import BotApiEmulator
+from sandbox.telegram_api.server import BotApiEmulator
 from store.db import Database
 from store.migrate import upgrade
 from tests.support.chaos import Chaos, ChaosWorld

@@ -13,15 +13,15 @@ import logging
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit import SYSTEM, record_event
-from bot.delivery_failures import mark_contact_failing
+from bot.cases.audit import SYSTEM, record_event
 from bot.i18n import t
 from bot.mail_message import IncomingMail, MailKind
 from bot.mail_threading import resolve_thread
-from bot.outbox import enqueue
-from bot.privacy import mask_email, redact
-from bot.recipients import role_recipients
-from bot.send_windows import next_office_time
+from bot.notify.delivery_failures import mark_contact_failing
+from bot.notify.outbox import enqueue
+from bot.notify.recipients import role_recipients
+from bot.notify.send_windows import next_office_time
+from bot.privacy.masking import mask_email, redact
 from bot.workflow.rules import Rules
 from store.enums import Channel, Role
 from store.models import Case, OutboxMessage

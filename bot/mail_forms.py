@@ -17,16 +17,16 @@ from functools import cache
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS, missing_fields
+from bot.cases.opening import DELIVERY_METHODS, OBTAIN_METHODS, missing_fields
 from bot.clock import local_midnight
 from bot.errors import DomainError
 from bot.i18n import LANGUAGES, in_both_languages, t
-from bot.intake import acknowledgement_text, rejected_attachments_note
+from bot.intake.door import acknowledgement_text, rejected_attachments_note
+from bot.intake.requesters import normalise_contact
+from bot.intake.validation import normalise_phone, validate_email, validate_nik
 from bot.letters.outbox import intake_receipt_letters
-from bot.outbox import enqueue
-from bot.requesters import normalise_contact
+from bot.notify.outbox import enqueue
 from bot.settings import Settings
-from bot.validation import normalise_phone, validate_email, validate_nik
 from store.enums import Channel, ContactKind
 from store.models import Case, OutboxMessage
 
@@ -34,7 +34,7 @@ ACK_PURPOSE = "acknowledgement"
 DETAILS_PURPOSE = "mail_details_received"
 AUTO_REPLY_PURPOSES = (ACK_PURPOSE, DETAILS_PURPOSE)
 
-# The template rows, in form order. A missing required field (bot.cases.missing_fields) is
+# The template rows, in form order. A missing required field (bot.cases.opening.missing_fields) is
 # asked for by the row of the same name; "contact" is asked for as a phone number.
 TEMPLATE_ROWS = (
     "name",

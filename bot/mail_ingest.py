@@ -24,13 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit import record_event, requester_actor
-from bot.cases import missing_fields, update_details
+from bot.cases.audit import record_event, requester_actor
+from bot.cases.opening import missing_fields, update_details
 from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake import Disposition, InboundMessage, Intake
+from bot.intake.door import Disposition, InboundMessage, Intake
+from bot.intake.validation import validate_email
 from bot.mail_automatic import handle_automatic
 from bot.mail_forms import (
     DETAILS_PURPOSE,
@@ -43,7 +44,6 @@ from bot.mail_forms import (
 from bot.mail_message import IncomingMail, MailKind, MailLocation
 from bot.mail_threading import ThreadMatch, ThreadRule, resolve_thread, sender_is_contact
 from bot.settings import Settings
-from bot.validation import validate_email
 from bot.workflow.rules import Rules, load_rules
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.intake import InboundAttachment
+from bot.intake.door import InboundAttachment
 from bot.mail_threading import thread_ids
 from store.enums import CaseKind
 

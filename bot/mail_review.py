@@ -10,13 +10,13 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit import record_event
-from bot.cases import get_case, open_case
+from bot.cases.audit import record_event
+from bot.cases.opening import get_case, open_case
 from bot.errors import DomainError, NotFoundError
+from bot.intake.requesters import find_or_create_requester
 from bot.mail_forms import parse_fields, queue_acknowledgement
 from bot.mail_ingest import MailDisposition, case_details, usable_address
 from bot.mailboxes import ENV_MAILBOX
-from bot.requesters import find_or_create_requester
 from bot.settings import Settings
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, Channel, ContactKind

@@ -24,8 +24,8 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.references import find_references
-from bot.requesters import normalise_contact
+from bot.cases.references import find_references
+from bot.intake.requesters import normalise_contact
 from store.enums import Channel, ContactKind
 from store.models import Case, Contact, Message, OutboxMessage
 

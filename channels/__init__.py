@@ -1,1 +1,1 @@
-"""Channel adapters: each turns transport input into `bot.intake.InboundMessage`."""
+"""Channel adapters: each turns transport input into `bot.intake.door.InboundMessage`."""

@@ -32,9 +32,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.delivery import PermanentFailure, Sender, TemporaryFailure
-from bot.delivery_failures import report_undeliverable
-from bot.privacy import redact
+from bot.notify.delivery import PermanentFailure, Sender, TemporaryFailure
+from bot.notify.delivery_failures import report_undeliverable
+from bot.privacy.masking import redact
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
 from scheduler.ratelimit import RateLimiter, channel_buckets

@@ -16,7 +16,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import Services
+from bot.services import Services
 from scheduler.dispatch import Dispatcher
 from scheduler.tick import run_jobs
 

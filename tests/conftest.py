@@ -14,9 +14,9 @@ import pytest
 import pytest_asyncio
 from hypothesis import settings as hypothesis_settings
 
-from bot.app import Services
 from bot.clock import FixedClock
-from bot.intake import Intake
+from bot.intake.door import Intake
+from bot.services import Services
 from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import Database

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from html import escape
 
 from bot.i18n import t
-from bot.letterhead import (
+from bot.letters.letterhead import (
     LETTERHEAD_STYLE,
     Signatory,
     format_plain_date,
     letterhead_html,
     signature_html,
 )
-from bot.pdf import PRINT_STYLE
+from bot.letters.pdf import PRINT_STYLE
 from bot.settings import Settings
 
 LETTER_STYLE = """

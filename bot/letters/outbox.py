@@ -1,5 +1,5 @@
 """Letters on their way to the citizen: which letter an action owes, and the proof of receipt
-for a case registered at the desk. A producer of `bot.notifications`.
+for a case registered at the desk. A producer of `bot.notify.case_events`.
 
 A request, complaint or objection received at the desk, by letter or by phone gets its receipt
 (the tanda bukti, UU KIP Pasal 22(4)-(5)) on the requester's own channel as a PDF, so their
@@ -16,9 +16,9 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
-from bot.outbox import enqueue
-from bot.recipients import automatic_payload, requester_recipient
-from bot.send_windows import next_requester_time
+from bot.notify.outbox import enqueue
+from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.send_windows import next_requester_time
 from bot.workflow.rules import Rules
 from store.enums import Channel
 from store.models import Case
@@ -32,7 +32,7 @@ RECEIPT_OF_CASE_KIND = {
     "complaint": "complaint_receipt",
     "objection": "objection_receipt",
 }
-# The letter a requester update carries, by workflow action (bot.requester_updates).
+# The letter a requester update carries, by workflow action (bot.notify.requester_updates).
 LETTER_OF_ACTION = {"decide": "notice", "extend": "extension", "answer": "objection_answer"}
 
 

@@ -17,8 +17,8 @@ from bot.letters.codes import letter_number, verification_code
 from bot.letters.facts import LetterFacts, gather_facts
 from bot.letters.kind import LetterKind
 from bot.letters.layout import Heading, letter_html
+from bot.letters.pdf import render_pdf
 from bot.letters.registry import LETTER_KINDS
-from bot.pdf import render_pdf
 from bot.settings import Settings
 from store.models import Case
 

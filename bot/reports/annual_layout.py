@@ -14,7 +14,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import t
-from bot.letterhead import atasan_signatory, format_plain_date, letterhead_html, signature_html
+from bot.letters.letterhead import (
+    atasan_signatory,
+    format_plain_date,
+    letterhead_html,
+    signature_html,
+)
 from bot.reports.document import BarChart, Document, Section, Table, count_table
 from bot.reports.narratives import SECTIONS
 from bot.reports.workdays import round_half_up

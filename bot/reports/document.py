@@ -63,7 +63,7 @@ class Document:
 
     A long report (the annual one) also has a cover, sections in order (whose tables are
     `tables` too, for the formats that only list tables), and a signature block; the letterhead
-    and signature HTML come from bot.letterhead, built from the body's settings.
+    and signature HTML come from bot.letters.letterhead, built from the body's settings.
     """
 
     title: str

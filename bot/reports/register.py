@@ -15,9 +15,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit import record_event
+from bot.cases.audit import record_event
 from bot.i18n import t
-from bot.privacy import mask_email, mask_name, mask_phone, redact
+from bot.privacy.masking import mask_email, mask_name, mask_phone, redact
 from bot.reports.document import Document, Table
 from bot.reports.sql import Period
 from bot.workflow.rules import Rules

@@ -13,8 +13,8 @@ from bot.i18n import t
 from bot.reports.document import Document, Table
 from bot.reports.sql import Period
 from bot.reports.workdays import round_half_up
-from bot.survey import SURVEY_ELEMENTS, compute_ikm, element_label
 from bot.workflow.rules import Rules
+from bot.workflow.survey import SURVEY_ELEMENTS, compute_ikm, element_label
 from store.models import SurveyScore
 
 

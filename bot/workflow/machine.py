@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit import record_event
+from bot.cases.audit import record_event
 from bot.errors import DomainError
-from bot.notifications import case_changed
+from bot.notify.case_events import case_changed
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, ComplaintStatus, ObjectionStatus, RequestStatus

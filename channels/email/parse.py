@@ -22,7 +22,7 @@ from email.message import EmailMessage, Message
 from typing import TypeVar
 from urllib.parse import unquote
 
-from bot.intake import InboundAttachment
+from bot.intake.door import InboundAttachment
 from channels.email.bounce_text import failed_addresses
 from channels.email.htmltext import html_to_text
 from channels.email.mime import (

@@ -26,7 +26,7 @@ from bot.crash_points import crash_point
 from bot.mail_ingest import IngestOutcome, MailIngestor
 from bot.mail_message import IncomingMail, MailLocation
 from bot.mailboxes import MailboxConfig
-from bot.privacy import redact
+from bot.privacy.masking import redact
 from bot.settings import Settings
 from channels.email.errors import MailboxError
 from channels.email.imap import IDLE_RENEW_SECONDS, FetchedMail, ImapSession

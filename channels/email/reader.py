@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.intake import InboundAttachment
+from bot.intake.door import InboundAttachment
 from bot.mail_message import MailKind
 from channels.email.classify import classify
 from channels.email.mime import decode_bytes, message_ids

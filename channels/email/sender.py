@@ -1,4 +1,4 @@
-"""The email Sender (bot/delivery.py contract): one outbox row, one mail via aiosmtplib.
+"""The email Sender (bot/notify/delivery.py contract): one outbox row, one mail via aiosmtplib.
 
 Each mail carries our own Message-ID, derived from the row's dedup key, so a retry after an
 unclear failure repeats the same Message-ID and the recipient's mail client shows one mail.
@@ -22,9 +22,9 @@ from email.utils import format_datetime, formataddr
 import aiosmtplib
 
 from bot.clock import Clock
-from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.mail_threading import reply_address
-from bot.outgoing_files import OutgoingFile, outgoing_files_of
+from bot.notify.delivery import PermanentFailure, TemporaryFailure
+from bot.notify.outgoing_files import OutgoingFile, outgoing_files_of
 from bot.settings import Settings
 from channels.email.errors import SmtpUnavailable
 from channels.email.imap import tls_context

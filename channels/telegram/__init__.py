@@ -1,12 +1,12 @@
 """The Telegram channel: citizen intake in chat and the officers' desk (python-telegram-bot 22).
 
-`build(services)` is the channel's one entry for the composition root (bot/runner.py).
+`build(services)` is the channel's one entry for the composition root (app/runner.py).
 """
 
 from __future__ import annotations
 
-from bot.app import Services
-from bot.runner import ChannelParts
+from bot.ports import ChannelParts
+from bot.services import Services
 from bot.settings import SettingsError
 
 
@@ -16,7 +16,7 @@ def build(services: Services) -> ChannelParts | None:
     Webhook mode (TELEGRAM_WEBHOOK_URL) requires TELEGRAM_WEBHOOK_SECRET: without it anyone
     who finds the URL could post fake updates.
     """
-    # Imported here so that the emulator (channels.telegram.emulator) loads without PTB.
+    # Imported here so that the emulator (sandbox.telegram_api.server) loads without PTB.
     from channels.telegram.app import TelegramRunner, build_application
     from channels.telegram.turn import BOT_DATA_KEY
 

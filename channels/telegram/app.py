@@ -3,7 +3,7 @@
 through the inbox of channels/telegram/receiver.py: stored before confirmed, handled after.
 
 Never `run_polling()`: it owns the event loop and signals, and Loket runs the channels, the
-dispatcher and the scheduler side by side in one loop (bot/runner.py).
+dispatcher and the scheduler side by side in one loop (app/runner.py).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from telegram import (
 )
 from telegram.ext import AIORateLimiter, Application
 
-from bot.app import Services
-from bot.desk import Desk
+from bot.desk.actions import Desk
 from bot.i18n import t
+from bot.services import Services
 from channels.telegram import handlers
 from channels.telegram.receiver import InboxApplication, TelegramReceiver
 from channels.telegram.sender import TelegramSender

@@ -1,4 +1,4 @@
-"""Telegram errors in the terms of the outbox contract (bot/delivery.py)."""
+"""Telegram errors in the terms of the outbox contract (bot/notify/delivery.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import warnings
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.delivery import PermanentFailure, TemporaryFailure
+from bot.notify.delivery import PermanentFailure, TemporaryFailure
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

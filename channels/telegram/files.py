@@ -7,8 +7,8 @@ from typing import Any
 
 from telegram import Message
 
-from bot.app import Services
 from bot.errors import DomainError
+from bot.services import Services
 
 # The cloud Bot API serves files up to 20 MB through getFile (core.telegram.org/bots/api#getfile).
 BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024

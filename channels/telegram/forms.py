@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cases import DELIVERY_METHODS, OBTAIN_METHODS
+from bot.cases.opening import DELIVERY_METHODS, OBTAIN_METHODS
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.validation import clean_name, normalise_phone, validate_email, validate_nik
+from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.workflow.complaints import CLASSIFICATIONS
 from store.enums import CaseKind
 
@@ -97,7 +97,7 @@ class Form:
         return (guided.index(key) + 1 if key in guided else len(guided), len(guided))
 
     def details(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The answers as case details for `bot.cases` / intake (internal keys left out)."""
+        """The answers as case details for `bot.cases.opening` / intake (internal keys left out)."""
         wanted = {k for f in self.fields if f.kind != "files" for k in f.keys}
         return {k: v for k, v in data.items() if k in wanted}
 

@@ -4,7 +4,7 @@ Callback data is `prefix:arg:arg`; each handler module owns its prefixes (listed
 never collide). Every tap is read back by one validating decoder, `decode`: data this bot
 would not have made (an old version's, a forged or oversized one) is a StaleButton, never a
 crash. Decoding checks only the shape; whether the person may do what the button says is
-checked again on the server side by each handler (bot.authz, case ownership).
+checked again on the server side by each handler (bot.desk.authz, case ownership).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.desk_steps import DISPUTE_CODES
+from bot.desk.steps import DISPUTE_CODES
 from bot.i18n import t
-from bot.officer_cards import BUTTON_ORDER
-from bot.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, score_label
+from bot.notify.officer_cards import BUTTON_ORDER
 from bot.workflow.objections import PASAL_35_GROUNDS
 from bot.workflow.requests import PASAL_17_GROUNDS
+from bot.workflow.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, score_label
 from channels.telegram.forms import CLEAR_FILES, FORMS, Form, FormField, choice_label
 from store.enums import AtasanDecision, Channel, Decision
 

@@ -1,5 +1,6 @@
-"""How Telegram updates get in without ever being lost: stored raw in the inbox (bot/inbound.py)
-before Telegram is told they arrived, then handled from the store, once, in each chat's order.
+"""How Telegram updates get in without ever being lost: stored raw in the inbox
+(bot/intake/inbox.py) before Telegram is told they arrived, then handled from the store, once,
+in each chat's order.
 
 Polling is our own `getUpdates` loop, not PTB's Updater: the Updater confirms fetched updates
 (the next offset) while they are still only in memory. Here a batch is committed first, and only
@@ -32,10 +33,10 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import Services
 from bot.crash_points import crash_point
-from bot.inbound import DEAD, Held, Inbound, Inbox
-from bot.privacy import redact
+from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.privacy.masking import redact
+from bot.services import Services
 from channels.telegram.state import HANDLING, ChannelState
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The Telegram Sender: delivers outbox rows (bot/delivery.py contract) through the Bot API.
+"""The Telegram Sender: delivers outbox rows (bot/notify/delivery.py contract) through the Bot API.
 
 A row's `payload["actions"]` become inline buttons, `payload["attachments"]` (SHA-256 of
 stored files) are sent from the blob store, `payload["letters"]` as rendered PDF documents,
@@ -21,13 +21,13 @@ from sqlmodel import col, select
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import TelegramError
 
-from bot.app import Services
-from bot.complaint_rating import RATING_PURPOSE
-from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.i18n import t
-from bot.outgoing_files import outgoing_files_of
-from bot.privacy import redact
-from bot.survey import SURVEY_ELEMENTS, element_label
+from bot.notify.delivery import PermanentFailure, TemporaryFailure
+from bot.notify.outgoing_files import outgoing_files_of
+from bot.privacy.masking import redact
+from bot.services import Services
+from bot.workflow.complaint_rating import RATING_PURPOSE
+from bot.workflow.survey import SURVEY_ELEMENTS, element_label
 from channels.telegram import keyboards
 from channels.telegram.errors import delivery_failure
 from channels.telegram.state import ChannelState

@@ -27,12 +27,12 @@ from telegram import (
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.app import Services
 from bot.clock import local_date
-from bot.desk import Desk
+from bot.desk.actions import Desk
 from bot.errors import LoketError
 from bot.i18n import normalise_language, t
-from bot.privacy import redact
+from bot.privacy.masking import redact
+from bot.services import Services
 from channels.telegram.errors import retry_after_seconds
 from channels.telegram.keyboards import Button, StaleButton, decode
 from channels.telegram.sender import TelegramSender

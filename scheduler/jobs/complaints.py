@@ -15,9 +15,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.audit import SYSTEM
-from bot.recipients import case_team, role_recipients
-from bot.send_windows import in_office_hours
+from bot.cases.audit import SYSTEM
+from bot.notify.recipients import case_team, role_recipients
+from bot.notify.send_windows import in_office_hours
 from bot.workflow.complaints import close
 from bot.workflow.rules import Rules
 from scheduler.jobs.reminders import Milestone, claim, deadline_reminders

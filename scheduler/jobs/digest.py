@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
-from bot.outbox import enqueue
-from bot.recipients import automatic_payload, unit_recipient
-from bot.send_windows import in_office_hours
+from bot.notify.outbox import enqueue
+from bot.notify.recipients import automatic_payload, unit_recipient
+from bot.notify.send_windows import in_office_hours
 from bot.workflow.rules import Rules
 from store.enums import CLOSED_STATUSES
 from store.models import Case, Unit

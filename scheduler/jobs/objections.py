@@ -9,8 +9,8 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.recipients import role_recipients
-from bot.send_windows import in_office_hours
+from bot.notify.recipients import role_recipients
+from bot.notify.send_windows import in_office_hours
 from bot.workflow.rules import Rules
 from scheduler.jobs.reminders import before_due, deadline_reminders
 from store.enums import CaseKind, ObjectionStatus, Role

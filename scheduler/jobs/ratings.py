@@ -13,11 +13,11 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.complaint_rating import RATING_PURPOSE
 from bot.i18n import t
-from bot.outbox import enqueue
-from bot.recipients import automatic_payload, requester_recipient
-from bot.send_windows import in_quiet_hours
+from bot.notify.outbox import enqueue
+from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.send_windows import in_quiet_hours
+from bot.workflow.complaint_rating import RATING_PURPOSE
 from bot.workflow.rules import Rules
 from scheduler.jobs.reminders import claim
 from store.enums import CaseKind, Channel, ComplaintStatus

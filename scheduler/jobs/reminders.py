@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.calendar import WorkingCalendar
+from bot.calendar.workdays import WorkingCalendar
 from bot.i18n import t
-from bot.outbox import enqueue
-from bot.recipients import Recipient, automatic_payload, role_recipients
+from bot.notify.outbox import enqueue
+from bot.notify.recipients import Recipient, automatic_payload, role_recipients
 from bot.workflow.rules import Rules
 from store.enums import Role
 from store.models import Case, SentReminder

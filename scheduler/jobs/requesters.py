@@ -11,11 +11,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
-from bot.outbox import enqueue
-from bot.recipients import automatic_payload, requester_recipient
-from bot.send_windows import in_quiet_hours
-from bot.survey import reply_form
+from bot.notify.outbox import enqueue
+from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
+from bot.workflow.survey import reply_form
 from scheduler.jobs.reminders import claim
 from store.enums import (
     CLOSED_STATUSES,

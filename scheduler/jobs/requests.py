@@ -12,8 +12,8 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.recipients import case_team
-from bot.send_windows import in_office_hours
+from bot.notify.recipients import case_team
+from bot.notify.send_windows import in_office_hours
 from bot.workflow.deadlines import request_base_due
 from bot.workflow.rules import Rules
 from scheduler.jobs.reminders import Milestone, before_due, deadline_reminders

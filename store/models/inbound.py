@@ -1,5 +1,5 @@
 """Raw inbound updates of the push/poll channels (Telegram now, WhatsApp webhooks later), stored
-before the channel is told they arrived, and worked off from here (bot/inbound.py)."""
+before the channel is told they arrived, and worked off from here (bot/intake/inbox.py)."""
 
 from __future__ import annotations
 

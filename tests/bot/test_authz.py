@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.app import Services
-from bot.authz import permitted, permitted_for_audience, refusal
+from bot.desk.authz import permitted, permitted_for_audience, refusal
 from bot.errors import PermissionDenied
+from bot.services import Services
 from store.enums import CaseKind, Role
 from store.models import Case, Event, Officer
 

@@ -10,8 +10,8 @@ import datetime as dt
 
 from sqlmodel import col, select
 
-from bot.app import Services
-from bot.calendar_overrides import remove_override, set_override
+from bot.calendar.overrides import remove_override, set_override
+from bot.services import Services
 from bot.workflow import complaints, requests
 from bot.workflow.rules import load_rules
 from store.enums import Decision, OverrideKind

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.app import Services
-from bot.case_view import case_view
-from bot.intake import InboundMessage
+from bot.cases.view import case_view
+from bot.intake.door import InboundMessage
+from bot.services import Services
 from bot.workflow import complaints
 from store.enums import CaseKind, Channel
 from store.models import Case

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import Services
-from bot.cases import get_case, missing_fields, open_case, update_details
+from bot.cases.opening import get_case, missing_fields, open_case, update_details
 from bot.errors import DomainError, NotFoundError
+from bot.services import Services
 from bot.workflow.rules import load_rules
 from store.enums import CaseKind, Channel, RequestStatus
 from store.models import Case, Requester

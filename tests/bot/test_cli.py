@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import col, select
 from typer.testing import CliRunner, Result
 
-from bot.cli.main import app
+from app.cli.main import app
 from store.db import Database
 from store.migrate import alembic_config
 from store.models import Event

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.decision_terms import parse_terms
 from bot.errors import DomainError
+from bot.workflow.decision_terms import parse_terms
 
 
 @pytest.mark.parametrize(

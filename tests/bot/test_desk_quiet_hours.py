@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlmodel import select
 
-from bot.app import Services
-from bot.desk import Desk
+from bot.desk.actions import Desk
+from bot.services import Services
 from store.models import OutboxMessage
 from tests.support.builders import COMPLETE_REQUEST, make_case
 from tests.support.staff import make_staff

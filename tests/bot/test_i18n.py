@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cases import REQUIRED_REQUEST_FIELDS
+from bot.cases.opening import REQUIRED_REQUEST_FIELDS
 from bot.i18n import LOCALES_DIR, bilingual, catalogue, format_date, normalise_language, t
 from store.enums import CaseKind
 

@@ -1,12 +1,12 @@
-"""The channel-neutral inbox (bot/inbound.py): stored once, each lane in order, retries with a
+"""The channel-neutral inbox (bot/intake/inbox.py): stored once, each lane in order, retries with a
 doubling delay, dead letters, and raw payloads forgotten."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Services
-from bot.inbound import Inbound, Inbox
+from bot.intake.inbox import Inbound, Inbox
+from bot.services import Services
 from store.models import InboundUpdate
 
 T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.app import Services
-from bot.intake import Disposition, InboundAttachment, InboundMessage, Intake
+from bot.intake.door import Disposition, InboundAttachment, InboundMessage, Intake
+from bot.services import Services
 from bot.workflow import complaints
 from store.enums import CaseKind, Channel, ComplaintStatus, RequestStatus
 from store.models import Attachment, Case, Event, Message, OutboxMessage, Unit

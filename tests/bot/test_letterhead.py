@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.letterhead import (
+from bot.letters.letterhead import (
     LETTERHEAD_STYLE,
     letterhead_html,
     ppid_signatory,
     signature_html,
 )
-from bot.pdf import PRINT_STYLE, html_to_pdf
+from bot.letters.pdf import PRINT_STYLE, html_to_pdf
 from bot.settings import load_settings
 from tests.support.pdf import pdf_text
 

@@ -1,4 +1,4 @@
-"""Log lines never carry a secret or a payload, whatever logger wrote them (bot.log_privacy)."""
+"""Log lines never carry a secret or a payload, whatever logger wrote them (log_filter)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from bot.log_privacy import (
+from app.logs import configure_logging, level_from
+from bot.privacy.log_filter import (
     install_record_factory,
     register_secret,
     register_settings_secrets,
     scrub,
 )
-from bot.logs import configure_logging, level_from
 from bot.settings import load_settings
 
 TOKEN = "7012345678:AAH3xK9vQ2mZpL8rT5wYbN4cJ6dF1gE0sUo"

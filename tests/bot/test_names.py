@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.app import Services
-from bot.cases import apply_requester_details
-from bot.intake import InboundMessage
-from bot.validation import MAX_NAME_CHARS, clean_name
+from bot.cases.opening import apply_requester_details
+from bot.intake.door import InboundMessage
+from bot.intake.validation import MAX_NAME_CHARS, clean_name
+from bot.services import Services
 from store.enums import CaseKind, Channel
 from store.models import Message, Requester
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import select
 
-from bot.app import Services
+from bot.services import Services
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from store.models import OutboxMessage
@@ -64,7 +64,7 @@ async def test_a_card_after_an_officers_own_action_goes_at_once(services: Servic
 async def test_a_relayed_message_is_one_line_with_personal_data_masked_in_any_notation(
     services: Services,
 ) -> None:
-    from bot.officer_cards import RELAY_TRIGGER, queue_officer_cards
+    from bot.notify.officer_cards import RELAY_TRIGGER, queue_officer_cards
     from store.enums import Direction
     from store.models import Message
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.privacy import (
+from bot.privacy.masking import (
     RedactingFilter,
     install_log_redaction,
     mask_email,

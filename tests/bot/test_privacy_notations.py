@@ -13,7 +13,7 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.privacy import clean_relay_text, mask_phone, redact
+from bot.privacy.masking import clean_relay_text, mask_phone, redact
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e"]
 SEPARATORS = [" ", "  ", ".", "-", " - ", "/", "_", ",", "\u00a0", "\t"]

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlmodel import col, select
 
-from bot.app import Services
-from bot.cases import get_case, update_details
+from bot.cases.opening import get_case, update_details
 from bot.i18n import format_date
-from bot.requesters import add_contact
+from bot.intake.requesters import add_contact
+from bot.services import Services
 from bot.workflow import complaints, requests
 from bot.workflow.deadlines import objection_filing_deadline
 from bot.workflow.rules import load_rules

@@ -6,15 +6,15 @@ import datetime as dt
 
 import pytest
 
-from bot.app import Services
-from bot.intake import InboundMessage
-from bot.requesters import (
+from bot.intake.door import InboundMessage
+from bot.intake.requesters import (
     add_contact,
     contacts_of,
     find_or_create_requester,
     find_requester,
     normalise_contact,
 )
+from bot.services import Services
 from store.enums import CaseKind, Channel, ContactKind
 from store.models import Case
 from tests.bot.workflow.helpers import request_details

@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from bot.app import Services
-from bot.outbox import enqueue
-from bot.runner import ChannelParts, serve
+from app.runner import serve
+from bot.notify.outbox import enqueue
+from bot.ports import ChannelParts
+from bot.services import Services
 from scheduler import tick
 from tests.support.senders import ScriptedSender
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.send_windows import in_office_hours, next_office_time, next_requester_time
+from bot.notify.send_windows import in_office_hours, next_office_time, next_requester_time
 from bot.settings import Settings
 from bot.workflow.rules import Rules, build_calendar
 

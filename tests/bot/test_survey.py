@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Services
 from bot.errors import DomainError, NotFoundError
-from bot.survey import (
+from bot.services import Services
+from bot.workflow.survey import (
     SURVEY_ELEMENTS,
     compute_ikm,
     element_label,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import DomainError
-from bot.validation import normalise_phone, validate_email, validate_nik
+from bot.intake.validation import normalise_phone, validate_email, validate_nik
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from channels.telegram.emulator import BotApiEmulator
+from sandbox.telegram_api.server import BotApiEmulator
 from tests.support.chaos import Chaos, ChaosWorld
 from tests.support.dovecot import DovecotServer, dovecot  # noqa: F401  (fixture)
 from tests.support.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)

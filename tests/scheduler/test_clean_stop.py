@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.app import Services
 from bot.crash_points import ENV_VAR, PAUSE_ENV_VAR
+from bot.services import Services
 from store.enums import CaseKind, ComplaintStatus
 from store.models import Case
 from tests.support.builders import make_case
@@ -57,7 +57,7 @@ def start_run(services: Services, tmp_path: Path, grace: str) -> tuple[subproces
     }
     log = tmp_path / "stderr.log"
     process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli.main import main; main()", "run"],
+        [sys.executable, "-c", "from app.cli.main import main; main()", "run"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlmodel import col, select
 
-from bot.app import Services
-from bot.delivery import PermanentFailure, TemporaryFailure
-from bot.outbox import enqueue
+from bot.notify.delivery import PermanentFailure, TemporaryFailure
+from bot.notify.outbox import enqueue
+from bot.services import Services
 from scheduler.dispatch import Dispatcher, RetryPolicy
 from scheduler.ratelimit import RateLimiter
 from store.db import Database

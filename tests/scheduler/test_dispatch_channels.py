@@ -9,12 +9,12 @@ import datetime as dt
 
 from telegram import Bot
 
-from bot.app import Services
-from bot.outbox import enqueue
+from bot.notify.outbox import enqueue
+from bot.services import Services
 from channels.email.sender import EmailSender
-from channels.telegram.emulator import BotApiEmulator
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState
+from sandbox.telegram_api.server import BotApiEmulator
 from scheduler.dispatch import Dispatcher
 from scheduler.ratelimit import RateLimiter
 from store.enums import OutboxStatus

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import Services
-from bot.cases import get_case
+from bot.cases.opening import get_case
+from bot.services import Services
 from bot.workflow import complaints
 from bot.workflow.rules import load_rules
 from scheduler import tick

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.app import Services
-from bot.references import allocate_reference, find_references
+from bot.cases.references import allocate_reference, find_references
+from bot.services import Services
 from store.enums import CaseKind
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.app import Services
-from bot.cases import open_case
+from bot.cases.opening import open_case
+from bot.services import Services
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from store.enums import CaseKind, Channel

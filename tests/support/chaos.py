@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from bot.app import Services
 from bot.clock import SystemClock
-from bot.intake import InboundMessage
+from bot.intake.door import InboundMessage
+from bot.services import Services
 from bot.settings import Settings
-from channels.telegram.emulator import BotApiEmulator
+from sandbox.telegram_api.server import BotApiEmulator
 from store.blobs import BlobStore
 from store.db import Database
 from store.enums import CaseKind, Channel
@@ -221,7 +221,7 @@ class Chaos:
     ) -> None:
         with self.logs.open("ab") as log:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", "from bot.cli.main import main; main()", "run",
+                sys.executable, "-c", "from app.cli.main import main; main()", "run",
                 env=self.world.env(), cwd=self.world.workdir, stdout=log, stderr=log,
             )  # fmt: skip
         feed = asyncio.create_task(self._feed(items))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.app import Services
+from bot.services import Services
 from store.enums import Role
 from store.models import Unit
 from tests.support.builders import make_officer, make_unit

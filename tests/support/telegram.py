@@ -8,7 +8,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.settings import Settings
-from channels.telegram.emulator import BotApiEmulator, ManualClock, RateLimits
+from sandbox.telegram_api.server import BotApiEmulator, ManualClock, RateLimits
 
 TOKEN = "123456:TEST-TOKEN"
 

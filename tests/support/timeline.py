@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from sqlmodel import col, select
 
-from bot.app import Services
 from bot.clock import FixedClock
+from bot.services import Services
 from scheduler.tick import run_jobs
 from store.models import OutboxMessage
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.letterhead import ppid_signatory
 from bot.letters.facts import LetterFacts
 from bot.letters.kind import LetterKind
 from bot.letters.layout import LetterBody, plain_date
+from bot.letters.letterhead import ppid_signatory
 from bot.letters.templates.common import addressee, contact_line
 from store.enums import CaseKind
 

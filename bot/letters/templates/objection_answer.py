@@ -4,10 +4,10 @@ Atasan, with the right to take the dispute to the Komisi Informasi (Pasal 37).""
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.letterhead import Signatory, atasan_signatory
 from bot.letters.facts import LetterFacts
 from bot.letters.kind import LetterKind
 from bot.letters.layout import LetterBody, plain_date
+from bot.letters.letterhead import Signatory, atasan_signatory
 from bot.letters.templates.common import addressee
 from bot.letters.templates.objection_receipt import objection_fields
 from bot.workflow.deadlines import dispute_filing_deadline

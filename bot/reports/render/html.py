@@ -10,8 +10,8 @@ from decimal import Decimal
 from html import escape
 
 from bot.i18n import t
-from bot.letterhead import LETTERHEAD_STYLE
-from bot.pdf import PRINT_STYLE
+from bot.letters.letterhead import LETTERHEAD_STYLE
+from bot.letters.pdf import PRINT_STYLE
 from bot.reports.document import Document, Section, Table, blocks, format_cell
 from bot.reports.render.svg import bar_chart_svg
 
@@ -35,7 +35,7 @@ p.text { text-align: justify; }
 .contents li { margin: 0.15em 0; }
 @media print { body { margin: 1cm; } @page { size: A4 landscape; margin: 1cm; } }
 """
-# The PDF: portrait A4 with the letter margins of bot.pdf; long sections may break across
+# The PDF: portrait A4 with the letter margins of bot.letters.pdf; long sections may break across
 # pages, a table's rows stay readable in 9.5pt.
 PRINT_EXTRA = """
 body { margin: 0; }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.pdf import html_to_pdf
+from bot.letters.pdf import html_to_pdf
 from bot.reports.document import Document
 from bot.reports.render.html import page_html
 

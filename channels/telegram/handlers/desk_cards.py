@@ -14,10 +14,10 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden
 
-from bot.decision_terms import parse_terms
-from bot.desk import Card
+from bot.desk.actions import Card
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.workflow.decision_terms import parse_terms
 from channels.telegram import keyboards
 from channels.telegram.turn import NotMine, Turn, handler
 
@@ -32,7 +32,7 @@ NEEDS_TEXT = {
     "post_followup": "text",
 }
 # decision -> what the officer types for it, in order; a grant's notice needs its terms (the
-# time to provide, and form, delivery and fee if not as asked: bot/decision_terms.py).
+# time to provide, and form, delivery and fee if not as asked: bot/workflow/decision_terms.py).
 DECISION_NEEDS: dict[str, tuple[str, ...]] = {
     "granted_full": ("terms",),
     "granted_partial": ("redaction_note", "terms"),

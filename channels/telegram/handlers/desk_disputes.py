@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import ForceReply
 
-from bot.desk_steps import DISPUTE_CODES
+from bot.desk.steps import DISPUTE_CODES
 from bot.errors import DomainError
 from bot.i18n import t
 from channels.telegram.handlers.desk_cards import FLOW

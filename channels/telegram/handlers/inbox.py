@@ -7,11 +7,11 @@ from typing import Any
 
 from telegram import Message
 
+from bot.cases.requester_view import cases_of_contact, owned_case
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake import InboundAttachment, InboundMessage
-from bot.my_cases import cases_of_contact, owned_case
-from bot.officer_cards import officer_chat
+from bot.intake.door import InboundAttachment, InboundMessage
+from bot.notify.officer_cards import officer_chat
 from channels.telegram import files, keyboards
 from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import Channel, ContactKind

@@ -2,7 +2,7 @@
 a summary where any field can be changed, then the registration number at once.
 
 The same forms serve an officer registering a desk, letter, phone or WhatsApp request with
-/catat (flows `desk:request` / `desk:complaint`), which ends in `bot.desk.register`.
+/catat (flows `desk:request` / `desk:complaint`), which ends in `bot.desk.actions.register`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from telegram import InputFile, Message
 from telegram.error import Forbidden
 
-from bot.cases import get_case
-from bot.desk import FileData
+from bot.cases.opening import get_case
+from bot.desk.actions import FileData
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake import Disposition, InboundAttachment, InboundMessage
+from bot.intake.door import Disposition, InboundAttachment, InboundMessage
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.cases import StoredFile
+from bot.cases.opening import StoredFile
+from bot.cases.requester_view import cases_of_contact, file_objection, objection_grounds, owned_case
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.my_cases import cases_of_contact, file_objection, objection_grounds, owned_case
 from bot.workflow.rules import load_rules
 from channels.telegram import files, keyboards
 from channels.telegram.state import Draft

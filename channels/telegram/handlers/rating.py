@@ -3,9 +3,9 @@ want (the next message; /batal or "-" for none)."""
 
 from __future__ import annotations
 
-from bot.audit import requester_actor
+from bot.cases.audit import requester_actor
+from bot.cases.requester_view import owned_case
 from bot.i18n import t
-from bot.my_cases import owned_case
 from bot.workflow.complaints import rate
 from bot.workflow.rules import load_rules
 from channels.telegram.turn import NotMine, Turn, handler

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.cases.requester_view import status_list
 from bot.i18n import format_date, t
-from bot.my_cases import status_list
-from bot.privacy import redact
+from bot.privacy.masking import redact
 from bot.workflow.rules import load_rules
 from channels.telegram import keyboards
 from channels.telegram.turn import Turn, handler

@@ -1,14 +1,14 @@
 """The satisfaction survey (SKM) in chat: nine questions, one at a time, scored 1-4 by a tap.
 
 A tap is checked again here, whatever its callback data says: the case must be the tapper's
-own and closed (bot.survey.record_survey_score), and an element is scored once.
+own and closed (bot.workflow.survey.record_survey_score), and an element is scored once.
 """
 
 from __future__ import annotations
 
+from bot.cases.requester_view import owned_case
 from bot.i18n import t
-from bot.my_cases import owned_case
-from bot.survey import SURVEY_ELEMENTS, record_survey_score
+from bot.workflow.survey import SURVEY_ELEMENTS, record_survey_score
 from channels.telegram.sender import survey_question
 from channels.telegram.turn import Turn, handler
 from store.enums import ContactKind

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
-from bot.cli.main import app
+from app.cli.main import app
 from store.db import Database
 from store.models import Case, Event, Officer, Unit
 

@@ -6,9 +6,9 @@ import time
 
 from typer.testing import CliRunner
 
-from bot.cli.demo_scenario import ANDI_MAIL, ANDI_REQUEST, COMPLAINT, SITI_REQUEST, UNIT_NAME
-from bot.cli.main import app
+from app.cli.main import app
 from bot.i18n import t
+from sandbox.demo.scenario import ANDI_MAIL, ANDI_REQUEST, COMPLAINT, SITI_REQUEST, UNIT_NAME
 
 
 def test_demo_runs_end_to_end_and_prints_both_reports() -> None:

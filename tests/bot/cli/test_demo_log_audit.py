@@ -19,8 +19,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.cli.demo_scenario import ANDI_MAIL, ANDI_REQUEST, request_email
-from bot.cli.demo_world import TOKEN, demo_settings
+from sandbox.demo.scenario import ANDI_MAIL, ANDI_REQUEST, request_email
+from sandbox.demo.world import TOKEN, demo_settings
 
 NIK_RE = re.compile(r"(?<!\d)\d{16}(?!\d)")
 PHONE_RE = re.compile(r"(?<![\d+])0[\d-]{9,15}\d")
@@ -41,7 +41,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if k != "LOKET_CRASH_AT"}
     env |= {"LOG_LEVEL": "DEBUG", "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
-        [sys.executable, "-c", "from bot.cli.main import main; main()", "demo"],
+        [sys.executable, "-c", "from app.cli.main import main; main()", "demo"],
         cwd=cwd,
         env=env,
         capture_output=True,

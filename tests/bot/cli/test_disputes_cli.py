@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
-from bot.app import Services
-from bot.cases import open_objection
-from bot.cli.main import app
+from app.cli.main import app
+from bot.cases.opening import open_objection
+from bot.services import Services
 from bot.workflow import objections, requests
 from store.enums import AtasanDecision, Channel, Decision
 from store.models import Case, Event

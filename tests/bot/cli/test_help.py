@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from bot.cli.localised import help_key, walk
-from bot.cli.main import app
+from app.cli.localised import help_key, walk
+from app.cli.main import app
 from bot.i18n import LANGUAGES, catalogue
 
 LOKET = str(Path(sys.executable).parent / "loket")

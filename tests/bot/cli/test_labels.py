@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
+from app.cli.main import app
 from bot.labels import (
     channel_label,
     kind_label,

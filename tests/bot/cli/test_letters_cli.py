@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
+from app.cli.main import app
 from tests.support.pdf import pdf_text
 
 NIK = "3171014501900001"

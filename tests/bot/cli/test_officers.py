@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner, Result
 
-from bot.cli.main import app
-from bot.recipients import role_recipients
+from app.cli.main import app
+from bot.notify.recipients import role_recipients
 from store.db import Database
 from store.enums import Role
 from store.models import Event

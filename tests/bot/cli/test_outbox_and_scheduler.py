@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot import runner
-from bot.cli.main import app
+from app import runner
+from app.cli.main import app
 from bot.clock import SystemClock
-from bot.outbox import enqueue
-from bot.runner import ChannelParts
+from bot.notify.outbox import enqueue
+from bot.ports import ChannelParts
 from store.db import Database
 from store.enums import OutboxStatus
 from store.models import OutboxMessage

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
-from channels.telegram.emulator import BotApiEmulator
+from app.cli.main import app
+from sandbox.telegram_api.server import BotApiEmulator
 from tests.support.network import free_port
 from tests.support.telegram import TOKEN
 

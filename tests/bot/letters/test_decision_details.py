@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Services
 from bot.errors import DomainError
-from bot.requester_updates import update_text
+from bot.notify.requester_updates import update_text
+from bot.services import Services
 from bot.workflow import requests
 from tests.bot.workflow.helpers import open_request, reload, step, wib
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from bot.app import Services
-from bot.cases import open_case
-from bot.desk import Desk
-from bot.requesters import add_contact
+from bot.cases.opening import open_case
+from bot.desk.actions import Desk
+from bot.intake.requesters import add_contact
+from bot.services import Services
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from channels.email.sender import EmailSender
-from channels.telegram.emulator import BotApiEmulator
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState
+from sandbox.telegram_api.server import BotApiEmulator
 from scheduler.dispatch import Dispatcher
 from scheduler.ratelimit import RateLimiter
 from store.enums import CaseKind, Channel, ContactKind, Role

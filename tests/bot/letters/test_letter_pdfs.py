@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import Services
-from bot.cases import open_objection
+from bot.cases.opening import open_objection
 from bot.errors import DomainError
 from bot.letters.codes import parse_code
 from bot.letters.render import issue_letter, letter_pdf
+from bot.services import Services
 from bot.settings import Settings
 from bot.workflow import objections, requests
 from store.models import Case

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.clock import FixedClock
-from bot.examples.registry import load_example
 from bot.settings import Settings
+from sandbox.examples.registry import load_example
 from store.db import Database
 from tests.conftest import JAKARTA
 from tests.support.postgres import PostgresServer, create_database

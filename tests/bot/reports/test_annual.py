@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Services
-from bot.cases import open_objection
+from bot.cases.opening import open_objection
 from bot.reports.annual import annual_document, annual_figures
+from bot.services import Services
 from bot.workflow import objections, requests
 from bot.workflow.rules import load_rules
 from store.enums import AtasanDecision, Channel, DisputeOutcome

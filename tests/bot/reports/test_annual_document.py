@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
-from bot.examples.seed_001 import CHANNELS, MONTHS
+from app.cli.main import app
+from sandbox.examples.seed_001 import CHANNELS, MONTHS
 from store.enums import Channel
 from tests.support.pdf import pdf_text
 

@@ -14,12 +14,12 @@ from sqlalchemy import func
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.app import Services
-from bot.cli.main import app
+from app.cli.main import app
 from bot.errors import DomainError
-from bot.examples.registry import load_example
 from bot.reports.register import REVEAL_ACTION
+from bot.services import Services
 from bot.settings import Settings
+from sandbox.examples.registry import load_example
 from store.db import Database
 from store.models import Event
 

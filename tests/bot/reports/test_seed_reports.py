@@ -9,8 +9,8 @@ from typing import Any
 import openpyxl
 from typer.testing import CliRunner
 
-from bot.cli.main import app
-from bot.examples import seed_004
+from app.cli.main import app
+from sandbox.examples import seed_004
 
 # The seed's recap was read from LAPOR! in February 2025 (its "Terakhir Dilihat" column ends
 # on 2025-02-04): its statuses are as of that day, not as of 31 December 2024.

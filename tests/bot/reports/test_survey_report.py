@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app import Services
 from bot.reports.survey import survey_document
-from bot.survey import record_survey_score
+from bot.services import Services
 from bot.workflow.rules import load_rules
+from bot.workflow.survey import record_survey_score
 from tests.support.builders import decided_case
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.app import Services
+from bot.services import Services
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.rules import Rules, load_rules
 from store.enums import (

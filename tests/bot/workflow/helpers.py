@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import Services
+from bot.services import Services
 from bot.workflow.rules import Rules, load_rules
 from store.enums import CaseKind
 from store.models import Case

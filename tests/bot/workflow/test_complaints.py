@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from bot.app import Services
 from bot.errors import DomainError
+from bot.services import Services
 from bot.workflow import complaints
 from store.enums import ComplaintStatus
 from store.models import Unit

@@ -16,10 +16,10 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import notifications
-from bot.app import Services
-from bot.cases import update_details
+from bot.cases.opening import update_details
 from bot.errors import DomainError
+from bot.notify import case_events as notifications
+from bot.services import Services
 from bot.workflow import complaints, objections, requests
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.machine import TRANSITIONS, allowed_actions, apply_transition

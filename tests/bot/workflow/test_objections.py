@@ -12,9 +12,9 @@ import datetime as dt
 
 import pytest
 
-from bot.app import Services
-from bot.cases import open_objection
+from bot.cases.opening import open_objection
 from bot.errors import DomainError
+from bot.services import Services
 from bot.workflow import objections, requests
 from bot.workflow.objections import available_grounds
 from store.enums import AtasanDecision, Channel, Decision, ObjectionStatus

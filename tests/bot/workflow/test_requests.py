@@ -12,9 +12,9 @@ import datetime as dt
 
 import pytest
 
-from bot.app import Services
-from bot.cases import update_details
+from bot.cases.opening import update_details
 from bot.errors import DomainError
+from bot.services import Services
 from bot.workflow import requests
 from store.enums import Decision, RequestStatus
 from store.models import Unit

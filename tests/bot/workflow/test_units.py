@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Services
 from bot.errors import DomainError
+from bot.services import Services
 from bot.workflow import complaints, requests
 from tests.bot.workflow.helpers import open_complaint, open_request, reload, step, wib
 

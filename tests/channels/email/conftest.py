@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services
 from bot.crash_points import ENV_VAR as CRASH_ENV_VAR
 from bot.mail_ingest import IngestOutcome
 from bot.mail_message import MailLocation
 from bot.mailboxes import MailboxConfig, env_mailbox
+from bot.services import Services
 from bot.settings import Settings
 from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
@@ -136,7 +136,7 @@ def loket_env(services: Services) -> dict[str, str]:
 def run_loket(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `loket *args` in a fresh process (cwd without a .env)."""
     return subprocess.run(
-        [sys.executable, "-c", "from bot.cli.main import main; main()", *args],
+        [sys.executable, "-c", "from app.cli.main import main; main()", *args],
         env=env,
         cwd=cwd,
         capture_output=True,

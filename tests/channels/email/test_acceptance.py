@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import Services
+from bot.services import Services
 from store.models import Case, MailRecord
 from tests.channels.email.conftest import loket_env, run_loket
 from tests.channels.email.test_poller import snapshot

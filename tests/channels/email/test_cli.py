@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.cli.main import app
+from app.cli.main import app
 from tests.support.dovecot import DovecotServer
 from tests.support.emails import make_email
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot.app import Services
 from bot.crash_points import ENV_VAR
+from bot.services import Services
 from store.models import Case, MailRecord, Message, OutboxMessage
 from tests.channels.email.conftest import loket_env, run_loket
 from tests.support.dovecot import DovecotServer

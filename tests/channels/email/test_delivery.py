@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Services
 from bot.clock import FixedClock
 from bot.mail_threading import reference_from_address
+from bot.services import Services
 from channels.email.poller import MailboxWatcher
 from channels.email.sender import EmailSender
 from scheduler.dispatch import Dispatcher

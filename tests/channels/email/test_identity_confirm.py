@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.cli.main import app
-from bot.officer_cards import card_text
+from app.cli.main import app
+from bot.notify.officer_cards import card_text
 from store.enums import Role
 from store.models import Case, Event, Officer, OutboxMessage, Requester, Unit
 from tests.channels.email.conftest import Deliver

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot.app import Services
 from bot.i18n import format_date
 from bot.mail_ingest import MailDisposition
 from bot.mail_threading import reply_address
 from bot.mailboxes import MailboxConfig, env_mailbox
+from bot.services import Services
 from channels.email.sender import message_id_for
 from store.enums import CaseKind, OutboxStatus, RequestStatus, Role
 from store.models import Case, Contact, Event, MailRecord, Message, OutboxMessage

@@ -4,7 +4,7 @@ sender over the daily cap get nothing. Through IMAP (Dovecot), the outbox and a 
 
 from __future__ import annotations
 
-from bot.app import Services
+from bot.services import Services
 from channels.email.poller import MailboxWatcher
 from channels.email.sender import EmailSender
 from scheduler.dispatch import Dispatcher

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import Services
 from bot.mail_message import IncomingMail
 from bot.mail_review import review_queue
 from bot.mailboxes import env_mailbox
+from bot.services import Services
 from channels.email import ingestor_for
 from channels.email.poller import MailboxWatcher
 from channels.email.reader import salvage

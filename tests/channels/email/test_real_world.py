@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.app import Services
 from bot.mail_ingest import MailDisposition
+from bot.services import Services
 from channels.email.classify import classify
 from channels.email.parse import parse_mail
 from channels.email.poller import MailboxWatcher

@@ -13,9 +13,9 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from bot.app import Services
-from bot.delivery import PermanentFailure, TemporaryFailure
 from bot.mail_threading import reference_from_address
+from bot.notify.delivery import PermanentFailure, TemporaryFailure
+from bot.services import Services
 from channels.email.errors import SmtpUnavailable
 from channels.email.sender import EmailSender, message_id_for
 from store.models import OutboxMessage

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app import Services
+from bot.services import Services
 from store.models import Case, Event, Message, OutboxMessage, Requester
 from tests.channels.email.conftest import Deliver
 from tests.channels.email.test_ingest import SITI, mark_sent, request, rows

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest_asyncio
 
-from bot.app import Services
-from bot.runner import ChannelParts
+from bot.ports import ChannelParts
+from bot.services import Services
 from channels.telegram import build
-from channels.telegram.emulator import BotApiEmulator
+from sandbox.telegram_api.server import BotApiEmulator
 from scheduler.dispatch import Dispatcher, DrainSummary
 from scheduler.ratelimit import RateLimiter
 from store.blobs import BlobStore

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import Services
-from bot.audit import SYSTEM
-from bot.cases import get_case
-from bot.intake import InboundMessage
+from bot.cases.audit import SYSTEM
+from bot.cases.opening import get_case
+from bot.intake.door import InboundMessage
+from bot.services import Services
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from store.enums import CaseKind, Channel, Role

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import catalogue
-from bot.officer_cards import BUTTON_ORDER
+from bot.notify.officer_cards import BUTTON_ORDER
 from bot.workflow.objections import PASAL_35_GROUNDS
 from channels.telegram import handlers, keyboards
 from channels.telegram.forms import FORMS

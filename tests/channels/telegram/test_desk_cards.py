@@ -9,7 +9,7 @@ from typing import Any
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
+from bot.services import Services
 from store.enums import CaseKind
 from store.models import Case, Event
 from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, Person, TelegramHarness

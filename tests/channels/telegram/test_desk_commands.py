@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
+from bot.services import Services
 from store.enums import Channel, Direction
 from store.models import Case, Event, Message
 from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, TelegramHarness

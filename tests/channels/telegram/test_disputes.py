@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
 from bot.clock import FixedClock
 from bot.reports.annual import annual_figures
+from bot.services import Services
 from bot.workflow.rules import load_rules
 from store.models import Case, Event
 from tests.channels.telegram.conftest import DESK_CHAT, Person, TelegramHarness

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
-from channels.telegram.emulator import BotApiEmulator
+from bot.services import Services
+from sandbox.telegram_api.server import BotApiEmulator
 from store.blobs import BlobStore
 from store.models import Message, Requester
 from tests.channels.telegram.conftest import DESK_CHAT, UNIT_CHAT, TelegramHarness

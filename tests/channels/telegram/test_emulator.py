@@ -11,8 +11,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from channels.telegram.emulator import BotApiEmulator, ManualClock, RateLimits
 from channels.telegram.errors import retry_after_seconds
+from sandbox.telegram_api.server import BotApiEmulator, ManualClock, RateLimits
 from tests.support.telegram import TOKEN, limited_telegram_api, telegram_api  # noqa: F401
 
 

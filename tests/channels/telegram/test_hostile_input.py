@@ -14,8 +14,8 @@ import pytest
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
-from bot.survey import survey_scores
+from bot.services import Services
+from bot.workflow.survey import survey_scores
 from channels.telegram import keyboards
 from store.enums import RequestStatus
 from store.models import Case, Event, InboundUpdate, Message, Requester

@@ -18,12 +18,12 @@ from sqlmodel import select
 from telegram import Update
 from typer.testing import CliRunner
 
-from bot.app import Services
-from bot.cli.main import app as cli
-from bot.inbound import Inbox
-from channels.telegram.emulator import BotApiEmulator
+from app.cli.main import app as cli
+from bot.intake.inbox import Inbox
+from bot.services import Services
 from channels.telegram.handlers import menu
 from channels.telegram.receiver import CHANNEL, to_inbound
+from sandbox.telegram_api.server import BotApiEmulator
 from store.models import InboundUpdate, TelegramDraft
 from tests.channels.telegram.conftest import TelegramHarness
 from tests.support.network import free_port

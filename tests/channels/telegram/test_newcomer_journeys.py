@@ -14,9 +14,9 @@ import pytest
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
-from channels.telegram.emulator import buttons_of
+from bot.services import Services
 from channels.telegram.handlers import status
+from sandbox.telegram_api.server import buttons_of
 from store.enums import CaseKind, Direction
 from store.models import Attachment, Case, Message, TelegramDraft
 from tests.channels.telegram.conftest import DESK_CHAT, Person, TelegramHarness

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest_asyncio
 
-from bot.app import Services
+from bot.services import Services
 from bot.workflow import complaints
 from bot.workflow.rules import load_rules
 from scheduler.jobs.ratings import rating_requests

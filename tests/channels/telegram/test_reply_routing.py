@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
-from bot.intake import InboundMessage
+from bot.intake.door import InboundMessage
+from bot.services import Services
 from channels.email.sender import EmailSender
 from store.enums import CaseKind, Channel, Direction
 from store.models import Attachment, Message

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.app import Services
+from bot.services import Services
 from channels.telegram.state import ChannelState
 from store.enums import Direction
 from store.models import Attachment, Event, Message, OutboxMessage

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.app import Services
+from bot.services import Services
 from store.enums import CaseKind, Channel, ContactKind
 from store.models import Case, Contact, Requester
 from tests.channels.telegram.conftest import Person, TelegramHarness

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.outbox import enqueue
-from bot.survey import survey_scores
+from bot.notify.outbox import enqueue
+from bot.workflow.survey import survey_scores
 from tests.channels.telegram.conftest import TelegramHarness
 from tests.channels.telegram.helpers import refuse, telegram_case
 

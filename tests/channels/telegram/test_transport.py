@@ -10,11 +10,11 @@ import pytest_asyncio
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot.app import Services
-from bot.outbox import enqueue
+from bot.notify.outbox import enqueue
+from bot.services import Services
 from bot.settings import SettingsError
 from channels.telegram import build
-from channels.telegram.emulator import BotApiEmulator, ManualClock, RateLimits
+from sandbox.telegram_api.server import BotApiEmulator, ManualClock, RateLimits
 from store.enums import OutboxStatus
 from store.models import Contact, Message, OutboxMessage
 from tests.channels.telegram.conftest import DESK_CHAT, TelegramHarness

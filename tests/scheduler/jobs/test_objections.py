@@ -6,9 +6,9 @@ import datetime as dt
 
 import holidays
 
-from bot.app import Services
-from bot.cases import get_case, open_objection
+from bot.cases.opening import get_case, open_objection
 from bot.i18n import format_date
+from bot.services import Services
 from bot.workflow import objections, requests
 from bot.workflow.rules import load_rules
 from store.enums import AtasanDecision, Channel, Decision, Role

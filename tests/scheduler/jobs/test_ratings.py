@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Services
-from bot.cases import get_case
-from bot.complaint_rating import parse_rating_reply
-from bot.intake import InboundMessage
+from bot.cases.opening import get_case
+from bot.intake.door import InboundMessage
 from bot.reports.complaints import complaint_figures
+from bot.services import Services
+from bot.workflow.complaint_rating import parse_rating_reply
 from bot.workflow.rules import load_rules
 from store.enums import Channel, ComplaintStatus
 from tests.scheduler.jobs.test_complaints import act, setup_complaint

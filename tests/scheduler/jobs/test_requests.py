@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Services
-from bot.cases import get_case
+from bot.cases.opening import get_case
+from bot.services import Services
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from store.enums import Decision

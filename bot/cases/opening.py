@@ -1,0 +1,317 @@
+"""Opening cases and filling in their details, whatever channel they came by."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cases.audit import record_event
+from bot.cases.references import allocate_reference
+from bot.errors import DomainError, NotFoundError
+from bot.intake.requesters import add_contact, contacts_of
+from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
+from bot.notify.case_events import case_changed
+from bot.workflow.complaints import CLASSIFICATIONS
+from bot.workflow.deadlines import compute_due_date
+from bot.workflow.machine import apply_transition, check_allowed
+from bot.workflow.objections import check_objection
+from bot.workflow.rules import Rules
+from store.enums import (
+    CaseKind,
+    Channel,
+    ComplaintStatus,
+    ContactKind,
+    ObjectionStatus,
+    RequestStatus,
+)
+from store.models import Attachment, Case, Requester
+
+# domain.md §2 items 9 and 10
+OBTAIN_METHODS = (
+    "melihat",
+    "membaca",
+    "mendengarkan",
+    "mencatat",
+    "salinan_softcopy",
+    "salinan_hardcopy",
+)
+DELIVERY_METHODS = ("ambil_langsung", "kurir", "pos", "faksimili", "email")
+
+REQUESTER_FIELDS = ("name", "nik", "entity_sk_number", "address", "occupation", "phone", "email")
+REQUEST_FIELDS = (
+    "information_requested",
+    "purpose",
+    "obtain_method",
+    "delivery_method",
+    "acting_for",
+)
+COMPLAINT_FIELDS = (
+    "description",
+    "classification",
+    "category",
+    "location",
+    "incident_date",
+    "anonymous",
+    "confidential",
+    "oversight",
+)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file whose bytes are already in the blob store (under `sha256`), not yet on a case."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+# The required fields of an information request, in the order a form asks for them.
+REQUIRED_REQUEST_FIELDS = (
+    "name",
+    "identity",
+    "address",
+    "contact",
+    "information_requested",
+    "purpose",
+    "obtain_method",
+    "delivery_method",
+)
+
+
+def _clean(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _validated_case_fields(kind: CaseKind, details: dict[str, Any]) -> dict[str, Any]:
+    allowed = REQUEST_FIELDS if kind == CaseKind.INFORMATION_REQUEST else COMPLAINT_FIELDS
+    fields = {k: _clean(v) for k, v in details.items() if k in allowed and v not in (None, "")}
+    if "obtain_method" in fields and fields["obtain_method"] not in OBTAIN_METHODS:
+        raise DomainError("fields.obtain_method_invalid", choices=", ".join(OBTAIN_METHODS))
+    if "delivery_method" in fields and fields["delivery_method"] not in DELIVERY_METHODS:
+        raise DomainError("fields.delivery_method_invalid", choices=", ".join(DELIVERY_METHODS))
+    if "classification" in fields and fields["classification"] not in CLASSIFICATIONS:
+        raise DomainError("fields.classification_invalid", choices=", ".join(CLASSIFICATIONS))
+    if isinstance(fields.get("incident_date"), str):
+        try:
+            fields["incident_date"] = dt.date.fromisoformat(fields["incident_date"])
+        except ValueError:
+            raise DomainError("fields.date_invalid") from None
+    return fields
+
+
+async def apply_requester_details(
+    session: AsyncSession, requester: Requester, details: dict[str, Any]
+) -> list[str]:
+    """Validate and store the requester's own fields (NIK, phone, email, ...); return names set."""
+    changed: list[str] = []
+    for key in ("name", "entity_sk_number", "address", "occupation"):
+        value = _clean(details.get(key))
+        if key == "name" and isinstance(value, str):  # shown on cards: no invisible characters
+            value = clean_name(value)
+        if value:
+            setattr(requester, key, value)
+            changed.append(key)
+    if _clean(details.get("nik")):
+        requester.nik = validate_nik(details["nik"])
+        changed.append("nik")
+    session.add(requester)
+    await session.flush()
+    if _clean(details.get("phone")):
+        await add_contact(session, requester, ContactKind.PHONE, normalise_phone(details["phone"]))
+        changed.append("phone")
+    if _clean(details.get("email")):
+        await add_contact(session, requester, ContactKind.EMAIL, validate_email(details["email"]))
+        changed.append("email")
+    return changed
+
+
+async def missing_fields(session: AsyncSession, case: Case) -> list[str]:
+    """The required fields of an information request that are still empty (domain.md §2)."""
+    if case.kind != CaseKind.INFORMATION_REQUEST:
+        return []
+    requester = await session.get(Requester, case.requester_id) if case.requester_id else None
+    contacts = await contacts_of(session, requester.id) if requester and requester.id else []
+    present = {
+        "name": bool(requester and requester.name),
+        "identity": bool(requester and (requester.nik or requester.entity_sk_number)),
+        "address": bool(requester and requester.address),
+        "contact": any(c.kind in (ContactKind.PHONE, ContactKind.EMAIL) for c in contacts),
+        "information_requested": bool(case.information_requested),
+        "purpose": bool(case.purpose),
+        "obtain_method": bool(case.obtain_method),
+        "delivery_method": bool(case.delivery_method),
+    }
+    return [f for f in REQUIRED_REQUEST_FIELDS if not present[f]]
+
+
+async def open_case(
+    session: AsyncSession,
+    *,
+    kind: CaseKind | str,
+    channel: Channel | str,
+    requester: Requester,
+    received_at: dt.datetime,
+    rules: Rules,
+    actor: str,
+    now: dt.datetime,
+    details: dict[str, Any] | None = None,
+    unit_id: int | None = None,
+    language: str | None = None,
+) -> Case:
+    """Register a new request or complaint: reference issued at once, due date set, audited.
+
+    The reference is the requester's proof of request (UU KIP Pasal 22(4)-(5)), so it is issued
+    even when required fields are missing; such a request is `incomplete` until they arrive.
+    """
+    kind = CaseKind(kind)
+    if kind == CaseKind.OBJECTION:
+        raise ValueError("objections are opened with open_objection()")
+    details = details or {}
+    await apply_requester_details(session, requester, details)
+    fields = _validated_case_fields(kind, details)
+    year = rules.local_date(received_at).year
+    case = Case(
+        kind=kind.value,
+        reference=await allocate_reference(session, kind, year, rules.settings),
+        status=(
+            RequestStatus.INCOMPLETE
+            if kind == CaseKind.INFORMATION_REQUEST
+            else ComplaintStatus.UNVERIFIED
+        ),
+        channel=Channel(channel).value,
+        requester_id=requester.id,
+        unit_id=unit_id,
+        received_at=received_at,
+        language=language or requester.language,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    session.add(case)
+    await session.flush()
+    if kind == CaseKind.INFORMATION_REQUEST and not await missing_fields(session, case):
+        # Complete on arrival: complete since receipt, even when registered later at the desk.
+        case.status = RequestStatus.REGISTERED
+        case.completed_at = received_at
+    case.due_date = compute_due_date(case, rules)
+    await record_event(
+        session,
+        case_id=case.id,
+        actor=actor,
+        action="registered",
+        at=now,
+        to_status=case.status,
+        data={"channel": case.channel, "due_date": case.due_date.isoformat()},
+    )
+    await case_changed(session, case, "registered", rules, now)
+    return case
+
+
+async def update_details(
+    session: AsyncSession,
+    case: Case,
+    details: dict[str, Any],
+    *,
+    rules: Rules,
+    actor: str,
+    now: dt.datetime,
+) -> list[str]:
+    """Fill in fields on an open case; an incomplete request becomes registered when complete.
+
+    Returns the names of the fields that were set.
+    """
+    kind = CaseKind(case.kind)
+    # Before touching the requester: a closed case must stay exactly as it was.
+    check_allowed(case, "update_details")
+    fields = _validated_case_fields(kind, details)
+    requester = await session.get(Requester, case.requester_id) if case.requester_id else None
+    changed = await apply_requester_details(session, requester, details) if requester else []
+    await apply_transition(
+        session,
+        case,
+        "update_details",
+        rules=rules,
+        actor=actor,
+        now=now,
+        changes=fields,
+        data={"fields": sorted([*fields, *changed])},
+    )
+    if case.status == RequestStatus.INCOMPLETE and not await missing_fields(session, case):
+        await apply_transition(
+            session,
+            case,
+            "complete",
+            rules=rules,
+            actor=actor,
+            now=now,
+            changes={"completed_at": now},
+        )
+    return sorted([*fields, *changed])
+
+
+async def open_objection(
+    session: AsyncSession,
+    request: Case,
+    *,
+    ground: str,
+    reason: str,
+    channel: Channel | str,
+    rules: Rules,
+    actor: str,
+    now: dt.datetime,
+    attachments: Sequence[StoredFile] = (),
+) -> Case:
+    """Register an objection against `request` with its own reference and 30-day deadline;
+    `attachments` (the citizen's files, already in the blob store) become the case's files."""
+    letter = check_objection(request, ground, reason, rules, now)
+    case = Case(
+        kind=CaseKind.OBJECTION.value,
+        reference=await allocate_reference(
+            session, CaseKind.OBJECTION, rules.local_date(now).year, rules.settings
+        ),
+        status=ObjectionStatus.REGISTERED.value,
+        channel=Channel(channel).value,
+        requester_id=request.requester_id,
+        unit_id=request.unit_id,
+        parent_case_id=request.id,
+        received_at=now,
+        language=request.language,
+        objection_ground=letter,
+        objection_reason=reason.strip(),
+        information_requested=request.information_requested,
+        purpose=request.purpose,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    case.due_date = compute_due_date(case, rules)
+    for f in attachments:
+        session.add(Attachment(case_id=case.id, created_at=now, **asdict(f)))
+    await record_event(
+        session,
+        case_id=case.id,
+        actor=actor,
+        action="registered",
+        at=now,
+        to_status=case.status,
+        data={"request": request.reference, "ground": letter, "files": len(attachments)},
+    )
+    await case_changed(session, case, "registered", rules, now)
+    return case
+
+
+async def get_case(session: AsyncSession, reference: str) -> Case:
+    """The case with this reference (case-insensitive), or NotFoundError."""
+    ref = (reference or "").strip().upper()
+    case = (await session.exec(select(Case).where(Case.reference == ref))).first()
+    if case is None:
+        raise NotFoundError("cases.not_found", reference=ref)
+    return case

@@ -1,0 +1,107 @@
+"""Finding and creating requesters by how they reach us."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import DomainError
+from bot.intake.validation import clean_name, normalise_phone
+from store.enums import ContactKind
+from store.models import Contact, Requester
+
+
+def normalise_contact(kind: ContactKind | str, value: str) -> str:
+    """The form a contact is stored and matched in.
+
+    Emails compare case-insensitively; phone numbers in E.164 when they are valid, so the
+    desk's `0812-3456-7890` and WhatsApp's `6281234567890` are the same person.
+    """
+    value = value.strip()
+    if ContactKind(kind) == ContactKind.EMAIL:
+        return value.lower()
+    if ContactKind(kind) == ContactKind.PHONE:
+        try:
+            return normalise_phone(value)
+        except DomainError:
+            return value
+    return value
+
+
+async def find_requester(
+    session: AsyncSession, kind: ContactKind | str, value: str
+) -> Requester | None:
+    """The requester who owns this contact, if any."""
+    stmt = (
+        select(Requester)
+        .join(Contact, Contact.requester_id == Requester.id)
+        .where(Contact.kind == ContactKind(kind).value)
+        .where(Contact.value == normalise_contact(kind, value))
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def add_contact(
+    session: AsyncSession, requester: Requester, kind: ContactKind | str, value: str
+) -> Contact:
+    """Attach a contact to `requester` (no-op if it is already theirs)."""
+    norm = normalise_contact(kind, value)
+    existing = (
+        await session.exec(
+            select(Contact).where(Contact.kind == ContactKind(kind).value, Contact.value == norm)
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    contact = Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm)  # type: ignore[arg-type]
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def find_or_create_requester(
+    session: AsyncSession,
+    kind: ContactKind | str,
+    value: str,
+    *,
+    name: str | None = None,
+    language: str = "id",
+) -> Requester:
+    """The requester owning the contact, created (with that contact) if unknown."""
+    requester = await find_requester(session, kind, value)
+    name = clean_name(name)
+    if requester is None:
+        requester = Requester(name=name, language=language)
+        session.add(requester)
+        await session.flush()
+        await add_contact(session, requester, kind, value)
+    elif name and not requester.name:
+        requester.name = name
+        session.add(requester)
+    return requester
+
+
+async def contacts_of(session: AsyncSession, requester_id: int) -> list[Contact]:
+    """Every contact of a requester, oldest first."""
+    stmt = select(Contact).where(Contact.requester_id == requester_id).order_by(Contact.id)  # type: ignore[arg-type]
+    return list((await session.exec(stmt)).all())
+
+
+async def requester_at_desk(
+    session: AsyncSession, phone: str | None, email: str | None, name: str | None
+) -> Requester:
+    """The requester who already owns this phone or email, else a new one (flushed).
+
+    A citizen who comes back to the desk keeps one record: contacts are unique, so a new record
+    could not take their contact, the case would look incomplete and their proof of request
+    would reach no one. Invalid values are left for the case's own validation to refuse.
+    """
+    for kind, value in ((ContactKind.PHONE, phone), (ContactKind.EMAIL, email)):
+        if value and value.strip():
+            found = await find_requester(session, kind, value)
+            if found is not None:
+                return found
+    requester = Requester(name=name)
+    session.add(requester)
+    await session.flush()
+    return requester

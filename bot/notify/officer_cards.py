@@ -1,0 +1,251 @@
+"""Case cards for the officers' chats, and relays of requester messages to them.
+
+A producer (bot/notify/case_events.py) queues a card when a case is registered or disposed: to the
+unit's officer chat when the case has a unit with a chat, otherwise to the desk chat
+(TELEGRAM_DESK_CHAT_ID, the PPID/admin group); objections always go to the desk, where the
+Atasan PPID is. A card shows the reference, kind, status, due date, a masked requester and a
+short summary with personal data masked, and offers as buttons the next steps the state
+machine allows and the chat's officers may take. A requester's new message on a case is
+relayed to the same chat (its files only privately, through "show details"), so an officer
+can answer it by replying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.desk.authz import (
+    ASK_COMPLETE,
+    DESK_ROLES,
+    DISPUTE,
+    REVEAL,
+    UNIT_ROLES,
+    permitted_for_audience,
+)
+from bot.i18n import format_date, t
+from bot.notify.outbox import enqueue
+from bot.notify.send_windows import next_office_time
+from bot.privacy.masking import clean_relay_text, mask_name
+from bot.settings import Settings
+from bot.workflow.rules import Rules
+from store.enums import CaseKind, Channel, Direction, RequestStatus, Role
+from store.models import Attachment, Case, Message, Requester, Unit
+
+CARD_TRIGGERS = frozenset({"registered", "dispose", "redispose", "verify_and_dispose"})
+RELAY_TRIGGER = "message_received"
+CITIZEN_TRIGGERS = frozenset({"registered", RELAY_TRIGGER})
+SUMMARY_CHARS = 300
+RELAY_CHARS = 3000  # a relayed message stays within one Telegram message (4096 characters)
+
+# The button a transition is offered under (dispose covers every way of handing a case over).
+BUTTON_OF_TRANSITION = {
+    "claim": "claim",
+    "dispose": "dispose",
+    "redispose": "dispose",
+    "verify_and_dispose": "dispose",
+    "extend": "extend",
+    "decide": "decide",
+    "start_processing": "start_processing",
+    "post_followup": "post_followup",
+    "hold": "hold",
+    "resume": "resume",
+    "close": "close",
+    "archive": "archive",
+    "not_our_authority": "not_our_authority",
+    "answer": "answer",
+    "file_dispute": DISPUTE,
+    "record_dispute_outcome": DISPUTE,
+    "file_court_case": DISPUTE,
+    "record_court_decision": DISPUTE,
+}
+BUTTON_ORDER = (
+    "claim",
+    "dispose",
+    ASK_COMPLETE,
+    "extend",
+    "decide",
+    "start_processing",
+    "post_followup",
+    "hold",
+    "resume",
+    "close",
+    "archive",
+    "not_our_authority",
+    "answer",
+    DISPUTE,
+    REVEAL,
+)
+DESK_AUDIENCE = DESK_ROLES | {Role.ATASAN}
+
+
+@dataclass(frozen=True)
+class OfficerChat:
+    """Where a case's officers read: a chat id and the roles of the people in it."""
+
+    chat_id: int
+    roles: frozenset[Role]
+    unit_id: int | None
+
+
+async def officer_chat(session: AsyncSession, case: Case, settings: Settings) -> OfficerChat | None:
+    """The unit's chat for a disposed case, else the desk chat; None if neither is set."""
+    if case.kind != CaseKind.OBJECTION and case.unit_id is not None:
+        unit = await session.get(Unit, case.unit_id)
+        if unit is not None and unit.telegram_chat_id is not None:
+            return OfficerChat(unit.telegram_chat_id, UNIT_ROLES, unit.id)
+    if settings.telegram_desk_chat_id is not None:
+        return OfficerChat(settings.telegram_desk_chat_id, DESK_AUDIENCE, None)
+    return None
+
+
+def card_actions(case: Case, may: Callable[[str], bool]) -> list[str]:
+    """The buttons for `case` now: steps legal in its status that `may(action)` allows."""
+    # Imported here: the machine imports bot.notify.case_events, whose PRODUCERS list this module.
+    from bot.workflow.machine import allowed_actions
+
+    offered = {BUTTON_OF_TRANSITION[a] for a in allowed_actions(case) if a in BUTTON_OF_TRANSITION}
+    if case.kind == CaseKind.INFORMATION_REQUEST and case.status == RequestStatus.INCOMPLETE:
+        offered.add(ASK_COMPLETE)
+    offered.add(REVEAL)
+    return [a for a in BUTTON_ORDER if a in offered and may(a)]
+
+
+def audience_actions(case: Case, chat: OfficerChat) -> list[str]:
+    """The buttons a card shows in `chat`: what some reader of that chat may do."""
+    return card_actions(
+        case, lambda action: permitted_for_audience(chat.roles, chat.unit_id, action, case)
+    )
+
+
+async def requester_label(session: AsyncSession, case: Case, language: str) -> str:
+    """The requester as a group chat may see them: initials, or "anonymous"."""
+    if case.anonymous:
+        return t("desk.anonymous", language)
+    requester = await session.get(Requester, case.requester_id) if case.requester_id else None
+    return mask_name(requester.name if requester else None) or "-"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def case_summary(case: Case) -> str:
+    """What the case is about, personal data masked, cut to a card's length."""
+    text = case.information_requested or case.description or case.objection_reason or ""
+    return _cut(clean_relay_text(text), SUMMARY_CHARS)
+
+
+async def card_text(session: AsyncSession, case: Case, language: str) -> str:
+    """The card's text: reference, kind, status, due date, unit, masked requester, summary."""
+    unit = await session.get(Unit, case.unit_id) if case.unit_id else None
+    flags = [
+        t(f"desk.flag.{f}", language) for f in ("anonymous", "confidential") if getattr(case, f)
+    ]
+    # Imported here: bot.intake.identity_changes imports bot.cases.opening, which imports
+    # bot.notify.case_events.
+    from bot.intake.identity_changes import pending_identity_changes
+
+    if await pending_identity_changes(session, case):  # the fact only, never the values
+        flags.append(t("identity.card.pending", language))
+    return t(
+        "desk.card",
+        language,
+        reference=case.reference,
+        kind=t(f"desk.kind.{case.kind}", language),
+        status=t(f"desk.status.{case.kind}.{case.status}", language),
+        due=format_date(case.due_date, language),
+        unit=unit.name if unit else t("desk.no_unit", language),
+        requester=await requester_label(session, case, language),
+        summary=case_summary(case) or "-",
+        flags=(" · ".join(flags) + "\n") if flags else "",
+    )
+
+
+def card_payload(case: Case, actions: list[str], reply_to: int | None = None) -> dict:
+    """The Telegram outbox payload of a card (the contract: bot/notify/outbox.py's callers)."""
+    return {"actions": actions, "case_id": case.id, "reply_to": reply_to, "attachments": []}
+
+
+async def queue_officer_cards(
+    session: AsyncSession, case: Case, action: str, rules: Rules, now: dt.datetime
+) -> None:
+    """Producer: a card on registration and disposal; a relay when the requester writes."""
+    if action not in CARD_TRIGGERS and action != RELAY_TRIGGER:
+        return
+    chat = await officer_chat(session, case, rules.settings)
+    if chat is None:
+        return
+    language = rules.settings.language
+    # What a citizen sends pings officers only in office hours (domain.md §1); cards that follow
+    # an officer's own action (disposal) answer that action and go at once.
+    not_before = next_office_time(now, rules) if action in CITIZEN_TRIGGERS else now
+    if action == RELAY_TRIGGER:
+        await _queue_relay(session, case, chat, language, now, not_before)
+        return
+    await enqueue(
+        session,
+        dedup_key=f"card:{case.id}:{action}:{chat.chat_id}:{now.timestamp():.6f}",
+        channel=Channel.TELEGRAM.value,
+        recipient=str(chat.chat_id),
+        purpose="officer_card",
+        body=await card_text(session, case, language),
+        case_id=case.id,
+        now=now,
+        payload=card_payload(case, audience_actions(case, chat)),
+        not_before=not_before,
+    )
+
+
+async def _queue_relay(
+    session: AsyncSession,
+    case: Case,
+    chat: OfficerChat,
+    language: str,
+    now: dt.datetime,
+    not_before: dt.datetime,
+) -> None:
+    stmt = (
+        select(Message)
+        .where(Message.case_id == case.id, Message.direction == Direction.INBOUND.value)
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    )
+    message = (await session.exec(stmt)).first()
+    if message is None:
+        return
+    # Files stay out of group chats (they may be ID scans); "show details" sends them privately.
+    files = (
+        await session.exec(select(Attachment).where(Attachment.message_id == message.id))
+    ).all()
+    offered = (
+        [REVEAL] if files and permitted_for_audience(chat.roles, chat.unit_id, REVEAL, case) else []
+    )
+    note = ""
+    if files:
+        note = t(
+            "desk.relay_files" if offered else "desk.relay_files_kept", language, count=len(files)
+        )
+    await enqueue(
+        session,
+        dedup_key=f"relay:{message.id}:{chat.chat_id}",
+        channel=Channel.TELEGRAM.value,
+        recipient=str(chat.chat_id),
+        purpose="officer_relay",
+        body=t(
+            "desk.relay",
+            language,
+            reference=case.reference,
+            requester=await requester_label(session, case, language),
+            text=_cut(clean_relay_text(message.text), RELAY_CHARS) or "-",
+            files=note,
+        ),
+        case_id=case.id,
+        now=now,
+        payload=card_payload(case, offered),
+        not_before=not_before,
+    )
