@@ -65,7 +65,8 @@ def configure_logging(level: str | int | None = None, settings: Any | None = Non
     global _handler
     install_record_factory()
     if settings is None:
-        from bot.settings import SettingsError, load_settings
+        from app.settings import load_settings
+        from bot.settings import SettingsError
 
         try:
             settings = load_settings()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from app.settings import Settings
 from bot.clock import Clock, SystemClock
 from bot.privacy.log_filter import register_settings_secrets
 from bot.services import Services
-from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import Database
 

@@ -20,7 +20,7 @@ import random
 import resource
 import time
 
-from bot.settings import Settings
+from app.settings import Settings
 from channels.email.classify import classify
 from channels.email.parse import parse_mail
 from channels.email.worker import MailReaderPool

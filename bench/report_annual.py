@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
+from app.settings import Settings
 from bot.reports.annual import annual_document, annual_figures
 from bot.reports.complaints import complaint_figures, complaints_document
 from bot.reports.document import Document
 from bot.reports.render import render
-from bot.settings import Settings
 from bot.workflow.rules import Rules, load_rules
 from store.db import Database
 from store.enums import CaseKind, Channel, ComplaintStatus, Decision, RequestStatus

@@ -1,4 +1,4 @@
-"""Loket's one settings object, read from the environment and `.env`.
+"""The core's settings, read from the environment and `.env` (channels add their own keys).
 
 Every statutory number of `shared/domain.md` is a setting whose default is the value the law
 gives today, because regulations change (PermenPANRB 5/2025 may already have changed the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +25,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DateList = Annotated[list[dt.date], NoDecode]
 IntList = Annotated[list[int], NoDecode]
 
+S = TypeVar("S", bound="SettingsBase")
+
 INDONESIAN_TIMEZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
 
 
@@ -32,12 +34,29 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names the key and the problem in one line."""
 
 
-class Settings(BaseSettings):
-    """Validated configuration; secrets are `SecretStr` so they never show in `repr` or logs."""
+class SettingsBase(BaseSettings):
+    """What every group of keys shares: read from the environment and `.env`, secrets as
+    `SecretStr` (never shown in `repr` or logs), an empty `KEY=` meaning unset."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """An empty `KEY=` (as `.env.example` has it) leaves an optional setting unset."""
+        if value == "" and info.field_name and cls.model_fields[info.field_name].default is None:
+            return None
+        return value
+
+
+class Settings(SettingsBase):
+    """The core's keys: store, locale, letterhead, calendar, statutory days, windows, outbox.
+
+    Each channel declares its own keys next to its code (channels/<name>/settings.py); the
+    composition root (app/settings.py) reads them all as one object, an instance of this class.
+    """
 
     # --- store -----------------------------------------------------------------------------
     database_url: str = "sqlite:///loket.db"
@@ -65,6 +84,8 @@ class Settings(BaseSettings):
     # --- letters: verification codes (issue 14) -----------------------------------------------
     # Keys the code printed on every letter; empty falls back to REPLY_SECRET.
     letter_secret: SecretStr = SecretStr("")
+    # Signs reply addresses and links a channel hands out (and keys letters without their own).
+    reply_secret: SecretStr = SecretStr("")
 
     # --- working-day calendar (domain.md §1) -------------------------------------------------
     cuti_bersama_closed: bool = True
@@ -98,41 +119,6 @@ class Settings(BaseSettings):
     ref_prefix_complaint: str = "ADU"
     ref_prefix_objection: str = "KEB"
 
-    # --- email channel ---------------------------------------------------------------------
-    imap_host: str = ""
-    imap_port: int = Field(default=993, gt=0, lt=65536)
-    imap_user: str = ""
-    imap_password: SecretStr = SecretStr("")
-    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
-    imap_folder: str = "INBOX"
-    imap_poll_seconds: int = Field(default=60, ge=1)
-    mail_default_kind: Literal["information_request", "complaint"] = "information_request"
-    smtp_host: str = ""
-    smtp_port: int = Field(default=587, gt=0, lt=65536)
-    smtp_user: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    smtp_security: Literal["ssl", "starttls", "none"] = "starttls"
-    mail_from: str = ""
-    reply_secret: SecretStr = SecretStr("")
-    mail_ack_per_sender_per_day: int = Field(default=5, ge=0)
-    imap_processed_folder: str = ""
-    mail_ca_file: Path | None = None
-    # email, hostile mail (issue #9): limits of the worker process that reads each mail, and
-    # how often a mail may fail before it is quarantined for review.
-    mail_parse_timeout_seconds: float = Field(default=30.0, gt=0)
-    mail_parse_memory_mb: int = Field(default=1024, ge=256)
-    mail_max_attempts: int = Field(default=3, ge=1)
-
-    # --- Telegram channel ------------------------------------------------------------------
-    telegram_bot_token: SecretStr = SecretStr("")
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
-    telegram_webhook_url: str = ""
-    telegram_webhook_secret: SecretStr = SecretStr("")
-    telegram_webhook_listen: str = "127.0.0.1"
-    telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
-    telegram_desk_chat_id: int | None = None  # PPID/admin group: cards of undisposed cases
-
     # --- inbox of raw inbound updates (Telegram durability, issue 9) -------------------------
     inbox_max_attempts: int = Field(default=5, ge=1)
     inbox_retry_base_seconds: float = Field(default=10.0, gt=0)
@@ -158,14 +144,6 @@ class Settings(BaseSettings):
     # --- logging and stopping (privacy) -----------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     stop_grace_seconds: float = Field(default=30.0, ge=0)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
-        """An empty `KEY=` (as `.env.example` has it) leaves an optional setting unset."""
-        if value == "" and info.field_name and cls.model_fields[info.field_name].default is None:
-            return None
-        return value
 
     @field_validator("timezone")
     @classmethod
@@ -211,11 +189,6 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("telegram_desk_chat_id", mode="before")
-    @classmethod
-    def _empty_chat_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -235,10 +208,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Return validated settings, or raise `SettingsError` naming the first bad key in one line."""
+def read_settings(cls: type[S], **overrides: object) -> S:
+    """Validated settings of `cls`, or raise `SettingsError` naming the first bad key in one
+    line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return cls(**overrides)  # type: ignore[arg-type]
     except UnicodeDecodeError:
         raise SettingsError(".env: not UTF-8 text; save it again as UTF-8") from None
     except OSError as exc:

@@ -23,4 +23,5 @@ python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache  # the layer rules (.importlinter)
 exec .venv/bin/python -m pytest "$@"

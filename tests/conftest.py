@@ -14,10 +14,10 @@ import pytest
 import pytest_asyncio
 from hypothesis import settings as hypothesis_settings
 
+from app.settings import Settings
 from bot.clock import FixedClock
 from bot.intake.door import Intake
 from bot.services import Services
-from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import Database
 from store.migrate import upgrade

@@ -17,12 +17,13 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from app.settings import Settings, load_settings
 from app.wiring import build_services
 from bot.cases.audit import cli_actor
 from bot.errors import DomainError, LoketError, NotFoundError
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingsError
 
 T = TypeVar("T")
 # Exit status of a command refused for its input (click's own status for usage errors).

@@ -17,14 +17,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from app.cli.common import console
+from app.demo.scenario import STEPS, Story
+from app.demo.world import DemoWorld, open_world, start_service
 from app.logs import configure_logging
 from bot.i18n import t
 from bot.reports.annual import annual_document, annual_figures
 from bot.reports.complaints import complaint_figures, complaints_document
 from bot.reports.document import Cell, Document, format_cell
 from bot.workflow.rules import load_rules
-from sandbox.demo.scenario import STEPS, Story
-from sandbox.demo.world import DemoWorld, open_world, start_service
 
 YEAR = 2026
 

@@ -12,11 +12,11 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from app.cli.common import console, fail, print_json, run, say, settings_or_exit
+from app.settings import Settings
 from bot.errors import DomainError, LoketError, NotFoundError
 from bot.intake.inbox import Inbox
 from bot.notify.delivery_failures import mask_address
 from bot.services import Services
-from bot.settings import Settings
 
 telegram_app = typer.Typer(help="Telegram channel: check the bot token, see dead letters.")
 TELEGRAM = "telegram"

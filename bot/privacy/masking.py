@@ -248,17 +248,3 @@ def redact_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_data(v) for v in value]
     return value
-
-
-# The log side (filter, secrets) lives in bot.privacy.log_filter; these names stay importable here.
-_LOG_NAMES = ("RedactingFilter", "install_log_redaction")
-
-
-def __getattr__(name: str) -> Any:
-    """`RedactingFilter` and `install_log_redaction`, from `bot.privacy.log_filter` (imported late:
-    that module imports this one)."""
-    if name in _LOG_NAMES:
-        from bot.privacy import log_filter as log_privacy
-
-        return getattr(log_privacy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.settings import Settings
 from bot.calendar.workdays import WorkingCalendar
-from bot.settings import Settings
 from bot.workflow.rules import build_calendar
 
 D = dt.date.fromisoformat

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.settings import load_settings
 from bot.letters.letterhead import (
     LETTERHEAD_STYLE,
     letterhead_html,
@@ -15,7 +16,6 @@ from bot.letters.letterhead import (
     signature_html,
 )
 from bot.letters.pdf import PRINT_STYLE, html_to_pdf
-from bot.settings import load_settings
 from tests.support.pdf import pdf_text
 
 PNG_1x1 = bytes.fromhex(

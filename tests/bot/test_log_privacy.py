@@ -10,13 +10,13 @@ import pytest
 from pydantic import SecretStr
 
 from app.logs import configure_logging, level_from
+from app.settings import load_settings
 from bot.privacy.log_filter import (
     install_record_factory,
     register_secret,
     register_settings_secrets,
     scrub,
 )
-from bot.settings import load_settings
 
 TOKEN = "7012345678:AAH3xK9vQ2mZpL8rT5wYbN4cJ6dF1gE0sUo"
 

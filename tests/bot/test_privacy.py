@@ -7,9 +7,8 @@ import logging
 
 import pytest
 
+from bot.privacy.log_filter import RedactingFilter, install_log_redaction
 from bot.privacy.masking import (
-    RedactingFilter,
-    install_log_redaction,
     mask_email,
     mask_name,
     mask_nik,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from app.settings import Settings
 from bot.notify.send_windows import in_office_hours, next_office_time, next_requester_time
-from bot.settings import Settings
 from bot.workflow.rules import Rules, build_calendar
 
 WIB = dt.timezone(dt.timedelta(hours=7))

@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
+from app.settings import Settings
 from bot.clock import SystemClock
 from bot.intake.door import InboundMessage
 from bot.services import Services
-from bot.settings import Settings
 from sandbox.telegram_api.server import BotApiEmulator
 from store.blobs import BlobStore
 from store.db import Database

@@ -1,60 +1,15 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives and can be taken
-down and brought back on the same port, to test delivery through outages.
-"""
+"""The `smtp_server` fixture: the sandbox's SMTP sink (sandbox/mail_sink.py), running for one
+test."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.support.network import free_port
+from sandbox.mail_sink import SmtpSink
 
-
-class SmtpSink:
-    """An aiosmtpd server on 127.0.0.1:`port`; `messages` holds every mail it accepted."""
-
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()  # aiosmtpd 1.4.6 cannot bind port 0 (tech-notes §5)
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[Any] = []
-        self.refused: set[str] = set()  # recipients answered with 550 (no such mailbox)
-        self._lock = threading.Lock()
-        self._controller: Controller | None = None
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        """aiosmtpd hook: refuse the addresses in `refused` for good, accept the others."""
-        if address in self.refused:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """aiosmtpd hook (runs in the controller's thread): keep the mail, answer 250."""
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        with self._lock:
-            self.envelopes.append(envelope)
-            self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 OK"
-
-    def start(self) -> SmtpSink:
-        """Listen (again) on the same port."""
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening: connections are refused until `start()`."""
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
+__all__ = ["SmtpSink", "smtp_server"]
 
 
 @pytest.fixture

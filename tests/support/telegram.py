@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from app.settings import Settings
 from sandbox.telegram_api.server import BotApiEmulator, ManualClock, RateLimits
 
 TOKEN = "123456:TEST-TOKEN"

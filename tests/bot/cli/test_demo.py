@@ -7,8 +7,8 @@ import time
 from typer.testing import CliRunner
 
 from app.cli.main import app
+from app.demo.scenario import ANDI_MAIL, ANDI_REQUEST, COMPLAINT, SITI_REQUEST, UNIT_NAME
 from bot.i18n import t
-from sandbox.demo.scenario import ANDI_MAIL, ANDI_REQUEST, COMPLAINT, SITI_REQUEST, UNIT_NAME
 
 
 def test_demo_runs_end_to_end_and_prints_both_reports() -> None:

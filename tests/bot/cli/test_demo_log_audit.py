@@ -19,8 +19,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from sandbox.demo.scenario import ANDI_MAIL, ANDI_REQUEST, request_email
-from sandbox.demo.world import TOKEN, demo_settings
+from app.demo.scenario import ANDI_MAIL, ANDI_REQUEST, request_email
+from app.demo.world import TOKEN, demo_settings
 
 NIK_RE = re.compile(r"(?<!\d)\d{16}(?!\d)")
 PHONE_RE = re.compile(r"(?<![\d+])0[\d-]{9,15}\d")

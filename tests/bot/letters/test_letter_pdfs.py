@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from app.settings import Settings
 from bot.cases.opening import open_objection
 from bot.errors import DomainError
 from bot.letters.codes import parse_code
 from bot.letters.render import issue_letter, letter_pdf
 from bot.services import Services
-from bot.settings import Settings
 from bot.workflow import objections, requests
 from store.models import Case
 from tests.bot.workflow.helpers import open_complaint, open_request, step, wib

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from app.settings import Settings
 from bot.clock import FixedClock
-from bot.settings import Settings
 from sandbox.examples.registry import load_example
 from store.db import Database
 from tests.conftest import JAKARTA

@@ -15,10 +15,10 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from app.cli.main import app
+from app.settings import Settings
 from bot.errors import DomainError
 from bot.reports.register import REVEAL_ACTION
 from bot.services import Services
-from bot.settings import Settings
 from sandbox.examples.registry import load_example
 from store.db import Database
 from store.models import Event

@@ -5,56 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import socket
 import tempfile
-import threading
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
-from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
 from app.runner import serve
+from app.settings import Settings
 from app.wiring import build_services
 from bot.clock import FixedClock
 from bot.services import Services
-from bot.settings import Settings
+from sandbox.mail_sink import SmtpSink
 from sandbox.telegram_api.server import BotApiEmulator
 from store.migrate import upgrade
 
 TOKEN = "777000:DEMO-TOKEN"
 WIB = dt.timezone(dt.timedelta(hours=7))
 START = dt.datetime(2026, 2, 2, 9, 0, tzinfo=WIB)  # Monday, a working day
-
-
-class MailSink:
-    """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps every mail it is given."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:  # aiosmtpd cannot bind port 0 itself
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """Keep the mail (runs in the controller's thread) and accept it."""
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        with self._lock:
-            self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 OK"
-
-    def start(self) -> None:
-        """Listen."""
-        self._controller.start()
-
-    def stop(self) -> None:
-        """Stop listening."""
-        self._controller.stop()
 
 
 @dataclass
@@ -64,7 +32,7 @@ class DemoWorld:
     services: Services
     clock: FixedClock
     api: BotApiEmulator
-    mail: MailSink
+    mail: SmtpSink
     folder: tempfile.TemporaryDirectory[str]
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
@@ -80,7 +48,7 @@ class DemoWorld:
         self.folder.cleanup()
 
 
-def demo_settings(folder: Path, api: BotApiEmulator, mail: MailSink, desk_chat: int) -> Settings:
+def demo_settings(folder: Path, api: BotApiEmulator, mail: SmtpSink, desk_chat: int) -> Settings:
     """Settings for the demo only: nothing is read from the environment or a .env file that
     could point it at a real database, bot or mail server."""
     return Settings.model_construct(  # defaults for every other key; no environment is read
@@ -112,8 +80,7 @@ async def open_world(desk_chat: int) -> DemoWorld:
     """Create the store, start the emulator and the sink, and start the real service."""
     folder = tempfile.TemporaryDirectory(prefix="loket-demo-")
     api = await BotApiEmulator(TOKEN, username="loket_demo_bot").start()
-    mail = MailSink()
-    mail.start()
+    mail = SmtpSink().start()
     settings = demo_settings(Path(folder.name), api, mail, desk_chat)
     clock = FixedClock(START)
     services = build_services(settings, clock)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from app.demo.world import WIB, DemoWorld
 from bot.i18n import t
 from bot.mail_message import MailLocation
 from bot.mailboxes import MailboxConfig
@@ -28,7 +29,6 @@ from bot.workflow.survey import SURVEY_ELEMENTS
 from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
 from channels.email.poller import build_incoming
-from sandbox.demo.world import WIB, DemoWorld
 from sandbox.telegram_api.server import buttons_of
 from scheduler.tick import run_jobs
 from store.enums import CaseKind, OutboxStatus, Role
