@@ -11,9 +11,11 @@ import os
 import sys
 from typing import Any
 
+from app.channels import CHANNELS
 from bot.privacy.log_filter import (
     install_log_redaction,
     install_record_factory,
+    register_payload_loggers,
     register_settings_secrets,
 )
 
@@ -88,4 +90,6 @@ def configure_logging(level: str | int | None = None, settings: Any | None = Non
         logging.getLogger(name).setLevel(max(floor, numeric))
     for name, floor in _QUIETER_UNLESS_DEBUG.items():
         logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else floor)
+    for channel in CHANNELS:
+        register_payload_loggers(channel.LIBRARY_LOGGERS)
     install_log_redaction(root)

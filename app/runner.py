@@ -1,7 +1,7 @@
 """`loket run`: every configured channel, the outbox dispatcher and the scheduler in one process.
 
 Each channel package exposes `build(services) -> ChannelParts | None` (bot/ports.py; None when
-its settings leave it unconfigured). Adding a channel is one line in `channel_factories`.
+its settings leave it unconfigured). Adding a channel is one line in app/channels.py.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ ChannelFactory = Callable[[Services], ChannelParts | None]
 
 
 def channel_factories() -> list[ChannelFactory]:
-    """The `build` function of every channel package (imported here: the composition root)."""
-    from channels import email, telegram
+    """The `build` function of every channel (app/channels.py)."""
+    from app.channels import CHANNELS
 
-    return [email.build, telegram.build]
+    return [channel.build for channel in CHANNELS]
 
 
 async def serve(

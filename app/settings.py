@@ -1,15 +1,14 @@
-"""Loket's one settings object: the core's keys and every channel's, read from the environment
-and `.env` together. Adding a channel adds its settings class to the bases here."""
+"""Loket's one settings object: the core's keys and every channel's (app/channels.py), read
+from the environment and `.env` together."""
 
 from __future__ import annotations
 
+from app.channels import CHANNELS
 from bot.settings import Settings as CoreSettings
 from bot.settings import read_settings
-from channels.email.settings import EmailSettings
-from channels.telegram.settings import TelegramSettings
 
 
-class Settings(CoreSettings, EmailSettings, TelegramSettings):
+class Settings(CoreSettings, *(channel.SETTINGS for channel in CHANNELS)):  # type: ignore[misc]
     """Every key Loket reads; an instance is also the core's `bot.settings.Settings`."""
 
 

@@ -32,7 +32,8 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 def normalise_language(code: str | None) -> str:
-    """Map a Telegram/Accept-Language code such as `en-GB` to a language we speak."""
+    """Map a client's language code (a chat app's, Accept-Language) such as `en-GB` to one we
+    speak."""
     short = (code or "").split("-")[0].split("_")[0].lower()
     return short if short in LANGUAGES else DEFAULT_LANGUAGE
 

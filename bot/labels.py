@@ -1,7 +1,7 @@
 """Human labels for stored codes (kind, status, channel, role, mail, yes/no), one function each.
 
 Every listing shows these instead of the raw codes; the texts are the catalogue's, the same the
-officers' Telegram cards and the reports use. A code without a label (data written by a newer
+officers' case cards and the reports use. A code without a label (data written by a newer
 version, say) is shown as it is rather than hidden.
 """
 

@@ -7,13 +7,17 @@ leave it unconfigured); `app/runner.py` runs what they return.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.notify.delivery import Sender
+from bot.settings import SettingsBase
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 class ChannelRunner(Protocol):
-    """The long-running side of a channel (polling, webhook server, IMAP IDLE)."""
+    """The long-running side of a channel (polling, a webhook, a mailbox watcher)."""
 
     async def start(self) -> None:
         """Begin receiving; return once running."""
@@ -30,3 +34,14 @@ class ChannelParts:
 
     runner: ChannelRunner
     sender: Sender | None = None
+
+
+class ChannelModule(Protocol):
+    """A channel package as the composition root sees it (app/channels.py lists them)."""
+
+    SETTINGS: type[SettingsBase]  # the channel's keys, read with the core's as one object
+    LIBRARY_LOGGERS: tuple[str, ...]  # its libraries' loggers that log payloads at DEBUG
+
+    def build(self, services: Services) -> ChannelParts | None:
+        """The channel's runner and sender, or None when its settings leave it off."""
+        ...

@@ -119,7 +119,7 @@ class Settings(SettingsBase):
     ref_prefix_complaint: str = "ADU"
     ref_prefix_objection: str = "KEB"
 
-    # --- inbox of raw inbound updates (Telegram durability, issue 9) -------------------------
+    # --- inbox of raw inbound updates (durability of pushed and polled channels, issue 9) ----
     inbox_max_attempts: int = Field(default=5, ge=1)
     inbox_retry_base_seconds: float = Field(default=10.0, gt=0)
 

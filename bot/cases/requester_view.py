@@ -1,7 +1,7 @@
 """What a requester may see and do on their own cases, identified by one of their contacts.
 
-Every lookup starts from the contact (e.g. a Telegram chat), so a requester only ever sees or
-touches their own cases (domain.md §5).
+Every lookup starts from the contact (the chat account or address they wrote from), so a
+requester only ever sees or touches their own cases (domain.md §5).
 """
 
 from __future__ import annotations

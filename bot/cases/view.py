@@ -12,11 +12,14 @@ from bot.privacy.masking import mask_email, mask_name, mask_nik, mask_phone, red
 from store.enums import ContactKind
 from store.models import Case, Event, Message, Requester, Unit
 
-_MASKERS = {
-    ContactKind.PHONE: mask_phone,
-    ContactKind.EMAIL: mask_email,
-    ContactKind.TELEGRAM: lambda v: "telegram:" + "*" * max(len(v) - 3, 0) + v[-3:],
-}
+_MASKERS = {ContactKind.PHONE: mask_phone, ContactKind.EMAIL: mask_email}
+
+
+def _mask_contact(kind: str, value: str) -> str:
+    """A contact as staff may see it: phone and email by their own rules, a chat account id as
+    its kind and last three characters."""
+    masker = _MASKERS.get(ContactKind(kind))
+    return masker(value) if masker else f"{kind}:" + "*" * max(len(value) - 3, 0) + value[-3:]
 
 
 async def requester_view(
@@ -38,7 +41,7 @@ async def requester_view(
         "contacts": [
             {
                 "kind": c.kind,
-                "value": c.value if reveal else _MASKERS[ContactKind(c.kind)](c.value),
+                "value": c.value if reveal else _mask_contact(c.kind, c.value),
                 "failing": c.failing,
             }
             for c in contacts

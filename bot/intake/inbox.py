@@ -1,5 +1,5 @@
 """The inbox of raw inbound updates, shared by every channel that is pushed or polled updates
-(Telegram; WhatsApp webhooks reuse it): stored first, handled after, never lost or doubled.
+(chat apps polled or calling a webhook): stored first, handled after, never lost or doubled.
 
 The guarantee, in order:
 1. `store` commits the raw update (keyed by the channel's id) before the channel is told it

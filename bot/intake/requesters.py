@@ -15,7 +15,7 @@ def normalise_contact(kind: ContactKind | str, value: str) -> str:
     """The form a contact is stored and matched in.
 
     Emails compare case-insensitively; phone numbers in E.164 when they are valid, so the
-    desk's `0812-3456-7890` and WhatsApp's `6281234567890` are the same person.
+    desk's `0812-3456-7890` and a chat app's `6281234567890` are the same person.
     """
     value = value.strip()
     if ContactKind(kind) == ContactKind.EMAIL:

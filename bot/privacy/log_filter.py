@@ -4,12 +4,12 @@ Every record is scrubbed once, when it is made (a log-record factory), so every 
 ours, pytest's, a library's own — only ever sees the masked text; the handler filter catches
 records made without the factory (`logging.makeLogRecord`). Scrubbing means:
 
-- the secrets of the running settings (bot token, passwords, reply secret, webhook and
-  WhatsApp secrets, the database password) are replaced by `***`, plus anything shaped like a
-  Telegram bot token, a Meta access token, a password in a URL or a `password=` pair;
+- the secrets of the running settings (bot tokens, passwords, reply secret, webhook secrets,
+  the database password) are replaced by `***`, plus anything shaped like a chat bot token, a
+  Meta access token, a password in a URL or a `password=` pair;
 - NIKs, phone numbers and email addresses are masked (`bot.privacy.masking.redact`);
-- libraries that log whole payloads at DEBUG (python-telegram-bot's API calls and webhook
-  bodies, IMAP lines, HTTP traces, SQL parameters) keep their message but their payload
+- libraries that log whole payloads at DEBUG (a chat library's API calls and webhook bodies,
+  mail protocol lines, HTTP traces, SQL parameters) keep their message but their payload
   arguments are reduced to a shape (`{chat_id=…, text=<120 chars>}`): a citizen's address or
   words are not patterns a filter can find, so they are never written.
 """
@@ -33,13 +33,13 @@ MASK = "***"
 _MIN_SECRET_CHARS = 6
 
 _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Telegram bot tokens: 123456789:AA… (also inside /bot<TOKEN>/ URLs)
+    # chat bot tokens: 123456789:AA… (also inside /bot<TOKEN>/ URLs)
     (re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}"), MASK),
     # Meta (WhatsApp Cloud API) access tokens
     (re.compile(r"\bEAA[A-Za-z0-9]{20,}"), MASK),
-    # user:password@ in URLs (database, SMTP, proxies)
+    # user:password@ in URLs (database, mail servers, proxies)
     (re.compile(r"(?<=://)([^/:@\s]+):[^/@\s]+@"), r"\1:" + MASK + "@"),
-    # Authorization: Bearer …, password=…, "secret": "…", IMAP LOGIN user pass
+    # Authorization: Bearer …, password=…, "secret": "…", a mail server's LOGIN user pass
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
     (
         re.compile(
@@ -49,19 +49,17 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1\2" + MASK,
     ),
-    # IMAP "<tag> LOGIN <user> <password>" (not "Pre-login capabilities listed")
+    # mail protocol "<tag> LOGIN <user> <password>" (not "Pre-login capabilities listed")
     (re.compile(r"(\b[A-Za-z0-9]+ LOGIN +\S+ +)\S+"), r"\1" + MASK),
 )
 
-# Loggers that put whole payloads (message bodies, updates, IMAP lines, SQL parameters) in
-# their records at DEBUG; their arguments are reduced to a shape.
-PAYLOAD_LOGGERS = (
-    "telegram",
+# Loggers that put whole payloads (message bodies, HTTP traces, SQL parameters) in their
+# records at DEBUG; their arguments are reduced to a shape. Each channel adds the loggers of its
+# own libraries (`register_payload_loggers`, called by the composition root).
+_PAYLOAD_LOGGERS: set[str] = {
     "httpx",
     "httpcore",
-    "aioimaplib",
-    "aiosmtplib",
-    "mail.log",  # aiosmtpd
+    "mail.log",  # aiosmtpd (the sandbox's mail sink)
     "sqlalchemy",
     "aiosqlite",
     "asyncpg",
@@ -69,7 +67,14 @@ PAYLOAD_LOGGERS = (
     "aiohttp",
     "tornado",
     "uvicorn",
-)
+}
+
+
+def register_payload_loggers(names: Iterable[str]) -> None:
+    """From now on the records of the loggers `names` (and their children) carry no payload."""
+    _PAYLOAD_LOGGERS.update(names)
+
+
 _SHORT_TEXT = 120  # a payload logger's own words (an endpoint name, a URL) are shorter
 _LINE_BREAK_RE = re.compile(r"\r|\n|\\r|\\n")
 
@@ -142,7 +147,7 @@ def _payload_argument(value: Any) -> Any:
 
 
 def _is_payload_logger(name: str) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in PAYLOAD_LOGGERS)
+    return any(name == p or name.startswith(p + ".") for p in _PAYLOAD_LOGGERS)
 
 
 def _cut_payload_message(message: str) -> str:

@@ -3,8 +3,8 @@
 When a complaint is done (closed by the unit, or by itself 10 working days after the
 follow-up) the complainant is asked once, on their own channel, how they rate the follow-up:
 LAPOR! offers the rating once the report is finished, and Loket's workflow records a rating
-on a done complaint only. Telegram shows buttons 1-5, then asks for a comment; by email the
-complainant replies with the number first ("4 cepat ditangani"), which is recorded as the
+on a done complaint only. A chat channel shows buttons 1-5, then asks for a comment; by mail
+the complainant replies with the number first ("4 cepat ditangani"), which is recorded as the
 rating instead of reopening the complaint.
 """
 

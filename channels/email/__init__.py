@@ -11,9 +11,14 @@ from bot.ports import ChannelParts
 from bot.services import Services
 from channels.email.poller import MailboxWatcher, reader_pool
 from channels.email.sender import EmailSender
+from channels.email.settings import EmailSettings
 from channels.email.worker import MailReaderPool
 
 log = logging.getLogger(__name__)
+
+SETTINGS = EmailSettings
+# aioimaplib logs every protocol line (whole mails) and aiosmtplib every command at DEBUG.
+LIBRARY_LOGGERS = ("aioimaplib", "aiosmtplib")
 
 
 def ingestor_for(services: Services) -> MailIngestor:

@@ -8,6 +8,11 @@ from __future__ import annotations
 from bot.ports import ChannelParts
 from bot.services import Services
 from bot.settings import SettingsError
+from channels.telegram.settings import TelegramSettings
+
+SETTINGS = TelegramSettings
+# python-telegram-bot logs Bot API calls with their parameters and webhook bodies at DEBUG.
+LIBRARY_LOGGERS = ("telegram",)
 
 
 def build(services: Services) -> ChannelParts | None:

@@ -13,10 +13,12 @@ from app.logs import configure_logging, level_from
 from app.settings import load_settings
 from bot.privacy.log_filter import (
     install_record_factory,
+    register_payload_loggers,
     register_secret,
     register_settings_secrets,
     scrub,
 )
+from channels import email, telegram
 
 TOKEN = "7012345678:AAH3xK9vQ2mZpL8rT5wYbN4cJ6dF1gE0sUo"
 
@@ -107,6 +109,7 @@ def test_a_library_logger_with_its_own_handler_is_masked_too(
 
 def test_payload_arguments_of_library_loggers_become_shapes() -> None:
     install_record_factory()
+    register_payload_loggers(telegram.LIBRARY_LOGGERS)
     stream = io.StringIO()
     logger = logging.getLogger("telegram.ext.ExtBot")
     handler = logging.StreamHandler(stream)
@@ -130,6 +133,7 @@ def test_payload_arguments_of_library_loggers_become_shapes() -> None:
 
 def test_a_preformatted_payload_line_is_cut_at_its_first_line_break() -> None:
     install_record_factory()
+    register_payload_loggers(email.LIBRARY_LOGGERS)
     stream = io.StringIO()
     logger = logging.getLogger("aioimaplib.aioimaplib")
     handler = logging.StreamHandler(stream)

@@ -1,0 +1,14 @@
+"""Every channel Loket runs: adding one (WhatsApp, a web form) is one line in `CHANNELS`.
+
+A channel is a package under `channels/` that exposes what `bot.ports.ChannelModule` lists:
+`SETTINGS` (its keys, read together with the core's), `LIBRARY_LOGGERS` (loggers of its
+libraries that log payloads) and `build(services)` (its runner and sender, or None when its
+settings leave it off).
+"""
+
+from __future__ import annotations
+
+from bot.ports import ChannelModule
+from channels import email, telegram
+
+CHANNELS: tuple[ChannelModule, ...] = (email, telegram)
