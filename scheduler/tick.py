@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.crash_points import pause_point
+from bot.metrics import record_sweep
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
 from scheduler.jobs import JOBS
@@ -28,6 +30,7 @@ async def run_jobs(db: Database, settings: Settings, now: dt.datetime) -> dict[s
     it is tried again on the next tick.
     """
     done: dict[str, int] = {}
+    started = time.perf_counter()
     async with db.session() as session:
         rules = await load_rules(session, settings)
     for job in JOBS:
@@ -38,6 +41,7 @@ async def run_jobs(db: Database, settings: Settings, now: dt.datetime) -> dict[s
         except Exception:
             log.exception("scheduler job %s failed; it runs again on the next tick", job.__name__)
             done[job.__name__] = -1
+    record_sweep(time.perf_counter() - started, now)
     return done
 
 
