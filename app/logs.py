@@ -31,7 +31,13 @@ _QUIETER = {
     "aiosqlite": logging.WARNING,
     "alembic": logging.WARNING,
 }
-_QUIETER_UNLESS_DEBUG = {"httpx": logging.WARNING, "httpcore": logging.WARNING}
+# WeasyPrint logs each of its seven steps at INFO for every PDF (a letter per acknowledgement).
+_QUIETER_UNLESS_DEBUG = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "weasyprint": logging.WARNING,
+    "fontTools": logging.WARNING,
+}
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -121,6 +121,8 @@ class Settings(SettingsBase):
 
     # --- inbox of raw inbound updates (durability of pushed and polled channels, issue 9) ----
     inbox_max_attempts: int = Field(default=5, ge=1)
+    # how many chats' updates are handled at once (each chat's own updates one at a time)
+    inbox_concurrency: int = Field(default=8, ge=1, le=256)
     inbox_retry_base_seconds: float = Field(default=10.0, gt=0)
 
     # --- reply safety and the annual report (issue 14, area "annual") --------------------

@@ -7,10 +7,11 @@ Polling is our own `getUpdates` loop, not PTB's Updater: the Updater confirms fe
 then is the next offset, which confirms it, asked for. A webhook call is answered 200 only after
 its commit (an error answers 500, and Telegram sends the update again).
 
-A worker takes the earliest pending update of each chat and runs it through the Application's
-handlers. A handler that raises leaves the update pending for a retry (after a doubling delay,
-at most INBOX_MAX_ATTEMPTS times, then `dead`: `loket telegram dead-letters` lists and retries
-it). A process killed mid-update leaves it pending too: the next process handles it again.
+A lane worker (bot/intake/lanes.py) takes the earliest pending update of each chat and runs it
+through the Application's handlers: chats side by side, each chat in order. A handler that
+raises leaves the update pending for a retry (after a doubling delay, at most
+INBOX_MAX_ATTEMPTS times, then `dead`: `loket telegram dead-letters` lists and retries it).
+A process killed mid-update leaves it pending too: the next process handles it again.
 Handlers are idempotent for that (inbound messages are keyed by chat and message id, a form by
 its token), and a conversation step that was saved already is not applied a second time
 (telegram_drafts.last_update_id, see ChannelState.applied).
@@ -35,6 +36,7 @@ from telegram.ext import Application
 
 from bot.crash_points import crash_point
 from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
 from channels.telegram.state import HANDLING, ChannelState
@@ -109,17 +111,26 @@ class TelegramReceiver:
         state: ChannelState,
         *,
         poll_timeout: int,
-        concurrency: int = 1,
+        concurrency: int | None = None,
     ) -> None:
         self.app, self.services, self.state = app, services, state
-        self.poll_timeout, self.concurrency = poll_timeout, concurrency
+        self.poll_timeout = poll_timeout
         settings = services.settings
         self.inbox = Inbox(
             services.db,
             max_attempts=settings.inbox_max_attempts,
             retry_base=dt.timedelta(seconds=settings.inbox_retry_base_seconds),
         )
-        self._wake = asyncio.Event()
+        # Chats are handled side by side (INBOX_CONCURRENCY at once), each chat in order.
+        self.lanes = LaneWorker(
+            self.inbox,
+            CHANNEL,
+            self.handle,
+            services.clock.now,
+            concurrency=concurrency or settings.inbox_concurrency,
+            idle_wait=IDLE_WAIT,
+            before_round=self._maybe_prune,
+        )
         self._stopping = False
         self._poller: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -132,7 +143,7 @@ class TelegramReceiver:
         items = [to_inbound(data, Update.de_json(data, self.app.bot)) for data in raw]
         stored = await self.inbox.store(items, self.services.clock.now())
         crash_point("telegram_stored")
-        self._wake.set()
+        self.lanes.wake()
         return stored
 
     async def start_polling(self) -> None:
@@ -193,43 +204,20 @@ class TelegramReceiver:
 
     def start_worker(self) -> None:
         """Start working off the inbox (updates left by an earlier process come first)."""
-        self._worker = asyncio.create_task(self._work(), name="telegram-inbox")
+        self._worker = asyncio.create_task(self.lanes.run(), name="telegram-inbox")
 
     async def stop(self) -> None:
-        """Stop fetching, let the update in hand finish, stop the worker."""
+        """Stop fetching, let the updates in hand finish, stop the worker."""
         self._stopping = True
-        self._wake.set()
-        for task in (self._poller, self._worker):
-            if task is None:
-                continue
-            if task is self._poller:
-                task.cancel()
+        if self._poller is not None:
+            self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._poller
+        await self.lanes.stop()
+        if self._worker is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
         self._poller = self._worker = None
-
-    async def _work(self) -> None:
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(item: Held) -> None:
-            async with gate:
-                if not self._stopping:
-                    await self.handle(item)
-
-        while not self._stopping:
-            await self._maybe_prune()
-            try:
-                heads = await self.inbox.heads(CHANNEL, self.services.clock.now())
-            except Exception:
-                log.exception("reading the Telegram inbox failed")
-                heads = []
-            if not heads:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
-                self._wake.clear()
-                continue
-            # Heads are of different chats: they may run side by side, each chat in order.
-            await asyncio.gather(*(one(item) for item in heads))
 
     async def handle(self, item: Held) -> None:
         """Run one stored update through the handlers and record the outcome."""

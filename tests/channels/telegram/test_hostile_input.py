@@ -238,7 +238,9 @@ async def test_an_update_of_any_kind_is_left_alone_without_an_error(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [m for m in tg.api.messages() if m["chat"]["id"] != 42] == []
     if name not in SENDERS_MESSAGES:  # those reach the features, which have nothing to do
-        assert any("left alone" in r.getMessage() for r in caplog.records)
+        # another chat's update: handled side by side with Siti's, not necessarily before it
+        await tg.api.wait_until(lambda: any("left alone" in r.getMessage() for r in caplog.records))
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_a_button_tap_without_its_message_gets_the_expired_answer(

@@ -1,0 +1,87 @@
+"""The lane worker (bot/intake/lanes.py): each lane in stored order, lanes side by side up to
+the concurrency, a stuck lane holding up only itself."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.intake.inbox import Held, Inbound, Inbox
+from bot.intake.lanes import LaneWorker
+from bot.services import Services
+
+T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
+WAIT = 30  # seconds: a bound for a hang, never reached when the worker is right
+
+
+def item(n: int, lane: str) -> Inbound:
+    return Inbound("whatsapp", f"wamid.{n}", lane, n, {"n": n})
+
+
+async def test_lanes_run_side_by_side_each_in_order_within_the_cap(services: Services) -> None:
+    inbox = Inbox(services.db)
+    # lane "slow" has two updates; its first one blocks until released
+    await inbox.store(
+        [item(1, "slow"), item(2, "slow")] + [item(10 + n, f"chat{n}") for n in range(6)], T0
+    )
+    release = asyncio.Event()
+    handled: list[str] = []
+    running: set[str] = set()
+    most_at_once = 0
+    fast_done, slow_done = asyncio.Event(), asyncio.Event()
+
+    async def handle(held: Held) -> None:
+        nonlocal most_at_once
+        assert held.lane not in running, "a lane ran twice at once"
+        running.add(held.lane)
+        most_at_once = max(most_at_once, len(running))
+        try:
+            await inbox.begin(held.id)
+            if held.external_id == "wamid.1":
+                await release.wait()
+            handled.append(held.external_id)
+            await inbox.done(held.id, T0)
+            if sum(e.startswith("wamid.1") and e != "wamid.1" for e in handled) == 6:
+                fast_done.set()
+            if held.external_id == "wamid.2":
+                slow_done.set()
+        finally:
+            running.discard(held.lane)
+
+    worker = LaneWorker(inbox, "whatsapp", handle, lambda: T0, concurrency=3, idle_wait=0.05)
+    task = asyncio.create_task(worker.run())
+    # every other chat gets through while the slow lane's first update is held
+    await asyncio.wait_for(fast_done.wait(), WAIT)
+    assert "wamid.1" not in handled and "wamid.2" not in handled
+    release.set()
+    await asyncio.wait_for(slow_done.wait(), WAIT)
+    await worker.stop()
+    await task
+    assert handled.index("wamid.1") < handled.index("wamid.2")
+    # each exactly once (a head read as pending just before it finished is not run again)
+    assert sorted(handled) == sorted(f"wamid.{n}" for n in [1, 2, 10, 11, 12, 13, 14, 15])
+    assert most_at_once == 3
+
+
+async def test_stop_waits_for_the_update_in_hand(services: Services) -> None:
+    inbox = Inbox(services.db)
+    await inbox.store([item(1, "a")], T0)
+    started, release, finished = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def handle(held: Held) -> None:
+        started.set()
+        await release.wait()
+        await inbox.done(held.id, T0)
+        finished.set()
+
+    worker = LaneWorker(inbox, "whatsapp", handle, lambda: T0, concurrency=2, idle_wait=0.05)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), WAIT)
+    stopping = asyncio.create_task(worker.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done()
+    release.set()
+    await asyncio.wait_for(stopping, WAIT)
+    await task
+    assert finished.is_set()
+    assert await inbox.counts("whatsapp") == {"done": 1}
