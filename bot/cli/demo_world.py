@@ -21,6 +21,7 @@ from bot.app import Services, build_services
 from bot.clock import FixedClock
 from bot.runner import serve
 from bot.settings import Settings
+from bot.workflow.report_columns import migration_steps
 from channels.telegram.emulator import BotApiEmulator
 from store.migrate import upgrade
 
@@ -116,7 +117,7 @@ async def open_world(desk_chat: int) -> DemoWorld:
     settings = demo_settings(Path(folder.name), api, mail, desk_chat)
     clock = FixedClock(START)
     services = build_services(settings, clock)
-    await upgrade(services.db)
+    await upgrade(services.db, migration_steps(services.settings))
     return DemoWorld(services, clock, api, mail, folder)
 
 

@@ -2,8 +2,9 @@
 
 This module counts; bot.reports.annual_layout lays the counts out as the seed 001 document.
 
-Every figure of domain.md §6 comes from a grouped SQL query over the year's cases; only the
-working days taken are finished in Python, once per distinct (receipt date, decision date) pair.
+Every figure of domain.md §6 comes from conditional aggregation over the report columns stored
+on each case (local receipt year and month, decision date, working days taken), so a year of
+requests is read once through an index and no date is converted per row at report time.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.reports.annual_layout import PENDING, annual_document
-from bot.reports.sql import Period, local_date, local_month
-from bot.reports.workdays import DayCounter, Durations, durations
+from bot.reports.sql import Period, Tally
+from bot.reports.workdays import Durations
 from bot.workflow.objections import PASAL_35_GROUNDS
 from bot.workflow.requests import PASAL_17_GROUNDS
 from bot.workflow.rules import Rules
@@ -111,39 +112,92 @@ class AnnualFigures:
         }
 
 
-def _counts(rows: Any, keys: tuple[str, ...], none_as: str | None = None) -> dict[str, int]:
-    found = {(none_as if key is None else str(key)): int(n) for key, n in rows}
-    return {str(key): found.get(str(key), 0) for key in keys}
+def _durations(tally: dict[str, Any], limits: tuple[int, int]) -> Durations:
+    """Durations from the aggregated days: as if each case had been added one by one."""
+    result = Durations(limits=limits, count=int(tally["decided"]))
+    result.total = int(tally["days_sum"] or 0)
+    result.maximum = int(tally["days_max"] or 0)
+    for i, limit in enumerate(limits):
+        result.within[limit] = result.within.get(limit, 0) + int(tally[f"within_{i}"])
+    return result
+
+
+def _request_tally(short: int, hard: int) -> Tally:
+    """Every figure over the year's information requests, for one scan."""
+    tally = Tally()
+    for channel in Channel:
+        tally.count(f"ch:{channel}", Case.channel == channel)
+        for month in range(1, 13):
+            in_month = (Case.channel == channel) & (Case.received_month == month)
+            tally.count(f"cm:{channel}:{month}", in_month)
+    for month in range(1, 13):
+        tally.count(f"m:{month}", Case.received_month == month)
+    for decision in Decision:
+        tally.count(f"d:{decision}", Case.decision == decision)
+    tally.count(f"d:{PENDING}", col(Case.decision).is_(None))
+    for ground in PASAL_17_GROUNDS:
+        refused = (Case.decision == Decision.REFUSED) & (Case.refusal_ground == ground)
+        tally.count(f"g:{ground}", refused)
+    tally.count("extended", col(Case.extended_at).is_not(None))
+    decided = col(Case.decided_at).is_not(None)
+    days = col(Case.working_days_taken)
+    tally.count("decided", decided)
+    tally.add("days_sum", func.sum(days), decided)
+    tally.add("days_max", func.max(days), decided)
+    for i, limit in enumerate((short, hard)):
+        tally.count(f"within_{i}", decided & (days <= limit))
+    tally.count("late", decided & (col(Case.decided_on) > col(Case.due_date)))
+    return tally
+
+
+def _objection_tally(period: Period) -> Tally:
+    """Every figure over objections, disputes and court cases, for one scan of objections."""
+    tally = Tally()
+    received = period.contains(Case.received_at)
+    for ground in PASAL_35_GROUNDS:
+        tally.count(f"g:{ground}", received & (Case.objection_ground == ground))
+    for answer in AtasanDecision:
+        tally.count(f"a:{answer}", received & (Case.atasan_decision == answer))
+    tally.count(f"a:{PENDING}", received & col(Case.atasan_decision).is_(None))
+    filed = period.contains(Case.dispute_filed_at)
+    decided = period.contains(Case.dispute_decided_at)
+    for outcome in DisputeOutcome:
+        tally.count(f"o:{outcome}", filed & (Case.dispute_outcome == outcome))
+        tally.count(f"r:{outcome}", decided & (Case.dispute_outcome == outcome))
+    tally.count(f"o:{PENDING}", filed & col(Case.dispute_outcome).is_(None))
+    tally.count("court_filed", period.contains(Case.court_filed_at))
+    tally.count("court_decided", period.contains(Case.court_decided_at))
+    return tally
+
+
+def _keyed(tally: dict[str, Any], prefix: str, keys: tuple[str, ...]) -> dict[str, int]:
+    return {str(key): int(tally[f"{prefix}:{key}"]) for key in keys}
 
 
 async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> AnnualFigures:
-    """Aggregate the annual report for `year` (local calendar year) from the store."""
+    """Aggregate the annual report for `year` (local calendar year) from the store: one scan of
+    the year's requests over the stored report columns (bot/workflow/report_columns.py), one
+    grouped index scan per unit, one scan of objections."""
     settings, tz = rules.settings, rules.settings.tz
-    dialect = session.get_bind().dialect.name
     period = Period.year(year, tz)
     short = settings.request_response_days
     hard = short + settings.request_extension_days
     figures = AnnualFigures(
         year=year, period=period, limits=(short, hard), timezone=settings.timezone
     )
-    requests = (Case.kind == CaseKind.INFORMATION_REQUEST) & period.contains(Case.received_at)
-
-    async def grouped(key: Any, where: Any) -> list[Any]:
-        stmt = select(key, func.count()).where(where).group_by(key)
-        return list((await session.exec(stmt)).all())
-
-    figures.by_channel = _counts(await grouped(Case.channel, requests), tuple(Channel))
+    requests = (Case.kind == CaseKind.INFORMATION_REQUEST) & (col(Case.received_year) == year)
+    r = await _request_tally(short, hard).run(session, Case, requests)
+    figures.by_channel = _keyed(r, "ch", tuple(Channel))
     figures.requests_total = sum(figures.by_channel.values())
-    month = local_month(Case.received_at, dialect, tz)
-    by_month = dict(await grouped(month, requests))
-    figures.by_month = {m: int(by_month.get(m, 0)) for m in range(1, 13)}
-    cross = await session.exec(
-        select(Case.channel, month, func.count()).where(requests).group_by(Case.channel, month)
-    )
-    found = {(str(c), int(m)): int(n) for c, m, n in cross.all()}
+    figures.by_month = {m: int(r[f"m:{m}"]) for m in range(1, 13)}
     figures.by_channel_month = {
-        str(c): {m: found.get((str(c), m), 0) for m in range(1, 13)} for c in Channel
+        str(c): {m: int(r[f"cm:{c}:{m}"]) for m in range(1, 13)} for c in Channel
     }
+    figures.decisions = _keyed(r, "d", (*Decision, PENDING))
+    figures.refused_by_ground = _keyed(r, "g", PASAL_17_GROUNDS)
+    figures.extended = int(r["extended"])
+    figures.taken = _durations(r, (short, hard))
+    figures.late = int(r["late"])
     unit_rows = await session.exec(
         select(Unit.name, func.count())
         .select_from(Case)
@@ -153,57 +207,10 @@ async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> Annu
         .order_by(func.count().desc(), Unit.name)
     )
     figures.by_unit = {name: int(n) for name, n in unit_rows.all()}
-    figures.decisions = _counts(
-        await grouped(Case.decision, requests), (*Decision, PENDING), none_as=PENDING
-    )
-    refused = requests & (Case.decision == Decision.REFUSED)
-    figures.refused_by_ground = _counts(
-        await grouped(Case.refusal_ground, refused), PASAL_17_GROUNDS
-    )
-    figures.extended = int(
-        await session.scalar(
-            select(func.count()).where(requests & col(Case.extended_at).is_not(None))
-        )
-        or 0
-    )
-    received_on = local_date(Case.received_at, dialect, tz)
-    decided_on = local_date(Case.decided_at, dialect, tz)
-    decided = requests & col(Case.decided_at).is_not(None)
-    pairs = await session.exec(
-        select(received_on, decided_on, func.count())
-        .where(decided)
-        .group_by(received_on, decided_on)
-    )
-    figures.taken = durations(pairs.all(), DayCounter(rules.calendar), (short, hard))
-    figures.late = int(
-        await session.scalar(
-            select(func.count()).where(decided & (decided_on > col(Case.due_date)))
-        )
-        or 0
-    )
-    objections = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.received_at)
-    figures.objections_by_ground = _counts(
-        await grouped(Case.objection_ground, objections), PASAL_35_GROUNDS
-    )
-    figures.atasan_answers = _counts(
-        await grouped(Case.atasan_decision, objections),
-        (*AtasanDecision, PENDING),
-        none_as=PENDING,
-    )
-    disputes = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.dispute_filed_at)
-    figures.disputes_by_outcome = _counts(
-        await grouped(Case.dispute_outcome, disputes),
-        (*DisputeOutcome, PENDING),
-        none_as=PENDING,
-    )
-    decided_disputes = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.dispute_decided_at)
-    figures.dispute_results = _counts(
-        await grouped(Case.dispute_outcome, decided_disputes), tuple(DisputeOutcome)
-    )
-    for attr, column in (
-        ("court_filed", Case.court_filed_at),
-        ("court_decided", Case.court_decided_at),
-    ):
-        where = (Case.kind == CaseKind.OBJECTION) & period.contains(column)
-        setattr(figures, attr, int(await session.scalar(select(func.count()).where(where)) or 0))
+    o = await _objection_tally(period).run(session, Case, Case.kind == CaseKind.OBJECTION)
+    figures.objections_by_ground = _keyed(o, "g", PASAL_35_GROUNDS)
+    figures.atasan_answers = _keyed(o, "a", (*AtasanDecision, PENDING))
+    figures.disputes_by_outcome = _keyed(o, "o", (*DisputeOutcome, PENDING))
+    figures.dispute_results = _keyed(o, "r", tuple(DisputeOutcome))
+    figures.court_filed, figures.court_decided = int(o["court_filed"]), int(o["court_decided"])
     return figures
