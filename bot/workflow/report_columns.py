@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from bot.clock import local_midnight
-from bot.reports.sql import local_date, local_month, local_year
+from bot.reports.sql import as_date, local_date, local_month, local_year
 from bot.reports.workdays import DayCounter
 from bot.settings import Settings
 from bot.workflow.deadlines import compute_due_date
@@ -89,7 +89,10 @@ def _fill_days(conn: Connection, start: Any, end: Any, where: Any, rules: Rules)
     conn.execute(_DAYS.delete())
     conn.execute(
         _DAYS.insert(),
-        [{"start_on": s, "end_on": e, "days": counter.between(s, e)} for s, e in pairs],
+        [
+            {"start_on": as_date(s), "end_on": as_date(e), "days": counter.between(s, e)}
+            for s, e in pairs
+        ],
     )
     days = (
         select(_DAYS.c.days)

@@ -36,9 +36,8 @@ INDEXES = (
 
 def upgrade() -> None:
     """Add the columns and their indexes, then fill them on every existing case."""
-    with op.batch_alter_table("cases") as batch:
-        for name, type_ in COLUMNS:
-            batch.add_column(sa.Column(name, type_, nullable=True))
+    for name, type_ in COLUMNS:
+        op.add_column("cases", sa.Column(name, type_, nullable=True))
     for name, columns in INDEXES:
         op.create_index(name, "cases", columns)
     op.create_index("ix_events_action_at", "events", ["action", "at", "actor", "case_id"])
@@ -58,6 +57,5 @@ def downgrade() -> None:
     op.drop_index("ix_events_action_at", table_name="events")
     for name, _ in INDEXES:
         op.drop_index(name, table_name="cases")
-    with op.batch_alter_table("cases") as batch:
-        for name, _ in COLUMNS:
-            batch.drop_column(name)
+    for name, _ in COLUMNS:  # plain ALTER TABLE (SQLite >= 3.35): cases is referenced by others
+        op.drop_column("cases", name)
