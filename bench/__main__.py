@@ -15,6 +15,7 @@ import sys
 # name -> (module, default N, one-line description)
 FIGURES: dict[str, tuple[str, int, str]] = {
     "report": ("bench.report", 100_000, "annual report and complaint recap over N cases"),
+    "sweep": ("bench.sweep", 10_000, "`loket scheduler tick` over N open cases, twice"),
     "chaos": ("bench.chaos", 500, "N emails + N Telegram messages into a SIGKILLed run"),
     "fuzz_mail": ("bench.fuzz_mail", 100_000, "the mail reader over N hostile mails"),
 }
