@@ -55,8 +55,8 @@ CASE_KEYS = (
 class CaseMaker:
     """Case rows (and their audit events) for case number i, reproducibly."""
 
-    def __init__(self, rules: Rules) -> None:
-        self.cal, self.tz = rules.calendar, rules.settings.tz
+    def __init__(self, rules: Rules, n: int) -> None:
+        self.cal, self.tz, self.n = rules.calendar, rules.settings.tz, n
         self.rng = random.Random(6)
         self._later: dict[tuple[dt.date, int], dt.date] = {}
 
@@ -69,8 +69,10 @@ class CaseMaker:
     def case(self, i: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Row i and its events (case ids are i + 1: the table starts empty)."""
         rng = self.rng
-        day = dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randrange(365))
-        received = dt.datetime.combine(day, dt.time(8 + i % 9, i % 60), tzinfo=self.tz)
+        # Cases arrive through the year in order, as in a live store (row order = time order).
+        day = dt.date(YEAR, 1, 1) + dt.timedelta(days=i * 365 // self.n)
+        minute = (i * 365 * 9 * 60 // self.n) % (9 * 60)
+        received = dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=self.tz)
         row: dict[str, Any] = dict.fromkeys(CASE_KEYS)
         row.update(
             reference=f"B/{YEAR}/{i:07d}",
@@ -147,7 +149,7 @@ async def load(db: Database, settings: Settings, n: int) -> Rules:
         await conn.execute(
             insert(Unit), [{"code": f"u{u}", "name": f"Unit {u:02d}"} for u in range(UNITS)]
         )
-        for cases, events in _batches(CaseMaker(rules), n):
+        for cases, events in _batches(CaseMaker(rules, n), n):
             await conn.execute(insert(Case), cases)
             if events:
                 await conn.execute(insert(Event), events)

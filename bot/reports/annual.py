@@ -112,42 +112,62 @@ class AnnualFigures:
         }
 
 
-def _durations(tally: dict[str, Any], limits: tuple[int, int]) -> Durations:
-    """Durations from the aggregated days: as if each case had been added one by one."""
-    result = Durations(limits=limits, count=int(tally["decided"]))
-    result.total = int(tally["days_sum"] or 0)
-    result.maximum = int(tally["days_max"] or 0)
-    for i, limit in enumerate(limits):
-        result.within[limit] = result.within.get(limit, 0) + int(tally[f"within_{i}"])
-    return result
-
-
-def _request_tally(short: int, hard: int) -> Tally:
-    """Every figure over the year's information requests, for one scan."""
-    tally = Tally()
-    for channel in Channel:
-        tally.count(f"ch:{channel}", Case.channel == channel)
-        for month in range(1, 13):
-            in_month = (Case.channel == channel) & (Case.received_month == month)
-            tally.count(f"cm:{channel}:{month}", in_month)
-    for month in range(1, 13):
-        tally.count(f"m:{month}", Case.received_month == month)
-    for decision in Decision:
-        tally.count(f"d:{decision}", Case.decision == decision)
-    tally.count(f"d:{PENDING}", col(Case.decision).is_(None))
-    for ground in PASAL_17_GROUNDS:
-        refused = (Case.decision == Decision.REFUSED) & (Case.refusal_ground == ground)
-        tally.count(f"g:{ground}", refused)
-    tally.count("extended", col(Case.extended_at).is_not(None))
+async def _request_groups(session: AsyncSession, where: Any, limits: tuple[int, int]) -> list[Any]:
+    """One scan of the year's requests, grouped by month, channel, decision and refusal ground
+    (at most a few hundred groups), with the duration figures aggregated inside each group."""
     decided = col(Case.decided_at).is_not(None)
     days = col(Case.working_days_taken)
-    tally.count("decided", decided)
-    tally.add("days_sum", func.sum(days), decided)
-    tally.add("days_max", func.max(days), decided)
-    for i, limit in enumerate((short, hard)):
-        tally.count(f"within_{i}", decided & (days <= limit))
-    tally.count("late", decided & (col(Case.decided_on) > col(Case.due_date)))
-    return tally
+    stmt = (
+        select(
+            Case.received_month,
+            Case.channel,
+            Case.decision,
+            Case.refusal_ground,
+            func.count(),
+            func.count().filter(col(Case.extended_at).is_not(None)),
+            func.count().filter(decided),
+            func.sum(days).filter(decided),
+            func.max(days).filter(decided),
+            *(func.count().filter(decided & (days <= limit)) for limit in limits),
+            func.count().filter(decided & (col(Case.decided_on) > col(Case.due_date))),
+        )
+        .where(where)
+        .group_by(Case.received_month, Case.channel, Case.decision, Case.refusal_ground)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+def _fold_requests(figures: AnnualFigures, groups: list[Any]) -> None:
+    """Add the grouped rows into the figures: counts per key (zeros included), durations."""
+    channels, grounds = {str(c) for c in Channel}, set(PASAL_17_GROUNDS)
+    by_channel = dict.fromkeys(map(str, Channel), 0)
+    by_month = dict.fromkeys(range(1, 13), 0)
+    cross = {c: dict.fromkeys(range(1, 13), 0) for c in by_channel}
+    decisions = dict.fromkeys((*map(str, Decision), PENDING), 0)
+    refused = dict.fromkeys(PASAL_17_GROUNDS, 0)
+    taken = figures.taken = Durations(limits=figures.limits)
+    for month, channel, decision, ground, n, extended, count, total, most, *within, late in groups:
+        if channel in channels:
+            by_channel[channel] += n
+            if month in by_month:
+                cross[channel][month] += n
+        if month in by_month:
+            by_month[month] += n
+        key = PENDING if decision is None else str(decision)
+        if key in decisions:
+            decisions[key] += n
+        if decision == Decision.REFUSED and ground in grounds:
+            refused[ground] += n
+        figures.extended += extended
+        figures.late += late
+        taken.count += count
+        taken.total += int(total or 0)
+        taken.maximum = max(taken.maximum, int(most or 0))
+        for limit, cases in zip(figures.limits, within, strict=True):
+            taken.within[limit] = taken.within.get(limit, 0) + cases
+    figures.by_channel, figures.by_month, figures.by_channel_month = by_channel, by_month, cross
+    figures.requests_total = sum(by_channel.values())
+    figures.decisions, figures.refused_by_ground = decisions, refused
 
 
 def _objection_tally(period: Period) -> Tally:
@@ -177,7 +197,7 @@ def _keyed(tally: dict[str, Any], prefix: str, keys: tuple[str, ...]) -> dict[st
 async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> AnnualFigures:
     """Aggregate the annual report for `year` (local calendar year) from the store: one scan of
     the year's requests over the stored report columns (bot/workflow/report_columns.py), one
-    grouped index scan per unit, one scan of objections."""
+    index-only scan per unit, one scan of objections."""
     settings, tz = rules.settings, rules.settings.tz
     period = Period.year(year, tz)
     short = settings.request_response_days
@@ -186,25 +206,19 @@ async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> Annu
         year=year, period=period, limits=(short, hard), timezone=settings.timezone
     )
     requests = (Case.kind == CaseKind.INFORMATION_REQUEST) & (col(Case.received_year) == year)
-    r = await _request_tally(short, hard).run(session, Case, requests)
-    figures.by_channel = _keyed(r, "ch", tuple(Channel))
-    figures.requests_total = sum(figures.by_channel.values())
-    figures.by_month = {m: int(r[f"m:{m}"]) for m in range(1, 13)}
-    figures.by_channel_month = {
-        str(c): {m: int(r[f"cm:{c}:{m}"]) for m in range(1, 13)} for c in Channel
-    }
-    figures.decisions = _keyed(r, "d", (*Decision, PENDING))
-    figures.refused_by_ground = _keyed(r, "g", PASAL_17_GROUNDS)
-    figures.extended = int(r["extended"])
-    figures.taken = _durations(r, (short, hard))
-    figures.late = int(r["late"])
-    unit_rows = await session.exec(
-        select(Unit.name, func.count())
-        .select_from(Case)
-        .outerjoin(Unit, col(Unit.id) == col(Case.unit_id))
+    _fold_requests(figures, await _request_groups(session, requests, (short, hard)))
+    # Grouped on the (kind, year, unit) index alone, then named (unit names are unique).
+    per_unit = (
+        select(Case.unit_id, func.count().label("n"))
         .where(requests)
-        .group_by(Unit.name)
-        .order_by(func.count().desc(), Unit.name)
+        .group_by(Case.unit_id)
+        .subquery()
+    )
+    unit_rows = await session.exec(
+        select(Unit.name, per_unit.c.n)
+        .select_from(per_unit)
+        .outerjoin(Unit, col(Unit.id) == per_unit.c.unit_id)
+        .order_by(per_unit.c.n.desc(), Unit.name)
     )
     figures.by_unit = {name: int(n) for name, n in unit_rows.all()}
     o = await _objection_tally(period).run(session, Case, Case.kind == CaseKind.OBJECTION)
