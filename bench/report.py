@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 
 from bench.common import backend_of, bench_database, emit, peak_rss_mb, reset_peak_rss
 from bot.reports.annual import annual_document, annual_figures
@@ -55,8 +55,8 @@ CASE_KEYS = (
 class CaseMaker:
     """Case rows (and their audit events) for case number i, reproducibly."""
 
-    def __init__(self, rules: Rules, n: int) -> None:
-        self.cal, self.tz, self.n = rules.calendar, rules.settings.tz, n
+    def __init__(self, rules: Rules, n: int, years: int = 1) -> None:
+        self.cal, self.tz, self.n, self.years = rules.calendar, rules.settings.tz, n, years
         self.rng = random.Random(6)
         self._later: dict[tuple[dt.date, int], dt.date] = {}
 
@@ -70,8 +70,9 @@ class CaseMaker:
         """Row i and its events (case ids are i + 1: the table starts empty)."""
         rng = self.rng
         # Cases arrive through the year in order, as in a live store (row order = time order).
-        day = dt.date(YEAR, 1, 1) + dt.timedelta(days=i * 365 // self.n)
-        minute = (i * 365 * 9 * 60 // self.n) % (9 * 60)
+        span = 365 * self.years
+        day = dt.date(YEAR - self.years + 1, 1, 1) + dt.timedelta(days=i * span // self.n)
+        minute = (i * span * 9 * 60 // self.n) % (9 * 60)
         received = dt.datetime.combine(day, dt.time(8 + minute // 60, minute % 60), tzinfo=self.tz)
         row: dict[str, Any] = dict.fromkeys(CASE_KEYS)
         row.update(
@@ -140,8 +141,9 @@ def _batches(maker: CaseMaker, n: int) -> Iterator[tuple[list[dict[str, Any]], l
         yield cases, events
 
 
-async def load(db: Database, settings: Settings, n: int) -> Rules:
-    """Create the schema, the units and `n` cases with their audit events, then ANALYZE."""
+async def load(db: Database, settings: Settings, n: int, years: int = 1) -> Rules:
+    """Create the schema, the units and `n` cases received over the `years` years up to YEAR
+    with their audit events, then ANALYZE."""
     await upgrade(db)
     async with db.transaction() as session:
         rules = await load_rules(session, settings)
@@ -149,7 +151,7 @@ async def load(db: Database, settings: Settings, n: int) -> Rules:
         await conn.execute(
             insert(Unit), [{"code": f"u{u}", "name": f"Unit {u:02d}"} for u in range(UNITS)]
         )
-        for cases, events in _batches(CaseMaker(rules, n), n):
+        for cases, events in _batches(CaseMaker(rules, n, years), n):
             await conn.execute(insert(Case), cases)
             if events:
                 await conn.execute(insert(Event), events)
@@ -187,14 +189,44 @@ async def _measure(
     )
 
 
-async def report(n: int, url: str) -> None:
-    """Load n cases into `url` and print the figures of both reports."""
+async def explain(db: Database, work: Callable[[], Awaitable[Document]]) -> None:
+    """Run `work` timing each SQL statement, then print each statement's time and plan
+    (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN), to show the indexes the reports use."""
+    captured: list[list[Any]] = []
+
+    def before(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: Any) -> None:
+        captured.append([statement, params, time.perf_counter()])
+
+    def after(*_args: Any) -> None:
+        captured[-1][2] = time.perf_counter() - captured[-1][2]
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        await work()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    prefix = "EXPLAIN " if db.dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+    async with db.engine.connect() as conn:
+        for statement, params, seconds in captured:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            print(f"# {seconds:.3f} s SQL:", " ".join(statement.split())[:150], "...")
+            plan = await conn.exec_driver_sql(prefix + statement, params)
+            for row in plan.all():
+                print("#   ", row[-1])
+
+
+async def report(n: int, url: str, years: int = 1, show_plans: bool = False) -> None:
+    """Load n cases into `url` and print the figures of both reports (and their plans)."""
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     db = Database.from_url(url)
     backend = backend_of(url)
     try:
         started = time.perf_counter()
-        rules = await load(db, settings, n)
+        rules = await load(db, settings, n, years)
         print(f"# loaded {n} cases in {time.perf_counter() - started:.1f} s", flush=True)
 
         async def annual() -> Document:
@@ -212,15 +244,20 @@ async def report(n: int, url: str) -> None:
 
         await _measure("report_annual", n, backend, annual)
         await _measure("report_complaints", n, backend, complaints)
+        if show_plans:
+            await explain(db, annual)
+            await explain(db, complaints)
     finally:
         await db.dispose()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options beyond --n, --backend and --database-url."""
+    """--explain: print the query plans after the figures."""
+    parser.add_argument("--explain", action="store_true", help="print each query's plan")
+    parser.add_argument("--years", type=int, default=1, help="years the N cases span")
 
 
 def run(args: argparse.Namespace) -> None:
     """Run the figure with the parsed arguments."""
     with bench_database(args.database_url, args.backend) as url:
-        asyncio.run(report(args.n, url))
+        asyncio.run(report(args.n, url, args.years, args.explain))

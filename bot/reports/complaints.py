@@ -7,6 +7,7 @@ distinct (unit or officer, start date, end date) group. The formulas are printed
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -138,16 +139,9 @@ def actor_name(actor: str) -> str:
     return rest.partition(":")[2] or actor if kind == "officer" else actor
 
 
-def status_on(as_of_end: dt.datetime) -> Any:
+def status_then(as_of_end: dt.datetime) -> Any:
     """SQL: a case's status at the instant `as_of_end`, from the audit log's last transition
-    before it (every transition records the status it led to); the current status if none.
-
-    Every status change is audited with the status it led to (apply_transition, open_case,
-    open_objection are the only writers of `status`), so a case with no transition at or after
-    `as_of_end` has its current status then: the audit log is read only for the cases that
-    changed since, found once through the index on `events.at`. The cost grows with the cases
-    changed after the date, not with the cases counted.
-    """
+    before it (every transition records the status it led to); the current status if none."""
     last = (
         select(Event.to_status)
         .where(
@@ -160,26 +154,28 @@ def status_on(as_of_end: dt.datetime) -> Any:
         .correlate(Case)
         .scalar_subquery()
     )
-    changed_since = select(Event.case_id).where(
-        col(Event.at) >= as_of_end, col(Event.to_status).is_not(None)
-    )
-    return case(
-        (col(Case.id).in_(changed_since), func.coalesce(last, Case.status)), else_=Case.status
-    )
+    return func.coalesce(last, Case.status)
 
 
 async def complaint_figures(
     session: AsyncSession, rules: Rules, start: dt.date, end: dt.date, as_of: dt.date
 ) -> ComplaintFigures:
     """Aggregate the recap for complaints received from `start` to `end` (local), each with
-    the status it had at the end of `as_of` (the recap's "status per" date): one grouped scan
-    of the period's complaints over the stored report columns, one of the officers' events."""
+    the status it had at the end of `as_of` (the recap's "status per" date).
+
+    Every status change is audited with the status it led to (apply_transition, open_case and
+    open_objection are the only writers of `status`), so a complaint with no transition after
+    `as_of` still has the status it had then. One grouped scan counts every complaint of the
+    period by its current status over the stored report columns; then only the complaints that
+    changed after `as_of` (found through the index on `events.at`) are moved to the status they
+    had then. The cost grows with the complaints changed since, not with those counted.
+    """
     settings, tz = rules.settings, rules.settings.tz
     period = Period.of(start, end, tz)
     counter = DayCounter(rules.calendar)
     received_on = col(Case.received_on)
     complaints = (Case.kind == CaseKind.COMPLAINT) & received_on.between(start, end)
-    status = status_on(Period.of(as_of, as_of, tz).until)
+    as_of_end = Period.of(as_of, as_of, tz).until
 
     rows: dict[int | None, UnitRow] = {
         uid: UnitRow(name) for uid, name in (await session.exec(select(Unit.id, Unit.name))).all()
@@ -188,43 +184,59 @@ async def complaint_figures(
     def row(unit_id: int | None) -> UnitRow:
         return rows.setdefault(unit_id, UnitRow(None))
 
-    # RV counts the days an unverified complaint waits, so only those keep their receipt date.
-    per_case = select(
-        Case.unit_id,
-        status.label("status_then"),
-        case((status == S.UNVERIFIED, received_on), else_=None).label("waiting_since"),
-        Case.rating,
-        Case.working_days_taken,
-        Case.followed_up_at,
-        Case.disposed_at,
-    ).where(complaints)
-    then = per_case.subquery()
-    days, followed = then.c.working_days_taken, then.c.followed_up_at.is_not(None)
-    followed = followed & then.c.disposed_at.is_not(None)
+    # RV counts the days an unverified complaint waits: (unit, received date) -> complaints.
+    waiting: Counter[tuple[int | None, Any]] = Counter()
+    statuses: Counter[tuple[int | None, str]] = Counter()
+    days, followed = col(Case.working_days_taken), col(Case.followed_up_at).is_not(None)
+    followed = followed & col(Case.disposed_at).is_not(None)
+    unverified_since = case((Case.status == S.UNVERIFIED, received_on), else_=None)
     grouped = await session.exec(
         select(
-            then.c.unit_id,
-            then.c.status_then,
-            then.c.waiting_since,
+            Case.unit_id,
+            Case.status,
+            unverified_since,
             func.count(),
-            func.sum(then.c.rating),
-            func.count(then.c.rating),
+            func.sum(Case.rating),
+            func.count(col(Case.rating)),
             func.count().filter(followed),
             func.sum(days).filter(followed),
             func.max(days).filter(followed),
-        ).group_by(then.c.unit_id, then.c.status_then, then.c.waiting_since)
+        )
+        .where(complaints)
+        .group_by(Case.unit_id, Case.status, unverified_since)
     )
-    for unit_id, status_then, waiting_since, n, rating_sum, rated, f_n, f_sum, f_max in grouped:
+    for unit_id, status, since, n, rating_sum, rated, f_n, f_sum, f_max in grouped:
         unit = row(unit_id)
-        unit.counts[STATUS_KEYS[status_then]] += int(n)
+        statuses[(unit_id, status)] += int(n)
         unit.rating_sum += int(rating_sum or 0)
         unit.ratings += int(rated)
         if f_n:
             unit.followup.count += int(f_n)
             unit.followup.total += int(f_sum)
             unit.followup.maximum = max(unit.followup.maximum, int(f_max))
-        if waiting_since is not None:
-            unit.waiting.add(counter.between(waiting_since, as_of), int(n))
+        if since is not None:
+            waiting[(unit_id, since)] += int(n)
+
+    changed_since = select(Event.case_id).where(
+        col(Event.at) >= as_of_end, col(Event.to_status).is_not(None)
+    )
+    changed = await session.exec(
+        select(Case.unit_id, Case.status, received_on, status_then(as_of_end)).where(
+            complaints & col(Case.id).in_(changed_since)
+        )
+    )
+    for unit_id, now_status, received, then in changed:
+        statuses[(unit_id, now_status)] -= 1
+        statuses[(unit_id, then)] += 1
+        if now_status == S.UNVERIFIED:
+            waiting[(unit_id, received)] -= 1
+        if then == S.UNVERIFIED:
+            waiting[(unit_id, received)] += 1
+    for (unit_id, status), n in statuses.items():
+        row(unit_id).counts[STATUS_KEYS[status]] += n
+    for (unit_id, received), n in sorted(waiting.items(), key=lambda item: str(item[0])):
+        if n:
+            row(unit_id).waiting.add(counter.between(received, as_of), n)
 
     units = sorted(
         (r for uid, r in rows.items() if uid is not None),
