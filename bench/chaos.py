@@ -2,8 +2,9 @@
 messages into a real `loket run`, SIGKILLed at random moments for R rounds, then run to the end;
 prints one JSON line of figures (losses, duplicates, dead letters, seconds).
 
-Usage: python -m bench.chaos [--messages 500] [--rounds 20] [--seed 1]
+Usage: python -m bench chaos [--n 500] [--rounds 20] [--seed 1]
                              [--backend sqlite|postgresql | --database-url URL]
+(--n: emails and Telegram messages each.)
 By default a fresh SQLite file in a temporary folder is used; `--backend postgresql` starts a
 throwaway PostgreSQL cluster (tests/support/postgres.py) for the run. Needs Dovecot
 installed (as the test suite does: scripts/test.sh); the Bot API emulator and an SMTP sink run
@@ -16,11 +17,12 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.common import emit, peak_rss_mb
 from sandbox.telegram_api.server import BotApiEmulator
 from store.db import Database
 from store.migrate import upgrade
@@ -76,22 +78,24 @@ async def chaos(
             **dataclasses.asdict(figures), "lost": figures.lost}  # fmt: skip
 
 
-def main() -> None:
-    """Parse the arguments, run, print one JSON line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--messages", type=int, default=500, help="emails and Telegram messages each"
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The chaos run's own options."""
     parser.add_argument("--rounds", type=int, default=20, help="SIGKILLed runs before the last")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    result = asyncio.run(
-        chaos(args.messages, args.rounds, args.seed, args.backend, args.database_url)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run once and print the figures as one JSON line and a human line."""
+    started = time.perf_counter()
+    result = asyncio.run(chaos(args.n, args.rounds, args.seed, args.backend, args.database_url))
+    seconds = round(time.perf_counter() - started, 1)
+    figures = {k: v for k, v in result.items() if k not in ("benchmark", "backend")}
+    emit(
+        "chaos",
+        args.n,
+        result["backend"],
+        f"{result['lost']} lost after {args.rounds} kills, {seconds} s",
+        seconds=seconds,
+        peak_rss_mb=peak_rss_mb(),
+        **figures,
     )
-    print(json.dumps(result, default=str))
-
-
-if __name__ == "__main__":
-    main()

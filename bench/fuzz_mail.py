@@ -1,6 +1,6 @@
 """Benchmark: fuzz the mail reader with N hostile variants of the corpus mails (issue #9).
 
-Usage: python -m bench.fuzz_mail [--cases 100000] [--seed 0]
+Usage: python -m bench fuzz_mail [--n 100000] [--seed 0]   (--n: hostile mails)
 Each case is a corpus mail with one to three mutations (tests/support/mail_fuzz.py: byte
 flips, header garbage, deep nesting of multiparts, message/rfc822 and <blockquote>, odd
 charset labels, comments in address headers, huge RFC 2231 parameters, truncation), read the
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import resource
 import time
 
 from app.settings import Settings
+from bench.common import emit
 from channels.email.classify import classify
 from channels.email.parse import parse_mail
 from channels.email.worker import MailReaderPool
@@ -73,14 +73,14 @@ async def fuzz(cases: int, seed: int) -> dict[str, float | int]:
     }
 
 
-def main() -> None:
-    """Parse the arguments, run the fuzz, print one JSON line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The fuzz run's own option."""
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    print(json.dumps(asyncio.run(fuzz(args.cases, args.seed))))
 
 
-if __name__ == "__main__":
-    main()
+def run(args: argparse.Namespace) -> None:
+    """Run the fuzz and print its figures as one JSON line and a human line."""
+    result = asyncio.run(fuzz(args.n, args.seed))
+    figures = {k: v for k, v in result.items() if k != "cases"}
+    human = f"{result['raised']} raised, {result['quarantined']} quarantined, {result['seconds']} s"
+    emit("fuzz_mail", args.n, "none", human, **figures)

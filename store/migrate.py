@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +16,31 @@ from store.db import Database
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def alembic_config(connection: Any | None = None) -> Config:
-    """An Alembic config pointing at Loket's migrations, optionally bound to a sync connection."""
+# A data step: a function of the sync connection that fills derived columns of existing rows
+# with what only the core knows (the body's time zone, its working-day calendar). The store
+# imports nothing of the core, so the caller hands the steps in by name; a migration that needs
+# one and finds rows without it refuses (the columns would be silently wrong).
+DataStep = Callable[[Any], None]
+
+
+def alembic_config(
+    connection: Any | None = None, data_steps: Mapping[str, DataStep] | None = None
+) -> Config:
+    """An Alembic config pointing at Loket's migrations, optionally bound to a sync connection
+    and carrying the core's data steps (see DataStep)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         cfg.attributes["connection"] = connection
+    cfg.attributes["data_steps"] = dict(data_steps or {})
     return cfg
 
 
-async def upgrade(db: Database) -> list[str]:
+async def upgrade(db: Database, data_steps: Mapping[str, DataStep] | None = None) -> list[str]:
     """Bring the schema to the newest revision of every branch; return the heads now applied."""
 
     def _run(sync_conn: Any) -> list[str]:
-        command.upgrade(alembic_config(sync_conn), "heads")
+        command.upgrade(alembic_config(sync_conn, data_steps), "heads")
         return sorted(MigrationContext.configure(sync_conn).get_current_heads())
 
     async with db.engine.begin() as conn:

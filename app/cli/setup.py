@@ -17,6 +17,7 @@ from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.intake.validation import validate_email
 from bot.services import Services
+from bot.workflow.report_columns import migration_steps
 from store.migrate import upgrade
 from store.models import Unit
 
@@ -30,7 +31,7 @@ def init() -> None:
     """Create or update the database schema (safe to run again)."""
 
     async def work(svc: Services) -> list[str]:
-        return await upgrade(svc.db)
+        return await upgrade(svc.db, migration_steps(svc.settings))
 
     heads = run(work)
     say("cli.init_done", heads=", ".join(heads))

@@ -16,6 +16,7 @@ from app.settings import Settings
 from app.wiring import build_services
 from bot.clock import FixedClock
 from bot.services import Services
+from bot.workflow.report_columns import migration_steps
 from sandbox.mail_sink import SmtpSink
 from sandbox.telegram_api.server import BotApiEmulator
 from store.migrate import upgrade
@@ -84,7 +85,7 @@ async def open_world(desk_chat: int) -> DemoWorld:
     settings = demo_settings(Path(folder.name), api, mail, desk_chat)
     clock = FixedClock(START)
     services = build_services(settings, clock)
-    await upgrade(services.db)
+    await upgrade(services.db, migration_steps(services.settings))
     return DemoWorld(services, clock, api, mail, folder)
 
 

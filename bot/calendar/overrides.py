@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.audit import record_event
 from bot.settings import Settings
 from bot.workflow.deadlines import compute_due_date
+from bot.workflow.report_columns import shift_for_override
 from bot.workflow.rules import Rules, load_rules
 from store.enums import CLOSED_STATUSES, OverrideKind
 from store.models import CalendarOverride, Case
@@ -26,6 +27,7 @@ async def set_override(
     now: dt.datetime,
 ) -> int:
     """Close or open `day` for this body; return how many open cases got a new due date."""
+    before = await load_rules(session, settings)
     override = await session.get(CalendarOverride, day)
     if override is None:
         override = CalendarOverride(day=day, kind=kind.value, name=name, created_at=now)
@@ -41,13 +43,14 @@ async def set_override(
         at=now,
         data={"date": day.isoformat(), "name": name},
     )
-    return await recompute_open_cases(session, await load_rules(session, settings), actor, now)
+    return await _recompute(session, day, before, await load_rules(session, settings), actor, now)
 
 
 async def remove_override(
     session: AsyncSession, day: dt.date, *, settings: Settings, actor: str, now: dt.datetime
 ) -> int:
     """Drop the body's override for `day` (back to the national calendar); recompute cases."""
+    before = await load_rules(session, settings)
     override = await session.get(CalendarOverride, day)
     if override is not None:
         await session.delete(override)
@@ -60,7 +63,17 @@ async def remove_override(
             at=now,
             data={"date": day.isoformat()},
         )
-    return await recompute_open_cases(session, await load_rules(session, settings), actor, now)
+    return await _recompute(session, day, before, await load_rules(session, settings), actor, now)
+
+
+async def _recompute(
+    session: AsyncSession, day: dt.date, before: Rules, after: Rules, actor: str, now: dt.datetime
+) -> int:
+    """After `day` changed: the working days stored for the reports, then open due dates."""
+    delta = int(after.calendar.is_working_day(day)) - int(before.calendar.is_working_day(day))
+    for statement in shift_for_override(day, delta, after):
+        await session.exec(statement)  # type: ignore[call-overload]
+    return await recompute_open_cases(session, after, actor, now)
 
 
 async def recompute_open_cases(

@@ -17,9 +17,9 @@ from bot.intake.requesters import add_contact, contacts_of
 from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.notify.case_events import case_changed
 from bot.workflow.complaints import CLASSIFICATIONS
-from bot.workflow.deadlines import compute_due_date
 from bot.workflow.machine import apply_transition, check_allowed
 from bot.workflow.objections import check_objection
+from bot.workflow.report_columns import refresh_derived
 from bot.workflow.rules import Rules
 from store.enums import (
     CaseKind,
@@ -200,7 +200,7 @@ async def open_case(
         # Complete on arrival: complete since receipt, even when registered later at the desk.
         case.status = RequestStatus.REGISTERED
         case.completed_at = received_at
-    case.due_date = compute_due_date(case, rules)
+    refresh_derived(case, rules)
     await record_event(
         session,
         case_id=case.id,
@@ -292,7 +292,7 @@ async def open_objection(
     )
     session.add(case)
     await session.flush()
-    case.due_date = compute_due_date(case, rules)
+    refresh_derived(case, rules)
     for f in attachments:
         session.add(Attachment(case_id=case.id, created_at=now, **asdict(f)))
     await record_event(

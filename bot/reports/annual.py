@@ -2,8 +2,9 @@
 
 This module counts; bot.reports.annual_layout lays the counts out as the seed 001 document.
 
-Every figure of domain.md §6 comes from a grouped SQL query over the year's cases; only the
-working days taken are finished in Python, once per distinct (receipt date, decision date) pair.
+Every figure of domain.md §6 comes from conditional aggregation over the report columns stored
+on each case (local receipt year and month, decision date, working days taken), so a year of
+requests is read once through an index and no date is converted per row at report time.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.reports.annual_layout import PENDING, annual_document
-from bot.reports.sql import Period, local_date, local_month
-from bot.reports.workdays import DayCounter, Durations, durations
+from bot.reports.sql import Period, Tally
+from bot.reports.workdays import Durations
 from bot.workflow.objections import PASAL_35_GROUNDS
 from bot.workflow.requests import PASAL_17_GROUNDS
 from bot.workflow.rules import Rules
@@ -111,99 +112,119 @@ class AnnualFigures:
         }
 
 
-def _counts(rows: Any, keys: tuple[str, ...], none_as: str | None = None) -> dict[str, int]:
-    found = {(none_as if key is None else str(key)): int(n) for key, n in rows}
-    return {str(key): found.get(str(key), 0) for key in keys}
+async def _request_groups(session: AsyncSession, where: Any, limits: tuple[int, int]) -> list[Any]:
+    """One scan of the year's requests, grouped by month, channel, decision and refusal ground
+    (at most a few hundred groups), with the duration figures aggregated inside each group."""
+    decided = col(Case.decided_at).is_not(None)
+    days = col(Case.working_days_taken)
+    stmt = (
+        select(
+            Case.received_month,
+            Case.channel,
+            Case.decision,
+            Case.refusal_ground,
+            func.count(),
+            func.count().filter(col(Case.extended_at).is_not(None)),
+            func.count().filter(decided),
+            func.sum(days).filter(decided),
+            func.max(days).filter(decided),
+            *(func.count().filter(decided & (days <= limit)) for limit in limits),
+            func.count().filter(decided & (col(Case.decided_on) > col(Case.due_date))),
+        )
+        .where(where)
+        .group_by(Case.received_month, Case.channel, Case.decision, Case.refusal_ground)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+def _fold_requests(figures: AnnualFigures, groups: list[Any]) -> None:
+    """Add the grouped rows into the figures: counts per key (zeros included), durations."""
+    channels, grounds = {str(c) for c in Channel}, set(PASAL_17_GROUNDS)
+    by_channel = dict.fromkeys(map(str, Channel), 0)
+    by_month = dict.fromkeys(range(1, 13), 0)
+    cross = {c: dict.fromkeys(range(1, 13), 0) for c in by_channel}
+    decisions = dict.fromkeys((*map(str, Decision), PENDING), 0)
+    refused = dict.fromkeys(PASAL_17_GROUNDS, 0)
+    taken = figures.taken = Durations(limits=figures.limits)
+    for month, channel, decision, ground, n, extended, count, total, most, *within, late in groups:
+        if channel in channels:
+            by_channel[channel] += n
+            if month in by_month:
+                cross[channel][month] += n
+        if month in by_month:
+            by_month[month] += n
+        key = PENDING if decision is None else str(decision)
+        if key in decisions:
+            decisions[key] += n
+        if decision == Decision.REFUSED and ground in grounds:
+            refused[ground] += n
+        figures.extended += extended
+        figures.late += late
+        taken.count += count
+        taken.total += int(total or 0)
+        taken.maximum = max(taken.maximum, int(most or 0))
+        for limit, cases in zip(figures.limits, within, strict=True):
+            taken.within[limit] = taken.within.get(limit, 0) + cases
+    figures.by_channel, figures.by_month, figures.by_channel_month = by_channel, by_month, cross
+    figures.requests_total = sum(by_channel.values())
+    figures.decisions, figures.refused_by_ground = decisions, refused
+
+
+def _objection_tally(period: Period) -> Tally:
+    """Every figure over objections, disputes and court cases, for one scan of objections."""
+    tally = Tally()
+    received = period.contains(Case.received_at)
+    for ground in PASAL_35_GROUNDS:
+        tally.count(f"g:{ground}", received & (Case.objection_ground == ground))
+    for answer in AtasanDecision:
+        tally.count(f"a:{answer}", received & (Case.atasan_decision == answer))
+    tally.count(f"a:{PENDING}", received & col(Case.atasan_decision).is_(None))
+    filed = period.contains(Case.dispute_filed_at)
+    decided = period.contains(Case.dispute_decided_at)
+    for outcome in DisputeOutcome:
+        tally.count(f"o:{outcome}", filed & (Case.dispute_outcome == outcome))
+        tally.count(f"r:{outcome}", decided & (Case.dispute_outcome == outcome))
+    tally.count(f"o:{PENDING}", filed & col(Case.dispute_outcome).is_(None))
+    tally.count("court_filed", period.contains(Case.court_filed_at))
+    tally.count("court_decided", period.contains(Case.court_decided_at))
+    return tally
+
+
+def _keyed(tally: dict[str, Any], prefix: str, keys: tuple[str, ...]) -> dict[str, int]:
+    return {str(key): int(tally[f"{prefix}:{key}"]) for key in keys}
 
 
 async def annual_figures(session: AsyncSession, rules: Rules, year: int) -> AnnualFigures:
-    """Aggregate the annual report for `year` (local calendar year) from the store."""
+    """Aggregate the annual report for `year` (local calendar year) from the store: one scan of
+    the year's requests over the stored report columns (bot/workflow/report_columns.py), one
+    index-only scan per unit, one scan of objections."""
     settings, tz = rules.settings, rules.settings.tz
-    dialect = session.get_bind().dialect.name
     period = Period.year(year, tz)
     short = settings.request_response_days
     hard = short + settings.request_extension_days
     figures = AnnualFigures(
         year=year, period=period, limits=(short, hard), timezone=settings.timezone
     )
-    requests = (Case.kind == CaseKind.INFORMATION_REQUEST) & period.contains(Case.received_at)
-
-    async def grouped(key: Any, where: Any) -> list[Any]:
-        stmt = select(key, func.count()).where(where).group_by(key)
-        return list((await session.exec(stmt)).all())
-
-    figures.by_channel = _counts(await grouped(Case.channel, requests), tuple(Channel))
-    figures.requests_total = sum(figures.by_channel.values())
-    month = local_month(Case.received_at, dialect, tz)
-    by_month = dict(await grouped(month, requests))
-    figures.by_month = {m: int(by_month.get(m, 0)) for m in range(1, 13)}
-    cross = await session.exec(
-        select(Case.channel, month, func.count()).where(requests).group_by(Case.channel, month)
-    )
-    found = {(str(c), int(m)): int(n) for c, m, n in cross.all()}
-    figures.by_channel_month = {
-        str(c): {m: found.get((str(c), m), 0) for m in range(1, 13)} for c in Channel
-    }
-    unit_rows = await session.exec(
-        select(Unit.name, func.count())
-        .select_from(Case)
-        .outerjoin(Unit, col(Unit.id) == col(Case.unit_id))
+    requests = (Case.kind == CaseKind.INFORMATION_REQUEST) & (col(Case.received_year) == year)
+    _fold_requests(figures, await _request_groups(session, requests, (short, hard)))
+    # Grouped on the (kind, year, unit) index alone, then named (unit names are unique).
+    per_unit = (
+        select(Case.unit_id, func.count().label("n"))
         .where(requests)
-        .group_by(Unit.name)
-        .order_by(func.count().desc(), Unit.name)
+        .group_by(Case.unit_id)
+        .subquery()
+    )
+    unit_rows = await session.exec(
+        select(Unit.name, per_unit.c.n)
+        .select_from(per_unit)
+        .outerjoin(Unit, col(Unit.id) == per_unit.c.unit_id)
+        .order_by(per_unit.c.n.desc(), Unit.name)
     )
     figures.by_unit = {name: int(n) for name, n in unit_rows.all()}
-    figures.decisions = _counts(
-        await grouped(Case.decision, requests), (*Decision, PENDING), none_as=PENDING
-    )
-    refused = requests & (Case.decision == Decision.REFUSED)
-    figures.refused_by_ground = _counts(
-        await grouped(Case.refusal_ground, refused), PASAL_17_GROUNDS
-    )
-    figures.extended = int(
-        await session.scalar(
-            select(func.count()).where(requests & col(Case.extended_at).is_not(None))
-        )
-        or 0
-    )
-    received_on = local_date(Case.received_at, dialect, tz)
-    decided_on = local_date(Case.decided_at, dialect, tz)
-    decided = requests & col(Case.decided_at).is_not(None)
-    pairs = await session.exec(
-        select(received_on, decided_on, func.count())
-        .where(decided)
-        .group_by(received_on, decided_on)
-    )
-    figures.taken = durations(pairs.all(), DayCounter(rules.calendar), (short, hard))
-    figures.late = int(
-        await session.scalar(
-            select(func.count()).where(decided & (decided_on > col(Case.due_date)))
-        )
-        or 0
-    )
-    objections = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.received_at)
-    figures.objections_by_ground = _counts(
-        await grouped(Case.objection_ground, objections), PASAL_35_GROUNDS
-    )
-    figures.atasan_answers = _counts(
-        await grouped(Case.atasan_decision, objections),
-        (*AtasanDecision, PENDING),
-        none_as=PENDING,
-    )
-    disputes = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.dispute_filed_at)
-    figures.disputes_by_outcome = _counts(
-        await grouped(Case.dispute_outcome, disputes),
-        (*DisputeOutcome, PENDING),
-        none_as=PENDING,
-    )
-    decided_disputes = (Case.kind == CaseKind.OBJECTION) & period.contains(Case.dispute_decided_at)
-    figures.dispute_results = _counts(
-        await grouped(Case.dispute_outcome, decided_disputes), tuple(DisputeOutcome)
-    )
-    for attr, column in (
-        ("court_filed", Case.court_filed_at),
-        ("court_decided", Case.court_decided_at),
-    ):
-        where = (Case.kind == CaseKind.OBJECTION) & period.contains(column)
-        setattr(figures, attr, int(await session.scalar(select(func.count()).where(where)) or 0))
+    o = await _objection_tally(period).run(session, Case, Case.kind == CaseKind.OBJECTION)
+    figures.objections_by_ground = _keyed(o, "g", PASAL_35_GROUNDS)
+    figures.atasan_answers = _keyed(o, "a", (*AtasanDecision, PENDING))
+    figures.disputes_by_outcome = _keyed(o, "o", (*DisputeOutcome, PENDING))
+    figures.dispute_results = _keyed(o, "r", tuple(DisputeOutcome))
+    figures.court_filed, figures.court_decided = int(o["court_filed"]), int(o["court_decided"])
     return figures

@@ -7,11 +7,12 @@ distinct (unit or officer, start date, end date) group. The formulas are printed
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -138,7 +139,7 @@ def actor_name(actor: str) -> str:
     return rest.partition(":")[2] or actor if kind == "officer" else actor
 
 
-def status_on(as_of_end: dt.datetime) -> Any:
+def status_then(as_of_end: dt.datetime) -> Any:
     """SQL: a case's status at the instant `as_of_end`, from the audit log's last transition
     before it (every transition records the status it led to); the current status if none."""
     last = (
@@ -159,14 +160,22 @@ def status_on(as_of_end: dt.datetime) -> Any:
 async def complaint_figures(
     session: AsyncSession, rules: Rules, start: dt.date, end: dt.date, as_of: dt.date
 ) -> ComplaintFigures:
-    """Aggregate the complaint recap for complaints received from `start` to `end` (local),
-    each with the status it had at the end of `as_of` (the recap's "status per" date)."""
+    """Aggregate the recap for complaints received from `start` to `end` (local), each with
+    the status it had at the end of `as_of` (the recap's "status per" date).
+
+    Every status change is audited with the status it led to (apply_transition, open_case and
+    open_objection are the only writers of `status`), so a complaint with no transition after
+    `as_of` still has the status it had then. One grouped scan counts every complaint of the
+    period by its current status over the stored report columns; then only the complaints that
+    changed after `as_of` (found through the index on `events.at`) are moved to the status they
+    had then. The cost grows with the complaints changed since, not with those counted.
+    """
     settings, tz = rules.settings, rules.settings.tz
-    dialect = session.get_bind().dialect.name
     period = Period.of(start, end, tz)
     counter = DayCounter(rules.calendar)
-    complaints = (Case.kind == CaseKind.COMPLAINT) & period.contains(Case.received_at)
-    status = status_on(Period.of(as_of, as_of, tz).until).label("status_then")
+    received_on = col(Case.received_on)
+    complaints = (Case.kind == CaseKind.COMPLAINT) & received_on.between(start, end)
+    as_of_end = Period.of(as_of, as_of, tz).until
 
     rows: dict[int | None, UnitRow] = {
         uid: UnitRow(name) for uid, name in (await session.exec(select(Unit.id, Unit.name))).all()
@@ -175,45 +184,59 @@ async def complaint_figures(
     def row(unit_id: int | None) -> UnitRow:
         return rows.setdefault(unit_id, UnitRow(None))
 
-    then = select(Case.unit_id, status).where(complaints).subquery()
-    status_rows = await session.exec(
-        select(then.c.unit_id, then.c.status_then, func.count()).group_by(
-            then.c.unit_id, then.c.status_then
+    # RV counts the days an unverified complaint waits: (unit, received date) -> complaints.
+    waiting: Counter[tuple[int | None, Any]] = Counter()
+    statuses: Counter[tuple[int | None, str]] = Counter()
+    days, followed = col(Case.working_days_taken), col(Case.followed_up_at).is_not(None)
+    followed = followed & col(Case.disposed_at).is_not(None)
+    unverified_since = case((Case.status == S.UNVERIFIED, received_on), else_=None)
+    grouped = await session.exec(
+        select(
+            Case.unit_id,
+            Case.status,
+            unverified_since,
+            func.count(),
+            func.sum(Case.rating),
+            func.count(col(Case.rating)),
+            func.count().filter(followed),
+            func.sum(days).filter(followed),
+            func.max(days).filter(followed),
+        )
+        .where(complaints)
+        .group_by(Case.unit_id, Case.status, unverified_since)
+    )
+    for unit_id, status, since, n, rating_sum, rated, f_n, f_sum, f_max in grouped:
+        unit = row(unit_id)
+        statuses[(unit_id, status)] += int(n)
+        unit.rating_sum += int(rating_sum or 0)
+        unit.ratings += int(rated)
+        if f_n:
+            unit.followup.count += int(f_n)
+            unit.followup.total += int(f_sum)
+            unit.followup.maximum = max(unit.followup.maximum, int(f_max))
+        if since is not None:
+            waiting[(unit_id, since)] += int(n)
+
+    changed_since = select(Event.case_id).where(
+        col(Event.at) >= as_of_end, col(Event.to_status).is_not(None)
+    )
+    changed = await session.exec(
+        select(Case.unit_id, Case.status, received_on, status_then(as_of_end)).where(
+            complaints & col(Case.id).in_(changed_since)
         )
     )
-    for unit_id, status_then, n in status_rows.all():
-        row(unit_id).counts[STATUS_KEYS[status_then]] += int(n)
-
-    disposed_on = local_date(Case.disposed_at, dialect, tz)
-    followed_on = local_date(Case.followed_up_at, dialect, tz)
-    followups = await session.exec(
-        select(Case.unit_id, disposed_on, followed_on, func.count())
-        .where(complaints & col(Case.followed_up_at).is_not(None))
-        .where(col(Case.disposed_at).is_not(None))
-        .group_by(Case.unit_id, disposed_on, followed_on)
-    )
-    for unit_id, disposed, followed, n in followups.all():
-        row(unit_id).followup.add(counter.between(disposed, followed), int(n))
-
-    ratings = await session.exec(
-        select(Case.unit_id, func.sum(Case.rating), func.count(col(Case.rating)))
-        .where(complaints & col(Case.rating).is_not(None))
-        .group_by(Case.unit_id)
-    )
-    for unit_id, rating_sum, n in ratings.all():
-        row(unit_id).rating_sum, row(unit_id).ratings = int(rating_sum), int(n)
-
-    received_on = local_date(Case.received_at, dialect, tz)
-    pending = (
-        select(Case.unit_id, received_on.label("received_on"), status).where(complaints).subquery()
-    )
-    waiting = await session.exec(
-        select(pending.c.unit_id, pending.c.received_on, func.count())
-        .where(pending.c.status_then == S.UNVERIFIED)
-        .group_by(pending.c.unit_id, pending.c.received_on)
-    )
-    for unit_id, received, n in waiting.all():
-        row(unit_id).waiting.add(counter.between(received, as_of), int(n))
+    for unit_id, now_status, received, then in changed:
+        statuses[(unit_id, now_status)] -= 1
+        statuses[(unit_id, then)] += 1
+        if now_status == S.UNVERIFIED:
+            waiting[(unit_id, received)] -= 1
+        if then == S.UNVERIFIED:
+            waiting[(unit_id, received)] += 1
+    for (unit_id, status), n in statuses.items():
+        row(unit_id).counts[STATUS_KEYS[status]] += n
+    for (unit_id, received), n in sorted(waiting.items(), key=lambda item: str(item[0])):
+        if n:
+            row(unit_id).waiting.add(counter.between(received, as_of), n)
 
     units = sorted(
         (r for uid, r in rows.items() if uid is not None),
@@ -225,7 +248,7 @@ async def complaint_figures(
     total = UnitRow("total")
     for r in units:
         total.absorb(r)
-    admins = await _admin_rows(session, rules, period, counter, dialect)
+    admins = await _admin_rows(session, rules, period, counter)
     return ComplaintFigures(
         period,
         as_of,
@@ -238,18 +261,17 @@ async def complaint_figures(
 
 
 async def _admin_rows(
-    session: AsyncSession, rules: Rules, period: Period, counter: DayCounter, dialect: str
+    session: AsyncSession, rules: Rules, period: Period, counter: DayCounter
 ) -> list[AdminRow]:
     """Per officer: verifications and dispositions made in the period, with working days."""
-    tz = rules.settings.tz
-    received_on = local_date(Case.received_at, dialect, tz)
+    dialect, tz = session.get_bind().dialect.name, rules.settings.tz
     acted_on = local_date(Event.at, dialect, tz)
     complaint_events = (
-        select(Event.actor, Event.action, received_on, acted_on, func.count())
+        select(Event.actor, Event.action, Case.received_on, acted_on, func.count())
         .join(Case, col(Case.id) == col(Event.case_id))
         .where((Case.kind == CaseKind.COMPLAINT) & period.contains(Event.at))
         .where(col(Event.action).in_([VERIFY, DISPOSE_AGAIN, HOLD, ARCHIVE]))
-        .group_by(Event.actor, Event.action, received_on, acted_on)
+        .group_by(Event.actor, Event.action, Case.received_on, acted_on)
     )
     verify_limit = rules.settings.complaint_verify_days
     dispose_limit = rules.settings.report_disposition_days

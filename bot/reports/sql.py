@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_midnight
 from bot.i18n import t
@@ -76,6 +77,13 @@ def local_month(column: Any, dialect: str, tz: ZoneInfo) -> ColumnElement[Any]:
     return cast(func.strftime("%m", column, _sqlite_shift(tz)), Integer)
 
 
+def local_year(column: Any, dialect: str, tz: ZoneInfo) -> ColumnElement[Any]:
+    """SQL expression for the local calendar year of the UTC instant in `column`."""
+    if dialect == "postgresql":
+        return cast(func.extract("year", func.timezone(tz.key, column)), Integer)
+    return cast(func.strftime("%Y", column, _sqlite_shift(tz)), Integer)
+
+
 def as_date(value: Any) -> dt.date:
     """A date from what the driver returns (PostgreSQL: date; SQLite: 'YYYY-MM-DD' text)."""
     if isinstance(value, dt.datetime):
@@ -83,3 +91,29 @@ def as_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+class Tally:
+    """Many aggregates in one scan (conditional aggregation): each is an aggregate with its own
+    FILTER (WHERE ...) clause, which both SQLite (>= 3.30) and PostgreSQL evaluate per row while
+    reading the rows once."""
+
+    def __init__(self) -> None:
+        self._names: list[str] = []
+        self._columns: list[Any] = []
+
+    def add(self, name: str, aggregate: Any, where: Any = None) -> None:
+        """Compute `aggregate` (COUNT(*), SUM(x), MAX(x) ...) over the rows matching `where`."""
+        self._names.append(name)
+        self._columns.append(aggregate if where is None else aggregate.filter(where))
+
+    def count(self, name: str, where: Any = None) -> None:
+        """Count the rows matching `where` (all rows when None)."""
+        self.add(name, func.count(), where)
+
+    async def run(self, session: AsyncSession, source: Any, where: Any) -> dict[str, Any]:
+        """One SELECT of every aggregate over `source` rows matching `where`; None for an
+        aggregate over no rows but COUNT, which is 0."""
+        labelled = [c.label(f"a{i}") for i, c in enumerate(self._columns)]
+        row = (await session.exec(select(*labelled).select_from(source).where(where))).one()
+        return {name: value for name, value in zip(self._names, row, strict=True)}

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.audit import record_event
 from bot.errors import DomainError
 from bot.notify.case_events import case_changed
-from bot.workflow.deadlines import compute_due_date
+from bot.workflow.report_columns import refresh_derived
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, ComplaintStatus, ObjectionStatus, RequestStatus
 from store.models import Case, Unit
@@ -132,7 +132,7 @@ async def apply_transition(
             raise AttributeError(f"Case has no field {key!r}")
         setattr(case, key, value)
     case.status = target or transition.target or case.status
-    case.due_date = compute_due_date(case, rules)
+    refresh_derived(case, rules)
     case.updated_at = now
     session.add(case)
     await record_event(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.models._base import json_column, utcnow
@@ -19,6 +19,12 @@ class Case(SQLModel, table=True):
     """
 
     __tablename__ = "cases"
+    __table_args__ = (
+        # The reports' filters (bot/workflow/report_columns.py stamps these columns).
+        Index("ix_cases_kind_received_year", "kind", "received_year", "received_month"),
+        Index("ix_cases_kind_received_on", "kind", "received_on"),
+        Index("ix_cases_kind_received_year_unit", "kind", "received_year", "unit_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32, index=True)
@@ -38,6 +44,14 @@ class Case(SQLModel, table=True):
     closed_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+    # report columns: derived from the fields above whenever the case is written (local dates
+    # in the body's time zone; working days of the measured step: bot/workflow/report_columns)
+    received_on: dt.date | None = None
+    received_year: int | None = None
+    received_month: int | None = None
+    decided_on: dt.date | None = None
+    working_days_taken: int | None = None
 
     # information request fields (domain.md §2)
     information_requested: str | None = Field(default=None, sa_column=Column(Text))
@@ -142,6 +156,8 @@ class Event(SQLModel, table=True):
     """The audit log: every transition, change and reveal of personal data (who, when, what)."""
 
     __tablename__ = "events"
+    # The complaint recap's officer table: actions in a period, without reading the rows.
+    __table_args__ = (Index("ix_events_action_at", "action", "at", "actor", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)

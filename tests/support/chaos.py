@@ -1,7 +1,7 @@
 """A mixed stream of emails and Telegram messages into a real `loket run` that is killed with
 SIGKILL at random moments, then run to the end: what got lost, what was doubled.
 
-Used by the reliability suite (tests/reliability) and by `python -m bench.chaos`. The Bot API
+Used by the reliability suite (tests/reliability) and by `python -m bench chaos`. The Bot API
 emulator, Dovecot and the SMTP sink live in this process, `loket run` is a subprocess: what
 Telegram holds (unconfirmed updates) and what the mail server holds survive every kill, as
 they would in production. After each kill, every update Telegram was told we received (below
@@ -48,7 +48,7 @@ FINISH_WITHIN = 240.0  # seconds the last, unkilled run may take to work everyth
 
 @dataclass
 class Figures:
-    """What one chaos run found (printed as JSON by bench.chaos)."""
+    """What one chaos run found (printed as JSON by `python -m bench chaos`)."""
 
     telegram_sent: int = 0
     emails_sent: int = 0

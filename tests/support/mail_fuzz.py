@@ -1,4 +1,4 @@
-"""Hostile variants of real mail for the fuzz test (CI) and `bench/fuzz_mail.py`.
+"""Hostile variants of real mail for the fuzz test (CI) and `python -m bench fuzz_mail`.
 
 Each variant starts from a corpus mail and applies a few mutations drawn from a seeded
 `random.Random`: byte flips, header garbage, deep nesting of multiparts, message/rfc822 and

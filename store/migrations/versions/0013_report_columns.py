@@ -1,0 +1,61 @@
+"""report columns on cases: local received date, year and month, decision date, working days
+
+and an index on events (action, at, actor, case_id) for the recap's officer table.
+
+Stamped by the core on every write (bot/workflow/report_columns.py); existing rows are filled
+by the core's `report_columns` data step (store/migrate.py), which `loket init` hands in.
+
+Revision ID: 0013_report_columns
+Revises: 0012_merge_heads
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import context, op
+
+revision: str = "0013_report_columns"
+down_revision: str | Sequence[str] | None = "0012_merge_heads"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+COLUMNS = (
+    ("received_on", sa.Date()),
+    ("received_year", sa.Integer()),
+    ("received_month", sa.Integer()),
+    ("decided_on", sa.Date()),
+    ("working_days_taken", sa.Integer()),
+)
+INDEXES = (
+    ("ix_cases_kind_received_year", ["kind", "received_year", "received_month"]),
+    ("ix_cases_kind_received_on", ["kind", "received_on"]),
+    ("ix_cases_kind_received_year_unit", ["kind", "received_year", "unit_id"]),
+)
+
+
+def upgrade() -> None:
+    """Add the columns and their indexes, then fill them on every existing case."""
+    for name, type_ in COLUMNS:
+        op.add_column("cases", sa.Column(name, type_, nullable=True))
+    for name, columns in INDEXES:
+        op.create_index(name, "cases", columns)
+    op.create_index("ix_events_action_at", "events", ["action", "at", "actor", "case_id"])
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0:
+        return
+    step = context.config.attributes.get("data_steps", {}).get("report_columns")
+    if step is None:
+        raise RuntimeError(
+            "cases exist: run this migration with `loket init`, which fills the report columns"
+        )
+    step(bind)
+
+
+def downgrade() -> None:
+    """Drop the indexes and the columns."""
+    op.drop_index("ix_events_action_at", table_name="events")
+    for name, _ in INDEXES:
+        op.drop_index(name, table_name="cases")
+    for name, _ in COLUMNS:  # plain ALTER TABLE (SQLite >= 3.35): cases is referenced by others
+        op.drop_column("cases", name)
