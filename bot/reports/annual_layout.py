@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.i18n import t
 from bot.letters.letterhead import (
@@ -20,16 +20,13 @@ from bot.letters.letterhead import (
     letterhead_html,
     signature_html,
 )
+from bot.reports.annual_figures import PENDING, AnnualFigures
 from bot.reports.document import BarChart, Document, Section, Table, count_table
 from bot.reports.narratives import SECTIONS
 from bot.reports.workdays import round_half_up
 from bot.settings import Settings
 from store.enums import AtasanDecision, Decision, DisputeOutcome
 
-if TYPE_CHECKING:
-    from bot.reports.annual import AnnualFigures
-
-PENDING = "pending"
 # Section key -> (heading key, level); None marks where the figures' parts C and D go.
 NARRATIVE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("A", ("policy",)),
