@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     stop_grace_seconds: float = Field(default=30.0, ge=0)
 
+    # --- operations: backup and restore (issue 13, area "ops") ------------------------------
+    # Where pg_dump/pg_restore are; None: the newest /usr/lib/postgresql/*/bin, then PATH.
+    postgres_bin_dir: Path | None = None
+
     @field_validator("*", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
