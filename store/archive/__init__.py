@@ -18,7 +18,6 @@ from importlib import metadata
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -31,8 +30,8 @@ from store.migrate import alembic_config, upgrade
 
 __all__ = ["ArchiveError", "Manifest", "RestoreResult", "backup", "restore"]
 
-# Tables whose rows reference a file of the attachment store by its SHA-256.
-_BLOB_COLUMNS = (("attachments", "sha256"),)
+# The files of the attachment store the database names (by SHA-256).
+_REFERENCED_SQL = "SELECT sha256 FROM attachments"
 
 
 def loket_version() -> str:
@@ -68,10 +67,10 @@ async def backup(
             db = Database.from_url(database_url)
             try:
                 snap = job.work / "loket.pgdump"
-                revisions, counts = await postgres.dump(db, database_url, snap, pg_bin_dir)
-                # Read after the dump: more names than the dump holds only means fewer
-                # files reported missing, never a missing file hidden.
-                job.took("postgresql", snap, revisions, counts, await _referenced_postgres(db))
+                revisions, counts, referenced = await postgres.dump(
+                    db, database_url, snap, pg_bin_dir, _REFERENCED_SQL
+                )
+                job.took("postgresql", snap, revisions, counts, referenced)
             finally:
                 await db.dispose()
         return await asyncio.to_thread(job.finish, attachment_dir, now)
@@ -144,16 +143,9 @@ class _BackupJob:
 def _referenced_sqlite(path: Path) -> set[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {r[0] for t, c in _BLOB_COLUMNS for r in conn.execute(f"SELECT {c} FROM {t}")}
+        return {r[0] for r in conn.execute(_REFERENCED_SQL)}
     finally:
         conn.close()
-
-
-async def _referenced_postgres(db: Database) -> set[str]:
-    async with db.engine.connect() as conn:
-        return {
-            r[0] for t, c in _BLOB_COLUMNS for r in await conn.execute(text(f"SELECT {c} FROM {t}"))
-        }
 
 
 @dataclass

@@ -13,7 +13,6 @@ import glob
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
@@ -114,8 +113,11 @@ async def table_names(conn: AsyncConnection) -> list[str]:
     return sorted(r[0] for r in rows)
 
 
-async def dump(db: Database, url: str, dest: Path, bin_dir: Path | None) -> tuple[Any, Any]:
-    """pg_dump the database into `dest`; return its (revisions, counts) at the dumped instant."""
+async def dump(
+    db: Database, url: str, dest: Path, bin_dir: Path | None, referenced_sql: str
+) -> tuple[list[str], dict[str, int], set[str]]:
+    """pg_dump the database into `dest`; return its (revisions, counts, the first column of
+    `referenced_sql`'s rows) at the dumped instant."""
     tool = find_tool("pg_dump", bin_dir)
     info, env = conninfo(url)
     async with db.engine.connect() as conn:
@@ -123,12 +125,13 @@ async def dump(db: Database, url: str, dest: Path, bin_dir: Path | None) -> tupl
         async with conn.begin():
             snapshot_id = (await conn.execute(text("SELECT pg_export_snapshot()"))).scalar_one()
             revisions, counts = await inspect(conn)
+            referenced = {r[0] for r in await conn.execute(text(referenced_sql))}
             await _run_tool(
                 [tool, "--format=custom", "--no-owner", "--no-privileges",
                  f"--snapshot={snapshot_id}", f"--file={dest}", f"--dbname={info}"],
                 env,
             )  # fmt: skip
-    return revisions, counts
+    return revisions, counts, referenced
 
 
 async def restore(url: str, source: Path, bin_dir: Path | None) -> None:

@@ -242,3 +242,19 @@ async def test_postgres_tools_missing_is_one_clear_refusal(
     assert (refused.value.key, refused.value.usage) == ("ops.pg_tool_missing_in", False)
     assert not out.exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # noqa: ASYNC240
+
+
+async def test_a_file_missing_from_the_store_is_named_in_the_manifest(
+    services: Services, tmp_path: Path
+) -> None:
+    await fill_store(services, citizens=1)
+    image = await image_of(services.db, services.settings.attachment_dir)
+    gone = next(iter(image.rows["attachments"].values()))["sha256"]
+    services.blobs.path_for(gone).unlink()  # lost by hand, before Loket's backup ran
+    manifest = await backup(
+        services.settings.database_url, services.settings.attachment_dir, tmp_path / "b.tar", NOW
+    )
+    assert manifest.missing_attachments == [gone]
+    assert f"attachments/{gone[:2]}/{gone[2:4]}/{gone}" not in manifest.files
+    named = {a["sha256"] for a in image.rows["attachments"].values()}
+    assert {m.rsplit("/", 1)[-1] for m in manifest.attachment_members} >= named - {gone}
