@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from bot.app import Services
 from bot.delivery import Sender
@@ -81,7 +81,7 @@ async def serve(
     # Every worker sends from the outbox (rows are claimed with SKIP LOCKED); receiving and
     # ticking are singleton roles, run by the one worker holding each role's lease.
     outbox = SchedulerService(services, dispatcher, tick=False)
-    supervisor = singleton_roles(services, factories_used, built)
+    supervisor = await singleton_roles(services, factories_used, built)
     await supervisor.start()
     try:
         await outbox.start()
@@ -126,21 +126,35 @@ def _role_name(factory: ChannelFactory, part: ChannelParts, taken: set[str]) -> 
     return name
 
 
-def singleton_roles(
+class SplitsIntoRoles(Protocol):
+    """A channel runner whose work is several singleton roles (email: one per mailbox)."""
+
+    async def roles(self) -> Sequence[tuple[str, ChannelRunner]]:
+        """(role name, runner) of each part of the channel's work."""
+        ...
+
+
+async def singleton_roles(
     services: Services,
     factories: Sequence[ChannelFactory],
     built: Sequence[ChannelParts | None],
 ) -> RoleSupervisor:
     """The supervisor of this worker's singleton roles: each configured channel's receiver
-    (Telegram polling and its inbox worker, the IMAP watchers) and the scheduler's tick."""
+    (Telegram polling and its inbox worker; each IMAP mailbox) and the scheduler's tick."""
     from scheduler.service import SchedulerService
 
     taken: set[str] = set()
-    roles = [
-        SingletonRole(_role_name(f, p, taken), p.runner.start, p.runner.stop)
-        for f, p in zip(factories, built, strict=True)
-        if p is not None
-    ]
+    roles: list[SingletonRole] = []
+    for factory, part in zip(factories, built, strict=True):
+        if part is None:
+            continue
+        split = getattr(part.runner, "roles", None)
+        if split is None:
+            name = _role_name(factory, part, taken)
+            roles.append(SingletonRole(name, part.runner.start, part.runner.stop))
+            continue
+        for name, runner in await cast(SplitsIntoRoles, part.runner).roles():
+            roles.append(SingletonRole(name, runner.start, runner.stop))
     ticker = SchedulerService(services, None)
     roles.append(SingletonRole("scheduler", ticker.start, ticker.stop))
     return RoleSupervisor(

@@ -26,7 +26,9 @@ from sqlmodel import func, select
 
 from channels.telegram.emulator import BotApiEmulator
 from store.db import Database
-from store.models import InboundUpdate
+from store.models import InboundUpdate, MailRecord
+from tests.support.dovecot import DovecotServer, dovecot  # noqa: F401  (fixture)
+from tests.support.emails import make_email
 from tests.support.telegram import TOKEN, telegram_api  # noqa: F401  (fixture)
 
 TAKEOVER_WITHIN = 30.0  # issue #13: a dead worker's roles move within 30 s
@@ -123,13 +125,29 @@ class Worker:
 
 
 @pytest_asyncio.fixture
+async def mail_folder(dovecot: DovecotServer) -> str:  # noqa: F811
+    """A fresh IMAP folder both workers are configured to watch."""
+    return dovecot.new_folder("roles")
+
+
+@pytest_asyncio.fixture
 async def workers(
     db_url: str,
     tmp_path: Path,
     telegram_api: BotApiEmulator,  # noqa: F811
+    dovecot: DovecotServer,  # noqa: F811
+    mail_folder: str,
 ) -> AsyncIterator[list[Worker]]:
-    """Two workers (not started) on the test's database, each behind its own proxy."""
+    """Two workers (not started) on the test's database, each behind its own proxy to the
+    Bot API emulator, both configured for the same IMAP mailbox."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_CRASH")} | {
+        "IMAP_HOST": "127.0.0.1",
+        "IMAP_PORT": str(dovecot.port),
+        "IMAP_SECURITY": "none",
+        "IMAP_USER": dovecot.user,
+        "IMAP_PASSWORD": dovecot.password,
+        "IMAP_FOLDER": mail_folder,
+        "IMAP_POLL_SECONDS": "1",
         "DATABASE_URL": db_url,
         "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -152,11 +170,11 @@ async def workers(
 RUNS = "this worker now runs role {}"
 
 
-async def _stored_updates(db_url: str) -> int:
+async def _count(db_url: str, table: type[InboundUpdate] | type[MailRecord]) -> int:
     db = Database.from_url(db_url)
     try:
         async with db.session() as session:
-            return (await session.exec(select(func.count()).select_from(InboundUpdate))).one()
+            return (await session.exec(select(func.count()).select_from(table))).one()
     finally:
         await db.dispose()
 
@@ -166,6 +184,8 @@ async def test_one_worker_polls_and_a_standby_takes_over_after_sigkill(
     backend: str,
     db_url: str,
     telegram_api: BotApiEmulator,  # noqa: F811
+    dovecot: DovecotServer,  # noqa: F811
+    mail_folder: str,
 ) -> None:
     if backend != "postgresql":
         pytest.skip("several workers need PostgreSQL (SQLite: see the refusal test)")
@@ -173,9 +193,10 @@ async def test_one_worker_polls_and_a_standby_takes_over_after_sigkill(
     await a.start()
     await a.wait_log(RUNS.format("channel:telegram"))
     await a.wait_log(RUNS.format("scheduler"))
+    await a.wait_log(RUNS.format("imap:env"))
     await b.start()
-    await b.wait_log("role channel:telegram is held by another worker; standing by")
-    await b.wait_log("role scheduler is held by another worker; standing by")
+    for role in ("channel:telegram", "imap:env", "scheduler"):
+        await b.wait_log(f"role {role} is held by another worker; standing by")
     await asyncio.sleep(3)  # several of b's retries: it keeps standing by
     assert a.proxy.calls["getUpdates"] >= 1
     assert b.proxy.calls["getUpdates"] == 0 and b.proxy.calls["getMe"] == 0
@@ -185,19 +206,22 @@ async def test_one_worker_polls_and_a_standby_takes_over_after_sigkill(
     await a.end(signal.SIGKILL)
     await b.wait_log(RUNS.format("channel:telegram"), within=TAKEOVER_WITHIN)
     await b.wait_log(RUNS.format("scheduler"), within=TAKEOVER_WITHIN)
+    await b.wait_log(RUNS.format("imap:env"), within=TAKEOVER_WITHIN)
     for _ in range(300):
         if b.proxy.calls["getUpdates"]:
             break
         await asyncio.sleep(0.1)
     assert b.proxy.calls["getUpdates"] >= 1
     assert time.monotonic() - killed_at < TAKEOVER_WITHIN
-    # The new leader really receives: an update sent now is stored by b.
+    # The new leader really receives: an update and a mail sent now are stored by b.
     await telegram_api.push_text("Selamat pagi, saya mau bertanya", user_id=4242)
+    mail = make_email(message_id="<roles-1@warga.test>")
+    await asyncio.to_thread(dovecot.append, mail_folder, mail)
     for _ in range(300):
-        if await _stored_updates(db_url):
+        if await _count(db_url, InboundUpdate) and await _count(db_url, MailRecord):
             break
         await asyncio.sleep(0.1)
-    assert await _stored_updates(db_url) == 1
+    assert (await _count(db_url, InboundUpdate), await _count(db_url, MailRecord)) == (1, 1)
     await b.end()
     assert b.proc is not None and b.proc.returncode == 0, b.text()[-3000:]
 
@@ -217,8 +241,8 @@ async def test_on_sqlite_a_second_worker_refuses_its_roles_in_one_sentence(
         f"(proses {a.proc.pid}); dengan SQLite hanya satu `loket run` yang bekerja: hentikan "
         "yang lain, atau pakai PostgreSQL untuk beberapa worker."
     )
-    await b.wait_log(sentence.format("channel:telegram"))
-    await b.wait_log(sentence.format("scheduler"))
+    for role in ("channel:telegram", "imap:env", "scheduler"):
+        await b.wait_log(sentence.format(role))
     await asyncio.sleep(3)  # b does not try again
     assert b.text().count(sentence.format("scheduler")) == 1
     assert b.proxy.calls["getUpdates"] == 0 and a.proxy.calls["getUpdates"] >= 1
