@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from typing import Protocol, cast
 
-from bot.ports import ChannelParts
+from bot.errors import LoketError
+from bot.ports import ChannelParts, ChannelRunner
 from bot.services import Services
+from bot.singletons import RoleSupervisor, SingletonRole
+from store.leadership import Leases
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +38,15 @@ async def serve(
     """Run the configured channels, the dispatcher and the scheduler until `stop_event` is set.
 
     Channels start first and stop last, so the dispatcher never sends through a stopped
-    channel; a channel that fails to start stops the ones already started.
+    channel; a channel that fails to start stops the ones already started. Receiving and the
+    tick are singleton roles (bot/singletons.py); when this worker loses one, it stops and
+    raises LostRole.
     """
     from scheduler.dispatch import Dispatcher
     from scheduler.service import SchedulerService
 
-    built = [
-        factory(services) for factory in (channel_factories() if factories is None else factories)
-    ]
+    factories_used = list(channel_factories() if factories is None else factories)
+    built = [factory(services) for factory in factories_used]
     parts = [p for p in built if p is not None]
     senders = {p.sender.channel: p.sender for p in parts if p.sender is not None}
     if senders:
@@ -52,20 +57,88 @@ async def serve(
             "only the scheduler runs, nothing is received or sent"
         )
     dispatcher = Dispatcher(services.db, senders, services.clock, settings=services.settings)
-    scheduler = SchedulerService(services, dispatcher)
-    started: list[ChannelParts] = []
+    # Every worker sends from the outbox (rows are claimed with SKIP LOCKED); receiving and
+    # ticking are singleton roles, run by the one worker holding each role's lease.
+    outbox = SchedulerService(services, dispatcher, tick=False)
+    supervisor = await singleton_roles(services, factories_used, built)
+    await supervisor.start()
     try:
-        for part in parts:
-            await part.runner.start()
-            started.append(part)
-        await scheduler.start()
+        await outbox.start()
         try:
-            await stop_event.wait()
+            await _first_of(stop_event, supervisor.lost)
         finally:
-            await scheduler.stop()
+            await outbox.stop()
     finally:
-        for part in reversed(started):
-            try:
-                await part.runner.stop()
-            except Exception:
-                log.exception("channel %r did not stop cleanly", part.runner)
+        await supervisor.stop()
+    if supervisor.lost.is_set():
+        raise LostRole
+
+
+class LostRole(LoketError):
+    """This worker lost a singleton role's lease; it stopped so that it restarts as a standby."""
+
+    def __init__(self) -> None:
+        super().__init__("ops.roles.lost")
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    """Wait until one of `events` is set."""
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+
+
+# --- singleton roles (issue 13) ----------------------------------------------------------------
+
+
+def _role_name(factory: ChannelFactory, part: ChannelParts, taken: set[str]) -> str:
+    """`channel:<name>`: the sender's channel, else the channel package's name; unique."""
+    base = part.sender.channel if part.sender is not None else factory.__module__.split(".")[-1]
+    name, n = f"channel:{base}", 1
+    while name in taken:
+        n += 1
+        name = f"channel:{base}-{n}"
+    taken.add(name)
+    return name
+
+
+class SplitsIntoRoles(Protocol):
+    """A channel runner whose work is several singleton roles (email: one per mailbox)."""
+
+    async def roles(self) -> Sequence[tuple[str, ChannelRunner]]:
+        """(role name, runner) of each part of the channel's work."""
+        ...
+
+
+async def singleton_roles(
+    services: Services,
+    factories: Sequence[ChannelFactory],
+    built: Sequence[ChannelParts | None],
+) -> RoleSupervisor:
+    """The supervisor of this worker's singleton roles: each configured channel's receiver
+    (Telegram polling and its inbox worker; each IMAP mailbox) and the scheduler's tick."""
+    from scheduler.service import SchedulerService
+
+    taken: set[str] = set()
+    roles: list[SingletonRole] = []
+    for factory, part in zip(factories, built, strict=True):
+        if part is None:
+            continue
+        split = getattr(part.runner, "roles", None)
+        if split is None:
+            name = _role_name(factory, part, taken)
+            roles.append(SingletonRole(name, part.runner.start, part.runner.stop))
+            continue
+        for name, runner in await cast(SplitsIntoRoles, part.runner).roles():
+            roles.append(SingletonRole(name, runner.start, runner.stop))
+    ticker = SchedulerService(services, None)
+    roles.append(SingletonRole("scheduler", ticker.start, ticker.stop))
+    return RoleSupervisor(
+        Leases(services.settings.database_url),
+        roles,
+        retry_seconds=services.settings.role_retry_seconds,
+        language=services.settings.language,
+    )

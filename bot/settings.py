@@ -147,6 +147,13 @@ class Settings(SettingsBase):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     stop_grace_seconds: float = Field(default=30.0, ge=0)
 
+    # --- operations: backup and restore (issue 13, area "ops") ------------------------------
+    # Where pg_dump/pg_restore are; None: the newest /usr/lib/postgresql/*/bin, then PATH.
+    postgres_bin_dir: Path | None = None
+    # Seconds between a standby worker's tries of the singleton roles it lacks (PostgreSQL),
+    # and between checks that a held role's database lock is still there.
+    role_retry_seconds: float = Field(default=5.0, gt=0, le=25)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

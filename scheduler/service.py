@@ -31,8 +31,12 @@ class SchedulerService:
     a tick short and log an ERROR with a traceback on every stop.
     """
 
-    def __init__(self, services: Services, dispatcher: Dispatcher) -> None:
-        self.services, self.dispatcher = services, dispatcher
+    def __init__(
+        self, services: Services, dispatcher: Dispatcher | None, *, tick: bool = True
+    ) -> None:
+        """`dispatcher` None: tick only; `tick` False: dispatch only (`loket run` on several
+        workers runs the tick as a singleton role and a dispatcher on every worker)."""
+        self.services, self.dispatcher, self.ticking = services, dispatcher, tick
         self._scheduler: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
         self._dispatch_task: asyncio.Task[None] | None = None
@@ -59,8 +63,13 @@ class SchedulerService:
             log.exception("scheduler tick failed; it runs again on the next tick")
 
     async def start(self) -> None:
-        """Start the minute tick (the first one at once) and the dispatcher loop."""
+        """Start the minute tick (the first one at once) and the dispatcher loop (each if
+        enabled)."""
         self._stop.clear()
+        if self.dispatcher is not None:
+            self._dispatch_task = asyncio.create_task(self.dispatcher.run_forever(self._stop))
+        if not self.ticking:
+            return
         scheduler = AsyncIOScheduler(timezone=self.services.settings.tz)
         scheduler.add_job(
             self._fire,
@@ -73,7 +82,6 @@ class SchedulerService:
         )
         scheduler.start()
         self._scheduler = scheduler
-        self._dispatch_task = asyncio.create_task(self.dispatcher.run_forever(self._stop))
 
     async def stop(self) -> None:
         """Stop ticking; let a running tick and the dispatcher's current row finish within

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from app.cli.backup import backup, restore
 from app.cli.calendar import calendar_app
 from app.cli.cases import cases_app
 from app.cli.decisions import cases_decide
@@ -48,6 +49,8 @@ app.command("demo", help="Play a scripted demonstration offline, then print the 
 app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
 app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
 app.add_typer(letters_app, name="letters", help="Letters: print at the desk, verify a code.")
+app.command("backup", help="Back up the database and the attachments into one file.")(backup)
+app.command("restore", help="Restore a backup into an empty database.")(restore)
 
 
 @app.callback()

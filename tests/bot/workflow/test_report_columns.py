@@ -14,8 +14,8 @@ from alembic import command
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from app.wiring import Services
 from bot.calendar.overrides import remove_override, set_override
+from bot.services import Services
 from bot.workflow import complaints, requests
 from bot.workflow.machine import apply_transition
 from bot.workflow.report_columns import migration_steps, stamp_report_columns
