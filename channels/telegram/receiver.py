@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from bot.intake.door.lanes import LaneWorker
+from bot.intake.lanes import LaneWorker
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.intake.door.lanes import LaneWorker
+from bot.intake.lanes import LaneWorker
 
 from bot.intake.inbox import Held, Inbound, Inbox
 from bot.services import Services

@@ -67,12 +67,14 @@ async def test_one_holder_per_role_and_the_standby_takes_over(
     await first.stop()
     await _until(lambda: second.running == {"scheduler", "channel:telegram"})
     await second.stop()
-    assert journal.entries == [
+    assert journal.entries[:4] == [
         "a start scheduler", "a start channel:telegram",
         "a stop channel:telegram", "a stop scheduler",
-        "b start scheduler", "b start channel:telegram",
-        "b stop channel:telegram", "b stop scheduler",
     ]  # fmt: skip
+    # b takes each role as its lease comes free: a releases them one after the other, so b may
+    # take the first freed one in an earlier round than the other
+    assert set(journal.entries[4:6]) == {"b start scheduler", "b start channel:telegram"}
+    assert journal.entries[6:] == ["b stop channel:telegram", "b stop scheduler"]
 
 
 async def test_a_lost_lease_stops_the_roles_and_asks_the_worker_to_end(

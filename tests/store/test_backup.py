@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.services import Services
@@ -184,7 +185,8 @@ async def test_an_older_archive_is_migrated_up_after_restoring(
     assert manifest.schema_revisions == ["0006_merge_heads"]
     target = _fresh_target(backend, request, tmp_path)
     result = await restore(target, tmp_path / "files", archive)
-    assert result.migrated and result.revisions_after == ["0012_merge_heads"]
+    newest = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    assert result.migrated and result.revisions_after == newest
     restored = Database.from_url(target)
     try:
         assert await pending(restored) == []

@@ -77,8 +77,12 @@ async def test_backup_while_writing_then_restore_into_a_new_database(
 
 
 async def test_a_truncated_backup_is_refused_in_one_sentence(
-    services: Services, tmp_path: Path
+    services: Services, backend: str, tmp_path: Path
 ) -> None:
+    if backend != "sqlite":
+        # restored into a fresh SQLite file below; a PostgreSQL archive is refused there for
+        # its kind first (tests/store/test_backup.py restores damaged archives on both)
+        pytest.skip("the archive restored here must be a SQLite one")
     await fill_store(services, citizens=2)
     env = {"DATABASE_URL": services.settings.database_url,
            "ATTACHMENT_DIR": str(services.settings.attachment_dir)}  # fmt: skip
