@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from bot.intake.lanes import LaneWorker
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.crash_points import crash_point
 from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
 from channels.telegram.state import HANDLING, ChannelState

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.intake.lanes import LaneWorker
-
 from bot.intake.inbox import Held, Inbound, Inbox
+from bot.intake.lanes import LaneWorker
 from bot.services import Services
 
 T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
