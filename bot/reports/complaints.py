@@ -187,8 +187,9 @@ async def complaint_figures(
     # RV counts the days an unverified complaint waits: (unit, received date) -> complaints.
     waiting: Counter[tuple[int | None, Any]] = Counter()
     statuses: Counter[tuple[int | None, str]] = Counter()
-    days, followed = col(Case.working_days_taken), col(Case.followed_up_at).is_not(None)
-    followed = followed & col(Case.disposed_at).is_not(None)
+    # Stamped exactly when the complaint is disposed and followed up (report_columns.py).
+    days = col(Case.working_days_taken)
+    followed = days.is_not(None)
     unverified_since = case((Case.status == S.UNVERIFIED, received_on), else_=None)
     grouped = await session.exec(
         select(
