@@ -182,7 +182,10 @@ async def complaint_figures(
     }
 
     def row(unit_id: int | None) -> UnitRow:
-        return rows.setdefault(unit_id, UnitRow(None))
+        found = rows.get(unit_id)
+        if found is None:  # not setdefault: it would build a row for every group
+            found = rows[unit_id] = UnitRow(None)
+        return found
 
     # RV counts the days an unverified complaint waits: (unit, received date) -> complaints.
     waiting: Counter[tuple[int | None, Any]] = Counter()
