@@ -159,11 +159,16 @@ async def load(db: Database, settings: Settings, n: int, years: int = 1) -> Rule
         started = time.perf_counter()
         await conn.run_sync(stamp_all, rules)
         print(f"# report columns stamped in {time.perf_counter() - started:.1f} s", flush=True)
-    # Fresh statistics, as autovacuum would have them on a live database: without them
-    # PostgreSQL plans the events-cases join as if the tables were empty.
+    # Fresh statistics and visibility map, as autovacuum keeps them on a live database: without
+    # them PostgreSQL plans the events-cases join as if the tables were empty and reads the
+    # table behind every covering-index entry.
     async with db.engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
+        if db.dialect == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+        else:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
     return rules
 
 

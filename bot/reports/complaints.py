@@ -182,13 +182,17 @@ async def complaint_figures(
     }
 
     def row(unit_id: int | None) -> UnitRow:
-        return rows.setdefault(unit_id, UnitRow(None))
+        found = rows.get(unit_id)
+        if found is None:  # not setdefault: it would build a row for every group
+            found = rows[unit_id] = UnitRow(None)
+        return found
 
     # RV counts the days an unverified complaint waits: (unit, received date) -> complaints.
     waiting: Counter[tuple[int | None, Any]] = Counter()
     statuses: Counter[tuple[int | None, str]] = Counter()
-    days, followed = col(Case.working_days_taken), col(Case.followed_up_at).is_not(None)
-    followed = followed & col(Case.disposed_at).is_not(None)
+    # Stamped exactly when the complaint is disposed and followed up (report_columns.py).
+    days = col(Case.working_days_taken)
+    followed = days.is_not(None)
     unverified_since = case((Case.status == S.UNVERIFIED, received_on), else_=None)
     grouped = await session.exec(
         select(

@@ -28,8 +28,25 @@ COLUMNS = (
     ("working_days_taken", sa.Integer()),
 )
 INDEXES = (
-    ("ix_cases_kind_received_year", ["kind", "received_year", "received_month"]),
-    ("ix_cases_kind_received_on", ["kind", "received_on"]),
+    (
+        "ix_cases_annual",
+        [
+            "kind",
+            "received_year",
+            "received_month",
+            "channel",
+            "decision",
+            "refusal_ground",
+            "working_days_taken",
+            "decided_on",
+            "due_date",
+            "extended_at",
+        ],
+    ),
+    (
+        "ix_cases_recap",
+        ["kind", "received_on", "unit_id", "status", "rating", "working_days_taken"],
+    ),
     ("ix_cases_kind_received_year_unit", ["kind", "received_year", "unit_id"]),
 )
 
