@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Services
 from bot.reports.complaints import complaint_figures
+from bot.services import Services
 from bot.workflow import complaints
 from bot.workflow.rules import load_rules
 from store.models import Unit
