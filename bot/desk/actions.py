@@ -1,8 +1,9 @@
 """The officers' desk: every step an officer takes on a case, authorized, audited, one place.
 
-A channel identifies the officer (Officer.telegram_user_id) and calls these methods. Each runs
-in one transaction: find the officer and the case, check `bot.desk.authz` (a refusal is audited,
-committed, then raised as PermissionDenied), apply the workflow step. Errors the officer can
+A channel names the officer by their identity on it (`ChannelIdentity`: channel and external
+id, see bot.desk.identities) and calls these methods. Each runs in one transaction: find the
+officer and the case, check `bot.desk.authz` (a refusal is audited, committed, then raised as
+PermissionDenied), apply the workflow step. Errors the officer can
 fix are DomainErrors with a catalogue key; nothing changes when one is raised.
 """
 
@@ -19,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.audit import officer_actor, record_event
 from bot.cases.opening import get_case, missing_fields, open_case
 from bot.desk import authz
+from bot.desk.identities import ChannelIdentity, officer_by_identity
 from bot.desk.steps import DISPUTE_CODES, STEPS, dispute_codes
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
@@ -76,12 +78,6 @@ class Revealed:
     files: list[Attachment]
 
 
-async def officer_by_telegram(session: AsyncSession, telegram_user_id: int) -> Officer | None:
-    """The registered officer with this Telegram user id, if any."""
-    stmt = select(Officer).where(Officer.telegram_user_id == telegram_user_id)
-    return (await session.exec(stmt)).first()
-
-
 class Desk:
     """Officer actions on cases, for any channel that can identify its officers."""
 
@@ -89,17 +85,15 @@ class Desk:
         self.services = services
 
     async def _guard(
-        self, user_id: int, action: str, case_ref: int | str | None, work: Work[T]
+        self, who: ChannelIdentity, action: str, case_ref: int | str | None, work: Work[T]
     ) -> T:
         now = self.services.clock.now()
         async with self.services.db.transaction() as session:
-            officer = await officer_by_telegram(session, user_id)
+            officer = await officer_by_identity(session, who)
             # A stranger learns nothing, not even whether the case exists.
             known = officer is not None and officer.active
             case = await self._case(session, case_ref) if known else None
-            denied = await authz.refusal(
-                session, officer, action, case, now=now, who=f"telegram:{user_id}"
-            )
+            denied = await authz.refusal(session, officer, action, case, now=now, who=str(who))
             if denied is None:
                 assert officer is not None
                 rules = await load_rules(session, self.services.settings)
@@ -116,20 +110,20 @@ class Desk:
             return case
         return await get_case(session, ref)
 
-    async def officer(self, user_id: int) -> Officer | None:
-        """The registered officer behind a Telegram user id (None for anyone else)."""
+    async def officer(self, who: ChannelIdentity) -> Officer | None:
+        """The registered officer behind an identity (None for anyone else)."""
         async with self.services.db.session() as session:
-            return await officer_by_telegram(session, user_id)
+            return await officer_by_identity(session, who)
 
-    async def require(self, user_id: int, action: str, case_ref: int | str | None) -> None:
+    async def require(self, who: ChannelIdentity, action: str, case_ref: int | str | None) -> None:
         """Check (and audit a refusal of) `action` before asking the officer for its details."""
 
         async def work(*_: Any) -> None:
             return None
 
-        await self._guard(user_id, action, case_ref, work)
+        await self._guard(who, action, case_ref, work)
 
-    async def card(self, user_id: int, case_ref: int | str, chat_id: int) -> Card:
+    async def card(self, who: ChannelIdentity, case_ref: int | str, chat_id: int) -> Card:
         """The case's card for `chat_id`: a group shows what its readers may do, a private
         chat what this officer may do.
         """
@@ -143,18 +137,25 @@ class Desk:
                 actor=officer_actor(officer),
                 action="case_viewed",
                 at=now,
-                data={"via": "telegram", "chat_id": chat_id},
+                data={"via": who.channel, "chat_id": chat_id},
             )
-            return await self._card(s, case, officer, chat_id, rules)
+            return await self._card(s, case, officer, who, chat_id, rules)
 
-        return await self._guard(user_id, authz.VIEW, case_ref, work)
+        return await self._guard(who, authz.VIEW, case_ref, work)
 
     async def _card(
-        self, session: AsyncSession, case: Case, officer: Officer, chat_id: int, rules: Rules
+        self,
+        session: AsyncSession,
+        case: Case,
+        officer: Officer,
+        who: ChannelIdentity,
+        chat_id: int,
+        rules: Rules,
     ) -> Card:
         chat = await officer_chat(session, case, rules.settings)
-        # A group reads the body's language; a private chat the officer's own.
-        private = chat_id == officer.telegram_user_id
+        # A group reads the body's language; a private chat (the officer's own: its id is
+        # theirs on the channel) the officer's.
+        private = str(chat_id) == who.external_id
         language = officer.language if private else rules.settings.language
         if chat is not None and chat.chat_id == chat_id:
             actions = _audience_actions(case, chat, officer)
@@ -164,7 +165,7 @@ class Desk:
         return Card(case.id, case.reference, text, actions, language)  # type: ignore[arg-type]
 
     async def act(
-        self, user_id: int, case_id: int | str, action: str, chat_id: int, **params: Any
+        self, who: ChannelIdentity, case_id: int | str, action: str, chat_id: int, **params: Any
     ) -> Card:
         """Do one workflow step (claim, dispose, extend, decide, ...) and return the new card."""
         step = STEPS.get(action)
@@ -174,11 +175,11 @@ class Desk:
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
             await step(s, case, officer, rules, now, params)
-            return await self._card(s, case, officer, chat_id, rules)
+            return await self._card(s, case, officer, who, chat_id, rules)
 
-        return await self._guard(user_id, action, case_id, work)
+        return await self._guard(who, action, case_id, work)
 
-    async def dispute_steps(self, user_id: int, case_id: int) -> list[str]:
+    async def dispute_steps(self, who: ChannelIdentity, case_id: int) -> list[str]:
         """The codes of the Komisi Informasi and court steps this officer can record now."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
@@ -189,9 +190,9 @@ class Desk:
                 if authz.permitted(officer, DISPUTE_CODES[code][0], case)
             ]
 
-        return await self._guard(user_id, authz.DISPUTE, case_id, work)
+        return await self._guard(who, authz.DISPUTE, case_id, work)
 
-    async def ask_to_complete(self, user_id: int, case_id: int) -> list[str]:
+    async def ask_to_complete(self, who: ChannelIdentity, case_id: int) -> list[str]:
         """Ask the requester for the missing fields of an incomplete request; return them."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
@@ -207,11 +208,11 @@ class Desk:
             )
             return missing
 
-        return await self._guard(user_id, authz.ASK_COMPLETE, case_id, work)
+        return await self._guard(who, authz.ASK_COMPLETE, case_id, work)
 
     async def reply(
         self,
-        user_id: int,
+        who: ChannelIdentity,
         case_ref: int | str,
         text: str,
         files: list[FileData],
@@ -233,10 +234,10 @@ class Desk:
             )
             return case.reference
 
-        return await self._guard(user_id, authz.REPLY, case_ref, work)
+        return await self._guard(who, authz.REPLY, case_ref, work)
 
     async def reply_preview(
-        self, user_id: int, case_ref: int | str, text: str, *, files: int = 0
+        self, who: ChannelIdentity, case_ref: int | str, text: str, *, files: int = 0
     ) -> ReplyPreview:
         """The message the requester would receive for `text`, in their language, before the
         officer confirms it; nothing is sent or stored (issue 14: no reply leaves unseen)."""
@@ -252,10 +253,10 @@ class Desk:
             body = t("desk.reply_body", lang, reference=case.reference, text=text.strip() or "-")
             return ReplyPreview(case.id, case.reference, recipient.channel, body.strip())
 
-        return await self._guard(user_id, authz.REPLY, case_ref, work)
+        return await self._guard(who, authz.REPLY, case_ref, work)
 
     async def note(
-        self, user_id: int, case_ref: int | str, text: str, files: list[FileData], via: str
+        self, who: ChannelIdentity, case_ref: int | str, text: str, files: list[FileData], via: str
     ) -> str:
         """Keep an officer's remark (and files) on the case as an internal note that never
         reaches the requester; returns the case reference."""
@@ -275,7 +276,7 @@ class Desk:
             )
             return case.reference
 
-        return await self._guard(user_id, authz.REPLY, case_ref, work)
+        return await self._guard(who, authz.REPLY, case_ref, work)
 
     async def _send_to_requester(
         self,
@@ -362,7 +363,7 @@ class Desk:
             )
         return digests
 
-    async def reveal(self, user_id: int, case_id: int) -> Revealed:
+    async def reveal(self, who: ChannelIdentity, case_id: int) -> Revealed:
         """The requester's personal data unmasked, and the case's files; audited."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
@@ -376,7 +377,7 @@ class Desk:
                 actor=officer_actor(officer),
                 action="personal_data_revealed",
                 at=now,
-                data={"via": "telegram"},
+                data={"via": who.channel},
             )
             lang = officer.language
             text = t(
@@ -394,9 +395,11 @@ class Desk:
             )
             return Revealed(text, list(files))
 
-        return await self._guard(user_id, authz.REVEAL, case_id, work)
+        return await self._guard(who, authz.REVEAL, case_id, work)
 
-    async def letter(self, user_id: int, case_id: int, kind: str) -> tuple[IssuedLetter, bytes]:
+    async def letter(
+        self, who: ChannelIdentity, case_id: int, kind: str
+    ) -> tuple[IssuedLetter, bytes]:
         """A case's letter and its PDF, for the officer to print and hand over. A letter shows
         the requester's name, address and contact, so it needs the right to see those, and it
         is audited like a reveal."""
@@ -410,14 +413,14 @@ class Desk:
                 actor=officer_actor(officer),
                 action="letter_printed",
                 at=now,
-                data={"kind": letter.kind, "number": letter.number, "via": "telegram"},
+                data={"kind": letter.kind, "number": letter.number, "via": who.channel},
             )
             return letter
 
-        letter = await self._guard(user_id, authz.REVEAL, case_id, work)
+        letter = await self._guard(who, authz.REVEAL, case_id, work)
         return letter, await letter_pdf(letter)
 
-    async def open_cases(self, user_id: int) -> list[Case]:
+    async def open_cases(self, who: ChannelIdentity) -> list[Case]:
         """Open cases an officer works, soonest due first: their unit's, or all for the desk."""
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
@@ -427,11 +430,11 @@ class Desk:
             stmt = stmt.order_by(col(Case.due_date), col(Case.id)).limit(LIST_LIMIT)
             return list((await s.exec(stmt)).all())
 
-        return await self._guard(user_id, authz.VIEW, None, work)
+        return await self._guard(who, authz.VIEW, None, work)
 
     async def register(
         self,
-        user_id: int,
+        who: ChannelIdentity,
         kind: CaseKind,
         channel: Channel,
         details: dict[str, Any],
@@ -458,7 +461,7 @@ class Desk:
             await self._store_files(s, case, None, files)
             return case
 
-        return await self._guard(user_id, authz.REGISTER, None, work)
+        return await self._guard(who, authz.REGISTER, None, work)
 
     async def units(self) -> list[Unit]:
         """Every unit, by name (the targets of a disposal)."""

@@ -79,7 +79,7 @@ async def on_message(turn: Turn) -> None:
             session, ContactKind.TELEGRAM, str(turn.chat_id), open_only=True
         )
     if not cases:
-        if await turn.loket.desk.officer(turn.user_id) is not None:
+        if await turn.loket.desk.officer(turn.officer) is not None:
             await turn.say(t("tg.desk.help", lang))
         else:
             await turn.say(t("tg.inbox.no_case", lang), keyboards.menu(lang))

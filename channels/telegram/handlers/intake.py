@@ -267,7 +267,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
 
 async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
     case = await turn.loket.desk.register(
-        turn.user_id,
+        turn.officer,
         CaseKind(form.kind),
         Channel(draft.data["channel"]),
         form.details(draft.data),
@@ -292,7 +292,7 @@ async def _send_receipt(turn: Turn, case: Case, lang: str) -> None:
     over (a group must not see the requester's data). The requester gets it on their own
     channel when they have one (bot.letters.outbox)."""
     letter, pdf = await turn.loket.desk.letter(
-        turn.user_id,
+        turn.officer,
         case.id,
         RECEIPT_OF_CASE_KIND[case.kind],  # type: ignore[arg-type]
     )
