@@ -17,14 +17,16 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.attachments import FileData, attach_every_file
 from bot.cases.audit import officer_actor, record_event
-from bot.cases.opening import get_case, missing_fields, open_case
+from bot.cases.opening import get_case, missing_fields
+from bot.cases.walk_in import register_walk_in
 from bot.desk import authz
 from bot.desk.identities import ChannelIdentity, officer_by_identity
 from bot.desk.steps import DISPUTE_CODES, STEPS, dispute_codes
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
-from bot.intake.requesters import contacts_of, requester_at_desk
+from bot.intake.requesters import contacts_of
 from bot.letters.render import IssuedLetter, issue_letter, letter_pdf
 from bot.notify.officer_cards import OfficerChat, card_actions, card_text, officer_chat
 from bot.notify.outbox import enqueue
@@ -38,15 +40,6 @@ from store.models import Attachment, Case, Message, Officer, Requester, Unit
 T = TypeVar("T")
 Work = Callable[[AsyncSession, Officer, Case | None, Rules, dt.datetime], Awaitable[T]]
 LIST_LIMIT = 30
-
-
-@dataclass(frozen=True)
-class FileData:
-    """A file an officer sends to a requester or registers with a case."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -265,7 +258,7 @@ class Desk:
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
-            await self._store_files(s, case, None, files)
+            attach_every_file(s, self.services.blobs, files, case_id=case.id)
             await record_event(
                 s,
                 case_id=case.id,
@@ -310,7 +303,9 @@ class Desk:
         )
         session.add(message)
         await session.flush()
-        digests = await self._store_files(session, case, message.id, files)
+        digests = attach_every_file(
+            session, self.services.blobs, files, case_id=case.id, message_id=message.id
+        )
         lang = recipient.language
         if recipient.channel == Channel.EMAIL:
             payload: dict[str, Any] = {
@@ -343,25 +338,6 @@ class Desk:
             at=now,
             data={"channel": recipient.channel, "files": len(files)},
         )
-
-    async def _store_files(
-        self, session: AsyncSession, case: Case, message_id: int | None, files: list[FileData]
-    ) -> list[str]:
-        digests = []
-        for f in files:
-            digest = self.services.blobs.put(f.data)
-            digests.append(digest)
-            session.add(
-                Attachment(
-                    message_id=message_id,
-                    case_id=case.id,
-                    filename=f.filename[:255],
-                    content_type=f.content_type,
-                    size=len(f.data),
-                    sha256=digest,
-                )
-            )
-        return digests
 
     async def reveal(self, who: ChannelIdentity, case_id: int) -> Revealed:
         """The requester's personal data unmasked, and the case's files; audited."""
@@ -444,22 +420,18 @@ class Desk:
         with the files that came with it."""
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
-            requester = await requester_at_desk(
-                s, details.get("phone"), details.get("email"), details.get("name")
-            )
-            case = await open_case(
+            return await register_walk_in(
                 s,
+                self.services.blobs,
                 kind=kind,
                 channel=channel,
-                requester=requester,
+                details=details,
                 received_at=now,
                 rules=rules,
                 actor=officer_actor(officer),
                 now=now,
-                details=details,
+                files=files,
             )
-            await self._store_files(s, case, None, files)
-            return case
 
         return await self._guard(who, authz.REGISTER, None, work)
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from bot.cases.view import case_headline
 from bot.errors import DomainError
-from bot.i18n import format_date, t
+from bot.i18n import t
 from channels.telegram import keyboards
 from channels.telegram.forms import FORMS
 from channels.telegram.handlers import desk_cards, desk_reply, intake
@@ -114,17 +115,7 @@ async def daftar(turn: Turn) -> None:
     if not cases:
         await turn.say(t("tg.desk.list_empty", lang))
         return
-    lines = [
-        t(
-            "tg.desk.list_item",
-            lang,
-            reference=c.reference,
-            kind=t(f"desk.kind.{c.kind}", lang),
-            status=t(f"desk.status.{c.kind}.{c.status}", lang),
-            due=format_date(c.due_date, lang),
-        )
-        for c in cases
-    ]
+    lines = [t("tg.desk.list_item", lang, **case_headline(c, lang).params()) for c in cases]
     await turn.say(t("tg.desk.list_header", lang, count=len(cases)) + "\n" + "\n".join(lines))
 
 

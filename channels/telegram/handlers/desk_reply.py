@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.cases.attachments import FileData
 from bot.desk import authz
-from bot.desk.actions import FileData
 from bot.errors import DomainError
 from bot.i18n import t
 from channels.telegram import files, keyboards
