@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.cli.case_text import case_text_lines
 from app.cli.common import (
@@ -25,15 +24,14 @@ from app.cli.common import (
 from app.cli.letters import write_letter
 from app.cli.setup import unit_by_code
 from bot.cases.audit import record_event
-from bot.cases.opening import get_case, missing_fields, open_case
-from bot.cases.view import case_view
+from bot.cases.opening import get_case, missing_fields
+from bot.cases.view import case_headline, case_view
+from bot.cases.walk_in import register_walk_in
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.intake.identity_changes import pending_identity_changes
-from bot.intake.requesters import requester_at_desk
-from bot.intake.validation import normalise_phone, validate_email
-from bot.labels import channel_label, kind_label, status_label
+from bot.labels import channel_label
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from bot.services import Services
 from bot.workflow.rules import load_rules
@@ -45,7 +43,7 @@ from store.enums import (
     ObjectionStatus,
     RequestStatus,
 )
-from store.models import Case, Requester
+from store.models import Case
 
 cases_app = typer.Typer(help="Register and inspect cases.")
 
@@ -64,20 +62,6 @@ def _received_at(value: str | None, svc: Services) -> dt.datetime:
         raise DomainError("cli.received_in_future", value=value)
     check_year(parsed.date(), value)
     return ensure_aware(parsed)
-
-
-async def _requester_for(
-    session: AsyncSession, phone: str | None, email: str | None, name: str | None
-) -> Requester:
-    """The requester who already owns this phone or email, else a new one; a malformed phone
-    or email is refused here with one sentence (the desk's own lookup leaves that to the case).
-    """
-    return await requester_at_desk(
-        session,
-        normalise_phone(phone) if phone else None,
-        validate_email(email) if email else None,
-        name,
-    )
 
 
 STATUSES = {
@@ -163,17 +147,16 @@ def cases_new(
         now = svc.clock.now()
         async with svc.db.transaction() as session:
             rules = await load_rules(session, svc.settings)
-            requester = await _requester_for(session, phone, email, name)
-            case = await open_case(
+            case = await register_walk_in(
                 session,
+                svc.blobs,
                 kind=kind,
                 channel=channel,
-                requester=requester,
+                details=details,
                 received_at=_received_at(received_at, svc),
                 rules=rules,
                 actor=actor(),
                 now=now,
-                details=details,
                 unit_id=unit_id,
             )
             return case, await missing_fields(session, case)
@@ -233,13 +216,10 @@ def cases_list(
     for column in ("reference", "kind", "status", "channel", "due"):
         table.add_column(t(f"cli.col_{column}", lang), no_wrap=column in ("reference", "due"))
     for c in rows:
-        table.add_row(
-            c.reference,
-            kind_label(c.kind, lang),
-            status_label(c.kind, c.status, lang),
-            channel_label(c.channel, lang),
-            str(c.due_date or "-"),
-        )
+        line = case_headline(c, lang)
+        # The due date as the other CLI dates, ISO: a column read by eye, narrow enough for 80.
+        due = str(c.due_date or "-")
+        table.add_row(line.reference, line.kind, line.status, channel_label(c.channel, lang), due)
     console.print(table)
 
 

@@ -3,6 +3,8 @@
 One person is one officer, whatever roles they hold: a second role is given with
 `officers edit --add-role`, never by registering the person again (a second record with the
 same Telegram id or email would split their cases and reminders between two officers).
+Who the officer is on each channel they work from (`--identity whatsapp:0812...`; the Telegram
+id also as `--telegram-id`) is how the desk recognises them there (bot.desk.identities).
 """
 
 from __future__ import annotations
@@ -18,15 +20,23 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.cli.common import actor, cli_language, console, print_json, run, say
+from app.cli.identities import channel_identity, identity_channel, parse_identity
 from app.cli.setup import unit_by_code
 from bot.cases.audit import record_event
 from bot.desk.authz import UNIT_ROLES
+from bot.desk.identities import (
+    ChannelIdentity,
+    drop_identities,
+    identities_of,
+    officer_by_identity,
+    set_identity,
+)
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.intake.validation import normalise_phone, validate_email
 from bot.labels import roles_label
 from bot.services import Services
-from store.enums import Role
+from store.enums import Channel, Role
 from store.models import Officer, Unit
 
 officers_app = typer.Typer(help="Officers who work cases, with their roles and unit.")
@@ -36,6 +46,12 @@ CLEAR = "-"
 NAME_MAX = 255
 
 RoleOption = Annotated[list[Role] | None, typer.Option("--role", help="Role (repeat for several)")]
+IdentityOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="CHANNEL:ID", help="Identity on a channel, e.g. whatsapp:0812... (repeat)"
+    ),
+]
 
 
 def clean_name(raw: str) -> str:
@@ -48,12 +64,24 @@ def clean_name(raw: str) -> str:
     return name
 
 
-def telegram_user_id(raw: str) -> int:
-    """A Telegram user id: a positive whole number (group chats are negative, users are not)."""
-    value = raw.strip()
-    if not value.isdigit() or int(value) <= 0 or int(value) >= 2**63:
-        raise DomainError("cli.bad_telegram_id", value=raw)
-    return int(value)
+def identity_field(channel: str) -> str:
+    """The name an identity change has in the audit log and the "changed: ..." sentence (the
+    Telegram id keeps the name it had when it was a column of its own)."""
+    return "telegram_user_id" if channel == Channel.TELEGRAM else f"identity_{channel}"
+
+
+def field_label(field: str, language: str) -> str:
+    """How a changed field is named to the operator."""
+    if field.startswith("identity_"):
+        return t(f"desk_identity.field.{field.removeprefix('identity_')}", language)
+    return t(f"cli.officer_field.{field}", language)
+
+
+def _what(channel: str) -> str:
+    """An identity as a conflict sentence names it ("that Telegram id ...")."""
+    if channel == Channel.TELEGRAM:
+        return t("cli.contact.telegram", cli_language())
+    return t(f"desk_identity.what.{channel}", cli_language())
 
 
 @dataclass
@@ -66,31 +94,53 @@ class OfficerInput:
     remove_roles: frozenset[Role] = frozenset()
     unit: str | None = None
     telegram_id: str | None = None
+    identities: tuple[str, ...] = ()
     email: str | None = None
     phone: str | None = None
     position: str | None = None
     active: bool | None = None
 
 
-async def _holder(
-    session: AsyncSession, officer: Officer, field: str, value: object
-) -> Officer | None:
-    """Another active officer who already has this Telegram id or email."""
-    column = col(Officer.telegram_user_id) if field == "telegram" else func.lower(Officer.email)
-    wanted = value if field == "telegram" else str(value).lower()
-    stmt = select(Officer).where(column == wanted, col(Officer.active))
+def wanted_identities(given: OfficerInput) -> dict[str, ChannelIdentity | None]:
+    """The identities the command line sets, by channel (None: remove it); DomainError for a
+    malformed one or two different ones on the same channel."""
+    raw = [f"{Channel.TELEGRAM.value}:{given.telegram_id}"] if given.telegram_id is not None else []
+    raw += given.identities
+    wanted: dict[str, ChannelIdentity | None] = {}
+    for text in raw:
+        channel, value = parse_identity(text)
+        channel = identity_channel(channel)
+        who = None if value == CLEAR else channel_identity(channel, value)
+        if channel in wanted and wanted[channel] != who:
+            raise DomainError("desk_identity.twice", channel=channel)
+        wanted[channel] = who
+    return wanted
+
+
+async def _email_holder(session: AsyncSession, officer: Officer, email: str) -> Officer | None:
+    """Another active officer who already has this email."""
+    stmt = select(Officer).where(func.lower(Officer.email) == email.lower(), col(Officer.active))
     if officer.id is not None:
         stmt = stmt.where(col(Officer.id) != officer.id)
     return (await session.exec(stmt)).first()
 
 
+async def _identity_holder(
+    session: AsyncSession, officer: Officer, who: ChannelIdentity
+) -> Officer | None:
+    """Another officer who already has this identity."""
+    holder = await officer_by_identity(session, who)
+    return None if holder is None or holder.id == officer.id else holder
+
+
 async def apply(
     svc: Services, session: AsyncSession, officer: Officer, given: OfficerInput, *, new: bool
 ) -> list[str]:
-    """Check `given` and write it onto `officer`; the names of the fields that changed.
+    """Check `given` and write it onto `officer` (added and flushed); the names of the fields
+    that changed.
 
     Raises DomainError (nothing written) for a bad value, a role without the unit it needs, or
-    a Telegram id or email that another active officer already has.
+    an identity (a Telegram id, ...) or email that another active officer already has.
     """
     changed: dict[str, Any] = {}
     if given.name is not None:
@@ -99,9 +149,9 @@ async def apply(
         changed["unit_id"] = (
             None if given.unit == CLEAR else (await unit_by_code(svc, given.unit)).id
         )
-    if given.telegram_id is not None:
-        tid = None if given.telegram_id == CLEAR else telegram_user_id(given.telegram_id)
-        changed["telegram_user_id"] = tid
+    identities = wanted_identities(given)
+    for channel, who in identities.items():
+        changed[identity_field(channel)] = who
     if given.email is not None:
         changed["email"] = None if given.email == CLEAR else validate_email(given.email)
     if given.phone is not None:
@@ -120,29 +170,39 @@ async def apply(
     if unit_id is None and (needs := sorted(roles & UNIT_ROLES)):
         raise DomainError("cli.officer_needs_unit", role=roles_label(needs, cli_language()))
     active = changed.get("active", officer.active)
-    for field, value in (
-        ("telegram", changed.get("telegram_user_id", officer.telegram_user_id)),
-        ("email", changed.get("email", officer.email)),
-    ):
-        if value is None or not active:
-            continue
-        other = await _holder(session, officer, field, value)
-        if other is not None:
-            key = "cli.officer_exists" if new else "cli.officer_contact_taken"
-            what = t(f"cli.contact.{field}", cli_language())
-            raise DomainError(key, id=other.id, name=other.name, what=what)
+    if active:
+        holders = [
+            (_what(channel), await _identity_holder(session, officer, who))
+            for channel, who in identities.items()
+            if who is not None
+        ]
+        email = changed.get("email", officer.email)
+        if email is not None:
+            what = t("cli.contact.email", cli_language())
+            holders.append((what, await _email_holder(session, officer, email)))
+        for what, other in holders:
+            if other is not None:
+                key = "cli.officer_exists" if new else "cli.officer_contact_taken"
+                raise DomainError(key, id=other.id, name=other.name, what=what)
     before = (officer.role, list(officer.extra_roles or ())) if not new else None
     officer.set_roles(roles)
     if before is not None and before != (officer.role, list(officer.extra_roles)):
         changed["roles"] = sorted(roles)
-    names = [k for k, v in changed.items() if k == "roles" or getattr(officer, k) != v]
+    fields = {identity_field(channel): channel for channel in identities}
+    differs = {
+        k: k == "roles" or getattr(officer, k) != v for k, v in changed.items() if k not in fields
+    }
     for key, value in changed.items():
-        if key != "roles":
+        if key != "roles" and key not in fields:
             setattr(officer, key, value)
+    session.add(officer)
+    await session.flush()
+    for key, channel in fields.items():
+        differs[key] = await set_identity(session, officer, channel, identities[channel])
     if changed.get("active") is False:
-        # Free the Telegram id: the person may be registered again later.
-        officer.telegram_user_id = None
-    return names
+        # Free their identities: the person may be registered again later.
+        await drop_identities(session, officer)
+    return [k for k in changed if differs[k]]
 
 
 async def find_officer(session: AsyncSession, ident: str) -> Officer:
@@ -185,6 +245,7 @@ def officers_add(
     role: RoleOption = None,
     unit: Annotated[str | None, typer.Option(help="Unit code")] = None,
     telegram_id: Annotated[str | None, typer.Option(help="Telegram user id")] = None,
+    identity: IdentityOption = None,
     email: Annotated[str | None, typer.Option(help="Email address")] = None,
     phone: Annotated[str | None, typer.Option(help="Phone number")] = None,
     position: Annotated[str | None, typer.Option(help="Position (jabatan)")] = None,
@@ -195,6 +256,7 @@ def officers_add(
         roles=_roles(role),
         unit=unit,
         telegram_id=telegram_id,
+        identities=tuple(identity or ()),
         email=email,
         phone=phone,
         position=position,
@@ -234,6 +296,7 @@ def officers_edit(
     remove_role: Annotated[list[Role] | None, typer.Option(help="Take a role away")] = None,
     unit: Annotated[str | None, typer.Option(help="Unit code (- for none)")] = None,
     telegram_id: Annotated[str | None, typer.Option(help="Telegram user id (- for none)")] = None,
+    identity: IdentityOption = None,
     email: Annotated[str | None, typer.Option(help="Email address (- for none)")] = None,
     phone: Annotated[str | None, typer.Option(help="Phone number (- for none)")] = None,
     position: Annotated[str | None, typer.Option(help="Position (- for none)")] = None,
@@ -247,6 +310,7 @@ def officers_edit(
         remove_roles=frozenset(remove_role or ()),
         unit=unit,
         telegram_id=telegram_id,
+        identities=tuple(identity or ()),
         email=email,
         phone=phone,
         position=position,
@@ -275,7 +339,7 @@ def officers_edit(
         say("cli.officer_unchanged", id=officer.id, name=officer.name)
         return
     lang = cli_language()
-    labels = ", ".join(t(f"cli.officer_field.{f}", lang) for f in fields)
+    labels = ", ".join(field_label(f, lang) for f in fields)
     say("cli.officer_edited", id=officer.id, name=officer.name, fields=labels)
 
 
@@ -283,7 +347,7 @@ def officers_edit(
 def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List active officers."""
 
-    async def work(svc: Services) -> list[tuple[Officer, str | None]]:
+    async def work(svc: Services) -> list[tuple[Officer, str | None, list[ChannelIdentity]]]:
         async with svc.db.session() as session:
             stmt = (
                 select(Officer, Unit.code)
@@ -291,28 +355,38 @@ def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
                 .where(Officer.active == True)  # noqa: E712
                 .order_by(col(Officer.id))
             )
-            return list((await session.exec(stmt)).all())
+            rows = list((await session.exec(stmt)).all())
+            return [(o, code, await identities_of(session, o.id)) for o, code in rows]
 
     rows = run(work)
     if as_json:
         print_json(
             [
-                {**o.model_dump(exclude={"created_at"}), "roles": _in_order(o.roles), "unit": code}
-                for o, code in rows
+                {
+                    **o.model_dump(exclude={"created_at"}),
+                    "roles": _in_order(o.roles),
+                    "unit": code,
+                    "identities": [str(i) for i in identities],
+                }
+                for o, code, identities in rows
             ]
         )
         return
     lang = cli_language()
     table = Table(
-        "ID", t("cli.col_name", lang), t("cli.col_role", lang), t("cli.col_unit", lang), "Telegram"
+        "ID",
+        t("cli.col_name", lang),
+        t("cli.col_role", lang),
+        t("cli.col_unit", lang),
+        t("desk_identity.col", lang),
     )
-    for o, code in rows:
+    for o, code, identities in rows:
         table.add_row(
             str(o.id),
             escape(o.name),
             escape(roles_label(o.roles, lang)),
             escape(code or "-"),
-            str(o.telegram_user_id or "-"),
+            escape(", ".join(str(i) for i in identities) or "-"),
         )
     console.print(table)
 
@@ -329,9 +403,9 @@ def officers_remove(
             if not officer.active:
                 raise DomainError("cli.officer_already_inactive", id=officer.id, name=officer.name)
             officer.active = False
-            # Free the Telegram id: the person may be registered again later.
-            officer.telegram_user_id = None
             session.add(officer)
+            # Free their identities: the person may be registered again later.
+            await drop_identities(session, officer)
             await record_event(
                 session,
                 case_id=None,

@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.demo.world import WIB, DemoWorld
+from bot.desk.identities import ChannelIdentity, set_identity
 from bot.i18n import t
 from bot.mail_message import MailLocation
 from bot.mailboxes import MailboxConfig
@@ -31,7 +32,7 @@ from channels.email.imap import FetchedMail
 from channels.email.poller import build_incoming
 from sandbox.telegram_api.server import buttons_of
 from scheduler.tick import run_jobs
-from store.enums import CaseKind, OutboxStatus, Role
+from store.enums import CaseKind, Channel, OutboxStatus, Role
 from store.models import Officer, OutboxMessage, Unit
 
 DESK_CHAT, UNIT_CHAT = -1001, -2001
@@ -206,10 +207,13 @@ async def setup_body(story: Story) -> None:
         session.add(pu)
         session.add(Unit(code="dinkes", name="Dinas Kesehatan"))
         await session.flush()
-        session.add(Officer(name="Rina", role=Role.PPID_UTAMA, telegram_user_id=RINA))
-        session.add(
-            Officer(name="Budi", role=Role.UNIT_OFFICER, telegram_user_id=BUDI, unit_id=pu.id)
-        )
+        rina = Officer(name="Rina", role=Role.PPID_UTAMA)
+        budi = Officer(name="Budi", role=Role.UNIT_OFFICER, unit_id=pu.id)
+        session.add_all([rina, budi])
+        await session.flush()
+        for officer, user_id in ((rina, RINA), (budi, BUDI)):
+            who = ChannelIdentity(Channel.TELEGRAM.value, str(user_id))
+            await set_identity(session, officer, who.channel, who)
     story.names.update(
         {
             SITI: "Siti",

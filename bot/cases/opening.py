@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.attachments import StoredFile, attach_files
 from bot.cases.audit import record_event
 from bot.cases.references import allocate_reference
 from bot.errors import DomainError, NotFoundError
@@ -29,7 +29,7 @@ from store.enums import (
     ObjectionStatus,
     RequestStatus,
 )
-from store.models import Attachment, Case, Requester
+from store.models import Case, Requester
 
 # domain.md §2 items 9 and 10
 OBTAIN_METHODS = (
@@ -60,16 +60,6 @@ COMPLAINT_FIELDS = (
     "confidential",
     "oversight",
 )
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A file whose bytes are already in the blob store (under `sha256`), not yet on a case."""
-
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
 
 
 # The required fields of an information request, in the order a form asks for them.
@@ -293,8 +283,7 @@ async def open_objection(
     session.add(case)
     await session.flush()
     refresh_derived(case, rules)
-    for f in attachments:
-        session.add(Attachment(case_id=case.id, created_at=now, **asdict(f)))
+    attach_files(session, None, attachments, case_id=case.id, at=now)
     await record_event(
         session,
         case_id=case.id,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.attachments import StoredFile
 from bot.cases.audit import requester_actor
-from bot.cases.opening import StoredFile, open_objection
+from bot.cases.opening import open_objection
 from bot.errors import NotFoundError
 from bot.intake.requesters import find_requester
 from bot.workflow.objections import GroundWindow, available_grounds

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import format_date
 from bot.intake.requesters import contacts_of
+from bot.labels import kind_label, status_label
 from bot.privacy.masking import mask_email, mask_name, mask_nik, mask_phone, redact, redact_data
 from store.enums import ContactKind
 from store.models import Case, Event, Message, Requester, Unit
+
+
+@dataclass(frozen=True)
+class CaseHeadline:
+    """A case in one line, as every list shows it (officers' /daftar, a citizen's /status,
+    `loket cases list`, a registration's confirmation): reference, kind, status and due date,
+    in words."""
+
+    reference: str
+    kind: str
+    status: str
+    due: str
+
+    def params(self) -> dict[str, str]:
+        """The four as catalogue parameters (`{reference}`, `{kind}`, `{status}`, `{due}`)."""
+        return {"reference": self.reference, "kind": self.kind, "status": self.status,
+                "due": self.due}  # fmt: skip
+
+
+def case_headline(case: Case, language: str) -> CaseHeadline:
+    """The case's one-line summary in `language`; no personal data, so any chat may see it."""
+    return CaseHeadline(
+        reference=case.reference,
+        kind=kind_label(case.kind, language),
+        status=status_label(case.kind, case.status, language),
+        due=format_date(case.due_date, language),
+    )
+
 
 _MASKERS = {ContactKind.PHONE: mask_phone, ContactKind.EMAIL: mask_email}
 

@@ -1,8 +1,9 @@
 """The officers' desk: every step an officer takes on a case, authorized, audited, one place.
 
-A channel identifies the officer (Officer.telegram_user_id) and calls these methods. Each runs
-in one transaction: find the officer and the case, check `bot.desk.authz` (a refusal is audited,
-committed, then raised as PermissionDenied), apply the workflow step. Errors the officer can
+A channel names the officer by their identity on it (`ChannelIdentity`: channel and external
+id, see bot.desk.identities) and calls these methods. Each runs in one transaction: find the
+officer and the case, check `bot.desk.authz` (a refusal is audited, committed, then raised as
+PermissionDenied), apply the workflow step. Errors the officer can
 fix are DomainErrors with a catalogue key; nothing changes when one is raised.
 """
 
@@ -16,13 +17,16 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.attachments import FileData, attach_every_file
 from bot.cases.audit import officer_actor, record_event
-from bot.cases.opening import get_case, missing_fields, open_case
+from bot.cases.opening import get_case, missing_fields
+from bot.cases.walk_in import register_walk_in
 from bot.desk import authz
+from bot.desk.identities import ChannelIdentity, officer_by_identity
 from bot.desk.steps import DISPUTE_CODES, STEPS, dispute_codes
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
-from bot.intake.requesters import contacts_of, requester_at_desk
+from bot.intake.requesters import contacts_of
 from bot.letters.render import IssuedLetter, issue_letter, letter_pdf
 from bot.notify.officer_cards import OfficerChat, card_actions, card_text, officer_chat
 from bot.notify.outbox import enqueue
@@ -36,15 +40,6 @@ from store.models import Attachment, Case, Message, Officer, Requester, Unit
 T = TypeVar("T")
 Work = Callable[[AsyncSession, Officer, Case | None, Rules, dt.datetime], Awaitable[T]]
 LIST_LIMIT = 30
-
-
-@dataclass(frozen=True)
-class FileData:
-    """A file an officer sends to a requester or registers with a case."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -76,12 +71,6 @@ class Revealed:
     files: list[Attachment]
 
 
-async def officer_by_telegram(session: AsyncSession, telegram_user_id: int) -> Officer | None:
-    """The registered officer with this Telegram user id, if any."""
-    stmt = select(Officer).where(Officer.telegram_user_id == telegram_user_id)
-    return (await session.exec(stmt)).first()
-
-
 class Desk:
     """Officer actions on cases, for any channel that can identify its officers."""
 
@@ -89,17 +78,15 @@ class Desk:
         self.services = services
 
     async def _guard(
-        self, user_id: int, action: str, case_ref: int | str | None, work: Work[T]
+        self, who: ChannelIdentity, action: str, case_ref: int | str | None, work: Work[T]
     ) -> T:
         now = self.services.clock.now()
         async with self.services.db.transaction() as session:
-            officer = await officer_by_telegram(session, user_id)
+            officer = await officer_by_identity(session, who)
             # A stranger learns nothing, not even whether the case exists.
             known = officer is not None and officer.active
             case = await self._case(session, case_ref) if known else None
-            denied = await authz.refusal(
-                session, officer, action, case, now=now, who=f"telegram:{user_id}"
-            )
+            denied = await authz.refusal(session, officer, action, case, now=now, who=str(who))
             if denied is None:
                 assert officer is not None
                 rules = await load_rules(session, self.services.settings)
@@ -116,20 +103,20 @@ class Desk:
             return case
         return await get_case(session, ref)
 
-    async def officer(self, user_id: int) -> Officer | None:
-        """The registered officer behind a Telegram user id (None for anyone else)."""
+    async def officer(self, who: ChannelIdentity) -> Officer | None:
+        """The registered officer behind an identity (None for anyone else)."""
         async with self.services.db.session() as session:
-            return await officer_by_telegram(session, user_id)
+            return await officer_by_identity(session, who)
 
-    async def require(self, user_id: int, action: str, case_ref: int | str | None) -> None:
+    async def require(self, who: ChannelIdentity, action: str, case_ref: int | str | None) -> None:
         """Check (and audit a refusal of) `action` before asking the officer for its details."""
 
         async def work(*_: Any) -> None:
             return None
 
-        await self._guard(user_id, action, case_ref, work)
+        await self._guard(who, action, case_ref, work)
 
-    async def card(self, user_id: int, case_ref: int | str, chat_id: int) -> Card:
+    async def card(self, who: ChannelIdentity, case_ref: int | str, chat_id: int) -> Card:
         """The case's card for `chat_id`: a group shows what its readers may do, a private
         chat what this officer may do.
         """
@@ -143,18 +130,25 @@ class Desk:
                 actor=officer_actor(officer),
                 action="case_viewed",
                 at=now,
-                data={"via": "telegram", "chat_id": chat_id},
+                data={"via": who.channel, "chat_id": chat_id},
             )
-            return await self._card(s, case, officer, chat_id, rules)
+            return await self._card(s, case, officer, who, chat_id, rules)
 
-        return await self._guard(user_id, authz.VIEW, case_ref, work)
+        return await self._guard(who, authz.VIEW, case_ref, work)
 
     async def _card(
-        self, session: AsyncSession, case: Case, officer: Officer, chat_id: int, rules: Rules
+        self,
+        session: AsyncSession,
+        case: Case,
+        officer: Officer,
+        who: ChannelIdentity,
+        chat_id: int,
+        rules: Rules,
     ) -> Card:
         chat = await officer_chat(session, case, rules.settings)
-        # A group reads the body's language; a private chat the officer's own.
-        private = chat_id == officer.telegram_user_id
+        # A group reads the body's language; a private chat (the officer's own: its id is
+        # theirs on the channel) the officer's.
+        private = str(chat_id) == who.external_id
         language = officer.language if private else rules.settings.language
         if chat is not None and chat.chat_id == chat_id:
             actions = _audience_actions(case, chat, officer)
@@ -164,7 +158,7 @@ class Desk:
         return Card(case.id, case.reference, text, actions, language)  # type: ignore[arg-type]
 
     async def act(
-        self, user_id: int, case_id: int | str, action: str, chat_id: int, **params: Any
+        self, who: ChannelIdentity, case_id: int | str, action: str, chat_id: int, **params: Any
     ) -> Card:
         """Do one workflow step (claim, dispose, extend, decide, ...) and return the new card."""
         step = STEPS.get(action)
@@ -174,11 +168,11 @@ class Desk:
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
             await step(s, case, officer, rules, now, params)
-            return await self._card(s, case, officer, chat_id, rules)
+            return await self._card(s, case, officer, who, chat_id, rules)
 
-        return await self._guard(user_id, action, case_id, work)
+        return await self._guard(who, action, case_id, work)
 
-    async def dispute_steps(self, user_id: int, case_id: int) -> list[str]:
+    async def dispute_steps(self, who: ChannelIdentity, case_id: int) -> list[str]:
         """The codes of the Komisi Informasi and court steps this officer can record now."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
@@ -189,9 +183,9 @@ class Desk:
                 if authz.permitted(officer, DISPUTE_CODES[code][0], case)
             ]
 
-        return await self._guard(user_id, authz.DISPUTE, case_id, work)
+        return await self._guard(who, authz.DISPUTE, case_id, work)
 
-    async def ask_to_complete(self, user_id: int, case_id: int) -> list[str]:
+    async def ask_to_complete(self, who: ChannelIdentity, case_id: int) -> list[str]:
         """Ask the requester for the missing fields of an incomplete request; return them."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
@@ -207,11 +201,11 @@ class Desk:
             )
             return missing
 
-        return await self._guard(user_id, authz.ASK_COMPLETE, case_id, work)
+        return await self._guard(who, authz.ASK_COMPLETE, case_id, work)
 
     async def reply(
         self,
-        user_id: int,
+        who: ChannelIdentity,
         case_ref: int | str,
         text: str,
         files: list[FileData],
@@ -233,10 +227,10 @@ class Desk:
             )
             return case.reference
 
-        return await self._guard(user_id, authz.REPLY, case_ref, work)
+        return await self._guard(who, authz.REPLY, case_ref, work)
 
     async def reply_preview(
-        self, user_id: int, case_ref: int | str, text: str, *, files: int = 0
+        self, who: ChannelIdentity, case_ref: int | str, text: str, *, files: int = 0
     ) -> ReplyPreview:
         """The message the requester would receive for `text`, in their language, before the
         officer confirms it; nothing is sent or stored (issue 14: no reply leaves unseen)."""
@@ -252,10 +246,10 @@ class Desk:
             body = t("desk.reply_body", lang, reference=case.reference, text=text.strip() or "-")
             return ReplyPreview(case.id, case.reference, recipient.channel, body.strip())
 
-        return await self._guard(user_id, authz.REPLY, case_ref, work)
+        return await self._guard(who, authz.REPLY, case_ref, work)
 
     async def note(
-        self, user_id: int, case_ref: int | str, text: str, files: list[FileData], via: str
+        self, who: ChannelIdentity, case_ref: int | str, text: str, files: list[FileData], via: str
     ) -> str:
         """Keep an officer's remark (and files) on the case as an internal note that never
         reaches the requester; returns the case reference."""
@@ -264,7 +258,7 @@ class Desk:
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
             assert case is not None
-            await self._store_files(s, case, None, files)
+            attach_every_file(s, self.services.blobs, files, case_id=case.id)
             await record_event(
                 s,
                 case_id=case.id,
@@ -275,7 +269,7 @@ class Desk:
             )
             return case.reference
 
-        return await self._guard(user_id, authz.REPLY, case_ref, work)
+        return await self._guard(who, authz.REPLY, case_ref, work)
 
     async def _send_to_requester(
         self,
@@ -309,7 +303,9 @@ class Desk:
         )
         session.add(message)
         await session.flush()
-        digests = await self._store_files(session, case, message.id, files)
+        digests = attach_every_file(
+            session, self.services.blobs, files, case_id=case.id, message_id=message.id
+        )
         lang = recipient.language
         if recipient.channel == Channel.EMAIL:
             payload: dict[str, Any] = {
@@ -343,26 +339,7 @@ class Desk:
             data={"channel": recipient.channel, "files": len(files)},
         )
 
-    async def _store_files(
-        self, session: AsyncSession, case: Case, message_id: int | None, files: list[FileData]
-    ) -> list[str]:
-        digests = []
-        for f in files:
-            digest = self.services.blobs.put(f.data)
-            digests.append(digest)
-            session.add(
-                Attachment(
-                    message_id=message_id,
-                    case_id=case.id,
-                    filename=f.filename[:255],
-                    content_type=f.content_type,
-                    size=len(f.data),
-                    sha256=digest,
-                )
-            )
-        return digests
-
-    async def reveal(self, user_id: int, case_id: int) -> Revealed:
+    async def reveal(self, who: ChannelIdentity, case_id: int) -> Revealed:
         """The requester's personal data unmasked, and the case's files; audited."""
 
         async def work(s: AsyncSession, officer: Officer, case: Case | None, rules: Rules, now):
@@ -376,7 +353,7 @@ class Desk:
                 actor=officer_actor(officer),
                 action="personal_data_revealed",
                 at=now,
-                data={"via": "telegram"},
+                data={"via": who.channel},
             )
             lang = officer.language
             text = t(
@@ -394,9 +371,11 @@ class Desk:
             )
             return Revealed(text, list(files))
 
-        return await self._guard(user_id, authz.REVEAL, case_id, work)
+        return await self._guard(who, authz.REVEAL, case_id, work)
 
-    async def letter(self, user_id: int, case_id: int, kind: str) -> tuple[IssuedLetter, bytes]:
+    async def letter(
+        self, who: ChannelIdentity, case_id: int, kind: str
+    ) -> tuple[IssuedLetter, bytes]:
         """A case's letter and its PDF, for the officer to print and hand over. A letter shows
         the requester's name, address and contact, so it needs the right to see those, and it
         is audited like a reveal."""
@@ -410,14 +389,14 @@ class Desk:
                 actor=officer_actor(officer),
                 action="letter_printed",
                 at=now,
-                data={"kind": letter.kind, "number": letter.number, "via": "telegram"},
+                data={"kind": letter.kind, "number": letter.number, "via": who.channel},
             )
             return letter
 
-        letter = await self._guard(user_id, authz.REVEAL, case_id, work)
+        letter = await self._guard(who, authz.REVEAL, case_id, work)
         return letter, await letter_pdf(letter)
 
-    async def open_cases(self, user_id: int) -> list[Case]:
+    async def open_cases(self, who: ChannelIdentity) -> list[Case]:
         """Open cases an officer works, soonest due first: their unit's, or all for the desk."""
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
@@ -427,11 +406,11 @@ class Desk:
             stmt = stmt.order_by(col(Case.due_date), col(Case.id)).limit(LIST_LIMIT)
             return list((await s.exec(stmt)).all())
 
-        return await self._guard(user_id, authz.VIEW, None, work)
+        return await self._guard(who, authz.VIEW, None, work)
 
     async def register(
         self,
-        user_id: int,
+        who: ChannelIdentity,
         kind: CaseKind,
         channel: Channel,
         details: dict[str, Any],
@@ -441,24 +420,20 @@ class Desk:
         with the files that came with it."""
 
         async def work(s: AsyncSession, officer: Officer, _c: Case | None, rules: Rules, now):
-            requester = await requester_at_desk(
-                s, details.get("phone"), details.get("email"), details.get("name")
-            )
-            case = await open_case(
+            return await register_walk_in(
                 s,
+                self.services.blobs,
                 kind=kind,
                 channel=channel,
-                requester=requester,
+                details=details,
                 received_at=now,
                 rules=rules,
                 actor=officer_actor(officer),
                 now=now,
-                details=details,
+                files=files,
             )
-            await self._store_files(s, case, None, files)
-            return case
 
-        return await self._guard(user_id, authz.REGISTER, None, work)
+        return await self._guard(who, authz.REGISTER, None, work)
 
     async def units(self) -> list[Unit]:
         """Every unit, by name (the targets of a disposal)."""

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.attachments import FileData as InboundAttachment
+from bot.cases.attachments import attach_files
 from bot.cases.audit import record_event, requester_actor
 from bot.cases.opening import missing_fields, open_case
 from bot.clock import Clock
@@ -31,10 +33,10 @@ from bot.settings import Settings
 from bot.workflow.complaint_rating import rating_from_reply
 from bot.workflow.complaints import complainant_replied
 from bot.workflow.rules import Rules, load_rules
-from store.blobs import BlobStore, BlobTooLarge
+from store.blobs import BlobStore
 from store.db import Database
 from store.enums import CaseKind, Channel, ComplaintStatus, ContactKind, Direction
-from store.models import Attachment, Case, Message, Requester
+from store.models import Case, Message, Requester
 
 log = logging.getLogger(__name__)
 _CONFLICT_ATTEMPTS = 3
@@ -45,15 +47,6 @@ CONTACT_KIND_OF_CHANNEL = {
     Channel.WHATSAPP: ContactKind.PHONE,
     Channel.TELEPON: ContactKind.PHONE,
 }
-
-
-@dataclass(frozen=True)
-class InboundAttachment:
-    """A file that came with a message."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -243,27 +236,15 @@ class Intake:
     async def _store_attachments(
         self, session: AsyncSession, msg: InboundMessage, message: Message, case: Case | None
     ) -> tuple[str, ...]:
-        rejected: list[str] = []
-        for item in msg.attachments:
-            try:
-                digest = self.blobs.put(item.data)
-            except BlobTooLarge:
-                rejected.append(item.filename)
-                continue
-            session.add(
-                Attachment(
-                    message_id=message.id,
-                    case_id=case.id if case else None,
-                    filename=item.filename[:255] or "lampiran",
-                    content_type=item.content_type,
-                    size=len(item.data),
-                    sha256=digest,
-                )
-            )
+        case_id = case.id if case else None
+        kept = attach_files(
+            session, self.blobs, msg.attachments, case_id=case_id, message_id=message.id
+        )
+        rejected = kept.rejected
         if rejected:
-            message.meta = {**message.meta, "rejected_attachments": rejected}
+            message.meta = {**message.meta, "rejected_attachments": list(rejected)}
             session.add(message)
-        return tuple(rejected)
+        return rejected
 
     async def _acknowledge(
         self,

@@ -6,7 +6,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError
-from bot.intake.validation import clean_name, normalise_phone
+from bot.intake.validation import clean_name, normalise_phone, validate_email
 from store.enums import ContactKind
 from store.models import Contact, Requester
 
@@ -90,14 +90,19 @@ async def contacts_of(session: AsyncSession, requester_id: int) -> list[Contact]
 async def requester_at_desk(
     session: AsyncSession, phone: str | None, email: str | None, name: str | None
 ) -> Requester:
-    """The requester who already owns this phone or email, else a new one (flushed).
+    """The requester who already owns this phone or email, else a new one (flushed); a
+    malformed phone or email is refused (DomainError) before any record is made.
 
     A citizen who comes back to the desk keeps one record: contacts are unique, so a new record
     could not take their contact, the case would look incomplete and their proof of request
-    would reach no one. Invalid values are left for the case's own validation to refuse.
+    would reach no one.
     """
-    for kind, value in ((ContactKind.PHONE, phone), (ContactKind.EMAIL, email)):
-        if value and value.strip():
+    given = (
+        (ContactKind.PHONE, normalise_phone(phone) if phone and phone.strip() else None),
+        (ContactKind.EMAIL, validate_email(email) if email and email.strip() else None),
+    )
+    for kind, value in given:
+        if value:
             found = await find_requester(session, kind, value)
             if found is not None:
                 return found

@@ -3,10 +3,9 @@ digests) and letters rendered from its case (`payload["letters"]`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel import select
 
+from bot.cases.attachments import FileData as OutgoingFile
 from bot.errors import DomainError
 from bot.letters.render import PDF, issue_letter, letter_pdf
 from bot.notify.delivery import PermanentFailure
@@ -16,15 +15,6 @@ from store.db import Database
 from store.models import Attachment, Case, OutboxMessage
 
 DEFAULT_FILENAME = "lampiran"
-
-
-@dataclass(frozen=True)
-class OutgoingFile:
-    """One file to send: its bytes and how it was named when it was stored."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 async def load_outgoing_files(

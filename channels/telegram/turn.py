@@ -29,6 +29,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.clock import local_date
 from bot.desk.actions import Desk
+from bot.desk.identities import ChannelIdentity
 from bot.errors import LoketError
 from bot.i18n import normalise_language, t
 from bot.privacy.masking import redact
@@ -37,6 +38,7 @@ from channels.telegram.errors import retry_after_seconds
 from channels.telegram.keyboards import Button, StaleButton, decode
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState, Draft
+from store.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,11 @@ class Turn:
         """The person who sent or tapped."""
         assert self.update.effective_user is not None
         return self.update.effective_user.id
+
+    @property
+    def officer(self) -> ChannelIdentity:
+        """The person who sent or tapped, as the desk finds officers: ("telegram", user id)."""
+        return ChannelIdentity(Channel.TELEGRAM.value, str(self.user_id))
 
     @property
     def private(self) -> bool:

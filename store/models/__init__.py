@@ -6,7 +6,14 @@ from store.models.cases import Attachment, Case, Event, Message
 from store.models.delivery import OutboxMessage, SentReminder
 from store.models.email import MailAttempt, MailMailbox, MailRecord
 from store.models.inbound import InboundUpdate
-from store.models.people import Contact, Officer, Requester, Unit
+from store.models.people import (
+    MIRRORED_IDENTITIES,
+    Contact,
+    Officer,
+    OfficerIdentity,
+    Requester,
+    Unit,
+)
 from store.models.sequences import ReferenceCounter
 from store.models.survey import SurveyScore
 from store.models.telegram import (
@@ -16,6 +23,7 @@ from store.models.telegram import (
 )
 
 __all__ = [
+    "MIRRORED_IDENTITIES",
     "AnnualNarrative",
     "Attachment",
     "CalendarOverride",
@@ -28,6 +36,7 @@ __all__ = [
     "MailRecord",
     "Message",
     "Officer",
+    "OfficerIdentity",
     "OutboxMessage",
     "ReferenceCounter",
     "Requester",

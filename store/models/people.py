@@ -32,6 +32,10 @@ class Officer(SQLModel, table=True):
     One person may hold several roles (e.g. the PPID Pelaksana of a unit who is also the Atasan
     PPID): `role` is the first of them in `Role` order, `extra_roles` the others; `roles` is
     the whole set, which is what authorization and recipients by role read.
+
+    Who the officer is on each channel is in `OfficerIdentity`; `telegram_user_id` is a copy
+    of their Telegram identity (MIRRORED_IDENTITIES), kept by `bot.desk.identities` (its only
+    writer) for the outbound recipient lookup, which still reads it.
     """
 
     __tablename__ = "officers"
@@ -65,6 +69,30 @@ class Officer(SQLModel, table=True):
         if not ordered:
             raise ValueError("an officer holds at least one role")
         self.role, self.extra_roles = ordered[0].value, [r.value for r in ordered[1:]]
+
+
+# Identities also copied onto an officer column (channel -> column of whole numbers), for the
+# code that still reads the column: bot.notify.recipients reaches an officer at
+# `telegram_user_id`. bot.desk.identities.set_identity keeps the copy.
+MIRRORED_IDENTITIES = {"telegram": "telegram_user_id"}
+
+
+class OfficerIdentity(SQLModel, table=True):
+    """Who an officer is on one channel (a Telegram user id, a WhatsApp number, a web login):
+    the desk finds the officer acting by (channel, external id). One per channel and officer.
+    """
+
+    __tablename__ = "officer_identities"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_officer_identity"),
+        UniqueConstraint("officer_id", "channel", name="uq_officer_identity_channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="officers.id", index=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=320)
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class Requester(SQLModel, table=True):

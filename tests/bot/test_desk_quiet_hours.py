@@ -7,6 +7,7 @@ import datetime as dt
 from sqlmodel import select
 
 from bot.desk.actions import Desk
+from bot.desk.identities import ChannelIdentity
 from bot.services import Services
 from store.models import OutboxMessage
 from tests.support.builders import COMPLETE_REQUEST, make_case
@@ -19,7 +20,8 @@ async def reply_at(services: Services, at: dt.datetime) -> OutboxMessage:
     staff = await make_staff(services)
     case = await make_case(services, details={**COMPLETE_REQUEST, "email": "siti@example.test"})
     services.clock.set(at)  # type: ignore[attr-defined]
-    await Desk(services).reply(staff.admin, case.reference, "Dokumen sudah siap.", [], "m-1")
+    admin = ChannelIdentity("telegram", str(staff.admin))
+    await Desk(services).reply(admin, case.reference, "Dokumen sudah siap.", [], "m-1")
     async with services.db.session() as session:
         stmt = select(OutboxMessage).where(OutboxMessage.purpose == "officer_reply")
         return (await session.exec(stmt)).one()

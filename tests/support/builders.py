@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.cases.opening import open_case
+from bot.desk.identities import ChannelIdentity, set_identity
 from bot.services import Services
 from bot.workflow import requests
 from bot.workflow.rules import load_rules
@@ -74,13 +75,14 @@ async def make_unit(services: Services, code: str = "dinkes", name: str | None =
 async def make_officer(
     services: Services, role: str, unit_id: int | None = None, telegram_user_id: int | None = None
 ) -> Officer:
-    """A registered officer."""
+    """A registered officer, with their Telegram identity when `telegram_user_id` is given."""
     async with services.db.transaction() as session:
-        officer = Officer(
-            name=f"Petugas {role}", role=role, unit_id=unit_id, telegram_user_id=telegram_user_id
-        )
+        officer = Officer(name=f"Petugas {role}", role=role, unit_id=unit_id)
         session.add(officer)
         await session.flush()
+        if telegram_user_id is not None:
+            who = ChannelIdentity(Channel.TELEGRAM.value, str(telegram_user_id))
+            await set_identity(session, officer, who.channel, who)
         return officer
 
 

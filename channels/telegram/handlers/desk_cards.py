@@ -44,7 +44,7 @@ NONE_WORDS = {"-", "tidak ada", "tidak tahu", "none", "unknown"}
 
 
 async def _officer_language(turn: Turn) -> str:
-    officer = await turn.loket.desk.officer(turn.user_id)
+    officer = await turn.loket.desk.officer(turn.officer)
     return officer.language if officer else await turn.language()
 
 
@@ -75,7 +75,7 @@ async def ask_for(
     """Keep the step pending and ask the officer (ForceReply) for the missing words; `then`
     are the words to ask for after these, before the step is taken."""
     lang = await _officer_language(turn)
-    card = await turn.loket.desk.card(turn.user_id, case_id, turn.chat_id)
+    card = await turn.loket.desk.card(turn.officer, case_id, turn.chat_id)
     text = t(ASK_KEYS.get(need, f"tg.desk.ask.{need}"), lang, reference=card.reference)
     # Not selective: the prompt is a reply to no one, and the draft is this officer's anyway.
     await turn.say(text, ForceReply(input_field_placeholder=text[:64]))
@@ -90,7 +90,7 @@ async def ask_for(
 
 async def run(turn: Turn, action: str, case_id: int, params: dict[str, Any], *, edit: bool) -> None:
     """Do the step and show the new card."""
-    card = await turn.loket.desk.act(turn.user_id, case_id, action, turn.chat_id, **params)
+    card = await turn.loket.desk.act(turn.officer, case_id, action, turn.chat_id, **params)
     lang = await _officer_language(turn)
     await turn.ack(t("tg.desk.done", lang))
     await show_card(turn, card, edit=edit)
@@ -104,14 +104,14 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
     elif action == "reveal":
         await _reveal(turn, case_id, lang)
     elif action == "ask_complete":
-        missing = await desk.ask_to_complete(turn.user_id, case_id)
+        missing = await desk.ask_to_complete(turn.officer, case_id)
         await turn.ack(t("tg.desk.asked", lang, count=len(missing)))
     elif action in NEEDS_TEXT:
-        await desk.require(turn.user_id, action, case_id)
+        await desk.require(turn.officer, action, case_id)
         await turn.ack()
         await ask_for(turn, action, case_id, NEEDS_TEXT[action])
     elif action == "dispute":  # the Komisi Informasi and court steps (issue 14)
-        steps = await desk.dispute_steps(turn.user_id, case_id)
+        steps = await desk.dispute_steps(turn.officer, case_id)
         if not steps:
             await turn.ack(t("annual.dispute.nothing", lang), alert=True)
             return
@@ -122,7 +122,7 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
         else:
             await turn.say(t("annual.dispute.choose", lang), markup)
     elif action in ("dispose", "decide", "answer"):
-        await desk.require(turn.user_id, action, case_id)
+        await desk.require(turn.officer, action, case_id)
         await turn.ack()
         if action == "dispose":
             units = [(u.id, u.name) for u in await desk.units()]
@@ -141,7 +141,7 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
 
 
 async def _reveal(turn: Turn, case_id: int, lang: str) -> None:
-    revealed = await turn.loket.desk.reveal(turn.user_id, case_id)
+    revealed = await turn.loket.desk.reveal(turn.officer, case_id)
     try:
         await turn.say(revealed.text, chat_id=turn.user_id)
         for f in revealed.files:
@@ -173,7 +173,7 @@ async def on_decision(turn: Turn) -> None:
     """A decision chosen: dd:<case_id>:<decision>."""
     case_id, decision = turn.args
     assert isinstance(case_id, int)
-    await turn.loket.desk.require(turn.user_id, "decide", case_id)
+    await turn.loket.desk.require(turn.officer, "decide", case_id)
     if decision == "refused":
         await turn.ack()
         await turn.edit(None, keyboards.refusal_grounds(case_id, await _officer_language(turn)))
@@ -190,7 +190,7 @@ async def on_refusal_ground(turn: Turn) -> None:
     """A Pasal 17 letter chosen: dg:<case_id>:<letter>; the consequence test comes next."""
     case_id, letter = turn.args
     assert isinstance(case_id, int)
-    await turn.loket.desk.require(turn.user_id, "decide", case_id)
+    await turn.loket.desk.require(turn.officer, "decide", case_id)
     await turn.ack()
     await ask_for(
         turn, "decide", case_id, "consequence_test", decision="refused", refusal_ground=letter
@@ -202,7 +202,7 @@ async def on_answer(turn: Turn) -> None:
     """The Atasan's answer chosen: aa:<case_id>:<upheld|overturned>; the reasons come next."""
     case_id, decision = turn.args
     assert isinstance(case_id, int)
-    await turn.loket.desk.require(turn.user_id, "answer", case_id)
+    await turn.loket.desk.require(turn.officer, "answer", case_id)
     await turn.ack()
     await ask_for(turn, "answer", case_id, "reasons", decision=decision)
 
@@ -212,7 +212,7 @@ async def on_back(turn: Turn) -> None:
     """Back from a sub-menu to the card's buttons: ab:<case_id>."""
     (case_id,) = turn.args
     assert isinstance(case_id, int)
-    card = await turn.loket.desk.card(turn.user_id, case_id, turn.chat_id)
+    card = await turn.loket.desk.card(turn.officer, case_id, turn.chat_id)
     await turn.ack()
     await turn.edit(None, card_markup(card))
 
@@ -272,7 +272,7 @@ async def on_text(turn: Turn) -> None:
                       card_message=data.get("card"), **params)  # fmt: skip
         return
     card = await turn.loket.desk.act(
-        turn.user_id, int(data["case_id"]), data["action"], turn.chat_id, **params
+        turn.officer, int(data["case_id"]), data["action"], turn.chat_id, **params
     )
     lang = await _officer_language(turn)
     await turn.say(

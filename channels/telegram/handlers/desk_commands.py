@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from bot.cases.view import case_headline
 from bot.errors import DomainError
-from bot.i18n import format_date, t
+from bot.i18n import t
 from channels.telegram import keyboards
 from channels.telegram.forms import FORMS
 from channels.telegram.handlers import desk_cards, desk_reply, intake
@@ -32,7 +33,7 @@ def _args(turn: Turn) -> list[str]:
 
 
 async def _language(turn: Turn) -> str:
-    officer = await turn.loket.desk.officer(turn.user_id)
+    officer = await turn.loket.desk.officer(turn.officer)
     return officer.language if officer else await turn.language()
 
 
@@ -47,7 +48,7 @@ async def kasus(turn: Turn) -> None:
     if len(args) != 1:
         await _usage(turn, "kasus")
         return
-    card = await turn.loket.desk.card(turn.user_id, args[0], turn.chat_id)
+    card = await turn.loket.desk.card(turn.officer, args[0], turn.chat_id)
     await desk_cards.show_card(turn, card, edit=False)
 
 
@@ -61,7 +62,7 @@ async def balas(turn: Turn) -> None:
         await _usage(turn, "balas")
         return
     text = turn.message.text.split(maxsplit=2)[2]
-    card = await turn.loket.desk.card(turn.user_id, args[0], turn.chat_id)
+    card = await turn.loket.desk.card(turn.officer, args[0], turn.chat_id)
     note = desk_reply.internal_text(text, turn.services.settings.desk_internal_marker)
     if note is not None:
         await desk_reply.keep_note(turn, card.case_id, note, None, turn.message.message_id)
@@ -77,7 +78,7 @@ async def putus(turn: Turn) -> None:
     if not args:
         await _usage(turn, "putus")
         return
-    card = await turn.loket.desk.card(turn.user_id, args[0], turn.chat_id)
+    card = await turn.loket.desk.card(turn.officer, args[0], turn.chat_id)
     if len(args) == 1:
         await desk_cards.press(turn, "decide", card.case_id)
         return
@@ -109,29 +110,19 @@ async def putus(turn: Turn) -> None:
 @handler
 async def daftar(turn: Turn) -> None:
     """/daftar: open cases of my unit (all, for the desk), soonest due first."""
-    cases = await turn.loket.desk.open_cases(turn.user_id)
+    cases = await turn.loket.desk.open_cases(turn.officer)
     lang = await _language(turn)
     if not cases:
         await turn.say(t("tg.desk.list_empty", lang))
         return
-    lines = [
-        t(
-            "tg.desk.list_item",
-            lang,
-            reference=c.reference,
-            kind=t(f"desk.kind.{c.kind}", lang),
-            status=t(f"desk.status.{c.kind}.{c.status}", lang),
-            due=format_date(c.due_date, lang),
-        )
-        for c in cases
-    ]
+    lines = [t("tg.desk.list_item", lang, **case_headline(c, lang).params()) for c in cases]
     await turn.say(t("tg.desk.list_header", lang, count=len(cases)) + "\n" + "\n".join(lines))
 
 
 @handler
 async def catat(turn: Turn) -> None:
     """/catat: register a case for a citizen (in a private chat: personal data stays there)."""
-    await turn.loket.desk.require(turn.user_id, "register", None)
+    await turn.loket.desk.require(turn.officer, "register", None)
     lang = await _language(turn)
     if not turn.private:
         raise DomainError("tg.desk.catat_private")
@@ -148,7 +139,7 @@ async def catat(turn: Turn) -> None:
 @handler
 async def on_register_kind(turn: Turn) -> None:
     """/catat: the kind chosen; now the channel it came by."""
-    await turn.loket.desk.require(turn.user_id, "register", None)
+    await turn.loket.desk.require(turn.officer, "register", None)
     draft = await turn.draft()
     if draft.flow != REGISTER_FLOW:
         raise DomainError("tg.err.stale")
@@ -166,7 +157,7 @@ async def on_register_kind(turn: Turn) -> None:
 @handler
 async def on_register_channel(turn: Turn) -> None:
     """/catat: the channel chosen; the form follows, as a citizen would fill it."""
-    await turn.loket.desk.require(turn.user_id, "register", None)
+    await turn.loket.desk.require(turn.officer, "register", None)
     draft = await turn.draft()
     if draft.flow != REGISTER_FLOW or "form" not in draft.data:
         raise DomainError("tg.err.stale")

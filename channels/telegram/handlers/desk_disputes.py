@@ -27,13 +27,13 @@ async def on_step(turn: Turn) -> None:
         raise DomainError("tg.err.stale")
     action, outcome = DISPUTE_CODES[code]
     desk = turn.loket.desk
-    await desk.require(turn.user_id, action, int(case_id))
-    if code not in await desk.dispute_steps(turn.user_id, int(case_id)):
+    await desk.require(turn.officer, action, int(case_id))
+    if code not in await desk.dispute_steps(turn.officer, int(case_id)):
         raise DomainError("tg.err.stale")
     await turn.ack()
-    officer = await desk.officer(turn.user_id)
+    officer = await desk.officer(turn.officer)
     lang = officer.language if officer else await turn.language()
-    card = await desk.card(turn.user_id, int(case_id), turn.chat_id)
+    card = await desk.card(turn.officer, int(case_id), turn.chat_id)
     text = t(f"annual.dispute.ask.{code}", lang, reference=card.reference)
     await turn.say(text, ForceReply(input_field_placeholder=text[:64]))
     draft = await turn.draft()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.cases.attachments import FileData
 from bot.desk import authz
-from bot.desk.actions import FileData
 from bot.errors import DomainError
 from bot.i18n import t
 from channels.telegram import files, keyboards
@@ -32,7 +32,7 @@ def internal_text(text: str, marker: str) -> str | None:
 
 
 async def _language(turn: Turn) -> str:
-    officer = await turn.loket.desk.officer(turn.user_id)
+    officer = await turn.loket.desk.officer(turn.officer)
     return officer.language if officer else await turn.language()
 
 
@@ -42,7 +42,7 @@ async def keep_note(
     """Keep `text` (and the file) as an internal note on the case and say so."""
     attached = _file_data(turn, [file] if file else [])
     reference = await turn.loket.desk.note(
-        turn.user_id, case_id, text, attached, f"telegram:{turn.chat_id}"
+        turn.officer, case_id, text, attached, f"telegram:{turn.chat_id}"
     )
     lang = await _language(turn)
     await turn.say(t("annual.reply.noted", lang, reference=reference), reply_to=reply_to)
@@ -53,7 +53,7 @@ async def offer(
 ) -> None:
     """Hold the reply and show it as the requester will see it, with the confirm buttons."""
     desk = turn.loket.desk
-    preview = await desk.reply_preview(turn.user_id, case_id, text, files=1 if file else 0)
+    preview = await desk.reply_preview(turn.officer, case_id, text, files=1 if file else 0)
     reply_id = await turn.loket.state.hold_reply(
         turn.chat_id,
         message_id,
@@ -100,10 +100,10 @@ async def on_reply(turn: Turn) -> None:
         in_thread = case_id is not None
     if case_id is None:
         raise NotMine
-    officer = await turn.loket.desk.officer(turn.user_id)
+    officer = await turn.loket.desk.officer(turn.officer)
     if officer is None and turn.private:
         raise NotMine  # a citizen answering in their own chat: the inbox takes it
-    await turn.loket.desk.require(turn.user_id, authz.REPLY, case_id)
+    await turn.loket.desk.require(turn.officer, authz.REPLY, case_id)
     text = message.text or message.caption or ""
     file = await files.store(message, turn.services)
     note = internal_text(text, turn.services.settings.desk_internal_marker)
@@ -129,7 +129,7 @@ async def on_confirm(turn: Turn) -> None:
     attached = _file_data(turn, held.files)
     if choice == SEND:
         reference = await turn.loket.desk.reply(
-            turn.user_id,
+            turn.officer,
             held.case_id,
             held.text,
             attached,
@@ -138,7 +138,7 @@ async def on_confirm(turn: Turn) -> None:
         outcome = t("tg.desk.reply_queued", lang, reference=reference)
     elif choice == NOTE:
         reference = await turn.loket.desk.note(
-            turn.user_id, held.case_id, held.text, attached, f"telegram:{held.chat_id}"
+            turn.officer, held.case_id, held.text, attached, f"telegram:{held.chat_id}"
         )
         outcome = t("annual.reply.noted", lang, reference=reference)
     else:

@@ -78,6 +78,6 @@ async def _group_edit(turn: Turn) -> None:
         await turn.loket.state.case_of(turn.chat_id, replied.message_id) is not None
     )
     if linked or command == "/balas":
-        officer = await turn.loket.desk.officer(turn.user_id)
+        officer = await turn.loket.desk.officer(turn.officer)
         lang = officer.language if officer else await turn.language()
         await turn.say(t("tgsafe.edit.reply_not_sent", lang), reply_to=message.message_id)

@@ -7,10 +7,12 @@ from typing import Any
 
 from telegram import Message
 
+from bot.cases.attachments import FileData
 from bot.cases.requester_view import cases_of_contact, owned_case
+from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake.door import InboundAttachment, InboundMessage
+from bot.intake.door import InboundMessage
 from bot.notify.officer_cards import officer_chat
 from channels.telegram import files, keyboards
 from channels.telegram.turn import NotMine, Turn, handler
@@ -27,7 +29,7 @@ async def _append(turn: Turn, case_id: int, pending: dict[str, Any]) -> None:
     attachments = ()
     if stored:
         data = turn.services.blobs.get(stored["sha256"])
-        attachments = (InboundAttachment(stored["filename"], stored["content_type"], data),)
+        attachments = (FileData(stored["filename"], stored["content_type"], data),)
     result = await turn.services.intake.handle_inbound(
         InboundMessage(
             channel=Channel.TELEGRAM,
@@ -79,7 +81,7 @@ async def on_message(turn: Turn) -> None:
             session, ContactKind.TELEGRAM, str(turn.chat_id), open_only=True
         )
     if not cases:
-        if await turn.loket.desk.officer(turn.user_id) is not None:
+        if await turn.loket.desk.officer(turn.officer) is not None:
             await turn.say(t("tg.desk.help", lang))
         else:
             await turn.say(t("tg.inbox.no_case", lang), keyboards.menu(lang))
@@ -96,7 +98,8 @@ async def on_message(turn: Turn) -> None:
     draft = await turn.draft()
     draft.start(FLOW, "pick", pending=pending)
     await turn.save()
-    items = [(f"{c.reference} · {t(f'desk.kind.{c.kind}', lang)}", c.id) for c in cases]
+    heads = [(case_headline(c, lang), c.id) for c in cases]
+    items = [(f"{h.reference} · {h.kind}", case_id) for h, case_id in heads]
     await turn.say(t("tg.inbox.which", lang), keyboards.choose(keyboards.PICK_CASE, items, lang))
 
 

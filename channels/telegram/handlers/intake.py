@@ -10,11 +10,12 @@ from __future__ import annotations
 from telegram import InputFile, Message
 from telegram.error import Forbidden
 
+from bot.cases.attachments import FileData
 from bot.cases.opening import get_case
-from bot.desk.actions import FileData
+from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake.door import Disposition, InboundAttachment, InboundMessage
+from bot.intake.door import Disposition, InboundMessage
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (
@@ -244,7 +245,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
             language=lang,
             fields=details,
             attachments=tuple(
-                InboundAttachment(f["filename"], f["content_type"], data)
+                FileData(f["filename"], f["content_type"], data)
                 for f, data in _attachments(turn, draft)
             ),
             meta={"telegram_user_id": turn.user_id},
@@ -267,7 +268,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
 
 async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
     case = await turn.loket.desk.register(
-        turn.user_id,
+        turn.officer,
         CaseKind(form.kind),
         Channel(draft.data["channel"]),
         form.details(draft.data),
@@ -278,9 +279,7 @@ async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
         t(
             "tg.desk.registered",
             lang,
-            reference=case.reference,
-            due=format_date(case.due_date, lang),
-            status=t(f"desk.status.{case.kind}.{case.status}", lang),
+            **case_headline(case, lang).params(),
         )
     )
     await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]
@@ -292,7 +291,7 @@ async def _send_receipt(turn: Turn, case: Case, lang: str) -> None:
     over (a group must not see the requester's data). The requester gets it on their own
     channel when they have one (bot.letters.outbox)."""
     letter, pdf = await turn.loket.desk.letter(
-        turn.user_id,
+        turn.officer,
         case.id,
         RECEIPT_OF_CASE_KIND[case.kind],  # type: ignore[arg-type]
     )

@@ -65,7 +65,7 @@ async def on_language(turn: Turn) -> None:
 
 async def _help(turn: Turn) -> None:
     lang = await turn.language()
-    if await turn.loket.desk.officer(turn.user_id) is not None:
+    if await turn.loket.desk.officer(turn.officer) is not None:
         await turn.say(t("tg.desk.help", lang))
     elif turn.private:
         await turn.say(t("tg.help", lang), keyboards.menu(lang))
@@ -98,7 +98,7 @@ async def cancel(turn: Turn) -> None:
     lang = draft.language
     if turn.query is not None:
         await turn.edit(None)
-    if turn.private and await turn.loket.desk.officer(turn.user_id) is None:
+    if turn.private and await turn.loket.desk.officer(turn.officer) is None:
         await show_menu(turn, "tg.cancelled" if had_flow else "tg.menu.prompt")
     else:
         await turn.say(t("tg.cancelled_short", lang))

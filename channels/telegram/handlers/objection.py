@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.cases.opening import StoredFile
+from bot.cases.attachments import StoredFile
 from bot.cases.requester_view import cases_of_contact, file_objection, objection_grounds, owned_case
 from bot.errors import DomainError
 from bot.i18n import format_date, t

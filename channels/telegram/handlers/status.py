@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cases.requester_view import status_list
+from bot.cases.view import case_headline
 from bot.i18n import format_date, t
 from bot.privacy.masking import redact
 from bot.workflow.rules import load_rules
@@ -39,17 +40,7 @@ async def show(turn: Turn) -> None:
                 who=t(f"tg.status.from_{last.direction}", lang),
                 text=text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…",
             )
-        blocks.append(
-            t(
-                "tg.status.item",
-                lang,
-                reference=case.reference,
-                kind=t(f"desk.kind.{case.kind}", lang),
-                status=t(f"desk.status.{case.kind}.{case.status}", lang),
-                due=format_date(case.due_date, lang),
-                last=preview,
-            )
-        )
+        blocks.append(t("tg.status.item", lang, **case_headline(case, lang).params(), last=preview))
     objectable = [
         (t("tg.status.object", lang, reference=i.case.reference), i.case.id)
         for i in lines

@@ -135,3 +135,69 @@ def test_recipients_by_role_include_officers_holding_it_among_others(loket: Loke
     assert [r.address for r in atasan] == ["222"]
     desk = _db(loket.db_url, lambda s: role_recipients(s, (Role.PPID_UTAMA, Role.ATASAN)))
     assert [r.address for r in desk] == ["222", "111"]
+
+
+def test_identities_on_any_channel(loket: Loket) -> None:
+    out = loket.ok("officers", "add", "Rina", "--role", "ppid_utama", "--telegram-id", "111",
+                   "--identity", "whatsapp:0812-3456-7890", "--identity", "web:rina")  # fmt: skip
+    assert out.strip() == "Petugas #1 Rina (PPID Utama) ditambahkan."
+    [rina] = loket.officers()
+    assert rina["identities"] == ["telegram:111", "whatsapp:6281234567890", "web:rina"]
+    assert rina["telegram_user_id"] == 111
+    table = loket.ok("officers", "list", COLUMNS="200")
+    assert "Identitas" in table and "whatsapp:6281234567890" in table
+    # One person, one officer: the same number cannot make a second one.
+    taken = loket("officers", "add", "Rina W", "--role", "admin", "--identity",
+                  "whatsapp:+62 812 3456 7890")  # fmt: skip
+    assert (taken.exit_code, taken.stderr.strip()) == (2, (
+        "Nomor WhatsApp itu sudah milik petugas #1 Rina. Satu orang satu data petugas: ubah "
+        "atau tambah perannya dengan loket officers edit 1 --add-role PERAN"
+    ))  # fmt: skip
+    out = loket.ok("officers", "edit", "Rina", "--identity", "whatsapp:-", "--identity",
+                   "email:Rina@Pemda.go.id")  # fmt: skip
+    assert out.strip() == "Petugas #1 Rina diubah: nomor WhatsApp, identitas email."
+    [rina] = loket.officers()
+    assert rina["identities"] == ["telegram:111", "web:rina", "email:rina@pemda.go.id"]
+    events = _db(loket.db_url, lambda s: _events(s, "officer_edited"))
+    assert [e.data["fields"] for e in events] == [["identity_whatsapp", "identity_email"]]
+    # Deactivating frees every identity: the person may be registered again later.
+    loket.ok("officers", "remove", "Rina")
+    loket.ok("officers", "add", "Rina", "--role", "admin", "--identity", "web:rina")
+    assert [o["identities"] for o in loket.officers()] == [["web:rina"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--identity", "surat:1"),
+            'Saluran "surat" tidak bisa menjadi identitas petugas. Pilih salah satu: telegram, '
+            "whatsapp, email, web.",
+        ),
+        (
+            ("--identity", "whatsapp"),
+            'Identitas "whatsapp" tidak dikenali: tulis SALURAN:ID, misalnya '
+            "whatsapp:081234567890 (atau whatsapp:- untuk menghapus).",
+        ),
+        (
+            ("--identity", "whatsapp:12"),
+            "Nomor telepon tidak dikenali. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890.",
+        ),
+        (
+            ("--identity", "telegram:-5"),
+            'ID Telegram "-5" tidak valid: tulis angka positif seperti 123456789 (tanyakan ke '
+            "petugasnya lewat @userinfobot).",
+        ),
+        (
+            ("--telegram-id", "111", "--identity", "telegram:222"),
+            "Dua identitas berbeda untuk saluran telegram: seorang petugas punya satu identitas "
+            "per saluran.",
+        ),
+    ],
+)
+def test_a_bad_identity_is_one_sentence_and_changes_nothing(
+    loket: Loket, args: tuple[str, ...], message: str
+) -> None:
+    refused = loket("officers", "add", "Budi", "--role", "admin", *args)
+    assert (refused.exit_code, refused.stderr.strip()) == (2, message)
+    assert loket.officers() == []

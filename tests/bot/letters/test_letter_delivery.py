@@ -7,6 +7,7 @@ from telegram import Bot
 
 from bot.cases.opening import open_case
 from bot.desk.actions import Desk
+from bot.desk.identities import ChannelIdentity
 from bot.intake.requesters import add_contact
 from bot.services import Services
 from bot.workflow import requests
@@ -27,6 +28,7 @@ from tests.support.telegram import TOKEN, telegram_api  # noqa: F401  (fixture)
 from tests.support.timeline import outbox_rows
 
 DESK_OFFICER = 901
+AT_DESK = ChannelIdentity("telegram", str(DESK_OFFICER))
 
 
 def _email_dispatcher(services: Services, sink: SmtpSink) -> Dispatcher:
@@ -52,7 +54,7 @@ async def test_desk_registered_request_sends_the_proof_of_request_by_email(
 ) -> None:
     await make_officer(services, Role.ADMIN, telegram_user_id=DESK_OFFICER)
     details = {**COMPLETE_REQUEST, "email": "siti@example.test"}
-    case = await Desk(services).register(DESK_OFFICER, CaseKind.INFORMATION_REQUEST,
+    case = await Desk(services).register(AT_DESK, CaseKind.INFORMATION_REQUEST,
                                          Channel.BUKU_TAMU, details, [])  # fmt: skip
     (row,) = [r for r in await outbox_rows(services) if r.recipient == "siti@example.test"]
     assert row.purpose == "letter" and row.payload["letters"] == ["request_receipt"]
@@ -139,7 +141,7 @@ async def test_a_returning_citizen_at_the_desk_gets_the_receipt_on_their_telegra
         await add_contact(session, known, ContactKind.EMAIL, "siti@example.test")
     details = {**COMPLETE_REQUEST, "email": "Siti@Example.test"}
     case = await Desk(services).register(
-        DESK_OFFICER, CaseKind.INFORMATION_REQUEST, Channel.SURAT, details, []
+        AT_DESK, CaseKind.INFORMATION_REQUEST, Channel.SURAT, details, []
     )
     assert case.requester_id == known.id  # one record per citizen, not a new one per visit
     (row,) = [r for r in await outbox_rows(services) if r.purpose == "letter"]
