@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.mail_ingest import MailIngestor
-from bot.mailboxes import configured_mailboxes
 from bot.ports import ChannelParts
 from bot.services import Services
+from channels.email.ingest import MailIngestor
+from channels.email.mailboxes import configured_mailboxes
 from channels.email.poller import MailboxWatcher, reader_pool
 from channels.email.sender import EmailSender
 from channels.email.worker import MailReaderPool

@@ -3,7 +3,7 @@
 Per message the order is fixed: fetch (BODY.PEEK, nothing flagged) -> count the try -> read
 (parse and classify, in a worker process with a time and memory limit) -> ingest (one committed
 transaction) -> flag \\Seen or move. A crash between any two steps is repaired by the next
-run (bot/mail_ingest.py explains why); a mail that could not be read, or whose tries never
+run (channels/email/ingest.py explains why); a mail that could not be read, or whose tries never
 finished MAIL_MAX_ATTEMPTS times, is recorded raw for review and flagged like any other, so
 no mail is fetched and processed in a loop. Waiting uses IDLE where the server offers it (mail
 is taken within a second of arrival) and plain polling otherwise; either way the mailbox is read
@@ -23,13 +23,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.clock import Clock
 from bot.crash_points import crash_point
-from bot.mail_ingest import IngestOutcome, MailIngestor
-from bot.mail_message import IncomingMail, MailLocation
-from bot.mailboxes import MailboxConfig
 from bot.privacy.masking import redact
 from bot.settings import Settings
 from channels.email.errors import MailboxError
 from channels.email.imap import IDLE_RENEW_SECONDS, FetchedMail, ImapSession
+from channels.email.ingest import IngestOutcome, MailIngestor
+from channels.email.mailboxes import MailboxConfig
+from channels.email.message import IncomingMail, MailLocation
 from channels.email.reader import MailReading, read_mail, salvage
 from channels.email.worker import READER_FAILED, MailReaderPool
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from bot.intake.door import InboundAttachment
-from bot.mail_message import MailKind
 from channels.email.classify import classify
+from channels.email.message import MailKind
 from channels.email.mime import decode_bytes, message_ids
 from channels.email.parse import MAX_ADDRESS_CHARS, DeliveryReport, parse_mail
 

@@ -20,13 +20,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.i18n import t
-from bot.mail_message import MailLocation
-from bot.mailboxes import MailboxConfig
 from bot.reports.survey import survey_document
 from bot.workflow.rules import load_rules
 from bot.workflow.survey import SURVEY_ELEMENTS
 from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
+from channels.email.mailboxes import MailboxConfig
+from channels.email.message import MailLocation
 from channels.email.poller import build_incoming
 from sandbox.demo.world import WIB, DemoWorld
 from sandbox.telegram_api.server import buttons_of

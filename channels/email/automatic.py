@@ -15,14 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.audit import SYSTEM, record_event
 from bot.i18n import t
-from bot.mail_message import IncomingMail, MailKind
-from bot.mail_threading import resolve_thread
 from bot.notify.delivery_failures import mark_contact_failing
 from bot.notify.outbox import enqueue
 from bot.notify.recipients import role_recipients
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import mask_email, redact
 from bot.workflow.rules import Rules
+from channels.email.message import IncomingMail, MailKind
+from channels.email.threads import resolve_thread
 from store.enums import Channel, Role
 from store.models import Case, OutboxMessage
 

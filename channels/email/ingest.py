@@ -31,9 +31,12 @@ from bot.crash_points import crash_point
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.intake.door import Disposition, InboundMessage, Intake
+from bot.intake.identity_changes import IDENTITY_CHANGE_EVENT, IDENTITY_FIELDS
 from bot.intake.validation import validate_email
-from bot.mail_automatic import handle_automatic
-from bot.mail_forms import (
+from bot.settings import Settings
+from bot.workflow.rules import Rules, load_rules
+from channels.email.automatic import handle_automatic
+from channels.email.forms import (
     DETAILS_PURPOSE,
     ParsedFields,
     details_email,
@@ -41,10 +44,8 @@ from bot.mail_forms import (
     queue_acknowledgement,
     queue_auto_reply,
 )
-from bot.mail_message import IncomingMail, MailKind, MailLocation
-from bot.mail_threading import ThreadMatch, ThreadRule, resolve_thread, sender_is_contact
-from bot.settings import Settings
-from bot.workflow.rules import Rules, load_rules
+from channels.email.message import IncomingMail, MailKind, MailLocation
+from channels.email.threads import ThreadMatch, ThreadRule, resolve_thread, sender_is_contact
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.enums import CaseKind, Channel
@@ -56,9 +57,6 @@ log = logging.getLogger(__name__)
 QUOTED_KEEP_CHARS = 20_000
 # Tries of one ingestion that meets a unique key another poller took meanwhile.
 CONFLICT_ATTEMPTS = 3
-# Who the requester is: changed by email only with an officer's confirmation (issue #9).
-IDENTITY_FIELDS = ("name", "nik", "entity_sk_number")
-IDENTITY_CHANGE_EVENT = "identity_change_requested"
 # Threads that go to an officer instead of to a case.
 _REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
 

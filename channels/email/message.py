@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.intake.door import InboundAttachment
-from bot.mail_threading import thread_ids
+from channels.email.threads import thread_ids
 from store.enums import CaseKind
 
 # Message-IDs longer than this are keyed by their hash (the unique index has a length limit).
