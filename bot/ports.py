@@ -13,7 +13,7 @@ from bot.notify.delivery import Sender
 
 
 class ChannelRunner(Protocol):
-    """The long-running side of a channel (polling, webhook server, IMAP IDLE)."""
+    """The long-running side of a channel (polling, a webhook server, watching a mailbox)."""
 
     async def start(self) -> None:
         """Begin receiving; return once running."""

@@ -25,13 +25,13 @@ from app.cli.common import (
 from app.cli.setup import unit_by_code
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.labels import mail_disposition_label, mail_kind_label
 from bot.privacy.masking import mask_email, redact
 from bot.services import Services
 from bot.workflow.rules import load_rules
 from channels.email import EmailRunner, watchers
 from channels.email.errors import MailboxError
 from channels.email.ingest import MailDisposition
+from channels.email.labels import mail_disposition_label, mail_kind_label
 from channels.email.mailboxes import add_mailbox
 from channels.email.poller import PollSummary
 from channels.email.review import attach_to_case, dismiss, open_from_review, review_queue

@@ -1,38 +1,20 @@
-"""What Loket writes back to email senders, and how it reads the details they send.
-
-The acknowledgement is Indonesian with English below (the reader's language is unknown) and
-ends with a "Field: value" template of the required fields still missing; the requester fills
-it in by replying, and `parse_fields` reads those lines back. Every automatic answer counts
-against MAIL_ACK_PER_SENDER_PER_DAY, so a misbehaving sender can never start a mail loop.
+"""The fields of a case as email writes them: a "Field: value" template of the required fields
+still missing (ending every acknowledgement, channels/email/replies.py), and `parse_fields`,
+which reads those lines back from the requester's reply (labels in either language, or common
+synonyms).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.cases.opening import DELIVERY_METHODS, OBTAIN_METHODS, missing_fields
-from bot.clock import local_midnight
+from bot.cases.opening import DELIVERY_METHODS, OBTAIN_METHODS
 from bot.errors import DomainError
-from bot.i18n import LANGUAGES, in_both_languages, t
-from bot.intake.door import acknowledgement_text, rejected_attachments_note
-from bot.intake.requesters import normalise_contact
+from bot.i18n import LANGUAGES, t
 from bot.intake.validation import normalise_phone, validate_email, validate_nik
-from bot.letters.outbox import intake_receipt_letters
-from bot.notify.outbox import enqueue
-from bot.settings import Settings
-from store.enums import Channel, ContactKind
-from store.models import Case, OutboxMessage
-
-ACK_PURPOSE = "acknowledgement"
-DETAILS_PURPOSE = "mail_details_received"
-AUTO_REPLY_PURPOSES = (ACK_PURPOSE, DETAILS_PURPOSE)
 
 # The template rows, in form order. A missing required field (bot.cases.opening.missing_fields) is
 # asked for by the row of the same name; "contact" is asked for as a phone number.
@@ -186,154 +168,3 @@ def field_template(missing: Sequence[str]) -> str:
             if row in ("obtain_method", "delivery_method"):
                 lines += [f"  ({t(f'mail.choices.{row}', language)})" for language in LANGUAGES]
     return "\n".join(lines)
-
-
-def _with_template(render_body: dict[str, str], missing: Sequence[str]) -> str:
-    def render(language: str) -> str:
-        parts = [render_body[language]] if render_body[language] else []
-        if missing:
-            parts.append(t("mail.template_intro", language))
-        return "\n\n".join(parts)
-
-    body = in_both_languages(render)
-    return f"{body}\n\n{field_template(missing)}" if missing else body
-
-
-def acknowledgement_email(
-    case: Case,
-    missing: Sequence[str],
-    rejected: Sequence[str],
-    settings: Settings,
-    errors: Sequence[DomainError] = (),
-) -> str:
-    """The proof of request by email: number, due date, refused attachments, values that were
-    not accepted, then the template of what is still missing."""
-    bodies = {}
-    for language in LANGUAGES:
-        parts = [acknowledgement_text(case, (), tuple(rejected), language, settings)]
-        if errors:
-            parts.append(_invalid(errors, language))
-        bodies[language] = "\n\n".join(parts)
-    return _with_template(bodies, missing)
-
-
-def _invalid(errors: Sequence[DomainError], language: str) -> str:
-    lines = "\n".join(f"- {error.message(language)}" for error in errors)
-    return t("mail.details_invalid", language, errors=lines)
-
-
-def details_email(
-    case: Case,
-    changed: Sequence[str],
-    errors: Sequence[DomainError],
-    rejected: Sequence[str],
-    missing: Sequence[str],
-    settings: Settings,
-    pending: Sequence[str] = (),
-) -> str:
-    """The answer to a reply that brought details: what was kept, what waits for an officer's
-    confirmation (named, never repeated), what was wrong or too large, and what is missing."""
-    bodies: dict[str, str] = {}
-    for language in LANGUAGES:
-        parts = []
-        if changed:
-            names = ", ".join(t(f"mail.label.{name}", language) for name in changed)
-            parts.append(
-                t("mail.details_received", language, reference=case.reference, fields=names)
-            )
-        if pending:
-            names = ", ".join(t(f"mail.label.{name}", language) for name in pending)
-            parts.append(t("mailsafe.identity_pending", language, fields=names))
-        if errors:
-            parts.append(_invalid(errors, language))
-        if rejected:
-            parts.append(rejected_attachments_note(rejected, language, settings))
-        if changed and not missing:
-            parts.append(t("mail.details_complete", language, reference=case.reference))
-        bodies[language] = "\n\n".join(parts)
-    return _with_template(bodies, missing)
-
-
-async def auto_replies_today(
-    session: AsyncSession, address: str, now: dt.datetime, settings: Settings
-) -> int:
-    """How many automatic answers went to `address` since local midnight."""
-    since = local_midnight(now.astimezone(settings.tz).date(), settings.tz)
-    stmt = select(func.count()).where(
-        OutboxMessage.channel == Channel.EMAIL.value,
-        OutboxMessage.recipient == normalise_contact(ContactKind.EMAIL, address),
-        col(OutboxMessage.purpose).in_(AUTO_REPLY_PURPOSES),
-        col(OutboxMessage.created_at) >= since,
-    )
-    return int((await session.exec(stmt)).one())
-
-
-async def queue_auto_reply(
-    session: AsyncSession,
-    *,
-    case: Case,
-    recipient: str,
-    purpose: str,
-    subject: str,
-    body: str,
-    in_reply_to: str | None,
-    dedup_key: str,
-    now: dt.datetime,
-    settings: Settings,
-    letters: Sequence[str] = (),
-) -> bool:
-    """Queue an automatic answer (Auto-Submitted, signed Reply-To) unless the sender already got
-    MAIL_ACK_PER_SENDER_PER_DAY today; True if it was queued. `letters` (kinds of bot.letters)
-    are attached as PDF, rendered by the sender when it sends."""
-    if await auto_replies_today(session, recipient, now, settings) >= (
-        settings.mail_ack_per_sender_per_day
-    ):
-        return False
-    return await enqueue(
-        session,
-        dedup_key=dedup_key,
-        channel=Channel.EMAIL.value,
-        recipient=normalise_contact(ContactKind.EMAIL, recipient),
-        purpose=purpose,
-        subject=subject,
-        body=body,
-        case_id=case.id,
-        now=now,
-        payload={
-            "in_reply_to": in_reply_to,
-            "reply_token_case": case.reference,
-            "auto_submitted": True,
-            **({"letters": list(letters)} if letters else {}),
-        },
-    )
-
-
-async def queue_acknowledgement(
-    session: AsyncSession,
-    *,
-    case: Case,
-    recipient: str,
-    in_reply_to: str | None,
-    rejected: Sequence[str],
-    errors: Sequence[DomainError],
-    now: dt.datetime,
-    settings: Settings,
-) -> bool:
-    """Queue the acknowledgement of a new case (once per case, within the per-sender cap), its
-    receipt attached as PDF, also while fields are missing (the number is the proof)."""
-    body = acknowledgement_email(
-        case, await missing_fields(session, case), rejected, settings, errors
-    )
-    return await queue_auto_reply(
-        session,
-        case=case,
-        recipient=recipient,
-        purpose=ACK_PURPOSE,
-        subject=t("mail.ack_subject", "id", reference=case.reference),
-        body=body,
-        in_reply_to=in_reply_to,
-        dedup_key=f"ack:{case.reference}",
-        now=now,
-        settings=settings,
-        letters=intake_receipt_letters(case),
-    )

@@ -1,13 +1,18 @@
-"""An email as the core sees it: fetched, parsed and classified by the email channel."""
+"""One email as the channel knows it: what was read from its bytes (`MailReading`, the value the
+reader worker returns) and, for ingestion, where it lies and what its mailbox opens
+(`IncomingMail`, the same reading with its location)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from bot.intake.door import InboundAttachment
+from channels.email.parse import DeliveryReport
 from channels.email.threads import thread_ids
 from store.enums import CaseKind
 
@@ -34,14 +39,13 @@ class MailLocation:
 
 
 @dataclass(frozen=True)
-class IncomingMail:
-    """One email ready for ingestion; built by the channel from the raw bytes alone."""
+class MailReading:
+    """Everything intake needs from one mail, parsed and classified (plain, picklable values)."""
 
-    location: MailLocation
-    raw: bytes = field(repr=False)
     kind: MailKind
-    received_at: dt.datetime
-    new_case_kind: CaseKind
+    # The sender asked for no automatic answer (RFC 3834 §2: List-*, Precedence bulk/list/junk,
+    # X-Auto-Response-Suppress): a case may open, but nothing is sent back automatically.
+    no_reply: bool = False
     message_id: str | None = None
     sender: str | None = None
     sender_name: str | None = None
@@ -52,26 +56,36 @@ class IncomingMail:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     attachments: tuple[InboundAttachment, ...] = ()
-    # The sender asked for no automatic answer (RFC 3834 §2: List-*, Precedence bulk/list/junk,
-    # X-Auto-Response-Suppress): a case may open, but nothing is sent back automatically.
-    no_reply: bool = False
     # Bounces: the addresses that failed, whether for good, why, and the Message-IDs reported.
-    failed_recipients: tuple[str, ...] = ()
-    bounce_permanent: bool = False
-    bounce_reason: str = ""
-    reported_message_ids: tuple[str, ...] = ()
-    unit_id: int | None = None
-    # Issue #9: why the mail could not be read at all (the worker ran out of time or memory,
-    # died, or the mail failed MAIL_MAX_ATTEMPTS times): only the salvaged sender, subject and
-    # Message-ID are set, and the mail is kept raw for review. `problems` names the parts of a
-    # mail that was read that could not be (its body, its structure ...).
-    quarantine: str | None = None
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+    # The parts of a mail that was read that could not be (its body, its structure ...).
     problems: tuple[str, ...] = ()
 
     @property
     def thread_ids(self) -> list[str]:
         """The Message-IDs this mail answers, most specific first."""
         return thread_ids(self.in_reply_to, self.references)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomingMail(MailReading):
+    """One email ready for ingestion: its reading, where it lies, and what its mailbox opens."""
+
+    location: MailLocation
+    raw: bytes = field(repr=False)
+    received_at: dt.datetime
+    new_case_kind: CaseKind
+    unit_id: int | None = None
+    # Issue #9: why the mail could not be read at all (the worker ran out of time or memory,
+    # died, or the mail failed MAIL_MAX_ATTEMPTS times): only the salvaged sender, subject and
+    # Message-ID are set, and the mail is kept raw for review.
+    quarantine: str | None = None
+
+    @classmethod
+    def of(cls, reading: MailReading, **where: Any) -> IncomingMail:
+        """`reading` with its location, bytes, receipt time and mailbox's kind and unit."""
+        read = {f.name: getattr(reading, f.name) for f in dataclasses.fields(MailReading)}
+        return cls(**read, **where)
 
     @property
     def raw_sha256(self) -> str:

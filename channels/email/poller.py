@@ -29,8 +29,8 @@ from channels.email.errors import MailboxError
 from channels.email.imap import IDLE_RENEW_SECONDS, FetchedMail, ImapSession
 from channels.email.ingest import IngestOutcome, MailIngestor
 from channels.email.mailboxes import MailboxConfig
-from channels.email.message import IncomingMail, MailLocation
-from channels.email.reader import MailReading, read_mail, salvage
+from channels.email.message import IncomingMail, MailLocation, MailReading
+from channels.email.reader import read_mail, salvage
 from channels.email.worker import READER_FAILED, MailReaderPool
 
 log = logging.getLogger(__name__)
@@ -83,30 +83,14 @@ def incoming_from(
     # The server's arrival time is the receipt time (UU KIP counts from receipt), unless the
     # clock says otherwise (a server clock ahead of ours).
     received_at = min(fetched.internaldate or now, now)
-    return IncomingMail(
+    return IncomingMail.of(
+        reading,
         location=location,
         raw=fetched.raw,
         received_at=received_at,
         new_case_kind=config.case_kind,
         unit_id=config.unit_id,
-        kind=reading.kind,
-        message_id=reading.message_id,
-        sender=reading.sender,
-        sender_name=reading.sender_name,
-        recipients=reading.recipients,
-        subject=reading.subject,
-        text=reading.text,
-        quoted=reading.quoted,
-        in_reply_to=reading.in_reply_to,
-        references=reading.references,
-        attachments=reading.attachments,
-        no_reply=reading.no_reply,
-        failed_recipients=reading.report.failed,
-        bounce_permanent=reading.report.permanent,
-        bounce_reason=reading.report.reason,
-        reported_message_ids=reading.report.message_ids,
         quarantine=quarantine,
-        problems=reading.problems,
     )
 
 

@@ -16,9 +16,10 @@ from bot.errors import DomainError, NotFoundError
 from bot.intake.requesters import find_or_create_requester
 from bot.settings import Settings
 from bot.workflow.rules import Rules
-from channels.email.forms import parse_fields, queue_acknowledgement
+from channels.email.forms import parse_fields
 from channels.email.ingest import MailDisposition, case_details, usable_address
 from channels.email.mailboxes import ENV_MAILBOX
+from channels.email.replies import queue_acknowledgement
 from store.enums import CaseKind, Channel, ContactKind
 from store.models import Attachment, Case, MailMailbox, MailRecord, Message
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from telegram import InputFile, Message
 from telegram.error import Forbidden
 
-from bot.cases.opening import get_case
+from bot.cases.opening import StoredFile, get_case
 from bot.desk.actions import FileData
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake.door import Disposition, InboundAttachment, InboundMessage
+from bot.intake.door import Disposition, InboundMessage
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (
@@ -243,10 +243,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
             new_case_kind=form.kind,
             language=lang,
             fields=details,
-            attachments=tuple(
-                InboundAttachment(f["filename"], f["content_type"], data)
-                for f, data in _attachments(turn, draft)
-            ),
+            attachments=tuple(StoredFile(**f) for f in draft.data.get("files", [])),
             meta={"telegram_user_id": turn.user_id},
         )
     )
