@@ -81,34 +81,30 @@ class CaseField:
         return value
 
 
-def _field(name: str, kind: str, kinds: frozenset[CaseKind], **rest: object) -> CaseField:
-    return CaseField(name, kind, kinds, **rest)  # type: ignore[arg-type]
-
-
 _REQ, _COMPL, _BOTH = frozenset({REQUEST}), frozenset({COMPLAINT}), frozenset({REQUEST, COMPLAINT})
 
 # In the order a form asks for them (the required fields of a request first, domain.md §2).
 FIELDS = (
-    _field("name", "name", _BOTH, required_for=_REQ),
-    _field("identity", "identity", _REQ, required_for=_REQ, stores=("nik", "entity_sk_number")),
-    _field("address", "text", _REQ, required_for=_REQ, min_len=10),
-    _field("contact", "contact", _REQ, required_for=_REQ, stores=CONTACT_DETAILS),
-    _field("information_requested", "text", _REQ, required_for=_REQ, min_len=10),
-    _field("purpose", "text", _REQ, required_for=_REQ, min_len=5),
-    _field("obtain_method", "choice", _REQ, required_for=_REQ, choices=OBTAIN_METHODS),
-    _field("delivery_method", "choice", _REQ, required_for=_REQ, choices=DELIVERY_METHODS),
-    _field("email", "email", _REQ),
-    _field("phone", "phone", _BOTH),
-    _field("occupation", "line", _REQ, min_len=3),
-    _field("acting_for", "line", _REQ, min_len=3),
-    _field("description", "text", _COMPL, min_len=15),
-    _field("classification", "choice", _COMPL, choices=CLASSIFICATIONS),
-    _field("category", "line", _COMPL, min_len=3),
-    _field("location", "location", _COMPL),
-    _field("incident_date", "date", _COMPL),
-    _field("anonymous", "yesno", _COMPL),
-    _field("confidential", "yesno", _COMPL),
-    _field("oversight", "line", _COMPL),
+    CaseField("name", "name", _BOTH, required_for=_REQ),
+    CaseField("identity", "identity", _REQ, required_for=_REQ, stores=("nik", "entity_sk_number")),
+    CaseField("address", "text", _REQ, required_for=_REQ, min_len=10),
+    CaseField("contact", "contact", _REQ, required_for=_REQ, stores=CONTACT_DETAILS),
+    CaseField("information_requested", "text", _REQ, required_for=_REQ, min_len=10),
+    CaseField("purpose", "text", _REQ, required_for=_REQ, min_len=5),
+    CaseField("obtain_method", "choice", _REQ, required_for=_REQ, choices=OBTAIN_METHODS),
+    CaseField("delivery_method", "choice", _REQ, required_for=_REQ, choices=DELIVERY_METHODS),
+    CaseField("email", "email", _REQ),
+    CaseField("phone", "phone", _BOTH),
+    CaseField("occupation", "line", _REQ, min_len=3),
+    CaseField("acting_for", "line", _REQ, min_len=3),
+    CaseField("description", "text", _COMPL, min_len=15),
+    CaseField("classification", "choice", _COMPL, choices=CLASSIFICATIONS),
+    CaseField("category", "line", _COMPL, min_len=3),
+    CaseField("location", "location", _COMPL),
+    CaseField("incident_date", "date", _COMPL),
+    CaseField("anonymous", "yesno", _COMPL),
+    CaseField("confidential", "yesno", _COMPL),
+    CaseField("oversight", "line", _COMPL),
 )
 FIELD = {f.name: f for f in FIELDS}
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.fields import FIELD
 from bot.errors import DomainError
 from bot.i18n import format_date, t
 from bot.settings import Settings
@@ -133,7 +134,7 @@ def acknowledgement_text(
         )
     ]
     if missing:
-        lines = "\n".join(f"- {t(f'field.{name}', language)}" for name in missing)
+        lines = "\n".join(f"- {t(FIELD[name].label_key, language)}" for name in missing)
         parts.append(t("ack.missing", language, fields=lines))
     if rejected:
         parts.append(rejected_attachments_note(rejected, language, settings))

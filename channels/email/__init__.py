@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def ingestor_for(services: Services) -> MailIngestor:
-    """The core's email ingestion on these services."""
+    """The email channel's ingestion (through the one door, `services.intake`) on these services."""
     return MailIngestor(
         services.db, services.settings, services.clock, services.blobs, services.intake
     )

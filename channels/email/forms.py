@@ -11,25 +11,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from bot.cases.opening import DELIVERY_METHODS, OBTAIN_METHODS
+from bot.cases.fields import (
+    FIELD,
+    FIELDS,
+    LINE_MAX_CHARS,
+    REQUEST,
+    CaseField,
+    read_contact,
+    read_identity,
+    required_fields,
+)
 from bot.errors import DomainError
 from bot.i18n import LANGUAGES, t
-from bot.intake.validation import normalise_phone, validate_email, validate_nik
 
 # The template rows, in form order. A missing required field (bot.cases.opening.missing_fields) is
 # asked for by the row of the same name; "contact" is asked for as a phone number.
-TEMPLATE_ROWS = (
-    "name",
-    "identity",
-    "address",
-    "phone",
-    "information_requested",
-    "purpose",
-    "obtain_method",
-    "delivery_method",
-)
 _ROW_OF_MISSING = {"contact": "phone"}
-_FREE_TEXT_ROWS = frozenset({"address", "information_requested", "purpose"})
+TEMPLATE_ROWS = tuple(_ROW_OF_MISSING.get(name, name) for name in required_fields(REQUEST))
+_FREE_TEXT_ROWS = frozenset(f.name for f in FIELDS if f.free_text)
 # Words people use for a field besides the template's own labels (matched in lower case).
 _LABEL_ALIASES = {
     "nama": "name",
@@ -91,29 +90,27 @@ def _row_of(label: str) -> str | None:
     return None
 
 
-def _choice(value: str, choices: Sequence[str], error_key: str) -> str:
+def _choice(value: str, spec: CaseField) -> str:
+    """A choice as written ("salinan softcopy", "softcopy", "Ambil-langsung")."""
     norm = re.sub(r"[\s-]+", "_", value.strip().lower())
     for candidate in (norm, f"salinan_{norm}"):
-        if candidate in choices:
+        if candidate in spec.choices:
             return candidate
-    raise DomainError(error_key, choices=", ".join(c.replace("_", " ") for c in choices))
+    raise DomainError(
+        spec.invalid_key, choices=", ".join(c.replace("_", " ") for c in spec.choices)
+    )
 
 
 def _validated(row: str, value: str) -> dict[str, str]:
     """The detail(s) one filled-in row stands for; raises DomainError for an invalid value."""
-    if row == "identity":
-        if re.fullmatch(r"[\d\s.-]+", value):
-            return {"nik": validate_nik(value)}
-        return {"entity_sk_number": value[:128]}
-    if row == "phone":
-        return {"phone": normalise_phone(value)}
-    if row == "email":
-        return {"email": validate_email(value)}
-    if row == "obtain_method":
-        return {row: _choice(value, OBTAIN_METHODS, "fields.obtain_method_invalid")}
-    if row == "delivery_method":
-        return {row: _choice(value, DELIVERY_METHODS, "fields.delivery_method_invalid")}
-    return {row: value if row in _FREE_TEXT_ROWS else value[:255]}
+    spec = FIELD[row]
+    if spec.kind == "identity":
+        return read_identity(value)
+    if spec.kind in ("phone", "email"):
+        return read_contact(spec.kind, value)
+    if spec.kind == "choice":
+        return {row: _choice(value, spec)}
+    return {row: value if row in _FREE_TEXT_ROWS else value[:LINE_MAX_CHARS]}
 
 
 def _field_line(line: str) -> tuple[str | None, str]:

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.cases.opening import REQUIRED_REQUEST_FIELDS
+from bot.cases.fields import REQUEST, required_fields
 from bot.i18n import LOCALES_DIR, bilingual, catalogue, format_date, normalise_language, t
 from store.enums import CaseKind
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for folder in ("bot", "channels", "scheduler") for p in (ROOT / folder).rglob("*.py")]
+SOURCES = [
+    p for folder in ("bot", "channels", "scheduler", "app") for p in (ROOT / folder).rglob("*.py")
+]
 # A catalogue lookup with a literal key: t("..."), say("..."), DomainError("...") and friends.
 KEY_USE = re.compile(
     r"\b(?:t|bilingual|say|DomainError|NotFoundError|PermissionDenied|LoketError)\(\s*"
@@ -68,7 +70,7 @@ def test_keys_built_at_run_time_exist() -> None:
     known = set(catalogue("id"))
     built = (
         [f"ack.body.{kind}" for kind in CaseKind]
-        + [f"field.{name}" for name in REQUIRED_REQUEST_FIELDS]
+        + [f"field.{name}" for name in required_fields(REQUEST)]
         + [f"cli.col_{c}" for c in ("reference", "kind", "status", "channel", "due")]
     )
     assert not [k for k in built if k not in known]
