@@ -1,4 +1,4 @@
-"""Human labels for stored codes (kind, status, channel, role, mail, yes/no), one function each.
+"""Human labels for stored codes (kind, status, channel, role, yes/no), one function each.
 
 Every listing shows these instead of the raw codes; the texts are the catalogue's, the same the
 officers' case cards and the reports use. A code without a label (data written by a newer
@@ -13,28 +13,29 @@ from bot.i18n import catalogue, normalise_language
 from store.enums import Role
 
 
-def _label(key: str, code: object, language: str | None) -> str:
+def code_label(key: str, code: object, language: str | None) -> str:
+    """The catalogue's text under `key`, or the code itself when there is none."""
     return catalogue(normalise_language(language)).get(key, str(code))
 
 
 def kind_label(kind: str, language: str | None = None) -> str:
     """`complaint` -> `Pengaduan`."""
-    return _label(f"desk.kind.{kind}", kind, language)
+    return code_label(f"desk.kind.{kind}", kind, language)
 
 
 def status_label(kind: str, status: str, language: str | None = None) -> str:
     """A case status as the officers' cards name it, e.g. `Belum terverifikasi`."""
-    return _label(f"desk.status.{kind}.{status}", status, language)
+    return code_label(f"desk.status.{kind}.{status}", status, language)
 
 
 def channel_label(channel: str, language: str | None = None) -> str:
     """`buku_tamu` -> `Buku tamu (datang langsung)`, as in the reports."""
-    return _label(f"report.channel.{channel}", channel, language)
+    return code_label(f"report.channel.{channel}", channel, language)
 
 
 def role_label(role: str, language: str | None = None) -> str:
     """`ppid_utama` -> `PPID Utama`."""
-    return _label(f"cli.role.{role}", role, language)
+    return code_label(f"cli.role.{role}", role, language)
 
 
 def roles_label(roles: Iterable[str], language: str | None = None) -> str:
@@ -45,19 +46,9 @@ def roles_label(roles: Iterable[str], language: str | None = None) -> str:
 
 def outbox_status_label(status: str, language: str | None = None) -> str:
     """`failed` -> `Gagal`."""
-    return _label(f"cli.outbox_status.{status}", status, language)
-
-
-def mail_kind_label(kind: str, language: str | None = None) -> str:
-    """Who wrote an email: `bounce` -> `Pemberitahuan gagal kirim`."""
-    return _label(f"cli.mail_kind.{kind}", kind, language)
-
-
-def mail_disposition_label(disposition: str, language: str | None = None) -> str:
-    """What ingestion did with an email: `review` -> `Perlu ditinjau`."""
-    return _label(f"cli.mail_disposition.{disposition}", disposition, language)
+    return code_label(f"cli.outbox_status.{status}", status, language)
 
 
 def yes_no(value: bool, language: str | None = None) -> str:
     """`True` -> `Ya`, `False` -> `Tidak`."""
-    return _label("cli.yes" if value else "cli.no", value, language)
+    return code_label("cli.yes" if value else "cli.no", value, language)

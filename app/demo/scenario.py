@@ -22,13 +22,13 @@ from sqlmodel import col, select
 from app.demo.world import WIB, DemoWorld
 from bot.desk.identities import ChannelIdentity, set_identity
 from bot.i18n import t
-from bot.mail_message import MailLocation
-from bot.mailboxes import MailboxConfig
 from bot.reports.survey import survey_document
 from bot.workflow.rules import load_rules
 from bot.workflow.survey import SURVEY_ELEMENTS
 from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
+from channels.email.mailboxes import MailboxConfig
+from channels.email.message import MailLocation
 from channels.email.poller import build_incoming
 from sandbox.telegram_api.server import buttons_of
 from scheduler.tick import run_jobs

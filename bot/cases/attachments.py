@@ -47,6 +47,25 @@ class Attached:
     rejected: tuple[str, ...]
 
 
+def store_files(
+    blobs: BlobStore, files: Iterable[FileData]
+) -> tuple[tuple[StoredFile, ...], tuple[str, ...]]:
+    """Put each file in the blob store (content-addressed: twice is harmless), as a channel does
+    before it hands a message to intake; return the stored ones and the names of those over
+    ATTACHMENT_MAX_BYTES, which are not kept."""
+    stored: list[StoredFile] = []
+    rejected: list[str] = []
+    for item in files:
+        try:
+            digest = blobs.put(item.data)
+        except BlobTooLarge:
+            rejected.append(item.filename)
+            continue
+        name = item.filename[:MAX_FILENAME] or DEFAULT_FILENAME
+        stored.append(StoredFile(name, item.content_type, len(item.data), digest))
+    return tuple(stored), tuple(rejected)
+
+
 def attach_files(
     session: AsyncSession,
     blobs: BlobStore | None,
@@ -65,12 +84,11 @@ def attach_files(
         if isinstance(item, FileData):
             if blobs is None:
                 raise ValueError("a file's bytes need the blob store")
-            try:
-                digest = blobs.put(item.data)
-            except BlobTooLarge:
-                rejected.append(item.filename)
+            kept, refused = store_files(blobs, [item])
+            rejected.extend(refused)
+            if not kept:
                 continue
-            item = StoredFile(item.filename, item.content_type, len(item.data), digest)
+            item = kept[0]
         row = Attachment(
             message_id=message_id,
             case_id=case_id,

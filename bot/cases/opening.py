@@ -11,12 +11,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.attachments import StoredFile, attach_files
 from bot.cases.audit import record_event
+from bot.cases.fields import (
+    CONTACT_DETAILS,
+    FIELD,
+    FIELDS,
+    REQUESTER_DETAILS,
+    case_details,
+    required_fields,
+)
 from bot.cases.references import allocate_reference
 from bot.errors import DomainError, NotFoundError
 from bot.intake.requesters import add_contact, contacts_of
 from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.notify.case_events import case_changed
-from bot.workflow.complaints import CLASSIFICATIONS
 from bot.workflow.machine import apply_transition, check_allowed
 from bot.workflow.objections import check_objection
 from bot.workflow.report_columns import refresh_derived
@@ -31,63 +38,17 @@ from store.enums import (
 )
 from store.models import Case, Requester
 
-# domain.md §2 items 9 and 10
-OBTAIN_METHODS = (
-    "melihat",
-    "membaca",
-    "mendengarkan",
-    "mencatat",
-    "salinan_softcopy",
-    "salinan_hardcopy",
-)
-DELIVERY_METHODS = ("ambil_langsung", "kurir", "pos", "faksimili", "email")
-
-REQUESTER_FIELDS = ("name", "nik", "entity_sk_number", "address", "occupation", "phone", "email")
-REQUEST_FIELDS = (
-    "information_requested",
-    "purpose",
-    "obtain_method",
-    "delivery_method",
-    "acting_for",
-)
-COMPLAINT_FIELDS = (
-    "description",
-    "classification",
-    "category",
-    "location",
-    "incident_date",
-    "anonymous",
-    "confidential",
-    "oversight",
-)
-
-
-# The required fields of an information request, in the order a form asks for them.
-REQUIRED_REQUEST_FIELDS = (
-    "name",
-    "identity",
-    "address",
-    "contact",
-    "information_requested",
-    "purpose",
-    "obtain_method",
-    "delivery_method",
-)
-
 
 def _clean(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
 def _validated_case_fields(kind: CaseKind, details: dict[str, Any]) -> dict[str, Any]:
-    allowed = REQUEST_FIELDS if kind == CaseKind.INFORMATION_REQUEST else COMPLAINT_FIELDS
+    allowed = case_details(kind)
     fields = {k: _clean(v) for k, v in details.items() if k in allowed and v not in (None, "")}
-    if "obtain_method" in fields and fields["obtain_method"] not in OBTAIN_METHODS:
-        raise DomainError("fields.obtain_method_invalid", choices=", ".join(OBTAIN_METHODS))
-    if "delivery_method" in fields and fields["delivery_method"] not in DELIVERY_METHODS:
-        raise DomainError("fields.delivery_method_invalid", choices=", ".join(DELIVERY_METHODS))
-    if "classification" in fields and fields["classification"] not in CLASSIFICATIONS:
-        raise DomainError("fields.classification_invalid", choices=", ".join(CLASSIFICATIONS))
+    for spec in FIELDS:
+        if spec.kind == "choice" and spec.name in fields:
+            spec.check_choice(fields[spec.name])
     if isinstance(fields.get("incident_date"), str):
         try:
             fields["incident_date"] = dt.date.fromisoformat(fields["incident_date"])
@@ -123,22 +84,24 @@ async def apply_requester_details(
 
 
 async def missing_fields(session: AsyncSession, case: Case) -> list[str]:
-    """The required fields of an information request that are still empty (domain.md §2)."""
-    if case.kind != CaseKind.INFORMATION_REQUEST:
+    """The required fields of the case's kind that are still empty (domain.md §2), in form
+    order: a field is present when any detail it stores has a value (a contact for phone and
+    email)."""
+    required = required_fields(case.kind)
+    if not required:
         return []
     requester = await session.get(Requester, case.requester_id) if case.requester_id else None
     contacts = await contacts_of(session, requester.id) if requester and requester.id else []
-    present = {
-        "name": bool(requester and requester.name),
-        "identity": bool(requester and (requester.nik or requester.entity_sk_number)),
-        "address": bool(requester and requester.address),
-        "contact": any(c.kind in (ContactKind.PHONE, ContactKind.EMAIL) for c in contacts),
-        "information_requested": bool(case.information_requested),
-        "purpose": bool(case.purpose),
-        "obtain_method": bool(case.obtain_method),
-        "delivery_method": bool(case.delivery_method),
-    }
-    return [f for f in REQUIRED_REQUEST_FIELDS if not present[f]]
+    kinds = {c.kind for c in contacts}
+
+    def has(detail: str) -> bool:
+        if detail in CONTACT_DETAILS:
+            return detail in kinds
+        if detail in REQUESTER_DETAILS:
+            return bool(requester and getattr(requester, detail))
+        return bool(getattr(case, detail))
+
+    return [name for name in required if not any(has(d) for d in FIELD[name].details)]
 
 
 async def open_case(

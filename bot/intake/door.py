@@ -2,14 +2,24 @@
 
 An adapter turns its transport input into a frozen `InboundMessage` and calls
 `Intake.handle_inbound`; the core stores it (idempotently, keyed by channel + external id),
-opens a case or appends to one, and queues the acknowledgement in the same transaction.
+opens a case or appends to one, and queues the channel's answer in the same transaction.
+
+What intake offers every channel:
+- files handed over already in the blob store (`store_files`), those too large named back;
+- a reply from the case's requester that carries fields fills them in and completes the case
+  (bot.intake.filling), answered as the channel words it (bot.intake.answers);
+- a thread the adapter proved (`proven_case`: a signed reply address, a message id only we
+  issue) lets any sender append to that case, but only its requester fill in details;
+- the acknowledgement as the channel words it (`answers`), or the plain proof of request;
+- the adapter's own record of the message (`record`: where its transport keeps it) written in
+  the same transaction, so the two are committed together or not at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -18,12 +28,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cases.attachments import FileData as InboundAttachment
-from bot.cases.attachments import attach_files
+from bot.cases.attachments import StoredFile, attach_files
 from bot.cases.audit import record_event, requester_actor
 from bot.cases.opening import missing_fields, open_case
 from bot.clock import Clock
-from bot.i18n import format_date, t
+from bot.errors import DomainError
+from bot.intake.answers import Acknowledged, Answers, DetailsTaken, PlainAnswers, Reply
+from bot.intake.filling import fill_in
 from bot.intake.requesters import find_or_create_requester
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
@@ -40,6 +51,8 @@ from store.models import Case, Message, Requester
 
 log = logging.getLogger(__name__)
 _CONFLICT_ATTEMPTS = 3
+# Why a message addressed to a case went to review instead (IntakeResult.reason).
+DETAILS_NOT_FROM_REQUESTER = "details_not_from_contact"
 
 CONTACT_KIND_OF_CHANNEL = {
     Channel.TELEGRAM: ContactKind.TELEGRAM,
@@ -60,21 +73,25 @@ class InboundMessage:
     received_at: dt.datetime
     sender_name: str | None = None
     subject: str | None = None
-    attachments: tuple[InboundAttachment, ...] = ()
+    # Files already in the blob store (`store_files`), and the names of those not kept.
+    attachments: tuple[StoredFile, ...] = ()
+    rejected_attachments: tuple[str, ...] = ()
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     new_case_kind: CaseKind | None = None
     case_reference: str | None = None
     language: str = "id"
+    # Case details (a new case's, or those a reply fills in), and the values the adapter read
+    # but could not accept (each a catalogue error, reported back in the answer).
     fields: Mapping[str, Any] = field(default_factory=dict)
+    field_errors: tuple[DomainError, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     # The unit a new case goes to (e.g. the unit of the mailbox it arrived in).
     unit_id: int | None = None
-    # The adapter proved the thread (signed reply address, our Message-ID): the sender may
-    # append to `case_reference` without being its requester.
-    trusted_thread: bool = False
-    # False when the adapter sends its own acknowledgement (email: bilingual, with a template).
-    acknowledge: bool = True
+    # The case the adapter proved this message answers, by something only Loket issues (a
+    # signed reply address, one of our message ids): its sender may append to it without being
+    # its requester (never fill in its details). Unproven, only the requester may append.
+    proven_case: str | None = None
 
 
 class Disposition(StrEnum):
@@ -96,6 +113,12 @@ class IntakeResult:
     due_date: dt.date | None = None
     missing: tuple[str, ...] = ()
     rejected_attachments: tuple[str, ...] = ()
+    # Why a message addressed to a case went to review (DETAILS_NOT_FROM_REQUESTER), if it did.
+    reason: str | None = None
+
+
+# An adapter's own record of the message, written in intake's transaction (see the docstring).
+ChannelRecord = Callable[[AsyncSession, IntakeResult], Awaitable[None]]
 
 
 class Intake:
@@ -103,28 +126,41 @@ class Intake:
 
     def __init__(self, db: Database, settings: Settings, clock: Clock, blobs: BlobStore) -> None:
         self.db, self.settings, self.clock, self.blobs = db, settings, clock, blobs
+        # Telegram's sender renders a row's letters before its text: its receipt goes apart.
+        self.plain_answers = PlainAnswers(settings, frozenset({Channel.TELEGRAM.value}))
 
-    async def handle_inbound(self, msg: InboundMessage) -> IntakeResult:
-        """Record `msg` once; open a case, append it to its case, or queue it for review.
+    async def handle_inbound(
+        self,
+        msg: InboundMessage,
+        *,
+        answers: Answers | None = None,
+        record: ChannelRecord | None = None,
+    ) -> IntakeResult:
+        """Record `msg` once; open a case, append it to its case, or queue it for review;
+        answer as `answers` words it (else `PlainAnswers`); run `record` before committing.
 
         A message whose (channel, external id) was seen before changes nothing and reports
-        DUPLICATE with the original's case. Two deliveries racing on PostgreSQL (the same
-        message twice, or two first messages of one new sender) meet at a unique key; the loser
-        runs again and finds what the winner stored.
+        DUPLICATE with the original's case (`record` still runs, to recognise it too). Two
+        deliveries racing on PostgreSQL (the same message twice, or two first messages of one
+        new sender) meet at a unique key (intake's or the adapter's record's); the loser runs
+        again, `record` included, and finds what the winner stored.
         """
         attempts = _CONFLICT_ATTEMPTS
         while True:
             attempts -= 1
             try:
                 async with self.db.transaction() as session:
-                    return await self.handle_inbound_in(session, msg)
+                    result = await self._handle(session, msg, answers or self.plain_answers)
+                    if record is not None:
+                        await record(session, result)
+                    return result
             except IntegrityError:
                 if attempts == 0:
                     raise
 
-    async def handle_inbound_in(self, session: AsyncSession, msg: InboundMessage) -> IntakeResult:
-        """`handle_inbound` inside the caller's transaction, so an adapter can commit its own
-        records (e.g. the IMAP location of an email) atomically with the case."""
+    async def _handle(
+        self, session: AsyncSession, msg: InboundMessage, answers: Answers
+    ) -> IntakeResult:
         msg = _with_clean_names(msg)
         now = self.clock.now()
         existing = await _find_message(session, msg.channel, msg.external_id)
@@ -143,7 +179,7 @@ class Intake:
             name=msg.sender_name,
             language=msg.language,
         )
-        case, disposition = await self._target_case(session, msg, requester, rules, now)
+        case, disposition, reason = await self._target_case(session, msg, requester, rules, now)
         message = Message(
             case_id=case.id if case else None,
             direction=Direction.INBOUND.value,
@@ -159,18 +195,25 @@ class Intake:
         )
         session.add(message)
         await session.flush()
-        rejected = await self._store_attachments(session, msg, message, case)
+        rejected = self._attach_files(session, msg, message, case)
         if case is None:
             return IntakeResult(
                 Disposition.REVIEW,
-                message.id,
-                rejected_attachments=rejected,  # type: ignore[arg-type]
+                message.id,  # type: ignore[arg-type]
+                rejected_attachments=rejected,
+                reason=reason,
             )
-        missing = tuple(await missing_fields(session, case))
         if disposition == Disposition.APPENDED:  # producers relay it to the case's officers
             await case_changed(session, case, "message_received", rules, now)
-        if disposition == Disposition.NEW_CASE and msg.acknowledge:
-            await self._acknowledge(session, msg, case, missing, rejected, now)
+            if case.requester_id == requester.id and (msg.fields or msg.field_errors or rejected):
+                await self._take_details(session, msg, case, answers, rules, now)
+        missing = tuple(await missing_fields(session, case))
+        if disposition == Disposition.NEW_CASE:
+            facts = Acknowledged(case, msg.sender, msg.external_id, msg.language, now, missing,
+                                 rejected, msg.field_errors)  # fmt: skip
+            await self._queue(
+                session, msg, case, await answers.acknowledgement(session, facts), now
+            )
         return IntakeResult(
             disposition,
             message.id,  # type: ignore[arg-type]
@@ -187,14 +230,21 @@ class Intake:
         requester: Requester,
         rules: Rules,
         now: dt.datetime,
-    ) -> tuple[Case | None, Disposition]:
+    ) -> tuple[Case | None, Disposition, str | None]:
         requester_id = requester.id
         if msg.case_reference:
             case = (
                 await session.exec(select(Case).where(Case.reference == msg.case_reference))
             ).first()
-            if case is None or (case.requester_id != requester_id and not msg.trusted_thread):
-                return None, Disposition.REVIEW
+            if case is None:
+                return None, Disposition.REVIEW, None
+            if case.requester_id != requester_id:
+                if msg.fields or msg.field_errors:
+                    # Only the requester fills in their case; anyone else on a thread (the
+                    # citizen forwarded our message) is for an officer to judge (issue #9).
+                    return None, Disposition.REVIEW, DETAILS_NOT_FROM_REQUESTER
+                if msg.proven_case != case.reference:
+                    return None, Disposition.REVIEW, None
             await record_event(
                 session,
                 case_id=case.id,
@@ -209,15 +259,15 @@ class Intake:
             if await rating_from_reply(
                 session, case, msg.text, rules=rules, actor=requester_actor(requester_id), now=now
             ):
-                return case, Disposition.APPENDED  # the rating asked for, not a new complaint
+                return case, Disposition.APPENDED, None  # the rating asked for, not a complaint
             if case.kind == CaseKind.COMPLAINT and awaiting_reply:
                 # domain.md §4: a reply from the complainant reopens the case / stops auto-close.
                 await complainant_replied(
                     session, case, rules=rules, actor=requester_actor(requester_id), now=now
                 )
-            return case, Disposition.APPENDED
+            return case, Disposition.APPENDED, None
         if msg.new_case_kind is None:
-            return None, Disposition.REVIEW
+            return None, Disposition.REVIEW, None
         case = await open_case(
             session,
             kind=msg.new_case_kind,
@@ -231,82 +281,81 @@ class Intake:
             language=msg.language,
             unit_id=msg.unit_id,
         )
-        return case, Disposition.NEW_CASE
+        return case, Disposition.NEW_CASE, None
 
-    async def _store_attachments(
+    def _attach_files(
         self, session: AsyncSession, msg: InboundMessage, message: Message, case: Case | None
     ) -> tuple[str, ...]:
-        case_id = case.id if case else None
-        kept = attach_files(
-            session, self.blobs, msg.attachments, case_id=case_id, message_id=message.id
+        """Put the message's stored files on it (and its case); note the refused ones."""
+        attach_files(
+            session,
+            None,
+            msg.attachments,
+            case_id=case.id if case else None,
+            message_id=message.id,
         )
-        rejected = kept.rejected
-        if rejected:
-            message.meta = {**message.meta, "rejected_attachments": list(rejected)}
+        if msg.rejected_attachments:
+            message.meta = {**message.meta, "rejected_attachments": list(msg.rejected_attachments)}
             session.add(message)
-        return rejected
+        return msg.rejected_attachments
 
-    async def _acknowledge(
+    async def _take_details(
         self,
         session: AsyncSession,
         msg: InboundMessage,
         case: Case,
-        missing: tuple[str, ...],
-        rejected: tuple[str, ...],
+        answers: Answers,
+        rules: Rules,
         now: dt.datetime,
     ) -> None:
-        body = acknowledgement_text(case, missing, rejected, msg.language, self.settings)
+        """Fill in the fields a reply from the case's requester carries, and answer it with
+        what was kept, what waits for an officer, what was refused and what is missing."""
+        changed, pending = await fill_in(
+            session, case, msg.fields, channel=msg.channel.value, rules=rules, now=now
+        )
+        facts = DetailsTaken(
+            case,
+            msg.sender,
+            msg.external_id,
+            msg.language,
+            now,
+            changed=tuple(changed),
+            pending=tuple(pending),
+            field_errors=msg.field_errors,
+            rejected_attachments=msg.rejected_attachments,
+            missing=tuple(await missing_fields(session, case)),
+            fields_sent=bool(msg.fields),
+        )
+        await self._queue(session, msg, case, await answers.details_taken(session, facts), now)
+
+    async def _queue(
+        self,
+        session: AsyncSession,
+        msg: InboundMessage,
+        case: Case,
+        reply: Reply | None,
+        now: dt.datetime,
+    ) -> None:
+        """Queue the channel's answer (and the receipt PDF after it, when it asks for that)."""
+        if reply is None:
+            return
+        recipient = reply.recipient or msg.sender
         await enqueue(
             session,
-            dedup_key=f"ack:{case.reference}",
+            dedup_key=reply.dedup_key,
             channel=msg.channel.value,
-            recipient=msg.sender,
-            purpose="acknowledgement",
-            subject=t("ack.subject", msg.language, reference=case.reference),
-            body=body,
+            recipient=recipient,
+            purpose=reply.purpose,
+            subject=reply.subject,
+            body=reply.body,
             case_id=case.id,
             now=now,
-            payload={"in_reply_to": msg.external_id},
+            payload=reply.payload,
         )
-        if msg.channel == Channel.TELEGRAM:  # the channel whose sender delivers letters here
+        if reply.receipt_apart:
             await queue_intake_receipt(
-                session, case, channel=msg.channel.value, recipient=msg.sender, now=now
+                session, case, channel=msg.channel.value, recipient=recipient, now=now
             )
-
-
-def acknowledgement_text(
-    case: Case,
-    missing: tuple[str, ...],
-    rejected: tuple[str, ...],
-    language: str,
-    settings: Settings,
-) -> str:
-    """The proof-of-request message: reference, due date, and what is still missing."""
-    parts = [
-        t(
-            f"ack.body.{case.kind}",
-            language,
-            reference=case.reference,
-            due=format_date(case.due_date, language),
-            body=settings.body_name,
-        )
-    ]
-    if missing:
-        lines = "\n".join(f"- {t(f'field.{name}', language)}" for name in missing)
-        parts.append(t("ack.missing", language, fields=lines))
-    if rejected:
-        parts.append(rejected_attachments_note(rejected, language, settings))
-    return "\n\n".join(parts)
-
-
-def rejected_attachments_note(rejected: Sequence[str], language: str, settings: Settings) -> str:
-    """The note naming attachments not kept because they are over ATTACHMENT_MAX_BYTES."""
-    return t(
-        "ack.attachments_rejected",
-        language,
-        files=", ".join(rejected),
-        limit_mb=settings.attachment_max_bytes // (1024 * 1024),
-    )
 
 
 def _with_clean_names(msg: InboundMessage) -> InboundMessage:
@@ -326,8 +375,6 @@ def _initial_details(msg: InboundMessage) -> dict[str, Any]:
         details.setdefault("description", msg.text)
     elif msg.new_case_kind == CaseKind.INFORMATION_REQUEST and msg.text.strip():
         details.setdefault("information_requested", msg.text.strip())
-    if msg.channel == Channel.EMAIL:
-        details.setdefault("email", msg.sender)
     return details
 
 

@@ -1,11 +1,11 @@
 """Identity changes a requester asked for by email, confirmed or rejected by an officer (issue #9).
 
-The email channel records a change of name, NIK or SK number already on record as an
-`identity_change_requested` event and never applies it (bot/mail_ingest.py). Here an officer
-lists the pending requests of a case, confirms one (the requester's fields are updated through
-`apply_requester_details`, the path every channel fills in details by) or rejects one (nothing
-changes). A request is numbered by its event id; its decision is a second event naming that id,
-so the audit log alone says what was asked, who decided, and when. The citizen is told the
+Intake records a change of name, NIK or SK number already on record, asked for in a reply
+that fills in details, as an `identity_change_requested` event and never applies it. Here an
+officer lists the pending requests of a case, confirms one (the requester's fields are updated
+through `apply_requester_details`, the path every channel fills in details by) or rejects one
+(nothing changes). A request is numbered by its event id; its decision is a second event naming
+that id, so the audit log alone says what was asked, who decided, and when. The citizen is told the
 outcome on their channel, naming the fields but never repeating the values.
 """
 
@@ -24,7 +24,6 @@ from bot.cases.opening import apply_requester_details
 from bot.desk.authz import CONFIRM_IDENTITY, refusal
 from bot.errors import DomainError, PermissionDenied
 from bot.i18n import t
-from bot.mail_ingest import IDENTITY_CHANGE_EVENT, IDENTITY_FIELDS
 from bot.notify.outbox import enqueue
 from bot.notify.recipients import automatic_payload, requester_recipient
 from bot.notify.send_windows import next_requester_time
@@ -32,6 +31,9 @@ from bot.privacy.masking import mask_name, mask_nik
 from bot.workflow.rules import Rules
 from store.models import Case, Event, Officer, Requester
 
+# Who the requester is: changed by a message only with an officer's confirmation (issue #9).
+IDENTITY_FIELDS = ("name", "nik", "entity_sk_number")
+IDENTITY_CHANGE_EVENT = "identity_change_requested"
 CONFIRMED_EVENT = "identity_change_confirmed"
 REJECTED_EVENT = "identity_change_rejected"
 DECISION_EVENTS = (CONFIRMED_EVENT, REJECTED_EVENT)

@@ -12,8 +12,6 @@ from bot.workflow.rules import Rules
 from store.enums import ComplaintStatus
 from store.models import Case
 
-CLASSIFICATIONS = ("aspirasi", "pengaduan", "permintaan_informasi", "whistle_blowing")
-
 
 def _required(value: str | None, key: str) -> str:
     text = (value or "").strip()

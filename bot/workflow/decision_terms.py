@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.cases.opening import DELIVERY_METHODS
+from bot.cases.fields import DELIVERY_METHODS
 from bot.errors import DomainError
 
 KEYS = {

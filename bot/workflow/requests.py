@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cases.opening import DELIVERY_METHODS
+from bot.cases.fields import DELIVERY_METHODS
 from bot.errors import DomainError
 from bot.workflow.deadlines import request_base_due
 from bot.workflow.machine import apply_transition, check_allowed, ensure_unit

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.mail_ingest import MailIngestor
-from bot.mailboxes import MailboxConfig, configured_mailboxes
 from bot.ports import ChannelParts
 from bot.services import Services
+from channels.email.ingest import MailIngestor
+from channels.email.mailboxes import MailboxConfig, configured_mailboxes
 from channels.email.poller import MailboxWatcher, reader_pool
 from channels.email.sender import EmailSender
 from channels.email.settings import EmailSettings
@@ -22,7 +22,7 @@ LIBRARY_LOGGERS = ("aioimaplib", "aiosmtplib")
 
 
 def ingestor_for(services: Services) -> MailIngestor:
-    """The core's email ingestion on these services."""
+    """The email channel's ingestion (through the one door, `services.intake`) on these services."""
     return MailIngestor(
         services.db, services.settings, services.clock, services.blobs, services.intake
     )

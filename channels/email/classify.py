@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from bot.mail_message import MailKind
+from channels.email.message import MailKind
 from channels.email.mime import addresses, header_text, leaf_parts, raw_values
 
 _AUTO_SUBJECT_RE = re.compile(

@@ -20,9 +20,9 @@ from typing import TypeVar
 
 from aioimaplib import aioimaplib
 
-from bot.mailboxes import MailboxConfig
 from channels.email import imap_utf7
 from channels.email.errors import ConnectionFailed, InvalidAuth, InvalidFolder
+from channels.email.mailboxes import MailboxConfig
 
 T = TypeVar("T")
 

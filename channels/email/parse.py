@@ -22,7 +22,7 @@ from email.message import EmailMessage, Message
 from typing import TypeVar
 from urllib.parse import unquote
 
-from bot.intake.door import InboundAttachment
+from bot.cases.attachments import FileData
 from channels.email.bounce_text import failed_addresses
 from channels.email.htmltext import html_to_text
 from channels.email.mime import (
@@ -99,7 +99,7 @@ class ParsedMail:
     signature: str
     in_reply_to: str | None
     references: tuple[str, ...]
-    attachments: tuple[InboundAttachment, ...]
+    attachments: tuple[FileData, ...]
     report: DeliveryReport
     # The parts of the reading that failed ("structure", "body", ...): what they would have
     # given is missing, so a person should look at the mail.
@@ -204,7 +204,7 @@ def _attachment_bytes(part: Message) -> bytes:
         return str(inner).encode("utf-8", "surrogateescape")
 
 
-def _content(msg: EmailMessage) -> tuple[str, tuple[InboundAttachment, ...]]:
+def _content(msg: EmailMessage) -> tuple[str, tuple[FileData, ...]]:
     body, text = _body(msg)
     texts, attachments = [text], []
     for part, parent in leaf_parts(msg):
@@ -219,7 +219,7 @@ def _content(msg: EmailMessage) -> tuple[str, tuple[InboundAttachment, ...]]:
         if parent == "signed" and part.get_content_type() in _SIGNATURES:
             continue
         attachments.append(
-            InboundAttachment(
+            FileData(
                 filename=_filename(part, len(attachments) + 1),
                 content_type=part.get_content_type()[:255],
                 data=_attachment_bytes(part),

@@ -3,7 +3,7 @@
 Per message the order is fixed: fetch (BODY.PEEK, nothing flagged) -> count the try -> read
 (parse and classify, in a worker process with a time and memory limit) -> ingest (one committed
 transaction) -> flag \\Seen or move. A crash between any two steps is repaired by the next
-run (bot/mail_ingest.py explains why); a mail that could not be read, or whose tries never
+run (channels/email/ingest.py explains why); a mail that could not be read, or whose tries never
 finished MAIL_MAX_ATTEMPTS times, is recorded raw for review and flagged like any other, so
 no mail is fetched and processed in a loop. Waiting uses IDLE where the server offers it (mail
 is taken within a second of arrival) and plain polling otherwise; either way the mailbox is read
@@ -23,14 +23,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.clock import Clock
 from bot.crash_points import crash_point
-from bot.mail_ingest import IngestOutcome, MailIngestor
-from bot.mail_message import IncomingMail, MailLocation
-from bot.mailboxes import MailboxConfig
 from bot.privacy.masking import redact
 from bot.settings import Settings
 from channels.email.errors import MailboxError
 from channels.email.imap import IDLE_RENEW_SECONDS, FetchedMail, ImapSession
-from channels.email.reader import MailReading, read_mail, salvage
+from channels.email.ingest import IngestOutcome, MailIngestor
+from channels.email.mailboxes import MailboxConfig
+from channels.email.message import IncomingMail, MailLocation, MailReading
+from channels.email.reader import read_mail, salvage
 from channels.email.worker import READER_FAILED, MailReaderPool
 
 log = logging.getLogger(__name__)
@@ -83,30 +83,14 @@ def incoming_from(
     # The server's arrival time is the receipt time (UU KIP counts from receipt), unless the
     # clock says otherwise (a server clock ahead of ours).
     received_at = min(fetched.internaldate or now, now)
-    return IncomingMail(
+    return IncomingMail.of(
+        reading,
         location=location,
         raw=fetched.raw,
         received_at=received_at,
         new_case_kind=config.case_kind,
         unit_id=config.unit_id,
-        kind=reading.kind,
-        message_id=reading.message_id,
-        sender=reading.sender,
-        sender_name=reading.sender_name,
-        recipients=reading.recipients,
-        subject=reading.subject,
-        text=reading.text,
-        quoted=reading.quoted,
-        in_reply_to=reading.in_reply_to,
-        references=reading.references,
-        attachments=reading.attachments,
-        no_reply=reading.no_reply,
-        failed_recipients=reading.report.failed,
-        bounce_permanent=reading.report.permanent,
-        bounce_reason=reading.report.reason,
-        reported_message_ids=reading.report.message_ids,
         quarantine=quarantine,
-        problems=reading.problems,
     )
 
 

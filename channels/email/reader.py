@@ -10,38 +10,16 @@ subject and the Message-ID, from a bounded prefix of the header, in linear time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from bot.intake.door import InboundAttachment
-from bot.mail_message import MailKind
 from channels.email.classify import classify
+from channels.email.message import MailKind, MailReading
 from channels.email.mime import decode_bytes, message_ids
-from channels.email.parse import MAX_ADDRESS_CHARS, DeliveryReport, parse_mail
+from channels.email.parse import MAX_ADDRESS_CHARS, parse_mail
 
 # Only this much of a mail is looked at by `salvage` (headers are rarely a tenth of it).
 SALVAGE_BYTES = 64 * 1024
 _HEADER_RE = re.compile(rb"^([A-Za-z0-9-]{1,64})[ \t]*:(.*)$")
 _ADDRESS_RE = re.compile(r"[^\s<>()\[\]\\,;:\"@]{1,64}@[A-Za-z0-9.-]{1,253}")
-
-
-@dataclass(frozen=True)
-class MailReading:
-    """Everything intake needs from one mail, parsed and classified."""
-
-    kind: MailKind
-    no_reply: bool = False
-    message_id: str | None = None
-    sender: str | None = None
-    sender_name: str | None = None
-    recipients: tuple[str, ...] = ()
-    subject: str = ""
-    text: str = ""
-    quoted: str = ""
-    in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
-    attachments: tuple[InboundAttachment, ...] = ()
-    report: DeliveryReport = field(default_factory=DeliveryReport)
-    problems: tuple[str, ...] = ()
 
 
 def read_mail(raw: bytes) -> MailReading:

@@ -2,7 +2,7 @@
 
 Each mail carries our own Message-ID, derived from the row's dedup key, so a retry after an
 unclear failure repeats the same Message-ID and the recipient's mail client shows one mail.
-The Reply-To is the case's signed address (bot.mail_threading), In-Reply-To/References thread
+The Reply-To is the case's signed address (channels.email.threads), In-Reply-To/References thread
 it under the mail it answers, and machine-written mail says so (RFC 3834 Auto-Submitted, and
 X-Auto-Response-Suppress so Exchange does not send out-of-office replies back to us).
 
@@ -22,12 +22,12 @@ from email.utils import format_datetime, formataddr
 import aiosmtplib
 
 from bot.clock import Clock
-from bot.mail_threading import reply_address
 from bot.notify.delivery import PermanentFailure, TemporaryFailure
 from bot.notify.outgoing_files import OutgoingFile, outgoing_files_of
 from bot.settings import Settings
 from channels.email.errors import SmtpUnavailable
 from channels.email.imap import tls_context
+from channels.email.threads import reply_address
 from store.blobs import BlobStore
 from store.db import Database
 from store.enums import Channel

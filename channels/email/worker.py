@@ -24,7 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from channels.email.reader import MailReading, read_mail
+from channels.email.message import MailReading
+from channels.email.reader import read_mail
 
 log = logging.getLogger(__name__)
 

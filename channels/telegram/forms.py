@@ -1,7 +1,9 @@
 """Guided forms in chat: the fields of a request (domain.md §2) or complaint (§4), asked one per
 message, each answer validated as it comes, then a summary where any field can be changed.
 
-A form is data: its fields, in the order they are asked. `read_answer` turns what the person
+A form is data: its fields, in the order they are asked; what each field is (its kind, the
+details it stores, its choices and minimum length) is the core's schema (bot.cases.fields),
+the form adds only how the chat asks it. `read_answer` turns what the person
 sent (text, a tapped choice, a shared location) into draft values or a DomainError whose
 catalogue key says what to fix.
 """
@@ -14,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cases.opening import DELIVERY_METHODS, OBTAIN_METHODS
+from bot.cases.fields import FIELD, read_contact, read_identity
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
-from bot.workflow.complaints import CLASSIFICATIONS
+from bot.intake.validation import clean_name
 from store.enums import CaseKind
 
 SUMMARY = "summary"
@@ -106,22 +107,43 @@ def _needs_email(data: dict[str, Any]) -> bool:
     return data.get("delivery_method") == "email"
 
 
+# The chat's reader of a schema kind, where it differs (a one-line answer is read as text).
+_READER_OF_KIND = {"line": "text"}
+_YES_NO = ("yes", "no")
+
+
+def asked(name: str, **how: Any) -> FormField:
+    """The case field `name` (bot.cases.fields) as the chat asks it; `how` adds the chat's own
+    options (guided, skippable, in_summary) or the buttons it offers (choices)."""
+    spec = FIELD[name]
+    return FormField(
+        **{
+            "key": spec.name,
+            "kind": _READER_OF_KIND.get(spec.kind, spec.kind),
+            "stores": spec.stores,
+            "choices": spec.choices,
+            "min_len": spec.min_len,
+            **how,
+        }
+    )
+
+
 REQUEST_FORM = Form(
     "request",
     CaseKind.INFORMATION_REQUEST,
     (
-        FormField("name", "name"),
-        FormField("identity", "identity", stores=("nik", "entity_sk_number")),
-        FormField("address", "text", min_len=10),
-        FormField("contact", "contact", stores=("phone", "email"), in_summary=False),
-        FormField("information_requested", "text", min_len=10),
-        FormField("purpose", "text", min_len=5),
-        FormField("obtain_method", "choice", choices=OBTAIN_METHODS),
-        FormField("delivery_method", "choice", choices=DELIVERY_METHODS),
-        FormField("email", "email", guided=_needs_email),
-        FormField("phone", "phone", guided=False),
-        FormField("occupation", "text", guided=False, min_len=3),
-        FormField("acting_for", "text", guided=False, min_len=3),
+        asked("name"),
+        asked("identity"),
+        asked("address"),
+        asked("contact", in_summary=False),
+        asked("information_requested"),
+        asked("purpose"),
+        asked("obtain_method"),
+        asked("delivery_method"),
+        asked("email", guided=_needs_email),
+        asked("phone", guided=False),
+        asked("occupation", guided=False),
+        asked("acting_for", guided=False),
         FormField("attachments", "files", guided=False),
     ),
 )
@@ -130,16 +152,16 @@ COMPLAINT_FORM = Form(
     "complaint",
     CaseKind.COMPLAINT,
     (
-        FormField("description", "text", min_len=15),
-        FormField("classification", "choice", choices=CLASSIFICATIONS),
-        FormField("category", "text", min_len=3),
-        FormField("location", "location"),
-        FormField("incident_date", "date", choices=("today", "yesterday")),
+        asked("description"),
+        asked("classification"),
+        asked("category"),
+        asked("location"),
+        asked("incident_date", choices=("today", "yesterday")),
         FormField("evidence", "files", skippable=True),
-        FormField("anonymous", "yesno", choices=("yes", "no")),
-        FormField("confidential", "yesno", choices=("yes", "no")),
-        FormField("name", "name", guided=False),
-        FormField("phone", "phone", guided=False),
+        asked("anonymous", choices=_YES_NO),
+        asked("confidential", choices=_YES_NO),
+        asked("name", guided=False),
+        asked("phone", guided=False),
     ),
 )
 
@@ -177,26 +199,25 @@ def _read_text(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
 
 def _read_identity(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     text = _text(a, f)
-    if re.fullmatch(r"[\d\s.-]+", text):
-        return {"nik": validate_nik(text), "entity_sk_number": None}
-    if len(text) < 5 or not re.search(r"\d", text):
+    identity = read_identity(text)
+    if "entity_sk_number" in identity and (len(text) < 5 or not re.search(r"\d", text)):
         raise DomainError("tg.err.identity")
-    return {"entity_sk_number": text, "nik": None}
+    return {"nik": None, "entity_sk_number": None, **identity}
 
 
 def _read_contact(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     text = _text(a, f)
     if "@" in text or re.search(r"[a-z]\.[a-z]", text, re.IGNORECASE):  # an email, mistyped
-        return {"email": validate_email(text)}
-    return {"phone": normalise_phone(text)}
+        return read_contact("email", text)
+    return read_contact("phone", text)
 
 
 def _read_phone(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
-    return {"phone": normalise_phone(_text(a, f))}
+    return read_contact("phone", _text(a, f))
 
 
 def _read_email(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
-    return {"email": validate_email(_text(a, f))}
+    return read_contact("email", _text(a, f))
 
 
 def _pick(f: FormField, a: Answer, lang: str) -> str:

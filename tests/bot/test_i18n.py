@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cases.opening import REQUIRED_REQUEST_FIELDS
+from bot.cases.fields import REQUEST, required_fields
 from bot.i18n import LOCALES_DIR, bilingual, catalogue, format_date, normalise_language, t
 from store.enums import CaseKind
 
@@ -72,7 +72,7 @@ def test_keys_built_at_run_time_exist() -> None:
     known = set(catalogue("id"))
     built = (
         [f"ack.body.{kind}" for kind in CaseKind]
-        + [f"field.{name}" for name in REQUIRED_REQUEST_FIELDS]
+        + [f"field.{name}" for name in required_fields(REQUEST)]
         + [f"cli.col_{c}" for c in ("reference", "kind", "status", "channel", "due")]
     )
     assert not [k for k in built if k not in known]

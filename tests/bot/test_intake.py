@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.intake.door import Disposition, InboundAttachment, InboundMessage, Intake
+from bot.cases.attachments import FileData, store_files
+from bot.intake.door import Disposition, InboundMessage, Intake
 from bot.services import Services
 from bot.workflow import complaints
 from store.enums import CaseKind, Channel, ComplaintStatus, RequestStatus
@@ -112,13 +113,13 @@ async def test_new_case_is_acknowledged_in_the_same_transaction(services: Servic
 async def test_failure_after_the_acknowledgement_leaves_nothing_behind(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = Intake._acknowledge
+    original = Intake._queue
 
     async def then_crash(self: Intake, *args: Any) -> None:
         await original(self, *args)
         raise RuntimeError("crash after queueing")
 
-    monkeypatch.setattr(Intake, "_acknowledge", then_crash)
+    monkeypatch.setattr(Intake, "_queue", then_crash)
     with pytest.raises(RuntimeError):
         await services.intake.handle_inbound(inbound())
     for model in (Message, Case, OutboxMessage, Event):
@@ -197,12 +198,14 @@ async def test_complainant_reply_reopens_a_closed_complaint(services: Services) 
 
 async def test_oversized_attachment_is_refused_and_named(services: Services) -> None:
     limit = services.settings.attachment_max_bytes
-    msg = inbound(
-        attachments=(
-            InboundAttachment("ktp.jpg", "image/jpeg", b"x" * 100),
-            InboundAttachment("video.mp4", "video/mp4", b"y" * (limit + 1)),
-        )
+    stored, rejected = store_files(
+        services.blobs,
+        (
+            FileData("ktp.jpg", "image/jpeg", b"x" * 100),
+            FileData("video.mp4", "video/mp4", b"y" * (limit + 1)),
+        ),
     )
+    msg = inbound(attachments=stored, rejected_attachments=rejected)
     result = await services.intake.handle_inbound(msg)
     assert result.rejected_attachments == ("video.mp4",)
     [stored] = await _all(services, Attachment)

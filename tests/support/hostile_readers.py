@@ -8,7 +8,8 @@ import os
 import signal
 import time
 
-from channels.email.reader import MailReading, read_mail
+from channels.email.message import MailReading
+from channels.email.reader import read_mail
 
 HANG = b"X-Test-Worker: hang"
 ALLOCATE = b"X-Test-Worker: allocate"

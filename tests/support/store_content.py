@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.intake.door import InboundAttachment, InboundMessage
+from bot.cases.attachments import FileData
+from bot.intake.door import InboundMessage
 from bot.services import Services
 from sandbox.examples.registry import load_example
 from store.blobs import BlobStore
@@ -29,8 +30,8 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(b"foto jalan rusak").digest() * 30
 def _citizen_message(n: int, now: dt.datetime, *, files: bool) -> InboundMessage:
     attachments = (
         (
-            InboundAttachment(f"ktp-{n}.pdf", "application/pdf", PDF + str(n).encode()),
-            InboundAttachment("jalan.png", "image/png", PHOTO),  # the same photo every time
+            FileData(f"ktp-{n}.pdf", "application/pdf", PDF + str(n).encode()),
+            FileData("jalan.png", "image/png", PHOTO),  # the same photo every time
         )
         if files
         else ()
@@ -63,7 +64,7 @@ async def fill_store(services: Services, citizens: int = 12) -> None:
             text="Tambahan: untuk tahun 2024 juga",
             received_at=now,
             case_reference=result.case_reference,
-            attachments=(InboundAttachment("tambahan.txt", "text/plain", b"lampiran %d" % n),),
+            attachments=(FileData("tambahan.txt", "text/plain", b"lampiran %d" % n),),
         )
         await services.intake.handle_inbound(follow_up)
     await make_case(services, kind=CaseKind.COMPLAINT)

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Message
 
-from bot.cases.attachments import FileData
+from bot.cases.attachments import StoredFile
 from bot.cases.requester_view import cases_of_contact, owned_case
 from bot.cases.view import case_headline
 from bot.errors import DomainError
@@ -25,11 +25,8 @@ async def _append(turn: Turn, case_id: int, pending: dict[str, Any]) -> None:
     async with turn.services.db.session() as session:
         case = await owned_case(session, ContactKind.TELEGRAM, str(turn.chat_id), case_id)
     user = turn.update.effective_user
-    stored = pending.get("file")
-    attachments = ()
-    if stored:
-        data = turn.services.blobs.get(stored["sha256"])
-        attachments = (FileData(stored["filename"], stored["content_type"], data),)
+    stored = pending.get("file")  # already in the blob store (files.store)
+    attachments = (StoredFile(**stored),) if stored else ()
     result = await turn.services.intake.handle_inbound(
         InboundMessage(
             channel=Channel.TELEGRAM,

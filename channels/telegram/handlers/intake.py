@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import InputFile, Message
 from telegram.error import Forbidden
 
-from bot.cases.attachments import FileData
+from bot.cases.attachments import FileData, StoredFile
 from bot.cases.opening import get_case
 from bot.cases.view import case_headline
 from bot.errors import DomainError
@@ -244,10 +244,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
             new_case_kind=form.kind,
             language=lang,
             fields=details,
-            attachments=tuple(
-                FileData(f["filename"], f["content_type"], data)
-                for f, data in _attachments(turn, draft)
-            ),
+            attachments=tuple(StoredFile(**f) for f in draft.data.get("files", [])),
             meta={"telegram_user_id": turn.user_id},
         )
     )

@@ -11,12 +11,11 @@ from app.cli.main import app
 from bot.labels import (
     channel_label,
     kind_label,
-    mail_disposition_label,
-    mail_kind_label,
     roles_label,
     status_label,
     yes_no,
 )
+from channels.email.labels import mail_disposition_label, mail_kind_label
 
 
 def test_label_functions_use_the_catalogue_and_show_unknown_codes_as_they_are() -> None:

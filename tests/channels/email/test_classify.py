@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.mail_message import MailKind
 from channels.email.classify import classify
+from channels.email.message import MailKind
 from channels.email.mime import parse
 from tests.support.emails import CORPUS, corpus_expectations, corpus_files, make_email
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.clock import FixedClock
-from bot.mail_threading import reference_from_address
 from bot.services import Services
 from channels.email.poller import MailboxWatcher
 from channels.email.sender import EmailSender
+from channels.email.threads import reference_from_address
 from scheduler.dispatch import Dispatcher
 from scheduler.ratelimit import RateLimiter
 from tests.channels.email.conftest import revalidated

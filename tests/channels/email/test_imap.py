@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.mailboxes import MailboxConfig
 from channels.email import imap_utf7
 from channels.email.errors import ConnectionFailed, InvalidAuth, InvalidFolder
 from channels.email.imap import ImapSession, quote_mailbox
+from channels.email.mailboxes import MailboxConfig
 from store.enums import CaseKind
 from tests.support.dovecot import DovecotServer
 from tests.support.emails import make_email

@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.i18n import format_date
-from bot.mail_ingest import MailDisposition
-from bot.mail_threading import reply_address
-from bot.mailboxes import MailboxConfig, env_mailbox
 from bot.services import Services
+from channels.email.ingest import MailDisposition
+from channels.email.mailboxes import MailboxConfig, env_mailbox
 from channels.email.sender import message_id_for
+from channels.email.threads import reply_address
 from store.enums import CaseKind, OutboxStatus, RequestStatus, Role
 from store.models import Case, Contact, Event, MailRecord, Message, OutboxMessage
 from tests.channels.email.conftest import MAIL_FROM, Deliver, with_settings

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from bot.mail_ingest import IngestOutcome
-from bot.mail_message import IncomingMail
-from bot.mailboxes import add_mailbox
 from bot.services import Services
 from channels.email import EmailRunner, ingestor_for, watchers
+from channels.email.ingest import IngestOutcome
+from channels.email.mailboxes import add_mailbox
+from channels.email.message import IncomingMail
 from channels.email.poller import MailboxWatcher, describe
 from store.enums import CaseKind
 from store.models import Case, MailRecord, OutboxMessage

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.mail_ingest import MailDisposition
 from bot.services import Services
 from channels.email.classify import classify
+from channels.email.ingest import MailDisposition
 from channels.email.parse import parse_mail
 from channels.email.poller import MailboxWatcher
 from store.models import Case, Contact, MailRecord, OutboxMessage

@@ -13,11 +13,11 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from bot.mail_threading import reference_from_address
 from bot.notify.delivery import PermanentFailure, TemporaryFailure
 from bot.services import Services
 from channels.email.errors import SmtpUnavailable
 from channels.email.sender import EmailSender, message_id_for
+from channels.email.threads import reference_from_address
 from store.models import OutboxMessage
 from tests.channels.email.conftest import revalidated
 from tests.support.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.mail_threading import (
+from channels.email.threads import (
     SIGNATURE_LENGTH,
     looks_like_reply,
     reference_from_address,

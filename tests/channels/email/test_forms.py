@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.mail_forms import field_template, parse_fields
+from channels.email.forms import field_template, parse_fields
 
 
 def test_template_lists_only_what_is_missing_in_both_languages() -> None:

@@ -15,14 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.audit import SYSTEM, record_event
 from bot.i18n import t
-from bot.mail_message import IncomingMail, MailKind
-from bot.mail_threading import resolve_thread
 from bot.notify.delivery_failures import mark_contact_failing
 from bot.notify.outbox import enqueue
 from bot.notify.recipients import role_recipients
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import mask_email, redact
 from bot.workflow.rules import Rules
+from channels.email.message import IncomingMail, MailKind
+from channels.email.threads import resolve_thread
 from store.enums import Channel, Role
 from store.models import Case, OutboxMessage
 
@@ -64,7 +64,7 @@ async def _notify_officers(
                 language,
                 addresses=", ".join(mask_email(a) for a in addresses),
                 reference=case.reference if case else "-",
-                reason=redact(mail.bounce_reason)[:300] or "-",
+                reason=redact(mail.report.reason)[:300] or "-",
             ),
             case_id=case.id if case else None,
             now=now,
@@ -78,7 +78,7 @@ async def handle_automatic(
 ) -> tuple[Case | None, str]:
     """Act on a non-human email; return the case it concerns (if any) and a short reason."""
     # A bounce names the failed mail in its report; an auto-reply in its reply headers.
-    ids = [*mail.reported_message_ids, *mail.thread_ids]
+    ids = [*mail.report.message_ids, *mail.thread_ids]
     match = await resolve_thread(
         session,
         sender=mail.sender,
@@ -90,13 +90,13 @@ async def handle_automatic(
     case, reason = match.case, mail.kind.value
     if mail.kind == MailKind.BOUNCE:
         ours = await _our_messages(session, ids)
-        if mail.bounce_permanent:
-            addresses = list(mail.failed_recipients) or sorted({o.recipient for o in ours})
+        if mail.report.permanent:
+            addresses = list(mail.report.failed) or sorted({o.recipient for o in ours})
             marked = [
                 a
                 for a in addresses
                 if await mark_contact_failing(
-                    session, Channel.EMAIL.value, a, mail.bounce_reason, now
+                    session, Channel.EMAIL.value, a, mail.report.reason, now
                 )
             ]
             # Backscatter (a bounce of mail we never sent) must not page the officers.

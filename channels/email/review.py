@@ -14,11 +14,12 @@ from bot.cases.audit import record_event
 from bot.cases.opening import get_case, open_case
 from bot.errors import DomainError, NotFoundError
 from bot.intake.requesters import find_or_create_requester
-from bot.mail_forms import parse_fields, queue_acknowledgement
-from bot.mail_ingest import MailDisposition, case_details, usable_address
-from bot.mailboxes import ENV_MAILBOX
 from bot.settings import Settings
 from bot.workflow.rules import Rules
+from channels.email.forms import parse_fields
+from channels.email.ingest import MailDisposition, case_details, usable_address
+from channels.email.mailboxes import ENV_MAILBOX
+from channels.email.replies import queue_acknowledgement
 from store.enums import CaseKind, Channel, ContactKind
 from store.models import Attachment, Case, MailMailbox, MailRecord, Message
 

@@ -1,0 +1,398 @@
+"""Crash-safe, idempotent ingestion of email through the one door (`Intake.handle_inbound`).
+
+The record of an email (its IMAP location, Message-ID or content hash, classification and
+disposition) is written in the same transaction that opens or updates the case and queues the
+answer: intake runs the record as the adapter's `record`. The raw bytes and the attachments are
+kept in the blob store first (content-addressed, so writing them twice is harmless). The
+channel flags the message \\Seen (or moves it) only after that commit. So a crash at any point
+either left nothing (the message is fetched again) or left the record (the next run only flags
+the message): nothing is lost and nothing happens twice. The unique keys on (mailbox,
+Message-ID) and (mailbox, UIDVALIDITY, UID) settle a race between two pollers the same way:
+the loser's transaction is rolled back and, run again by intake, finds the winner's record.
+
+Mail written by a person goes to intake; machine-written mail, copies of our own, mail without
+a usable sender and mail that could not be read are only recorded (and acted on by the channel:
+channels/email/automatic.py, the review queue).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cases.attachments import store_files
+from bot.clock import Clock
+from bot.crash_points import crash_point
+from bot.errors import DomainError
+from bot.intake.door import Disposition, InboundMessage, Intake, IntakeResult
+from bot.intake.validation import validate_email
+from bot.settings import Settings
+from bot.workflow.rules import load_rules
+from channels.email.automatic import handle_automatic
+from channels.email.forms import ParsedFields, parse_fields
+from channels.email.message import IncomingMail, MailKind, MailLocation
+from channels.email.replies import MailAnswers
+from channels.email.threads import ThreadMatch, ThreadRule, resolve_thread
+from store.blobs import BlobStore, BlobTooLarge
+from store.db import Database
+from store.enums import CaseKind, Channel
+from store.models import Case, MailAttempt, MailRecord
+
+log = logging.getLogger(__name__)
+
+# How much of the quoted part of a reply is kept with the message (the raw mail keeps all).
+QUOTED_KEEP_CHARS = 20_000
+# Tries of counting one try of a mail that meets a unique key another poller took meanwhile.
+CONFLICT_ATTEMPTS = 3
+# Threads that go to an officer instead of to a case.
+_REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
+
+
+class MailDisposition(StrEnum):
+    """The state of a mail's record: what became of it, and of a review item an officer
+    resolved (bot.intake.door's dispositions for mail a person wrote; IGNORED for what is only
+    recorded: machine-written mail, copies of our own, a mail intake had already)."""
+
+    NEW_CASE = "new_case"
+    APPENDED = "appended"
+    REVIEW = "review"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What became of one email's record; `duplicate` when it had been recorded before."""
+
+    disposition: MailDisposition
+    classification: str
+    reason: str | None = None
+    case_reference: str | None = None
+    duplicate: bool = False
+
+
+def case_details(kind: CaseKind, subject: str, fields: ParsedFields) -> dict[str, Any]:
+    """The details a new case opens with: the "Field: value" lines, and the subject plus the
+    remaining text as what is asked for (request) or complained about (complaint)."""
+    details: dict[str, Any] = dict(fields.values)
+    described = "\n\n".join(p for p in (subject.strip(), fields.rest.strip()) if p)
+    key = "description" if kind == CaseKind.COMPLAINT else "information_requested"
+    if described:
+        details.setdefault(key, described)
+    return details
+
+
+def usable_address(address: str | None) -> str | None:
+    """The address if mail can be sent to it (placeholders and `foo@bar` are not), else None."""
+    try:
+        return validate_email(address) if address else None
+    except DomainError:
+        return None
+
+
+@dataclass(frozen=True)
+class _Route:
+    """Where a human mail goes, decided by its thread: the message for intake, and the reason
+    its record will give (the thread rule, or why it went to review)."""
+
+    inbound: InboundMessage
+    reason: str | None
+
+
+class MailIngestor:
+    """Turns fetched emails into cases, appended messages, review items or ignored records."""
+
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, blobs: BlobStore, intake: Intake
+    ) -> None:
+        self.db, self.settings, self.clock = db, settings, clock
+        self.blobs, self.intake = blobs, intake
+        self.secret = settings.reply_secret.get_secret_value()
+
+    async def last_uid(self, mailbox: str, uidvalidity: int) -> int:
+        """The highest UID recorded in this mailbox under this UIDVALIDITY (0 if none: after a
+        UIDVALIDITY change everything is looked at again and recognised by its key)."""
+        async with self.db.session() as session:
+            stmt = select(func.max(MailRecord.uid)).where(
+                MailRecord.mailbox == mailbox, MailRecord.uidvalidity == uidvalidity
+            )
+            return int((await session.exec(stmt)).one() or 0)
+
+    async def is_recorded(self, location: MailLocation) -> bool:
+        """True when the email at this IMAP location was ingested already."""
+        async with self.db.session() as session:
+            return await _at(session, location) is not None
+
+    async def note_attempt(self, location: MailLocation) -> int:
+        """Count one more try at the email at `location` (committed before it is read) and
+        return how many tries there have been, this one included."""
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                async with self.db.transaction() as session:
+                    stmt = select(MailAttempt).where(*_attempt_at(location))
+                    attempt = (await session.exec(stmt)).first() or MailAttempt(
+                        mailbox=location.mailbox, uidvalidity=location.uidvalidity,
+                        uid=location.uid,
+                    )  # fmt: skip
+                    attempt.attempts += 1
+                    attempt.last_at = self.clock.now()
+                    session.add(attempt)
+                    return attempt.attempts
+            except IntegrityError:  # another poller counted the same mail first
+                continue
+        raise RuntimeError(f"could not count a try of {location}")
+
+    async def ingest(self, mail: IncomingMail) -> IngestOutcome:
+        """Record `mail` once and act on it, all in one transaction; see the module docstring."""
+        raw_stored = self._keep_raw(mail.raw)
+        async with self.db.transaction() as session:
+            existing = await _recorded(session, mail)
+            if existing is not None:
+                return await _seen_again(session, existing, mail)
+        sender = usable_address(mail.sender)
+        if (
+            mail.kind == MailKind.HUMAN
+            and sender is not None
+            and not mail.quarantine
+            and not _is_own(mail, self.settings)
+        ):
+            return await self._through_intake(mail, sender, raw_stored)
+        return await self._record_only(mail, raw_stored)
+
+    def _keep_raw(self, raw: bytes) -> bool:
+        try:
+            self.blobs.put(raw)
+        except BlobTooLarge:
+            return False
+        return True
+
+    def _record(self, mail: IncomingMail, raw_stored: bool) -> MailRecord:
+        return MailRecord(
+            mailbox=mail.location.mailbox,
+            uidvalidity=mail.location.uidvalidity,
+            uid=mail.location.uid,
+            message_key=mail.key,
+            message_id_header=(mail.message_id or "")[:512] or None,
+            raw_sha256=mail.raw_sha256,
+            raw_size=len(mail.raw),
+            raw_stored=raw_stored,
+            classification=mail.kind.value,
+            disposition=MailDisposition.IGNORED.value,
+            sender=(mail.sender or "")[:320] or None,
+            subject=mail.subject,
+            received_at=mail.received_at,
+            created_at=self.clock.now(),
+        )
+
+    async def _commit(
+        self, session: AsyncSession, record: MailRecord, mail: IncomingMail
+    ) -> IngestOutcome:
+        """Add the record, forget the tries at its location, and report it (not yet committed)."""
+        session.add(record)
+        await session.exec(delete(MailAttempt).where(*_attempt_at(mail.location)))
+        await session.flush()
+        outcome = await _outcome(session, record)
+        crash_point("mail_before_commit")
+        return outcome
+
+    async def _record_only(self, mail: IncomingMail, raw_stored: bool) -> IngestOutcome:
+        """Record mail that is no message from a person (acting on machine-written mail)."""
+        try:
+            async with self.db.transaction() as session:
+                existing = await _recorded(session, mail)
+                if existing is not None:
+                    return await _seen_again(session, existing, mail)
+                record = self._record(mail, raw_stored)
+                if mail.quarantine:
+                    # Kept raw with what could be salvaged; never read again (issue #9).
+                    record.disposition = MailDisposition.REVIEW.value
+                    record.reason = f"quarantined_{mail.quarantine}"[:64]
+                elif _is_own(mail, self.settings):
+                    record.reason = "own_address"
+                elif mail.kind == MailKind.HUMAN:
+                    record.disposition, record.reason = MailDisposition.REVIEW.value, "no_sender"
+                else:
+                    rules = await load_rules(session, self.settings)
+                    case, record.reason = await handle_automatic(
+                        session, mail, self.secret, rules, self.clock.now()
+                    )
+                    record.case_id = case.id if case else None
+                return await self._commit(session, record, mail)
+        except IntegrityError:
+            # A concurrent poller recorded this very mail first: it is theirs to act on.
+            async with self.db.transaction() as session:
+                existing = await _recorded(session, mail)
+                if existing is None:
+                    raise
+                log.info("email %s was ingested concurrently", mail.location)
+                return await _seen_again(session, existing, mail)
+
+    async def _route(self, mail: IncomingMail, sender: str) -> _Route:
+        """The intake message for a human email, routed by its thread (or to review)."""
+        async with self.db.session() as session:
+            match = await resolve_thread(
+                session,
+                sender=sender,
+                recipients=mail.recipients,
+                subject=mail.subject,
+                message_ids=mail.thread_ids,
+                secret=self.secret,
+            )
+        fields = parse_fields(mail.text)
+        reason = None if match.rule == ThreadRule.NONE else match.rule.value
+        review = match.rule in _REVIEW_RULES
+        if mail.problems:
+            # Part of the mail could not be read: a person looks at it before anything is
+            # opened or answered (issue #9); what could be read is kept with it.
+            review, reason = True, f"unreadable_{mail.problems[0]}"[:64]
+        return _Route(_inbound(mail, sender, match, fields, review=review), reason)
+
+    async def _through_intake(
+        self, mail: IncomingMail, sender: str, raw_stored: bool
+    ) -> IngestOutcome:
+        route = await self._route(mail, sender)
+        files, rejected = store_files(self.blobs, mail.attachments)
+        inbound = dataclasses.replace(
+            route.inbound, attachments=files, rejected_attachments=rejected
+        )
+        answers = MailAnswers(
+            self.settings,
+            in_reply_to=mail.message_id,
+            no_reply=mail.no_reply,
+            details_key=f"mail-details:{mail.location.mailbox}:{mail.key}",
+        )
+        outcomes: list[IngestOutcome] = []
+
+        async def record(session: AsyncSession, result: IntakeResult) -> None:
+            """The mail's record, in intake's transaction (run again with it after a conflict)."""
+            outcomes.clear()
+            existing = await _recorded(session, mail)
+            if existing is not None:
+                outcomes.append(await _seen_again(session, existing, mail))
+                return
+            stored = self._record(mail, raw_stored)
+            stored.message_id = result.message_id
+            stored.reason = _reason(route, result, answers)
+            stored.disposition = (
+                MailDisposition.IGNORED.value
+                if result.disposition == Disposition.DUPLICATE
+                else MailDisposition(result.disposition.value).value
+            )
+            if result.case_reference is not None:
+                stmt = select(Case.id).where(Case.reference == result.case_reference)
+                stored.case_id = (await session.exec(stmt)).one()
+            outcomes.append(await self._commit(session, stored, mail))
+
+        await self.intake.handle_inbound(inbound, answers=answers, record=record)
+        return outcomes[-1]
+
+
+def _reason(route: _Route, result: IntakeResult, answers: MailAnswers) -> str | None:
+    """The record's reason: the thread rule, why it went to review, or why it got no answer."""
+    if result.disposition == Disposition.DUPLICATE:
+        return "duplicate"
+    if result.disposition == Disposition.NEW_CASE and answers.withheld:
+        return answers.withheld
+    return result.reason or route.reason
+
+
+def _inbound(
+    mail: IncomingMail, sender: str, match: ThreadMatch, fields: ParsedFields, *, review: bool
+) -> InboundMessage:
+    """The intake message for a human email, routed by the thread match (or to review)."""
+    common: dict[str, Any] = {
+        "channel": Channel.EMAIL,
+        "external_id": mail.key,
+        "sender": sender,
+        "sender_name": (mail.sender_name or "")[:255] or None,
+        "subject": mail.subject,
+        "text": mail.text,
+        "received_at": mail.received_at,
+        "in_reply_to": (mail.in_reply_to or "")[:512] or None,
+        "references": mail.references,
+        "meta": {"mailbox": mail.location.mailbox, "quoted": mail.quoted[:QUOTED_KEEP_CHARS]},
+    }
+    if review:
+        return InboundMessage(**common)  # neither a case to append to nor a new case
+    if match.case is not None:
+        return InboundMessage(
+            **common,
+            case_reference=match.case.reference,
+            proven_case=match.case.reference if match.trusted else None,
+            fields=fields.values,
+            field_errors=fields.errors,
+        )
+    details = case_details(mail.new_case_kind, mail.subject, fields)
+    details.setdefault("email", sender)
+    return InboundMessage(
+        **common,
+        new_case_kind=mail.new_case_kind,
+        unit_id=mail.unit_id,
+        fields=details,
+        field_errors=fields.errors,
+    )
+
+
+def _without_tag(address: str) -> str:
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _is_own(mail: IncomingMail, settings: Settings) -> bool:
+    """Mail from our own address, tagged or not (a copy or a loop), is never acted on."""
+    own = settings.mail_from
+    return bool(own and mail.sender) and _without_tag(mail.sender or "") == _without_tag(own)
+
+
+def _attempt_at(location: MailLocation) -> tuple[Any, ...]:
+    return (
+        MailAttempt.mailbox == location.mailbox,
+        MailAttempt.uidvalidity == location.uidvalidity,
+        MailAttempt.uid == location.uid,
+    )
+
+
+async def _at(session: AsyncSession, location: MailLocation) -> MailRecord | None:
+    stmt = select(MailRecord).where(
+        MailRecord.mailbox == location.mailbox,
+        MailRecord.uidvalidity == location.uidvalidity,
+        MailRecord.uid == location.uid,
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def _recorded(session: AsyncSession, mail: IncomingMail) -> MailRecord | None:
+    """The record of this mail: at its location, or by its key in its mailbox."""
+    if found := await _at(session, mail.location):
+        return found
+    stmt = select(MailRecord).where(
+        MailRecord.mailbox == mail.location.mailbox, MailRecord.message_key == mail.key
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def _seen_again(
+    session: AsyncSession, record: MailRecord, mail: IncomingMail
+) -> IngestOutcome:
+    """An email recorded before: after a UIDVALIDITY change, note where it lives now."""
+    if record.uidvalidity != mail.location.uidvalidity:
+        record.uidvalidity, record.uid = mail.location.uidvalidity, mail.location.uid
+        session.add(record)
+    return dataclasses.replace(await _outcome(session, record), duplicate=True)
+
+
+async def _outcome(session: AsyncSession, record: MailRecord) -> IngestOutcome:
+    case = await session.get(Case, record.case_id) if record.case_id else None
+    return IngestOutcome(
+        MailDisposition(record.disposition),
+        record.classification,
+        record.reason,
+        case.reference if case else None,
+    )
