@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
+
+from aiohttp import web
 
 from bot.app import Services
 from bot.delivery import Sender
+from bot.web import WebServer, needs_server
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +35,12 @@ class ChannelRunner(Protocol):
 
 @dataclass
 class ChannelParts:
-    """What a channel contributes to `loket run`: its receiver and its outbox sender."""
+    """What a channel contributes to `loket run`: its receiver, its outbox sender and the
+    routes it needs on the one HTTP server (bot/web.py), e.g. a webhook."""
 
     runner: ChannelRunner
     sender: Sender | None = None
+    routes: Sequence[web.RouteDef] = field(default_factory=tuple)
 
 
 ChannelFactory = Callable[[Services], ChannelParts | None]
@@ -73,6 +78,10 @@ async def serve(
             "no channel configured (TELEGRAM_BOT_TOKEN, IMAP_HOST/SMTP_HOST are empty): "
             "only the scheduler runs, nothing is received or sent"
         )
+    routes = [route for p in parts for route in p.routes]
+    server = None
+    if needs_server(services.settings, routes):
+        server = WebServer(services.settings, services.db, routes, list(senders))
     dispatcher = Dispatcher(services.db, senders, services.clock, settings=services.settings)
     scheduler = SchedulerService(services, dispatcher)
     started: list[ChannelParts] = []
@@ -80,12 +89,16 @@ async def serve(
         for part in parts:
             await part.runner.start()
             started.append(part)
+        if server is not None:  # after the channels: a webhook call finds its channel running
+            await server.start()
         await scheduler.start()
         try:
             await stop_event.wait()
         finally:
             await scheduler.stop()
     finally:
+        if server is not None:
+            await server.stop()
         for part in reversed(started):
             try:
                 await part.runner.stop()

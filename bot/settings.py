@@ -129,9 +129,28 @@ class Settings(BaseSettings):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     telegram_webhook_url: str = ""
     telegram_webhook_secret: SecretStr = SecretStr("")
-    telegram_webhook_listen: str = "127.0.0.1"
-    telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
     telegram_desk_chat_id: int | None = None  # PPID/admin group: cards of undisposed cases
+
+    # --- the one HTTP server of `loket run` (webhooks, /healthz; issue 12, area "whatsapp") ----
+    # Started when HTTP_PORT is set; a webhook channel (Telegram webhook, WhatsApp) needs it.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, gt=0, lt=65536)
+    # The address the public reaches the server at (behind the TLS proxy), e.g.
+    # https://loket.example.go.id: webhook URLs to register are printed from it.
+    public_base_url: str = ""
+
+    # --- WhatsApp channel (Cloud API; issue 12, area "whatsapp") -----------------------------
+    whatsapp_token: SecretStr = SecretStr("")
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: SecretStr = SecretStr("")
+    whatsapp_verify_token: SecretStr = SecretStr("")
+    whatsapp_api_base_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v23.0"
+    whatsapp_webhook_path: str = "/whatsapp/webhook"
+    # The approved template a message goes as outside the 24-hour window (docs/whatsapp.md).
+    whatsapp_template_update: str = "loket_case_update"
+    whatsapp_template_language_id: str = "id"  # WhatsApp's code of the Indonesian template
+    whatsapp_template_language_en: str = "en"  # and of the English one (e.g. en_US)
 
     # --- inbox of raw inbound updates (Telegram durability, issue 9) -------------------------
     inbox_max_attempts: int = Field(default=5, ge=1)
