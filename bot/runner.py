@@ -48,9 +48,9 @@ ChannelFactory = Callable[[Services], ChannelParts | None]
 
 def channel_factories() -> list[ChannelFactory]:
     """The `build` function of every channel package (imported here: the composition root)."""
-    from channels import email, telegram
+    from channels import email, telegram, whatsapp
 
-    return [email.build, telegram.build]
+    return [email.build, telegram.build, whatsapp.build]
 
 
 async def serve(

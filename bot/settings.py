@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     whatsapp_api_base_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v23.0"
     whatsapp_webhook_path: str = "/whatsapp/webhook"
+    # What a first free message opens when the citizen has no open case (as MAIL_DEFAULT_KIND).
+    whatsapp_default_kind: Literal["information_request", "complaint"] = "information_request"
     # The approved template a message goes as outside the 24-hour window (docs/whatsapp.md).
     whatsapp_template_update: str = "loket_case_update"
     whatsapp_template_language_id: str = "id"  # WhatsApp's code of the Indonesian template
