@@ -21,6 +21,7 @@ from bot.cli.report import report_app
 from bot.cli.scheduler import run_service, scheduler_app
 from bot.cli.setup import init, units_app
 from bot.cli.telegram import telegram_app
+from bot.cli.whatsapp import whatsapp_app
 from bot.logs import configure_logging
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ app.add_typer(example_app, name="example", help="Load example data built from th
 app.command("demo", help="Play a scripted demonstration offline, then print the reports.")(demo)
 app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
 app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
+app.add_typer(whatsapp_app, name="whatsapp", help="WhatsApp channel: check token and webhook URL.")
 app.add_typer(letters_app, name="letters", help="Letters: print at the desk, verify a code.")
 
 

@@ -1,5 +1,5 @@
-"""The few Graph API calls Loket makes (send a message, look up and download a media file,
-read the phone number), over aiohttp.
+"""The few Graph API calls Loket makes (send a message, upload, look up and download a media
+file, read the phone number), over aiohttp.
 
 Why not pywa's client: pywa (and its async twin pywa_async) builds on httpx and its own
 handler/server machinery; Loket already speaks HTTP with aiohttp (the one web server, the
@@ -81,6 +81,15 @@ class GraphClient:
         url = f"{self.base}/{self.version}/{self.number_id}/messages"
         answer = await self._json("POST", url, json=body)
         return str(answer["messages"][0]["id"])
+
+    async def upload(self, data: bytes, filename: str, content_type: str) -> str:
+        """Upload a file to send (POST /{phone_number_id}/media); return its media id."""
+        form = aiohttp.FormData()
+        form.add_field("messaging_product", "whatsapp")
+        form.add_field("type", content_type)
+        form.add_field("file", data, filename=filename, content_type=content_type)
+        url = f"{self.base}/{self.version}/{self.number_id}/media"
+        return str((await self._json("POST", url, data=form))["id"])
 
     async def phone_number(self) -> dict[str, Any]:
         """The business number's record (display number, verified name): checks the token."""

@@ -2,7 +2,8 @@
 
 The 24-hour customer-service window decides the form (WhatsApp Business Messaging Policy):
 within 24 hours of the citizen's last inbound message, stored by intake, the row goes as
-free-form text (cut into pieces of at most 4,096 characters); outside it, as the approved
+free-form text (cut into pieces of at most 4,096 characters), its files uploaded and sent as
+documents after it; outside it, as the approved
 template WHATSAPP_TEMPLATE_UPDATE with the body's name, the case reference and the row's
 subject as parameters (docs/whatsapp.md). A free-form message the Cloud API refuses because
 the window closed after all (131047, e.g. clocks apart) is sent again as the template at
@@ -28,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import Services
 from bot.delivery import PermanentFailure
 from bot.outbox import enqueue
+from bot.outgoing_files import outgoing_files_of
 from channels.whatsapp.errors import WINDOW_CLOSED, delivery_failure
 from channels.whatsapp.graph import GraphClient, GraphError
 from store.enums import Channel, Direction
@@ -102,7 +104,7 @@ class WhatsAppSender:
         try:
             if window_open and not payload.get("whatsapp_template"):
                 try:
-                    return await self._free_form(to, message.body, payload)
+                    return await self._free_form(to, message, payload)
                 except GraphError as exc:
                     if exc.code != WINDOW_CLOSED:
                         raise
@@ -113,14 +115,21 @@ class WhatsAppSender:
         await self._mark_template(message.id)
         return wamid
 
-    async def _free_form(self, to: str, body: str, payload: dict[str, Any]) -> str:
+    async def _free_form(self, to: str, row: OutboxMessage, payload: dict[str, Any]) -> str:
+        """The text, then each file of the row (attachments, letters as PDF) as a document."""
+        services = self.services
+        files = await outgoing_files_of(services.db, services.blobs, services.settings, row)
         first: str | None = None
-        for i, part in enumerate(chunks(body)):
+        for i, part in enumerate(chunks(row.body)):
             message: dict[str, Any] = {"to": to, "type": "text", "text": {"body": part}}
             if i == 0 and payload.get("reply_to"):
                 message["context"] = {"message_id": str(payload["reply_to"])}
             wamid = await self.graph.send(message)
             first = first or wamid
+        for file in files:
+            media_id = await self.graph.upload(file.data, file.filename, file.content_type)
+            document = {"id": media_id, "filename": file.filename}
+            await self.graph.send({"to": to, "type": "document", "document": document})
         assert first is not None
         return first
 
@@ -187,6 +196,8 @@ async def full_text_after_reply(session: AsyncSession, address: str, now: dt.dat
             body=row.body,
             case_id=row.case_id,
             now=now,
+            # its files and letters too; not the markers of how the first attempt went
+            payload={k: v for k, v in payload.items() if not k.startswith("whatsapp_")},
         )
         row.payload = {**payload, FULL_SENT: True}
         flag_modified(row, "payload")

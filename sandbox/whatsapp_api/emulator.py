@@ -1,11 +1,12 @@
 """A WhatsApp Cloud API emulator (aiohttp, loopback) for the tests and the demo.
 
 It serves the Graph API endpoints Loket calls (`POST /{version}/{phone_number_id}/messages`,
-`GET /{version}/{media_id}` for a media URL, the media download, `GET /{version}/
-{phone_number_id}` for `loket whatsapp check`), checks the bearer token, enforces the 24-hour
-window and the interactive limits (limits.py), and plays the citizens: `citizen(...).text(...)`
-signs a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body with the app secret) in the
-real payload shape and POSTs it to our server. Everything received is recorded in `sent`.
+`GET /{version}/{media_id}` for a media URL, the media download, `POST .../media` uploads,
+`GET /{version}/{phone_number_id}` for `loket whatsapp check`), checks the bearer token,
+enforces the 24-hour window and the interactive limits (limits.py), and plays the citizens:
+`citizen(...).text(...)` signs a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body
+with the app secret) in the real payload shape and POSTs it to our server. Everything it
+accepted is recorded in `sent`, everything it refused in `refused`.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class CloudApiEmulator:
     sent: list[Sent] = field(default_factory=list)
     refused: list[tuple[dict[str, Any], int]] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    uploads: dict[str, str] = field(default_factory=dict)  # media id -> file name we sent
     last_inbound: dict[str, dt.datetime] = field(default_factory=dict)
     deliveries: list[int] = field(default_factory=list)  # webhook answers, in order
     _primed: list[Priming] = field(default_factory=list)
@@ -105,6 +107,7 @@ class CloudApiEmulator:
         """Listen on a free loopback port."""
         app = web.Application()
         app.router.add_post("/{version}/{number}/messages", self._messages)
+        app.router.add_post("/{version}/{number}/media", self._upload)
         app.router.add_get("/download/{media_id}", self._download)
         app.router.add_get("/{version}/{object_id}", self._object)
         self._runner = web.AppRunner(app, access_log=None)
@@ -162,6 +165,20 @@ class CloudApiEmulator:
                 "messages": [{"id": wamid}],
             }
         )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        try:
+            self._authorised(request)
+            form = await request.post()
+            file = form.get("file")
+            if form.get("messaging_product") != "whatsapp" or not isinstance(file, web.FileField):
+                raise CloudApiError(100, "messaging_product and file are required")
+        except CloudApiError as exc:
+            return self._error(exc)
+        media_id = f"{next(self._ids) + 800000}"
+        self.media[media_id] = (file.file.read(), file.content_type)
+        self.uploads[media_id] = file.filename
+        return web.json_response({"id": media_id})
 
     async def _object(self, request: web.Request) -> web.Response:
         try:
