@@ -92,14 +92,21 @@ class WebServer:
         return app
 
     async def start(self) -> None:
-        """Listen on HTTP_HOST:HTTP_PORT; raise SettingsError when HTTP_PORT is unset."""
+        """Listen on HTTP_HOST:HTTP_PORT; SettingsError when HTTP_PORT is unset or taken."""
         port = self.settings.http_port
         if port is None:
             paths = ", ".join(r.path for r in self.routes if isinstance(r, web.RouteDef))
             raise SettingsError(f"HTTP_PORT: required to serve the webhooks ({paths})")
         self._runner = web.AppRunner(self.application(), access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.settings.http_host, port).start()
+        try:
+            await web.TCPSite(self._runner, self.settings.http_host, port).start()
+        except OSError as exc:  # port taken, address not on this machine
+            await self.stop()
+            raise SettingsError(
+                f"HTTP_HOST/HTTP_PORT: cannot listen on {self.settings.http_host}:{port} "
+                f"({exc.strerror or exc})"
+            ) from None
         log.info("HTTP server listening on %s:%d", self.settings.http_host, port)
 
     async def stop(self) -> None:

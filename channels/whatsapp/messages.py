@@ -26,7 +26,7 @@ from bot.intake import InboundAttachment, InboundMessage, IntakeResult, rejected
 from bot.my_cases import cases_of_contact
 from bot.outbox import enqueue
 from bot.requesters import find_requester
-from channels.whatsapp.graph import GraphClient, MediaTooLarge
+from channels.whatsapp.graph import GraphClient, GraphError, MediaTooLarge
 from channels.whatsapp.sender import full_text_after_reply
 from store.enums import CaseKind, Channel, ContactKind
 
@@ -109,6 +109,15 @@ async def content_of(item: dict[str, Any], graph: GraphClient, limit: int, lang:
         data, mime = await graph.download(str(media["id"]), limit)
     except MediaTooLarge:
         return Content(text, rejected=(name,))
+    except GraphError as exc:
+        if exc.code == 0 or exc.http_status >= 500:
+            raise  # the network or Meta in trouble: the inbox tries again later
+        # WhatsApp refused the media for good (e.g. expired, deleted): the message is still
+        # kept, saying which file is missing, rather than dead-lettered whole.
+        log.warning("WhatsApp media %s refused (%d); message kept without it", media.get("id"),
+                    exc.code)  # fmt: skip
+        note = t("whatsapp.attachment_unavailable", lang, filename=name)
+        return Content("\n".join(p for p in (text, note) if p))
     return Content(text, (InboundAttachment(name, mime, data),))
 
 

@@ -66,3 +66,16 @@ async def test_webhooks_without_a_port_are_a_settings_error(services: Services) 
     server = WebServer(services.settings, services.db, [web.post("/wa", hook)], [])
     with pytest.raises(SettingsError, match="HTTP_PORT"):
         await server.start()
+
+
+async def test_a_taken_port_is_a_settings_error_naming_it(services: Services) -> None:
+    port = free_port()
+    holder = WebServer(services.settings.model_copy(update={"http_port": port}), services.db,
+                       [], [])  # fmt: skip
+    await holder.start()
+    try:
+        second = WebServer(holder.settings, services.db, [], [])
+        with pytest.raises(SettingsError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await second.start()
+    finally:
+        await holder.stop()

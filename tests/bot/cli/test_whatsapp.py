@@ -65,3 +65,22 @@ def test_check_explains_each_failure(loket: CliRunner, monkeypatch: pytest.Monke
     monkeypatch.setenv("WHATSAPP_TOKEN", "")
     off = loket.invoke(app, ["whatsapp", "check"])
     assert off.exit_code == 2 and "WHATSAPP_TOKEN" in off.output
+
+
+def test_run_on_a_taken_port_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'loket.db'}")
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("HTTP_PORT", str(taken.getsockname()[1]))
+        result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert "HTTP_HOST/HTTP_PORT: cannot listen" in result.output
+    assert "Traceback" not in result.output

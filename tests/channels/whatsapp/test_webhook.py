@@ -139,3 +139,17 @@ async def test_a_stored_but_unhandled_update_is_handled_after_a_restart(
     await wa.start()  # a new process on the same store
     await wa.handled()
     assert len(await cases(wa.services)) == 1
+
+
+async def test_a_media_file_whatsapp_no_longer_has_is_named_and_the_message_kept(
+    wa: WhatsAppHarness,
+) -> None:
+    citizen = wa.api.citizen(WA_ID)
+    gone = {"id": "404404", "mime_type": "image/jpeg", "caption": "Foto jalan"}
+    assert await citizen.send(citizen.message("image", gone)) == 200
+    (row,) = await wa.handled()
+    assert row.state == "done"
+    messages, _ = await stored(wa.services)
+    (message,) = messages
+    assert message.text.startswith("Foto jalan\n(lampiran whatsapp-image-404404")
+    assert len(await cases(wa.services)) == 1
