@@ -6,8 +6,11 @@ leave it unconfigured); `app/runner.py` runs what they return.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from aiohttp import web
 
 from bot.notify.delivery import Sender
 from bot.settings import SettingsBase
@@ -30,10 +33,12 @@ class ChannelRunner(Protocol):
 
 @dataclass
 class ChannelParts:
-    """What a channel contributes to `loket run`: its receiver and its outbox sender."""
+    """What a channel contributes to `loket run`: its receiver, its outbox sender and the
+    routes it needs on the one HTTP server (app/web.py), e.g. a webhook."""
 
     runner: ChannelRunner
     sender: Sender | None = None
+    routes: Sequence[web.RouteDef] = field(default_factory=tuple)
 
 
 class ChannelModule(Protocol):

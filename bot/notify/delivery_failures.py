@@ -16,11 +16,14 @@ from bot.notify.recipients import CHANNEL_OF_CONTACT, automatic_payload, role_re
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import mask_email, redact
 from bot.workflow.rules import Rules
-from store.enums import Channel, Role
+from store.enums import Channel, ContactKind, Role
 from store.models import Case, Contact, OutboxMessage
 
 NOTICE_PURPOSE = "delivery_failed_notice"
-_CONTACT_OF_CHANNEL = {channel.value: kind for kind, channel in CHANNEL_OF_CONTACT.items()}
+_CONTACT_OF_CHANNEL = {
+    **{channel.value: kind for kind, channel in CHANNEL_OF_CONTACT.items()},
+    Channel.WHATSAPP.value: ContactKind.PHONE,  # a WhatsApp id is the citizen's phone number
+}
 
 
 def mask_address(channel: str, address: str) -> str:

@@ -8,8 +8,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.intake.requesters import contacts_of
-from store.enums import Channel, ContactKind, Role
-from store.models import Case, Contact, Officer, Unit
+from store.enums import Channel, ContactKind, Direction, Role
+from store.models import Case, Contact, Message, Officer, Unit
 
 # The contact kinds a sender exists for, and the channel that delivers each.
 CHANNEL_OF_CONTACT = {ContactKind.TELEGRAM: Channel.TELEGRAM, ContactKind.EMAIL: Channel.EMAIL}
@@ -82,16 +82,30 @@ async def requester_recipient(session: AsyncSession, case: Case) -> Recipient | 
     if case.requester_id is None:
         return None
     usable = [
-        c
+        (c, channel)
         for c in await contacts_of(session, case.requester_id)
-        if not c.failing and c.kind in CHANNEL_OF_CONTACT
+        if not c.failing and (channel := await _channel_of(session, c, case)) is not None
     ]
-    usable.sort(key=lambda c: CHANNEL_OF_CONTACT[ContactKind(c.kind)] != case.channel)
+    usable.sort(key=lambda pair: pair[1] != case.channel)
     if not usable:
         return None
-    contact: Contact = usable[0]
-    channel = CHANNEL_OF_CONTACT[ContactKind(contact.kind)]
+    contact, channel = usable[0]
     return Recipient(channel.value, contact.value, case.language, f"contact{contact.id}")
+
+
+async def _channel_of(session: AsyncSession, contact: Contact, case: Case) -> Channel | None:
+    """The channel Loket may write to `contact` on. A phone number is written to on WhatsApp
+    only for a WhatsApp case whose citizen wrote to us on WhatsApp from it (issue 12): a number
+    given at the desk or by telephone is no consent to WhatsApp messages, and a case staff
+    typed in from a WhatsApp chat may be on a deployment without the WhatsApp channel."""
+    if contact.kind == ContactKind.PHONE and case.channel == Channel.WHATSAPP:
+        wrote = select(Message.id).where(
+            Message.channel == Channel.WHATSAPP.value,
+            Message.direction == Direction.INBOUND.value,
+            Message.sender == contact.value,
+        )
+        return Channel.WHATSAPP if (await session.exec(wrote.limit(1))).first() else None
+    return CHANNEL_OF_CONTACT.get(ContactKind(contact.kind))
 
 
 def automatic_payload(

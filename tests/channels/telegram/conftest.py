@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest_asyncio
 
+from app.web import WebServer
 from bot.ports import ChannelParts
 from bot.services import Services
 from channels.telegram import build
@@ -117,6 +118,7 @@ class TelegramHarness:
     def __init__(self, api: BotApiEmulator, services: Services) -> None:
         self.api, self.services = api, services
         self.parts: ChannelParts | None = None
+        self.server: WebServer | None = None
         self.extra_senders: dict[str, Any] = {}
 
     async def start(self) -> None:
@@ -125,9 +127,17 @@ class TelegramHarness:
         assert self.parts is not None
         self.parts.runner.poll_timeout = 1  # type: ignore[attr-defined]
         await self.parts.runner.start()
+        if self.parts.routes:  # webhook mode: the one HTTP server of `loket run` serves it
+            self.server = WebServer(
+                self.services.settings, self.services.db, self.parts.routes, ["telegram"]
+            )
+            await self.server.start()
 
     async def stop(self) -> None:
         """Stop the channel."""
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
         if self.parts is not None:
             await self.parts.runner.stop()
             self.parts = None
