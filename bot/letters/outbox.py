@@ -16,14 +16,14 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import Recipient, requester_recipient
 from bot.notify.send_windows import next_requester_time
 from bot.workflow.rules import Rules
 from store.enums import Channel
 from store.models import Case
 
-PURPOSE = "letter"
 ELECTRONIC_INTAKE = frozenset({Channel.TELEGRAM.value, Channel.EMAIL.value})
 
 # The receipt a newly registered case is owed, by case kind.
@@ -38,8 +38,12 @@ LETTER_OF_ACTION = {"decide": "notice", "extend": "extension", "answer": "object
 
 def letter_subject(kind: str, case: Case) -> str:
     """The subject of the message a letter goes out with: its title and the case reference."""
-    return t("letters.subject", case.language, title=t(f"letters.title.{kind}", case.language),
-             reference=case.reference)  # fmt: skip
+    return t(
+        "letters.subject",
+        case.language,
+        title=t(f"letters.title.{kind}", case.language),
+        reference=case.reference,
+    )
 
 
 async def queue_receipt(
@@ -55,25 +59,21 @@ async def queue_receipt(
     recipient = await requester_recipient(session, case)
     if recipient is None:
         return
-    payload = {**automatic_payload(recipient.channel, case), "letters": [kind]}
-    body = t(
-        f"letters.send.{kind}",
-        case.language,
-        reference=case.reference,
-        due=format_date(case.due_date, case.language),
-        body=rules.settings.body_name,
-    )
-    await enqueue(
+    await notify(
         session,
-        dedup_key=f"letter:{case.id}:{kind}",
-        channel=recipient.channel,
-        recipient=recipient.address,
-        purpose=PURPOSE,
+        purpose=Purpose.LETTER,
+        recipient=recipient,
+        key=f"letters.send.{kind}",
+        params={
+            "reference": case.reference,
+            "due": format_date(case.due_date, case.language),
+            "body": rules.settings.body_name,
+        },
         subject=letter_subject(kind, case),
-        body=body,
-        case_id=case.id,
+        case=case,
+        letters=[kind],
+        dedup_key=f"letter:{case.id}:{kind}",
         now=now,
-        payload=payload,
         not_before=next_requester_time(now, rules),
     )
 
@@ -94,24 +94,22 @@ async def queue_intake_receipt(
     A row of its own, not a letter on the acknowledgement's row: the Telegram sender renders a
     row's letters before it sends anything, so a letter there would delay the number, and one
     short text would become a document caption. The acknowledgement is sent at once by the
-    handler (`deliver_now` of its purpose); this row follows at the dispatcher's next round,
-    created after it and so sent after it even when both wait for the dispatcher.
+    handler (the dispatcher's `dispatch_now` of its purpose); this row follows at the
+    dispatcher's next round, created after it and so sent after it even when both wait.
     """
     kinds = intake_receipt_letters(case)
-    await enqueue(
+    await notify(
         session,
-        dedup_key=f"letter:{case.id}:{kinds[0]}",
-        channel=channel,
-        recipient=recipient,
-        purpose=PURPOSE,
+        purpose=Purpose.LETTER,
+        recipient=Recipient(channel, recipient, case.language, recipient),
+        key="letters.intake_caption",
+        params={
+            "title": t(f"letters.title.{kinds[0]}", case.language),
+            "reference": case.reference,
+        },
         subject=letter_subject(kinds[0], case),
-        body=t(
-            "letters.intake_caption",
-            case.language,
-            title=t(f"letters.title.{kinds[0]}", case.language),
-            reference=case.reference,
-        ),
-        case_id=case.id,
+        case=case,
+        letters=kinds,
+        dedup_key=f"letter:{case.id}:{kinds[0]}",
         now=now,
-        payload={"letters": kinds},
     )

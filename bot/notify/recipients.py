@@ -92,25 +92,3 @@ async def requester_recipient(session: AsyncSession, case: Case) -> Recipient | 
     contact: Contact = usable[0]
     channel = CHANNEL_OF_CONTACT[ContactKind(contact.kind)]
     return Recipient(channel.value, contact.value, case.language, f"contact{contact.id}")
-
-
-def automatic_payload(
-    channel: str, case: Case | None, actions: tuple[str, ...] = ()
-) -> dict[str, object]:
-    """The outbox payload of a machine-written message, in the channel's convention.
-
-    Email rows are marked auto-submitted (RFC 3834) and carry the case's reply token, so an
-    answer still reaches the case; Telegram rows may offer `actions` as buttons.
-    """
-    if channel == Channel.EMAIL:
-        return {
-            "in_reply_to": None,
-            "reply_token_case": case.reference if case else None,
-            "auto_submitted": True,
-        }
-    return {
-        "actions": list(actions),
-        "case_id": case.id if case else None,
-        "reply_to": None,
-        "attachments": [],
-    }
