@@ -6,8 +6,10 @@ recipient's mail client shows one mail), the case's signed address as Reply-To (
 reaches the case, bot.mail_threading), In-Reply-To/References threading it under the mail it
 answers, RFC 3834 Auto-Submitted on machine-written mail (and X-Auto-Response-Suppress so
 Exchange sends no out-of-office reply back), and its files and letters (PDF, rendered now) as
-attachments. Rows queued before the neutral format keep email's older payload shape
-(`in_reply_to`, `reply_token_case`, `auto_submitted`) and are read by `legacy_message`.
+attachments. An invitation to answer says how to answer by mail: the survey's reply form, the
+rating as a number on the first line of the reply. Rows queued before the neutral format keep
+email's older payload shape (`in_reply_to`, `reply_token_case`, `auto_submitted`) and are read
+by `legacy_message`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from bot.clock import Clock
+from bot.i18n import t
 from bot.mail_threading import reply_address
 from bot.notify.delivery import PermanentFailure
 from bot.notify.message import OutboundMessage, is_neutral, read_message
 from bot.notify.outgoing_files import OutgoingFile, outgoing_files_of
+from bot.notify.purposes import Purpose
 from bot.settings import Settings
+from bot.workflow.survey import reply_form
 from store.blobs import BlobStore
 from store.db import Database
 from store.enums import Channel
@@ -56,6 +61,24 @@ def legacy_message(row: OutboxMessage) -> OutboundMessage:
 def neutral_message(row: OutboxMessage) -> OutboundMessage:
     """The neutral message of `row`, whichever format it was queued in."""
     return read_message(row) if is_neutral(row) else legacy_message(row)
+
+
+def how_to_answer(purpose: str, language: str) -> str | None:
+    """What a mail reader does to answer a message of `purpose`; None if nothing is asked."""
+    if purpose == Purpose.SURVEY_INVITATION:
+        return reply_form(language)
+    if purpose == Purpose.RATING_REQUEST:
+        return t("annual.rating.how_email", language)
+    return None
+
+
+def mail_text(message: OutboxMessage) -> str:
+    """The mail's text: the message, then how to answer it by mail. A row queued before the
+    neutral format already says how (it was written for email)."""
+    if not is_neutral(message):
+        return message.body
+    how = how_to_answer(message.purpose, read_message(message).language)
+    return message.body if how is None else f"{message.body}\n\n{how}"
 
 
 class EmailRenderer:
@@ -107,7 +130,7 @@ class EmailRenderer:
             # RFC 3834 §5: auto-replied answers a message; auto-generated is everything else.
             mail["Auto-Submitted"] = "auto-replied" if neutral.in_reply_to else "auto-generated"
             mail["X-Auto-Response-Suppress"] = "All"
-        mail.set_content(message.body)
+        mail.set_content(mail_text(message))
         for file in files:
             maintype, _, subtype = file.content_type.partition("/")
             mail.add_attachment(

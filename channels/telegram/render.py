@@ -2,8 +2,9 @@
 
 The neutral message's text is cut into messages of at most 4,096 characters at line ends;
 its offered actions become the card's inline buttons (a case card and a relay show the steps
-its readers may take, in the body's language); a rating request offers the 1-5 rating; a
-survey invitation is followed by the survey's first question; stored files and letters
+its readers may take, in the body's language); a rating request says to tap and offers the
+1-5 rating; a survey invitation asks for a minute and is followed by the survey's first
+question; stored files and letters
 (rendered to PDF now) follow as documents, or a lone file carries a short text as its caption.
 Rows queued before the neutral format keep Telegram's older payload shape
 (`actions`, `case_id`, `reply_to`, `attachments`, `letters`) and are read by `legacy_message`.
@@ -112,6 +113,21 @@ def layout(
     return parts + [TelegramPart(None, file) for file in files]
 
 
+# What a chat reader is asked to do under an invitation, by purpose (the email renderer asks
+# for a reply instead).
+HOW_TO_ANSWER: dict[str, str] = {
+    Purpose.SURVEY_INVITATION: "sched.requester.survey_invite",
+    Purpose.RATING_REQUEST: "annual.rating.how_tap",
+}
+
+
+def chat_text(message: OutboxMessage, neutral: OutboundMessage) -> str:
+    """The text in the chat: the message, then how to answer it here. A row queued before the
+    neutral format already says how (it was written for Telegram)."""
+    how = HOW_TO_ANSWER.get(message.purpose) if is_neutral(message) else None
+    return neutral.text if how is None else f"{neutral.text}\n\n{t(how, neutral.language)}"
+
+
 class TelegramRenderer:
     """Renders outbox rows of the `telegram` channel."""
 
@@ -136,7 +152,7 @@ class TelegramRenderer:
         )
         s = self.services
         files = await outgoing_files_of(s.db, s.blobs, s.settings, message)
-        parts = layout(neutral.text, files, markup, reply)
+        parts = layout(chat_text(message, neutral), files, markup, reply)
         if message.purpose == Purpose.SURVEY_INVITATION and case is not None:
             text, survey_markup = survey_question(case, 1)
             parts.append(TelegramPart(text, markup=survey_markup))

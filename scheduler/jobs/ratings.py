@@ -20,7 +20,7 @@ from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
 from scheduler.jobs.reminders import claim
-from store.enums import CaseKind, Channel, ComplaintStatus
+from store.enums import CaseKind, ComplaintStatus
 from store.models import Case
 
 RATING_WITHIN_DAYS = 14
@@ -47,19 +47,12 @@ async def rating_requests(session: AsyncSession, rules: Rules, now: dt.datetime)
         ):
             continue
         lang = case.language
-        how = (
-            "annual.rating.how_email"
-            if recipient.channel == Channel.EMAIL
-            else "annual.rating.how_tap"
-        )
-        body = t("annual.rating.ask", lang, reference=case.reference) + "\n\n" + t(how, lang)
         queued += await notify(
             session,
             purpose=Purpose.RATING_REQUEST,
             recipient=recipient,
             key="annual.rating.ask",
-            params={"reference": case.reference},
-            text=body,
+            params={"reference": case.reference},  # how to answer: the channel's renderer
             subject=t("annual.rating.subject", lang, reference=case.reference),
             case=case,
             dedup_key=f"rating:{case.id}",

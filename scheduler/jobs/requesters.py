@@ -16,12 +16,10 @@ from bot.notify.purposes import Purpose
 from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
-from bot.workflow.survey import reply_form
 from scheduler.jobs.reminders import claim
 from store.enums import (
     CLOSED_STATUSES,
     CaseKind,
-    Channel,
     ComplaintStatus,
     RequestStatus,
 )
@@ -110,19 +108,12 @@ async def survey_invitations(session: AsyncSession, rules: Rules, now: dt.dateti
         ):
             continue
         lang = case.language
-        invite = (
-            reply_form(lang)
-            if recipient.channel == Channel.EMAIL
-            else t("sched.requester.survey_invite", lang)
-        )
-        body = t("sched.requester.survey", lang, reference=case.reference) + "\n\n" + invite
         queued += await notify(
             session,
             purpose=Purpose.SURVEY_INVITATION,
             recipient=recipient,
             key="sched.requester.survey",
-            params={"reference": case.reference},
-            text=body,
+            params={"reference": case.reference},  # how to answer: the channel's renderer
             subject=t("sched.requester.survey_subject", lang, reference=case.reference),
             case=case,
             dedup_key=f"survey:{case.id}",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import t
 from bot.mail_threading import reference_from_address
 from bot.notify.message import OutboundMessage
 from bot.notify.purposes import Purpose
 from bot.services import Services
+from bot.workflow.survey import reply_form
 from channels.email.render import EmailRenderer
 from store.models import OutboxMessage
 from tests.channels.email.conftest import revalidated
@@ -86,3 +88,14 @@ async def test_files_are_asked_for_only_when_the_row_carries_some(services: Serv
     render = renderer(services)
     assert await render.files(row(neutral(reply_case=REFERENCE))) == []
     assert await render.files(row({"in_reply_to": None, "auto_submitted": True})) == []
+
+
+def test_an_invitation_says_how_to_answer_by_mail(services: Services) -> None:
+    render = renderer(services)
+    survey = render.compose(row(neutral(reply_case=REFERENCE), Purpose.SURVEY_INVITATION))
+    assert survey.get_content().strip().endswith(reply_form("id").strip())
+    rating = render.compose(row(neutral(reply_case=REFERENCE), Purpose.RATING_REQUEST))
+    assert t("annual.rating.how_email", "id") in rating.get_content()
+    old = {"in_reply_to": None, "reply_token_case": REFERENCE, "auto_submitted": True}
+    legacy = render.compose(row(old, Purpose.RATING_REQUEST))  # written for email already
+    assert legacy.get_content().strip() == "Permohonan Anda diputus."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import t
 from bot.notify.message import OutboundMessage
 from bot.notify.purposes import Purpose
 from bot.services import Services
@@ -90,7 +91,13 @@ async def test_survey_and_rating_rows_open_their_questions(services: Services) -
         row(case, neutral(case, "Mohon nilai"), Purpose.SURVEY_INVITATION, "Mohon nilai")
     )
     (invite, question) = shown(survey.parts)
-    assert invite[0] == "Mohon nilai" and "1/9" in question[0] and question[2] is not None
+    assert invite[0] == "Mohon nilai\n\n" + t("sched.requester.survey_invite", "id")
+    assert "1/9" in question[0] and question[2] is not None
     rating = await render.render(row(case, neutral(case, "Nilai"), Purpose.RATING_REQUEST, "Nilai"))
     (ask,) = shown(rating.parts)
+    assert ask[0] == "Nilai\n\n" + t("annual.rating.how_tap", "id")
     assert ask[2] == keyboards.rating(case.id, case.language).to_dict()  # type: ignore[arg-type]
+    # A row queued before the upgrade was written for the chat: nothing is added to it.
+    bare = {"actions": [], "case_id": case.id, "reply_to": None, "attachments": []}
+    old = await render.render(row(case, bare, Purpose.RATING_REQUEST, "Nilai, ketuk"))
+    assert shown(old.parts)[0][0] == "Nilai, ketuk"
