@@ -15,7 +15,9 @@ from bot.i18n import LOCALES_DIR, bilingual, catalogue, format_date, normalise_l
 from store.enums import CaseKind
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for folder in ("bot", "channels", "scheduler") for p in (ROOT / folder).rglob("*.py")]
+SOURCES = [
+    p for folder in ("bot", "channels", "scheduler", "app") for p in (ROOT / folder).rglob("*.py")
+]
 # A catalogue lookup with a literal key: t("..."), say("..."), DomainError("...") and friends.
 KEY_USE = re.compile(
     r"\b(?:t|bilingual|say|DomainError|NotFoundError|PermissionDenied|LoketError)\(\s*"
