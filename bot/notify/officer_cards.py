@@ -33,13 +33,13 @@ from bot.i18n import format_date, t
 from bot.intake.identity_requests import pending_identity_changes
 from bot.notify.outbox import notify
 from bot.notify.purposes import Purpose
-from bot.notify.recipients import Recipient
+from bot.notify.recipients import Recipient, chat_recipient
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import clean_relay_text, mask_name
 from bot.settings import Settings
 from bot.workflow.rules import Rules
 from bot.workflow.transitions import allowed_actions
-from store.enums import CaseKind, Channel, Direction, RequestStatus, Role
+from store.enums import CaseKind, Direction, RequestStatus, Role
 from store.models import Attachment, Case, Message, Requester, Unit
 
 CARD_TRIGGERS = frozenset({"registered", "dispose", "redispose", "verify_and_dispose"})
@@ -98,9 +98,8 @@ class OfficerChat:
     unit_id: int | None
 
     def recipient(self, language: str) -> Recipient:
-        """The chat as an outbox recipient. Officers' chats are Telegram groups today (the unit's
-        and the desk's chat ids are Telegram ids in the store and settings)."""
-        return Recipient(Channel.TELEGRAM.value, str(self.chat_id), language, f"chat{self.chat_id}")
+        """The chat as an outbox recipient, writing in `language`."""
+        return chat_recipient(self.chat_id, language)
 
 
 async def officer_chat(session: AsyncSession, case: Case, settings: Settings) -> OfficerChat | None:

@@ -36,6 +36,12 @@ def officer_recipient(officer: Officer) -> Recipient | None:
     return Recipient(channel.value, address, officer.language, f"officer{officer.id}")
 
 
+def chat_recipient(chat_id: int, language: str) -> Recipient:
+    """An officers' group chat. Those are Telegram chats today: a unit's chat and the desk's
+    (TELEGRAM_DESK_CHAT_ID) are stored as Telegram chat ids."""
+    return Recipient(Channel.TELEGRAM.value, str(chat_id), language, f"chat{chat_id}")
+
+
 def unit_recipient(unit: Unit, language: str) -> Recipient | None:
     """A unit's officer group chat, else its email; None when it has neither."""
     if unit.telegram_chat_id is not None:

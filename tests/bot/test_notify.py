@@ -88,8 +88,14 @@ def test_case_cards_reach_no_module_that_notifies_back() -> None:
         assert graph.find_shortest_chain(module, "bot.notify.case_events") is None, module
 
 
-def test_no_deferred_import_in_the_notify_package() -> None:
-    for path in (ROOT / "bot" / "notify").glob("*.py"):
+# Deferred imports left in the core, outside outbound (issue #10 deliverable 5 removes them).
+DEFERRED_ELSEWHERE = {"bot/privacy/masking.py", "bot/reports/annual_layout.py"}
+
+
+def test_no_deferred_import_in_the_core() -> None:
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.relative_to(ROOT).as_posix() in DEFERRED_ELSEWHERE | NOT_YET_CONVERTED:
+            continue
         tree = ast.parse(path.read_text())
         top = {id(node) for node in tree.body}
         nested = [
@@ -97,7 +103,7 @@ def test_no_deferred_import_in_the_notify_package() -> None:
             for node in ast.walk(tree)
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top
         ]
-        assert nested == [], path.name
+        assert nested == [], path.relative_to(ROOT)
 
 
 def test_the_email_intake_records_the_identity_event_the_cards_look_for() -> None:
