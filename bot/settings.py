@@ -120,7 +120,7 @@ class Settings(SettingsBase):
     ref_prefix_objection: str = "KEB"
 
     # --- the one HTTP server of `loket run` (webhooks, /healthz; issue 12, area "whatsapp") ----
-    # Started when HTTP_PORT is set; a webhook channel (Telegram webhook, WhatsApp) needs it.
+    # Started when HTTP_PORT is set; a channel that takes webhooks needs it.
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, gt=0, lt=65536)
     # The address the public reaches the server at (behind the TLS proxy), e.g.
@@ -218,6 +218,12 @@ class Settings(SettingsBase):
         if self.office_hours_start >= self.office_hours_end:
             raise ValueError("OFFICE_HOURS_START must be before OFFICE_HOURS_END")
         return self
+
+    @property
+    def desk_chat_id(self) -> int | None:
+        """The officers' desk group chat (PPID/admin): cards of cases not yet disposed go there.
+        The chat channel's keys supply it (app/settings.py); the core alone has none."""
+        return None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -29,6 +29,7 @@ from bot.intake.answers import rejected_attachments_note
 from bot.intake.door import InboundMessage, IntakeResult
 from bot.intake.requesters import find_requester
 from bot.notify.outbox import enqueue
+from bot.notify.purposes import Purpose
 from bot.services import Services
 from channels.whatsapp.graph import GraphClient, GraphError, MediaTooLarge
 from channels.whatsapp.sender import full_text_after_reply
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 MEDIA_KINDS = ("image", "document", "audio", "video", "sticker")
 READABLE = ("text", "interactive", "button", "image", "document", "audio", "video", "location",
             "contacts")  # fmt: skip
-REPLY_PURPOSE = "whatsapp_reply"
 
 
 def address_of(wa_id: str) -> str:
@@ -190,7 +190,7 @@ async def handle_message(
                 dedup_key=f"wa-reply:{item['id']}",
                 channel=Channel.WHATSAPP.value,
                 recipient=sender,
-                purpose=REPLY_PURPOSE,
+                purpose=Purpose.CHAT_REPLY,
                 body=answer,
                 case_id=None,
                 now=now,

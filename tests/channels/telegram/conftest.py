@@ -126,6 +126,7 @@ class TelegramHarness:
         self.parts = build(self.services)
         assert self.parts is not None
         self.parts.runner.poll_timeout = 1  # type: ignore[attr-defined]
+        self._dispatcher()  # as `loket run`: the sender's "dispatch now" goes through it
         await self.parts.runner.start()
         if self.parts.routes:  # webhook mode: the one HTTP server of `loket run` serves it
             self.server = WebServer(
@@ -149,16 +150,19 @@ class TelegramHarness:
 
     async def dispatch(self) -> DrainSummary:
         """Deliver every due outbox row now through the channel's sender (and any extra)."""
+        return await self._dispatcher().drain_once()
+
+    def _dispatcher(self) -> Dispatcher:
+        """A dispatcher over the channel's sender (and any extra), bound to the sender."""
         assert self.parts is not None and self.parts.sender is not None
         senders = {"telegram": self.parts.sender, **self.extra_senders}
-        dispatcher = Dispatcher(
+        return Dispatcher(
             self.services.db,
             senders,
             self.services.clock,
             settings=self.services.settings,
             limiter=RateLimiter({}),
         )
-        return await dispatcher.drain_once()
 
     def citizen(self, user_id: int = 42, **kw: Any) -> Person:
         """A citizen in their private chat with the bot."""
