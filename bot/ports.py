@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
 from bot.notify.delivery import Sender
+from bot.services import Services
 from bot.settings import SettingsBase
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 
 class ChannelRunner(Protocol):
