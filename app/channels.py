@@ -9,6 +9,6 @@ settings leave it off).
 from __future__ import annotations
 
 from bot.ports import ChannelModule
-from channels import email, telegram
+from channels import email, telegram, whatsapp
 
-CHANNELS: tuple[ChannelModule, ...] = (email, telegram)
+CHANNELS: tuple[ChannelModule, ...] = (email, telegram, whatsapp)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
+from app.web import WebServer, needs_server
 from bot.errors import LoketError
 from bot.ports import ChannelParts, ChannelRunner
 from bot.services import Services
@@ -56,6 +57,12 @@ async def serve(
             "no channel configured (TELEGRAM_BOT_TOKEN, IMAP_HOST/SMTP_HOST are empty): "
             "only the scheduler runs, nothing is received or sent"
         )
+    routes = [route for p in parts for route in p.routes]
+    server = None
+    if needs_server(services.settings, routes):
+        server = WebServer(
+            services.settings, services.db, routes, list(senders), clock=services.clock
+        )
     dispatcher = Dispatcher(services.db, senders, services.clock, settings=services.settings)
     # Every worker sends from the outbox (rows are claimed with SKIP LOCKED); receiving and
     # ticking are singleton roles, run by the one worker holding each role's lease.
@@ -63,11 +70,19 @@ async def serve(
     supervisor = await singleton_roles(services, factories_used, built)
     await supervisor.start()
     try:
-        await outbox.start()
+        # after the channels' roles: a webhook call finds its channel running; every worker
+        # serves the webhooks (a channel stores what arrives; its role's holder handles it)
+        if server is not None:
+            await server.start()
         try:
-            await _first_of(stop_event, supervisor.lost)
+            await outbox.start()
+            try:
+                await _first_of(stop_event, supervisor.lost)
+            finally:
+                await outbox.stop()
         finally:
-            await outbox.stop()
+            if server is not None:
+                await server.stop()
     finally:
         await supervisor.stop()
     if supervisor.lost.is_set():

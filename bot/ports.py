@@ -6,14 +6,15 @@ leave it unconfigured); `app/runner.py` runs what they return.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
 
 from bot.notify.delivery import Sender
+from bot.services import Services
 from bot.settings import SettingsBase
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 
 class ChannelRunner(Protocol):
@@ -30,10 +31,12 @@ class ChannelRunner(Protocol):
 
 @dataclass
 class ChannelParts:
-    """What a channel contributes to `loket run`: its receiver and its outbox sender."""
+    """What a channel contributes to `loket run`: its receiver, its outbox sender and the
+    routes it needs on the one HTTP server (app/web.py), e.g. a webhook."""
 
     runner: ChannelRunner
     sender: Sender | None = None
+    routes: Sequence[web.RouteDef] = field(default_factory=tuple)
 
 
 class ChannelModule(Protocol):

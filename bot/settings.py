@@ -119,6 +119,14 @@ class Settings(SettingsBase):
     ref_prefix_complaint: str = "ADU"
     ref_prefix_objection: str = "KEB"
 
+    # --- the one HTTP server of `loket run` (webhooks, /healthz; issue 12, area "whatsapp") ----
+    # Started when HTTP_PORT is set; a channel that takes webhooks needs it.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, gt=0, lt=65536)
+    # The address the public reaches the server at (behind the TLS proxy), e.g.
+    # https://loket.example.go.id: webhook URLs to register are printed from it.
+    public_base_url: str = ""
+
     # --- inbox of raw inbound updates (durability of pushed and polled channels, issue 9) ----
     inbox_max_attempts: int = Field(default=5, ge=1)
     # how many chats' updates are handled at once (each chat's own updates one at a time)
@@ -210,6 +218,12 @@ class Settings(SettingsBase):
         if self.office_hours_start >= self.office_hours_end:
             raise ValueError("OFFICE_HOURS_START must be before OFFICE_HOURS_END")
         return self
+
+    @property
+    def desk_chat_id(self) -> int | None:
+        """The officers' desk group chat (PPID/admin): cards of cases not yet disposed go there.
+        The chat channel's keys supply it (app/settings.py); the core alone has none."""
+        return None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,6 +1,6 @@
 """Singleton roles of `loket run`: what exactly one worker at a time may do.
 
-Polling Telegram, watching the IMAP mailboxes and ticking the scheduler must happen once per
+Polling a chat channel, watching the mailboxes and ticking the scheduler must happen once per
 installation, however many workers run (two getUpdates loops would fight over the offset; two
 inbox workers would reorder a chat). Each role runs where its lease (store/leadership.py) is
 held. On PostgreSQL a standby tries the leases it lacks every ROLE_RETRY_SECONDS, so when a

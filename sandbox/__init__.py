@@ -1,0 +1,1 @@
+"""Test doubles and demo worlds: never imported by the service itself."""

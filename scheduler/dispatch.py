@@ -13,6 +13,11 @@ channel's id for it. If the process dies between the send and that mark, the row
 time, but only after the lease (default ten minutes), never on an ordinary restart. A graceful
 stop hands rows it claimed but did not send back at once (`pending`, attempt not counted).
 
+Dispatch now. A channel that must answer at once (the Telegram proof of request, right after
+the citizen submits) asks `dispatch_now(case_id=..., purpose=...)`: the same claim, send and
+mark as a drain, restricted to that case and purpose, so the row lifecycle is written once.
+The dispatcher hands itself to every sender with a `bind_dispatch` method when it is built.
+
 Failures. TemporaryFailure (network, Telegram 429, SMTP 4xx) and unexpected errors retry with
 exponential back-off, or after the channel's `retry_after` when it gives one; after
 OUTBOX_MAX_ATTEMPTS the row fails. PermanentFailure (Telegram 403, SMTP 5xx) fails the row at
@@ -25,8 +30,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -107,6 +113,10 @@ class Dispatcher:
         self.policy = policy or RetryPolicy.from_settings(settings)
         self.limiter = limiter or RateLimiter(channel_buckets(settings.outbox_email_per_second))
         self.batch_size = batch_size
+        for sender in self.senders.values():
+            bind = getattr(sender, "bind_dispatch", None)
+            if bind is not None:
+                bind(self)
 
     async def drain_once(self) -> DrainSummary:
         """Try every row that is due now once (pending, or `sending` with an expired lease).
@@ -115,6 +125,20 @@ class Dispatcher:
         not tried again in it.
         """
         return await self._drain(None)
+
+    async def dispatch_now(self, *, case_id: int, purpose: str) -> bool:
+        """Claim, send and mark the due rows of `case_id` with `purpose` now, exactly as a drain
+        does (a row a drain claimed meanwhile is skipped); True if every one was sent.
+
+        A failure is handled as in a drain (retry with back-off, or failed and reported), so
+        the row goes out at the next round at the latest. Rows not yet due stay pending.
+        """
+        summary = DrainSummary()
+        only = (col(OutboxMessage.case_id) == case_id, col(OutboxMessage.purpose) == purpose)
+        batch = await self._claim(self.clock.now(), only)
+        for row in batch:
+            await self._deliver(row, summary)
+        return bool(batch) and summary.sent == len(batch)
 
     async def run_forever(self, stop_event: asyncio.Event) -> None:
         """Drain, wait OUTBOX_POLL_SECONDS (or until stopped), repeat until `stop_event` is set.
@@ -142,7 +166,7 @@ class Dispatcher:
                 await self._deliver(row, summary)
         return summary
 
-    async def _claim(self, cutoff: dt.datetime) -> list[OutboxMessage]:
+    async def _claim(self, cutoff: dt.datetime, only: Sequence[Any] = ()) -> list[OutboxMessage]:
         if not self.senders:
             return []
         now = self.clock.now()
@@ -156,6 +180,7 @@ class Dispatcher:
                         [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]
                     ),
                     col(OutboxMessage.not_before) <= cutoff,
+                    *only,
                 )
                 .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
                 .limit(self.batch_size)

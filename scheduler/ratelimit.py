@@ -3,7 +3,9 @@
 Telegram's documented limits (core.telegram.org/bots/faq, "broadcasting to users"): about 30
 messages per second overall, no more than one per second in one chat, and no more than 20 per
 minute in one group (group chat ids are negative). Mail servers set their own limit, so the
-email cap is a setting (OUTBOX_EMAIL_PER_SECOND).
+email cap is a setting (OUTBOX_EMAIL_PER_SECOND). WhatsApp's Cloud API (developers.facebook.com,
+"Throughput" and "pair rate limit"): 80 messages per second per business number, and about one
+message every 6 seconds to one user (10 a minute, bursts allowed).
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ TELEGRAM_PER_CHAT = Limit(1, 1.0)
 TELEGRAM_PER_GROUP = Limit(20, 60.0)
 
 
+WHATSAPP_OVERALL = Limit(80, 1.0)
+WHATSAPP_PER_USER = Limit(10, 60.0)
+
+
+def whatsapp_buckets(recipient: str) -> list[Bucket]:
+    """The windows one WhatsApp send counts against: the business number and the user pair."""
+    return [("whatsapp", WHATSAPP_OVERALL), (f"whatsapp:{recipient}", WHATSAPP_PER_USER)]
+
+
 def telegram_buckets(recipient: str) -> list[Bucket]:
     """The windows one Telegram send counts against: overall, its chat, and its group."""
     buckets = [("telegram", TELEGRAM_OVERALL), (f"telegram:{recipient}", TELEGRAM_PER_CHAT)]
@@ -49,6 +60,7 @@ def channel_buckets(email_per_second: float) -> dict[str, BucketsFor]:
         email_limit = Limit(1, 1.0 / email_per_second)
     return {
         Channel.TELEGRAM.value: telegram_buckets,
+        Channel.WHATSAPP.value: whatsapp_buckets,
         Channel.EMAIL.value: lambda _recipient: [("email", email_limit)],
     }
 

@@ -136,3 +136,25 @@ CLOSED_STATUSES: frozenset[str] = frozenset(
         ObjectionStatus.CLOSED,
     }
 )
+
+
+# Which channel delivers to each kind of contact (a sender exists for these) ...
+CHANNEL_OF_CONTACT: dict[ContactKind, Channel] = {
+    ContactKind.TELEGRAM: Channel.TELEGRAM,
+    ContactKind.EMAIL: Channel.EMAIL,
+}
+# ... and what kind of contact a message's sender is, by the channel it came on.
+CONTACT_OF_CHANNEL: dict[Channel, ContactKind] = {
+    Channel.TELEGRAM: ContactKind.TELEGRAM,
+    Channel.EMAIL: ContactKind.EMAIL,
+    Channel.WHATSAPP: ContactKind.PHONE,  # a WhatsApp id is the citizen's phone number
+    Channel.TELEPON: ContactKind.PHONE,
+}
+# The channel officers' chats are on: a unit's group (`units.telegram_chat_id`), the desk's
+# group, an officer's private chat (`officers.telegram_user_id`).
+OFFICERS_CHAT_CHANNEL = Channel.TELEGRAM
+# Channels a citizen files on by themselves: their intake sends the proof of request at once.
+SELF_FILED_CHANNELS = frozenset({Channel.TELEGRAM.value, Channel.EMAIL.value})
+# Channels whose sender sends a row's letters before its text: the proof of request a case
+# filed there gets goes in a row of its own, after the acknowledgement.
+LETTERS_APART_CHANNELS = frozenset({Channel.TELEGRAM.value})

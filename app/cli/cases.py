@@ -30,7 +30,7 @@ from bot.cases.walk_in import register_walk_in
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake.identity_changes import pending_identity_changes
+from bot.intake.identity_requests import pending_identity_changes
 from bot.labels import channel_label
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from bot.services import Services

@@ -126,6 +126,8 @@ def run(work: Callable[[Services], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except (DomainError, NotFoundError) as exc:
         raise fail(exc.message(lang), USAGE_EXIT) from None
+    except SettingsError as exc:  # found at start-up, e.g. HTTP_PORT taken by another program
+        raise fail(t("settings.invalid", lang, problem=str(exc)), USAGE_EXIT) from None
     except LoketError as exc:
         raise fail(exc.message(lang)) from None
     except DBAPIError as exc:

@@ -13,11 +13,8 @@ from bot.cases.audit import record_event
 from bot.cases.opening import get_case
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake.identity_changes import (
-    IdentityRequest,
-    decide_identity_change,
-    pending_identity_changes,
-)
+from bot.intake.identity_changes import decide_identity_change
+from bot.intake.identity_requests import IdentityRequest, pending_identity_changes
 from bot.services import Services
 from bot.workflow.rules import load_rules
 

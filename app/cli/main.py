@@ -22,6 +22,7 @@ from app.cli.report import report_app
 from app.cli.scheduler import run_service, scheduler_app
 from app.cli.setup import init, units_app
 from app.cli.telegram import telegram_app
+from app.cli.whatsapp import whatsapp_app
 from app.logs import configure_logging
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ app.add_typer(example_app, name="example", help="Load example data built from th
 app.command("demo", help="Play a scripted demonstration offline, then print the reports.")(demo)
 app.add_typer(mail_app, name="mail", help="Email intake: check, poll, list, review.")
 app.add_typer(telegram_app, name="telegram", help="Telegram channel: check the bot token.")
+app.add_typer(whatsapp_app, name="whatsapp", help="WhatsApp channel: check token and webhook URL.")
 app.add_typer(letters_app, name="letters", help="Letters: print at the desk, verify a code.")
 app.command("backup", help="Back up the database and the attachments into one file.")(backup)
 app.command("restore", help="Restore a backup into an empty database.")(restore)

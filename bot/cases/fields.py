@@ -3,9 +3,9 @@
 Each field has a name, a kind (what sort of value it holds), the details it stores (the
 identity field stores a NIK or an SK number; the contact field a phone number or an email
 address), the case kinds it belongs to and those that require it, its choices, and the
-validation every channel applies. Channels only render them: a Telegram form asks them one per
-message (channels/telegram/forms.py), an email answer lists the missing ones as a "Field: value"
-template and reads the lines back (channels/email/forms.py); intake and the desk store them
+validation every channel applies. Channels only render them: a chat form asks them one per
+message, a mail answer lists the missing ones as a "Field: value" template and reads the lines
+back (each channel's forms module); intake and the desk store them
 (bot.cases.opening).
 """
 

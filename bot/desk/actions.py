@@ -29,7 +29,8 @@ from bot.i18n import t
 from bot.intake.requesters import contacts_of
 from bot.letters.render import IssuedLetter, issue_letter, letter_pdf
 from bot.notify.officer_cards import OfficerChat, card_actions, card_text, officer_chat
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
 from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import next_requester_time
 from bot.services import Services
@@ -307,26 +308,18 @@ class Desk:
             session, self.services.blobs, files, case_id=case.id, message_id=message.id
         )
         lang = recipient.language
-        if recipient.channel == Channel.EMAIL:
-            payload: dict[str, Any] = {
-                "in_reply_to": None,
-                "reply_token_case": case.reference,
-                "auto_submitted": False,
-                "attachments": digests,
-            }
-        else:
-            payload = {"actions": [], "case_id": case.id, "reply_to": None, "attachments": digests}
-        await enqueue(
+        await notify(
             session,
-            dedup_key=f"reply:{recipient.channel}:{ext}",
-            channel=recipient.channel,
-            recipient=recipient.address,
-            purpose="officer_reply",
+            purpose=Purpose.OFFICER_REPLY,
+            recipient=recipient,
+            key="desk.reply_body",
+            params={"reference": case.reference, "text": text or "-"},
             subject=t("desk.reply_subject", lang, reference=case.reference),
-            body=t("desk.reply_body", lang, reference=case.reference, text=text or "-"),
-            case_id=case.id,
+            case=case,
+            files=digests,
+            automatic=False,  # an officer's own words (RFC 3834: not auto-submitted)
+            dedup_key=f"reply:{recipient.channel}:{ext}",
             now=now,
-            payload=payload,
             # An officer working late does not wake the citizen (domain.md §1 quiet hours).
             not_before=next_requester_time(now, rules),
         )

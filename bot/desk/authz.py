@@ -151,7 +151,7 @@ async def refusal(
 
     The event is added to the caller's transaction, which must commit before raising the
     error (the refusal is recorded even though nothing else changes). `who` names an
-    unregistered person for the audit log (e.g. `telegram:12345`).
+    unregistered person for the audit log (e.g. `whatsapp:628123…`).
     """
     if permitted(officer, action, case):
         return None

@@ -1,7 +1,7 @@
 """Who an officer is on each channel: the desk finds the officer acting by (channel, external id).
 
 A channel adapter names the person writing as a `ChannelIdentity` (its channel and the id the
-transport gives them: a Telegram user id, a WhatsApp number, a web login) and the desk looks the
+transport gives them: a chat user id, a WhatsApp number, a web login) and the desk looks the
 officer up by it, so every channel acts through the same steps and the same authorization.
 An officer has at most one identity per channel, and an identity belongs to one officer. The
 adapter (or the operator's command, app.cli.identities) gives the id in its channel's form.

@@ -20,10 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.fields import FIELD
 from bot.errors import DomainError
 from bot.i18n import format_date, t
+from bot.notify.purposes import Purpose
 from bot.settings import Settings
 from store.models import Case
-
-ACK_PURPOSE = "acknowledgement"
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,8 @@ class PlainAnswers:
     answer of their own (the channel confirms them in its conversation).
 
     `receipt_apart_on`: the channels whose acknowledgement is followed by the receipt PDF as a
-    row of its own (Telegram: its sender renders a row's letters before the text, which would
+    row of its own (store.enums.LETTERS_APART_CHANNELS: a sender that renders a row's letters
+    before the text, which would
     delay the number, bot.letters.outbox.queue_intake_receipt)."""
 
     def __init__(self, settings: Settings, receipt_apart_on: frozenset[str] = frozenset()) -> None:
@@ -101,7 +101,7 @@ class PlainAnswers:
         """The plain proof of request (see the class docstring)."""
         case = facts.case
         return Reply(
-            purpose=ACK_PURPOSE,
+            purpose=Purpose.ACKNOWLEDGEMENT,
             dedup_key=f"ack:{case.reference}",
             subject=t("ack.subject", facts.language, reference=case.reference),
             body=acknowledgement_text(

@@ -46,20 +46,21 @@ from bot.workflow.complaints import complainant_replied
 from bot.workflow.rules import Rules, load_rules
 from store.blobs import BlobStore
 from store.db import Database
-from store.enums import CaseKind, Channel, ComplaintStatus, ContactKind, Direction
+from store.enums import (
+    CONTACT_OF_CHANNEL,
+    LETTERS_APART_CHANNELS,
+    CaseKind,
+    Channel,
+    ComplaintStatus,
+    ContactKind,
+    Direction,
+)
 from store.models import Case, Message, Requester
 
 log = logging.getLogger(__name__)
 _CONFLICT_ATTEMPTS = 3
 # Why a message addressed to a case went to review instead (IntakeResult.reason).
 DETAILS_NOT_FROM_REQUESTER = "details_not_from_contact"
-
-CONTACT_KIND_OF_CHANNEL = {
-    Channel.TELEGRAM: ContactKind.TELEGRAM,
-    Channel.EMAIL: ContactKind.EMAIL,
-    Channel.WHATSAPP: ContactKind.PHONE,
-    Channel.TELEPON: ContactKind.PHONE,
-}
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,7 @@ class Intake:
 
     def __init__(self, db: Database, settings: Settings, clock: Clock, blobs: BlobStore) -> None:
         self.db, self.settings, self.clock, self.blobs = db, settings, clock, blobs
-        # Telegram's sender renders a row's letters before its text: its receipt goes apart.
-        self.plain_answers = PlainAnswers(settings, frozenset({Channel.TELEGRAM.value}))
+        self.plain_answers = PlainAnswers(settings, LETTERS_APART_CHANNELS)
 
     async def handle_inbound(
         self,
@@ -174,7 +174,7 @@ class Intake:
         rules = await load_rules(session, self.settings)
         requester = await find_or_create_requester(
             session,
-            CONTACT_KIND_OF_CHANNEL.get(msg.channel, ContactKind.PHONE),
+            CONTACT_OF_CHANNEL.get(msg.channel, ContactKind.PHONE),
             msg.sender,
             name=msg.sender_name,
             language=msg.language,

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.audit import record_event, requester_actor
 from bot.cases.opening import update_details
 from bot.errors import DomainError
-from bot.intake.identity_changes import IDENTITY_CHANGE_EVENT, IDENTITY_FIELDS
+from bot.intake.identity_requests import IDENTITY_CHANGE_EVENT, IDENTITY_FIELDS
 from bot.workflow.rules import Rules
 from store.models import Case, Requester
 

@@ -12,11 +12,8 @@ outcome on their channel, naming the fields but never repeating the values.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.audit import officer_actor, record_event
@@ -24,71 +21,20 @@ from bot.cases.opening import apply_requester_details
 from bot.desk.authz import CONFIRM_IDENTITY, refusal
 from bot.errors import DomainError, PermissionDenied
 from bot.i18n import t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.intake.identity_requests import (
+    CONFIRMED_EVENT,
+    IDENTITY_FIELDS,
+    REJECTED_EVENT,
+    IdentityRequest,
+    decided_requests,
+    pending_identity_changes,
+)
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import next_requester_time
-from bot.privacy.masking import mask_name, mask_nik
 from bot.workflow.rules import Rules
-from store.models import Case, Event, Officer, Requester
-
-# Who the requester is: changed by a message only with an officer's confirmation (issue #9).
-IDENTITY_FIELDS = ("name", "nik", "entity_sk_number")
-IDENTITY_CHANGE_EVENT = "identity_change_requested"
-CONFIRMED_EVENT = "identity_change_confirmed"
-REJECTED_EVENT = "identity_change_rejected"
-DECISION_EVENTS = (CONFIRMED_EVENT, REJECTED_EVENT)
-PURPOSE = "identity_change_decided"
-
-_MASKERS: dict[str, Callable[[str], str]] = {
-    "name": mask_name,
-    "nik": mask_nik,
-    "entity_sk_number": lambda v: "*" * max(len(v) - 3, 0) + v[-3:],
-}
-
-
-@dataclass(frozen=True)
-class IdentityRequest:
-    """One pending identity change: its number (the event id), when it came, what it asks."""
-
-    number: int
-    at: dt.datetime
-    channel: str
-    fields: dict[str, str]
-
-    def shown(self, *, reveal: bool) -> dict[str, Any]:
-        """The request for display or JSON; values masked unless `reveal`."""
-        values = {
-            k: v if reveal else _MASKERS.get(k, lambda _: "***")(v) for k, v in self.fields.items()
-        }
-        return {"number": self.number, "at": self.at, "channel": self.channel, "fields": values}
-
-
-async def _events(session: AsyncSession, case: Case, actions: tuple[str, ...]) -> list[Event]:
-    stmt = (
-        select(Event)
-        .where(Event.case_id == case.id, col(Event.action).in_(actions))
-        .order_by(col(Event.id))
-    )
-    return list((await session.exec(stmt)).all())
-
-
-async def _decided(session: AsyncSession, case: Case) -> set[int]:
-    return {int(e.data.get("request", 0)) for e in await _events(session, case, DECISION_EVENTS)}
-
-
-async def pending_identity_changes(session: AsyncSession, case: Case) -> list[IdentityRequest]:
-    """The identity change requests of `case` no officer has decided yet, oldest first."""
-    decided = await _decided(session, case)
-    return [
-        IdentityRequest(
-            number=int(e.id or 0),
-            at=e.at,
-            channel=str(e.data.get("channel", "")),
-            fields={k: str(v) for k, v in (e.data.get("fields") or {}).items()},
-        )
-        for e in await _events(session, case, (IDENTITY_CHANGE_EVENT,))
-        if e.id not in decided
-    ]
+from store.models import Case, Officer, Requester
 
 
 async def _the_request(session: AsyncSession, case: Case, number: int) -> IdentityRequest:
@@ -96,7 +42,7 @@ async def _the_request(session: AsyncSession, case: Case, number: int) -> Identi
     for request in await pending_identity_changes(session, case):
         if request.number == number:
             return request
-    if number in await _decided(session, case):
+    if number in await decided_requests(session, case):
         raise DomainError("identity.already_decided", number=number, reference=case.reference)
     raise DomainError("identity.no_such_request", number=number, reference=case.reference)
 
@@ -160,17 +106,15 @@ async def _tell_requester(
         return
     lang = case.language
     names = ", ".join(t(f"mail.label.{k}", lang) for k in sorted(request.fields))
-    key = "identity.citizen.confirmed" if confirm else "identity.citizen.rejected"
-    await enqueue(
+    await notify(
         session,
-        dedup_key=f"identity:{case.id}:{request.number}",
-        channel=recipient.channel,
-        recipient=recipient.address,
-        purpose=PURPOSE,
+        purpose=Purpose.IDENTITY_CHANGE_DECIDED,
+        recipient=recipient,
+        key="identity.citizen.confirmed" if confirm else "identity.citizen.rejected",
+        params={"reference": case.reference, "fields": names},
         subject=t("identity.citizen.subject", lang, reference=case.reference),
-        body=t(key, lang, reference=case.reference, fields=names),
-        case_id=case.id,
+        case=case,
+        dedup_key=f"identity:{case.id}:{request.number}",
         now=now,
-        payload=automatic_payload(recipient.channel, case),
         not_before=next_requester_time(now, rules),
     )

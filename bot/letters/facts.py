@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.opening import missing_fields
 from bot.intake.requesters import contacts_of
 from bot.settings import Settings
 from bot.workflow.rules import Rules, load_rules
@@ -44,9 +45,6 @@ class LetterFacts:
 
 async def gather_facts(session: AsyncSession, case: Case, settings: Settings) -> LetterFacts:
     """The facts of `case` for its letters."""
-    # Imported here: bot.cases.opening notifies producers, and the letters producer reads facts.
-    from bot.cases.opening import missing_fields
-
     requester = await session.get(Requester, case.requester_id) if case.requester_id else None
     contacts = await contacts_of(session, case.requester_id) if case.requester_id else []
     unit = await session.get(Unit, case.unit_id) if case.unit_id else None

@@ -3,7 +3,7 @@ for a case registered at the desk. A producer of `bot.notify.case_events`.
 
 A request, complaint or objection received at the desk, by letter or by phone gets its receipt
 (the tanda bukti, UU KIP Pasal 22(4)-(5)) on the requester's own channel as a PDF, so their
-first message from Loket is that proof. Telegram and email intake acknowledge a case
+first message from Loket is that proof. Self-filed cases (chat and mail) acknowledge a case
 themselves, and the same PDF goes with that acknowledgement (`intake_receipt_letters`,
 `queue_intake_receipt`). A requester with no channel Loket can send on (a phone number only)
 gets the receipt printed at the desk (`loket letters print REF KIND`).
@@ -16,15 +16,13 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import Recipient, requester_recipient
 from bot.notify.send_windows import next_requester_time
 from bot.workflow.rules import Rules
-from store.enums import Channel
+from store.enums import SELF_FILED_CHANNELS
 from store.models import Case
-
-PURPOSE = "letter"
-ELECTRONIC_INTAKE = frozenset({Channel.TELEGRAM.value, Channel.EMAIL.value})
 
 # The receipt a newly registered case is owed, by case kind.
 RECEIPT_OF_CASE_KIND = {
@@ -38,8 +36,12 @@ LETTER_OF_ACTION = {"decide": "notice", "extend": "extension", "answer": "object
 
 def letter_subject(kind: str, case: Case) -> str:
     """The subject of the message a letter goes out with: its title and the case reference."""
-    return t("letters.subject", case.language, title=t(f"letters.title.{kind}", case.language),
-             reference=case.reference)  # fmt: skip
+    return t(
+        "letters.subject",
+        case.language,
+        title=t(f"letters.title.{kind}", case.language),
+        reference=case.reference,
+    )
 
 
 async def queue_receipt(
@@ -49,31 +51,27 @@ async def queue_receipt(
 
     Idempotent per case (one receipt each); not before the quiet hours end.
     """
-    if action != "registered" or case.channel in ELECTRONIC_INTAKE:
+    if action != "registered" or case.channel in SELF_FILED_CHANNELS:
         return
     kind = RECEIPT_OF_CASE_KIND[case.kind]
     recipient = await requester_recipient(session, case)
     if recipient is None:
         return
-    payload = {**automatic_payload(recipient.channel, case), "letters": [kind]}
-    body = t(
-        f"letters.send.{kind}",
-        case.language,
-        reference=case.reference,
-        due=format_date(case.due_date, case.language),
-        body=rules.settings.body_name,
-    )
-    await enqueue(
+    await notify(
         session,
-        dedup_key=f"letter:{case.id}:{kind}",
-        channel=recipient.channel,
-        recipient=recipient.address,
-        purpose=PURPOSE,
+        purpose=Purpose.LETTER,
+        recipient=recipient,
+        key=f"letters.send.{kind}",
+        params={
+            "reference": case.reference,
+            "due": format_date(case.due_date, case.language),
+            "body": rules.settings.body_name,
+        },
         subject=letter_subject(kind, case),
-        body=body,
-        case_id=case.id,
+        case=case,
+        letters=[kind],
+        dedup_key=f"letter:{case.id}:{kind}",
         now=now,
-        payload=payload,
         not_before=next_requester_time(now, rules),
     )
 
@@ -88,30 +86,28 @@ def intake_receipt_letters(case: Case) -> list[str]:
 async def queue_intake_receipt(
     session: AsyncSession, case: Case, *, channel: str, recipient: str, now: dt.datetime
 ) -> None:
-    """Queue the receipt PDF of a case filed on Telegram, as its own row after the text
-    acknowledgement. Idempotent per case; due at once (the citizen is filing right now).
+    """Queue the receipt PDF of a case filed on a LETTERS_APART channel, as its own row after
+    the text acknowledgement. Idempotent per case; due at once (the citizen is filing right now).
 
-    A row of its own, not a letter on the acknowledgement's row: the Telegram sender renders a
+    A row of its own, not a letter on the acknowledgement's row: that channel's sender renders a
     row's letters before it sends anything, so a letter there would delay the number, and one
     short text would become a document caption. The acknowledgement is sent at once by the
-    handler (`deliver_now` of its purpose); this row follows at the dispatcher's next round,
-    created after it and so sent after it even when both wait for the dispatcher.
+    handler (the dispatcher's `dispatch_now` of its purpose); this row follows at the
+    dispatcher's next round, created after it and so sent after it even when both wait.
     """
     kinds = intake_receipt_letters(case)
-    await enqueue(
+    await notify(
         session,
-        dedup_key=f"letter:{case.id}:{kinds[0]}",
-        channel=channel,
-        recipient=recipient,
-        purpose=PURPOSE,
+        purpose=Purpose.LETTER,
+        recipient=Recipient(channel, recipient, case.language, recipient),
+        key="letters.intake_caption",
+        params={
+            "title": t(f"letters.title.{kinds[0]}", case.language),
+            "reference": case.reference,
+        },
         subject=letter_subject(kinds[0], case),
-        body=t(
-            "letters.intake_caption",
-            case.language,
-            title=t(f"letters.title.{kinds[0]}", case.language),
-            reference=case.reference,
-        ),
-        case_id=case.id,
+        case=case,
+        letters=kinds,
+        dedup_key=f"letter:{case.id}:{kinds[0]}",
         now=now,
-        payload={"letters": kinds},
     )

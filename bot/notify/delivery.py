@@ -1,14 +1,22 @@
-"""The contract between the outbox dispatcher and the channel senders that deliver its rows."""
+"""The contract between the outbox dispatcher and the channels that deliver its rows.
+
+A channel plugs into outbound with two parts: a Renderer, which turns a stored row (the
+channel-neutral message of bot/notify/message.py) into that channel's transport form, and a
+Sender, which renders a row and transmits it. The dispatcher (scheduler/dispatch.py) is the
+only code that claims rows and marks them sent or failed; it hands itself to each sender that
+asks (`bind_dispatch`), so a channel can have a just-queued row sent now (`DispatchNow`).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from store.models import OutboxMessage
 
 
 class TemporaryFailure(Exception):
-    """Delivery failed for now (network, 429, SMTP 4xx): retry later, after `retry_after` s."""
+    """Delivery failed for now (network, 429, a mail server's 4xx): retry later, after
+    `retry_after` s."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -16,15 +24,44 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    """Delivery can never succeed (Telegram 403 bot blocked, SMTP 5xx): mark the contact failing."""
+    """Delivery can never succeed (the bot is blocked, a mail server's 5xx): mark the contact
+    failing."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
+Rendering = TypeVar("Rendering", covariant=True)
+
+
+class Renderer(Protocol[Rendering]):
+    """Turns outbox rows of one channel into what that channel transmits (a mail, a list of
+    chat messages, a WhatsApp free-form or template message)."""
+
+    channel: str
+
+    async def render(self, message: OutboxMessage) -> Rendering:
+        """The transport form of `message`, read with bot.notify.message.read_message (and the
+        channel's own older payload shape for rows queued before it). PermanentFailure if it
+        can never be rendered (e.g. an attachment no longer stored)."""
+        ...
+
+
+class DispatchNow(Protocol):
+    """The dispatcher's path for a row a channel must send at once (the proof of request)."""
+
+    async def dispatch_now(self, *, case_id: int, purpose: str) -> bool:
+        """Claim, send and mark the due rows of `case_id` with `purpose` now, as a drain would;
+        True if every one was sent. Rows held back (quiet hours) stay for the next drain."""
+        ...
+
+
 class Sender(Protocol):
-    """Delivers outbox rows of one channel. Registered with the dispatcher at start-up."""
+    """Delivers outbox rows of one channel (renders each with its Renderer, then transmits it).
+    Registered with the dispatcher at start-up. A sender may also define
+    `bind_dispatch(dispatch: DispatchNow) -> None`; the dispatcher calls it when it is built.
+    """
 
     channel: str
 

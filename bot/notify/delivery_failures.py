@@ -11,16 +11,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
 from bot.intake.requesters import normalise_contact
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import CHANNEL_OF_CONTACT, automatic_payload, role_recipients
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import role_recipients
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import mask_email, redact
 from bot.workflow.rules import Rules
-from store.enums import Channel, Role
+from store.enums import CHANNEL_OF_CONTACT, Channel, ContactKind, Role
 from store.models import Case, Contact, OutboxMessage
 
-NOTICE_PURPOSE = "delivery_failed_notice"
-_CONTACT_OF_CHANNEL = {channel.value: kind for kind, channel in CHANNEL_OF_CONTACT.items()}
+_CONTACT_OF_CHANNEL = {
+    **{channel.value: kind for kind, channel in CHANNEL_OF_CONTACT.items()},
+    Channel.WHATSAPP.value: ContactKind.PHONE,  # a WhatsApp id is the citizen's phone number
+}
 
 
 def mask_address(channel: str, address: str) -> str:
@@ -60,9 +63,10 @@ async def report_undeliverable(
 ) -> int:
     """Tell the PPID Utama and admins that `message` will not be delivered (one notice each).
 
-    With `blame_contact` (the channel refused the address for good: Telegram 403, SMTP 5xx)
-    the requester's contact is also marked failing, so updates go to another contact. Notices
-    go out in office hours; a notice that itself fails raises no further notice (no loops).
+    With `blame_contact` (the channel refused the address for good: a blocked bot, a mailbox
+    that does not exist) the requester's contact is also marked failing, so updates go to
+    another contact. Notices go out in office hours; a notice that itself fails raises no
+    further notice (no loops).
     Returns how many notices were queued.
     """
     contact = None
@@ -70,30 +74,26 @@ async def report_undeliverable(
         contact = await mark_contact_failing(
             session, message.channel, message.recipient, reason, now
         )
-    if message.purpose == NOTICE_PURPOSE:
+    if message.purpose == Purpose.DELIVERY_FAILED_NOTICE:
         return 0
     case = await session.get(Case, message.case_id) if message.case_id else None
     queued = 0
     for officer in await role_recipients(session, (Role.PPID_UTAMA, Role.ADMIN)):
-        lang = officer.language
-        queued += await enqueue(
+        queued += await notify(
             session,
+            purpose=Purpose.DELIVERY_FAILED_NOTICE,
+            recipient=officer,
+            key="sched.delivery_failed_contact" if contact else "sched.delivery_failed",
+            params={
+                "reference": case.reference if case else "-",
+                "channel": message.channel,
+                "address": mask_address(message.channel, message.recipient),
+                "reason": redact(reason)[:300],
+            },
+            subject=t("sched.delivery_failed_subject", officer.language),
+            case=case,
             dedup_key=f"failed:{message.id}:{message.attempts}:{officer.key}",
-            channel=officer.channel,
-            recipient=officer.address,
-            purpose=NOTICE_PURPOSE,
-            subject=t("sched.delivery_failed_subject", lang),
-            body=t(
-                "sched.delivery_failed_contact" if contact else "sched.delivery_failed",
-                lang,
-                reference=case.reference if case else "-",
-                channel=message.channel,
-                address=mask_address(message.channel, message.recipient),
-                reason=redact(reason)[:300],
-            ),
-            case_id=message.case_id,
             now=now,
             not_before=next_office_time(now, rules),
-            payload=automatic_payload(officer.channel, case),
         )
     return queued

@@ -1,8 +1,10 @@
-"""Case cards for the officers' chats, and relays of requester messages to them.
+"""Case cards for the officers' chats, and relays of requester messages to them: what a card
+says (its facts and the steps it offers), never how a channel shows it (the officers' chat
+channel renders a card with its buttons, in its own renderer).
 
 A producer (bot/notify/case_events.py) queues a card when a case is registered or disposed: to the
 unit's officer chat when the case has a unit with a chat, otherwise to the desk chat
-(TELEGRAM_DESK_CHAT_ID, the PPID/admin group); objections always go to the desk, where the
+(`Settings.desk_chat_id`, the PPID/admin group); objections always go to the desk, where the
 Atasan PPID is. A card shows the reference, kind, status, due date, a masked requester and a
 short summary with personal data masked, and offers as buttons the next steps the state
 machine allows and the chat's officers may take. A requester's new message on a case is
@@ -28,19 +30,23 @@ from bot.desk.authz import (
     permitted_for_audience,
 )
 from bot.i18n import format_date, t
-from bot.notify.outbox import enqueue
+from bot.intake.identity_requests import pending_identity_changes
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import Recipient, chat_recipient
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import clean_relay_text, mask_name
 from bot.settings import Settings
 from bot.workflow.rules import Rules
-from store.enums import CaseKind, Channel, Direction, RequestStatus, Role
+from bot.workflow.transitions import allowed_actions
+from store.enums import CaseKind, Direction, RequestStatus, Role
 from store.models import Attachment, Case, Message, Requester, Unit
 
 CARD_TRIGGERS = frozenset({"registered", "dispose", "redispose", "verify_and_dispose"})
 RELAY_TRIGGER = "message_received"
 CITIZEN_TRIGGERS = frozenset({"registered", RELAY_TRIGGER})
 SUMMARY_CHARS = 300
-RELAY_CHARS = 3000  # a relayed message stays within one Telegram message (4096 characters)
+RELAY_CHARS = 3000  # a relay quotes this much at most; the whole message stays on the case
 
 # The button a transition is offered under (dispose covers every way of handing a case over).
 BUTTON_OF_TRANSITION = {
@@ -91,23 +97,24 @@ class OfficerChat:
     roles: frozenset[Role]
     unit_id: int | None
 
+    def recipient(self, language: str) -> Recipient:
+        """The chat as an outbox recipient, writing in `language`."""
+        return chat_recipient(self.chat_id, language)
+
 
 async def officer_chat(session: AsyncSession, case: Case, settings: Settings) -> OfficerChat | None:
     """The unit's chat for a disposed case, else the desk chat; None if neither is set."""
     if case.kind != CaseKind.OBJECTION and case.unit_id is not None:
         unit = await session.get(Unit, case.unit_id)
-        if unit is not None and unit.telegram_chat_id is not None:
-            return OfficerChat(unit.telegram_chat_id, UNIT_ROLES, unit.id)
-    if settings.telegram_desk_chat_id is not None:
-        return OfficerChat(settings.telegram_desk_chat_id, DESK_AUDIENCE, None)
+        if unit is not None and unit.officers_chat_id is not None:
+            return OfficerChat(unit.officers_chat_id, UNIT_ROLES, unit.id)
+    if settings.desk_chat_id is not None:
+        return OfficerChat(settings.desk_chat_id, DESK_AUDIENCE, None)
     return None
 
 
 def card_actions(case: Case, may: Callable[[str], bool]) -> list[str]:
     """The buttons for `case` now: steps legal in its status that `may(action)` allows."""
-    # Imported here: the machine imports bot.notify.case_events, whose PRODUCERS list this module.
-    from bot.workflow.machine import allowed_actions
-
     offered = {BUTTON_OF_TRANSITION[a] for a in allowed_actions(case) if a in BUTTON_OF_TRANSITION}
     if case.kind == CaseKind.INFORMATION_REQUEST and case.status == RequestStatus.INCOMPLETE:
         offered.add(ASK_COMPLETE)
@@ -140,35 +147,30 @@ def case_summary(case: Case) -> str:
     return _cut(clean_relay_text(text), SUMMARY_CHARS)
 
 
-async def card_text(session: AsyncSession, case: Case, language: str) -> str:
-    """The card's text: reference, kind, status, due date, unit, masked requester, summary."""
+async def card_facts(session: AsyncSession, case: Case, language: str) -> dict[str, str]:
+    """What a card says, in `language`: reference, kind, status, due date, unit, the masked
+    requester, the masked summary and its flags (anonymous, confidential, identity change)."""
     unit = await session.get(Unit, case.unit_id) if case.unit_id else None
     flags = [
         t(f"desk.flag.{f}", language) for f in ("anonymous", "confidential") if getattr(case, f)
     ]
-    # Imported here: bot.intake.identity_changes imports bot.cases.opening, which imports
-    # bot.notify.case_events.
-    from bot.intake.identity_changes import pending_identity_changes
-
     if await pending_identity_changes(session, case):  # the fact only, never the values
         flags.append(t("identity.card.pending", language))
-    return t(
-        "desk.card",
-        language,
-        reference=case.reference,
-        kind=t(f"desk.kind.{case.kind}", language),
-        status=t(f"desk.status.{case.kind}.{case.status}", language),
-        due=format_date(case.due_date, language),
-        unit=unit.name if unit else t("desk.no_unit", language),
-        requester=await requester_label(session, case, language),
-        summary=case_summary(case) or "-",
-        flags=(" · ".join(flags) + "\n") if flags else "",
-    )
+    return {
+        "reference": case.reference,
+        "kind": t(f"desk.kind.{case.kind}", language),
+        "status": t(f"desk.status.{case.kind}.{case.status}", language),
+        "due": format_date(case.due_date, language),
+        "unit": unit.name if unit else t("desk.no_unit", language),
+        "requester": await requester_label(session, case, language),
+        "summary": case_summary(case) or "-",
+        "flags": (" · ".join(flags) + "\n") if flags else "",
+    }
 
 
-def card_payload(case: Case, actions: list[str], reply_to: int | None = None) -> dict:
-    """The Telegram outbox payload of a card (the contract: bot/notify/outbox.py's callers)."""
-    return {"actions": actions, "case_id": case.id, "reply_to": reply_to, "attachments": []}
+async def card_text(session: AsyncSession, case: Case, language: str) -> str:
+    """The card's text: reference, kind, status, due date, unit, masked requester, summary."""
+    return t("desk.card", language, **await card_facts(session, case, language))
 
 
 async def queue_officer_cards(
@@ -187,16 +189,16 @@ async def queue_officer_cards(
     if action == RELAY_TRIGGER:
         await _queue_relay(session, case, chat, language, now, not_before)
         return
-    await enqueue(
+    await notify(
         session,
+        purpose=Purpose.CASE_CARD,
+        recipient=chat.recipient(language),
+        key="desk.card",
+        params=await card_facts(session, case, language),
+        case=case,
+        actions=audience_actions(case, chat),
         dedup_key=f"card:{case.id}:{action}:{chat.chat_id}:{now.timestamp():.6f}",
-        channel=Channel.TELEGRAM.value,
-        recipient=str(chat.chat_id),
-        purpose="officer_card",
-        body=await card_text(session, case, language),
-        case_id=case.id,
         now=now,
-        payload=card_payload(case, audience_actions(case, chat)),
         not_before=not_before,
     )
 
@@ -230,22 +232,20 @@ async def _queue_relay(
         note = t(
             "desk.relay_files" if offered else "desk.relay_files_kept", language, count=len(files)
         )
-    await enqueue(
+    await notify(
         session,
+        purpose=Purpose.OFFICER_RELAY,
+        recipient=chat.recipient(language),
+        key="desk.relay",
+        params={
+            "reference": case.reference,
+            "requester": await requester_label(session, case, language),
+            "text": _cut(clean_relay_text(message.text), RELAY_CHARS) or "-",
+            "files": note,
+        },
+        case=case,
+        actions=offered,
         dedup_key=f"relay:{message.id}:{chat.chat_id}",
-        channel=Channel.TELEGRAM.value,
-        recipient=str(chat.chat_id),
-        purpose="officer_relay",
-        body=t(
-            "desk.relay",
-            language,
-            reference=case.reference,
-            requester=await requester_label(session, case, language),
-            text=_cut(clean_relay_text(message.text), RELAY_CHARS) or "-",
-            files=note,
-        ),
-        case_id=case.id,
         now=now,
-        payload=card_payload(case, offered),
         not_before=not_before,
     )

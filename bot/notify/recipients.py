@@ -8,11 +8,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.intake.requesters import contacts_of
-from store.enums import Channel, ContactKind, Role
-from store.models import Case, Contact, Officer, Unit
-
-# The contact kinds a sender exists for, and the channel that delivers each.
-CHANNEL_OF_CONTACT = {ContactKind.TELEGRAM: Channel.TELEGRAM, ContactKind.EMAIL: Channel.EMAIL}
+from store.enums import (
+    CHANNEL_OF_CONTACT,
+    OFFICERS_CHAT_CHANNEL,
+    Channel,
+    ContactKind,
+    Direction,
+    Role,
+)
+from store.models import Case, Contact, Message, Officer, Unit
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,9 @@ class Recipient:
 
 
 def officer_recipient(officer: Officer) -> Recipient | None:
-    """An officer's private Telegram chat, else their email; None when they have neither."""
-    if officer.telegram_user_id is not None:
-        address, channel = str(officer.telegram_user_id), Channel.TELEGRAM
+    """An officer's private chat, else their email; None when they have neither."""
+    if officer.private_chat_id is not None:
+        address, channel = str(officer.private_chat_id), OFFICERS_CHAT_CHANNEL
     elif officer.email:
         address, channel = officer.email, Channel.EMAIL
     else:
@@ -36,10 +40,15 @@ def officer_recipient(officer: Officer) -> Recipient | None:
     return Recipient(channel.value, address, officer.language, f"officer{officer.id}")
 
 
+def chat_recipient(chat_id: int, language: str) -> Recipient:
+    """An officers' group chat (a unit's or the desk's), on the officers' chat channel."""
+    return Recipient(OFFICERS_CHAT_CHANNEL.value, str(chat_id), language, f"chat{chat_id}")
+
+
 def unit_recipient(unit: Unit, language: str) -> Recipient | None:
     """A unit's officer group chat, else its email; None when it has neither."""
-    if unit.telegram_chat_id is not None:
-        address, channel = str(unit.telegram_chat_id), Channel.TELEGRAM
+    if unit.officers_chat_id is not None:
+        address, channel = str(unit.officers_chat_id), OFFICERS_CHAT_CHANNEL
     elif unit.email:
         address, channel = unit.email, Channel.EMAIL
     else:
@@ -82,35 +91,27 @@ async def requester_recipient(session: AsyncSession, case: Case) -> Recipient | 
     if case.requester_id is None:
         return None
     usable = [
-        c
+        (c, channel)
         for c in await contacts_of(session, case.requester_id)
-        if not c.failing and c.kind in CHANNEL_OF_CONTACT
+        if not c.failing and (channel := await _channel_of(session, c, case)) is not None
     ]
-    usable.sort(key=lambda c: CHANNEL_OF_CONTACT[ContactKind(c.kind)] != case.channel)
+    usable.sort(key=lambda pair: pair[1] != case.channel)
     if not usable:
         return None
-    contact: Contact = usable[0]
-    channel = CHANNEL_OF_CONTACT[ContactKind(contact.kind)]
+    contact, channel = usable[0]
     return Recipient(channel.value, contact.value, case.language, f"contact{contact.id}")
 
 
-def automatic_payload(
-    channel: str, case: Case | None, actions: tuple[str, ...] = ()
-) -> dict[str, object]:
-    """The outbox payload of a machine-written message, in the channel's convention.
-
-    Email rows are marked auto-submitted (RFC 3834) and carry the case's reply token, so an
-    answer still reaches the case; Telegram rows may offer `actions` as buttons.
-    """
-    if channel == Channel.EMAIL:
-        return {
-            "in_reply_to": None,
-            "reply_token_case": case.reference if case else None,
-            "auto_submitted": True,
-        }
-    return {
-        "actions": list(actions),
-        "case_id": case.id if case else None,
-        "reply_to": None,
-        "attachments": [],
-    }
+async def _channel_of(session: AsyncSession, contact: Contact, case: Case) -> Channel | None:
+    """The channel Loket may write to `contact` on. A phone number is written to on WhatsApp
+    only for a WhatsApp case whose citizen wrote to us on WhatsApp from it (issue 12): a number
+    given at the desk or by telephone is no consent to WhatsApp messages, and a case staff
+    typed in from a WhatsApp chat may be on a deployment without the WhatsApp channel."""
+    if contact.kind == ContactKind.PHONE and case.channel == Channel.WHATSAPP:
+        wrote = select(Message.id).where(
+            Message.channel == Channel.WHATSAPP.value,
+            Message.direction == Direction.INBOUND.value,
+            Message.sender == contact.value,
+        )
+        return Channel.WHATSAPP if (await session.exec(wrote.limit(1))).first() else None
+    return CHANNEL_OF_CONTACT.get(ContactKind(contact.kind))

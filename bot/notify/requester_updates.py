@@ -15,15 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
 from bot.letters.outbox import LETTER_OF_ACTION, letter_subject
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import next_requester_time
 from bot.workflow.deadlines import objection_filing_deadline
 from bot.workflow.rules import Rules
 from store.enums import Channel, Decision, Direction
 from store.models import Case, Message, Unit
-
-PURPOSE = "status_update"
 
 # action -> catalogue key of its first paragraph (the transition names of bot/workflow/machine)
 _HEADLINES = {
@@ -149,33 +148,39 @@ async def queue_requester_update(
     first), not before the quiet hours end. Idempotent for the same (case, action, instant).
     """
     body = await update_text(session, case, action, rules)
-    if body is None:
+    key = _HEADLINES.get(action)
+    if body is None or key is None:
         return
     recipient = await requester_recipient(session, case)
     if recipient is None:
         return
-    payload = automatic_payload(recipient.channel, case)
     letter = LETTER_OF_ACTION.get(action)
     subject = t("sched.update.subject", case.language, reference=case.reference)
     if letter is not None:
         # The written notice (and the extension notice, the Atasan's answer) is the letter
         # itself, attached as a PDF, and the subject names it (issue 14).
-        payload["letters"] = [letter]
         subject = letter_subject(letter, case)
+    in_reply_to = None
     if recipient.channel == Channel.EMAIL:
         first = await _first_email_id(session, case)
         # Intake keys mails without a Message-ID by a hash; only a real one can be threaded on.
-        payload["in_reply_to"] = first if first and "@" in first else None
-    await enqueue(
+        in_reply_to = first if first and "@" in first else None
+    await notify(
         session,
-        dedup_key=f"update:{case.id}:{action}:{now.isoformat()}",
-        channel=recipient.channel,
-        recipient=recipient.address,
-        purpose=PURPOSE,
+        purpose=Purpose.STATUS_UPDATE,
+        recipient=recipient,
+        key=key,
+        params={
+            "reference": case.reference,
+            "status": case.status,
+            "due": format_date(case.due_date, case.language),
+        },
+        text=body,
         subject=subject,
-        body=body,
-        case_id=case.id,
+        case=case,
+        letters=[letter] if letter else [],
+        in_reply_to=in_reply_to,
+        dedup_key=f"update:{case.id}:{action}:{now.isoformat()}",
         now=now,
-        payload=payload,
         not_before=next_requester_time(now, rules),
     )

@@ -20,7 +20,6 @@ from bot.workflow.rules import Rules
 from store.enums import CaseKind, ComplaintStatus
 from store.models import Case
 
-RATING_PURPOSE = "rating_request"
 MIN_RATING, MAX_RATING = 1, 5
 _RATING = re.compile(r"^\s*([1-5])(?!\d)(?:\s*/\s*5)?\s*[.,:;)\-]?\s*(.*)$", re.DOTALL)
 _QUOTE_HEADER = re.compile(

@@ -17,6 +17,7 @@ from bot.cases.audit import SYSTEM, record_event
 from bot.i18n import t
 from bot.notify.delivery_failures import mark_contact_failing
 from bot.notify.outbox import enqueue
+from bot.notify.purposes import Purpose
 from bot.notify.recipients import role_recipients
 from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import mask_email, redact
@@ -27,8 +28,6 @@ from store.enums import Channel, Role
 from store.models import Case, OutboxMessage
 
 log = logging.getLogger(__name__)
-
-BOUNCE_NOTICE_PURPOSE = "mail_bounce_notice"
 
 
 async def _our_messages(session: AsyncSession, message_ids: list[str]) -> list[OutboxMessage]:
@@ -58,7 +57,7 @@ async def _notify_officers(
             dedup_key=f"mail-bounce:{mail.raw_sha256[:24]}:{officer.key}",
             channel=officer.channel,
             recipient=officer.address,
-            purpose=BOUNCE_NOTICE_PURPOSE,
+            purpose=Purpose.MAIL_BOUNCE_NOTICE,
             body=t(
                 "mail.bounce_notice",
                 language,

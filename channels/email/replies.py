@@ -22,7 +22,6 @@ from bot.clock import local_midnight
 from bot.errors import DomainError
 from bot.i18n import LANGUAGES, in_both_languages, t
 from bot.intake.answers import (
-    ACK_PURPOSE,
     Acknowledged,
     DetailsTaken,
     Reply,
@@ -32,13 +31,13 @@ from bot.intake.answers import (
 from bot.intake.requesters import normalise_contact
 from bot.letters.outbox import intake_receipt_letters
 from bot.notify.outbox import enqueue
+from bot.notify.purposes import Purpose
 from bot.settings import Settings
 from channels.email.forms import field_template
 from store.enums import Channel, ContactKind
 from store.models import Case, OutboxMessage
 
-DETAILS_PURPOSE = "mail_details_received"
-AUTO_REPLY_PURPOSES = (ACK_PURPOSE, DETAILS_PURPOSE)
+AUTO_REPLY_PURPOSES = (Purpose.ACKNOWLEDGEMENT, Purpose.MAIL_DETAILS_RECEIVED)
 # Why a new case's sender got no acknowledgement (MailRecord.reason).
 NO_REPLY_REQUESTED = "no_reply_requested"
 REPLY_CAPPED = "reply_capped"
@@ -163,7 +162,7 @@ class MailAnswers:
             return None
         case = facts.case
         return Reply(
-            purpose=ACK_PURPOSE,
+            purpose=Purpose.ACKNOWLEDGEMENT,
             dedup_key=f"ack:{case.reference}",
             subject=t("mail.ack_subject", "id", reference=case.reference),
             body=acknowledgement_email(
@@ -181,7 +180,7 @@ class MailAnswers:
         body = details_email(case, facts.changed, facts.field_errors, facts.rejected_attachments,
                              facts.missing, self.settings, pending=facts.pending)  # fmt: skip
         return Reply(
-            purpose=DETAILS_PURPOSE,
+            purpose=Purpose.MAIL_DETAILS_RECEIVED,
             dedup_key=self.details_key[:255],
             subject=t("mail.details_subject", "id", reference=case.reference),
             body=body,

@@ -1,10 +1,7 @@
 """The email Sender (bot/notify/delivery.py contract): one outbox row, one mail via aiosmtplib.
 
-Each mail carries our own Message-ID, derived from the row's dedup key, so a retry after an
-unclear failure repeats the same Message-ID and the recipient's mail client shows one mail.
-The Reply-To is the case's signed address (channels.email.threads), In-Reply-To/References thread
-it under the mail it answers, and machine-written mail says so (RFC 3834 Auto-Submitted, and
-X-Auto-Response-Suppress so Exchange does not send out-of-office replies back to us).
+The mail is built by the email renderer (channels/email/render.py: Message-ID, Reply-To,
+threading, Auto-Submitted, attachments); this module only transmits it.
 
 Errors: a 5xx about the recipient or the message is permanent (the contact is marked failing);
 4xx answers and network trouble are temporary. A refused login or sender address is our own
@@ -13,21 +10,16 @@ misconfiguration, never the citizen's address, so it is temporary and logged as 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 
 from bot.clock import Clock
 from bot.notify.delivery import PermanentFailure, TemporaryFailure
-from bot.notify.outgoing_files import OutgoingFile, outgoing_files_of
 from bot.settings import Settings
 from channels.email.errors import SmtpUnavailable
 from channels.email.imap import tls_context
-from channels.email.threads import reply_address
+from channels.email.render import EmailRenderer, message_id_for
 from store.blobs import BlobStore
 from store.db import Database
 from store.enums import Channel
@@ -43,14 +35,6 @@ _CONFIGURATION_ERRORS = (
     aiosmtplib.SMTPConnectResponseError,
     aiosmtplib.SMTPNotSupported,
 )
-
-
-def message_id_for(message: OutboxMessage, settings: Settings) -> str:
-    """The Message-ID of an outbox row (without brackets): stable across retries, and keyed
-    with REPLY_SECRET, because a reply quoting it is trusted to belong to the row's case."""
-    secret = settings.reply_secret.get_secret_value().encode()
-    digest = hmac.new(secret, message.dedup_key.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"loket.{digest}@{settings.mail_from.rpartition('@')[2] or 'localhost'}"
 
 
 def _failure(code: int, reason: str) -> PermanentFailure | TemporaryFailure:
@@ -70,49 +54,7 @@ class EmailSender:
         blobs: BlobStore | None = None,
     ) -> None:
         self.settings, self.clock, self.db, self.blobs = settings, clock, db, blobs
-
-    async def _files(self, message: OutboxMessage) -> list[OutgoingFile]:
-        payload = message.payload or {}
-        if not payload.get("attachments") and not payload.get("letters"):
-            return []
-        if self.db is None or self.blobs is None:
-            raise PermanentFailure("this email sender was built without the attachment store")
-        return await outgoing_files_of(self.db, self.blobs, self.settings, message)
-
-    def compose(
-        self, message: OutboxMessage, files: list[OutgoingFile] | tuple[()] = ()
-    ) -> EmailMessage:
-        """The mail for one outbox row with `files` attached, headers per the module docstring."""
-        s = self.settings
-        payload = message.payload or {}
-        mail = EmailMessage()
-        mail["From"] = formataddr((s.body_name, s.mail_from))
-        mail["To"] = message.recipient
-        mail["Subject"] = message.subject or s.body_name
-        mail["Date"] = format_datetime(self.clock.now())
-        mail["Message-ID"] = f"<{message_id_for(message, s)}>"
-        secret = s.reply_secret.get_secret_value()
-        if payload.get("reply_token_case") and secret:
-            mail["Reply-To"] = reply_address(s.mail_from, payload["reply_token_case"], secret)
-        if payload.get("in_reply_to"):
-            mail["In-Reply-To"] = f"<{payload['in_reply_to']}>"
-            mail["References"] = f"<{payload['in_reply_to']}>"
-        if payload.get("auto_submitted"):
-            # RFC 3834 §5: auto-replied answers a message; auto-generated is everything else.
-            mail["Auto-Submitted"] = (
-                "auto-replied" if payload.get("in_reply_to") else "auto-generated"
-            )
-            mail["X-Auto-Response-Suppress"] = "All"
-        mail.set_content(message.body)
-        for file in files:
-            maintype, _, subtype = file.content_type.partition("/")
-            mail.add_attachment(
-                file.data,
-                maintype=maintype or "application",
-                subtype=subtype or "octet-stream",
-                filename=file.filename,
-            )
-        return mail
+        self.renderer = EmailRenderer(settings, clock, db, blobs)
 
     def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
@@ -139,7 +81,7 @@ class EmailSender:
     async def send(self, message: OutboxMessage) -> str:
         """Send one row; return its Message-ID. Raises Permanent/TemporaryFailure."""
         s = self.settings
-        mail = self.compose(message, await self._files(message))
+        mail = await self.renderer.render(message)
         client = self._client()
         try:
             async with client:

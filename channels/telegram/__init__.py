@@ -31,4 +31,5 @@ def build(services: Services) -> ChannelParts | None:
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret.get_secret_value():
         raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set")
     app = build_application(services)
-    return ChannelParts(TelegramRunner(app, services), app.bot_data[BOT_DATA_KEY].sender)
+    runner = TelegramRunner(app, services)
+    return ChannelParts(runner, app.bot_data[BOT_DATA_KEY].sender, routes=runner.routes())

@@ -1,6 +1,7 @@
 """The python-telegram-bot Application, and the runner that receives updates by long polling
-(default) or by webhook (TELEGRAM_WEBHOOK_URL set; the secret token is checked on every call),
-through the inbox of channels/telegram/receiver.py: stored before confirmed, handled after.
+(default) or by webhook (TELEGRAM_WEBHOOK_URL set; the secret token is checked on every call;
+the route is mounted on the one HTTP server of `loket run`, app/web.py), through the inbox of
+channels/telegram/receiver.py: stored before confirmed, handled after.
 
 Never `run_polling()`: it owns the event loop and signals, and Loket runs the channels, the
 dispatcher and the scheduler side by side in one loop (app/runner.py).
@@ -67,7 +68,6 @@ class TelegramRunner:
         self, app: Application, services: Services, *, poll_timeout: int = POLL_TIMEOUT
     ) -> None:  # type: ignore[type-arg]
         self.app, self.services, self.poll_timeout = app, services, poll_timeout
-        self._site: web.AppRunner | None = None
         self.receiver: TelegramReceiver | None = None
 
     async def start(self) -> None:
@@ -95,9 +95,6 @@ class TelegramRunner:
 
     async def stop(self) -> None:
         """Stop receiving, finish the update in hand, close connections."""
-        if self._site is not None:
-            await self._site.cleanup()
-            self._site = None
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
@@ -114,20 +111,20 @@ class TelegramRunner:
             commands = [BotCommand(n, t(f"tg.cmd.{n}", lang)) for n in names]
             await self.app.bot.set_my_commands(commands, scope=scope)
 
+    def routes(self) -> list[web.RouteDef]:
+        """The webhook route for the HTTP server (none in polling mode)."""
+        url = self.services.settings.telegram_webhook_url
+        return [web.post(urlsplit(url).path or "/", self.webhook)] if url else []
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """A webhook call, answered by the receiver once it runs (503 before: Telegram retries)."""
+        if self.receiver is None:
+            return web.Response(status=503)
+        return await self.receiver.webhook(request)
+
     async def _start_webhook(self) -> None:
         settings = self.services.settings
         secret = settings.telegram_webhook_secret.get_secret_value()
-        path = urlsplit(settings.telegram_webhook_url).path or "/"
-
-        server = web.Application()
-        assert self.receiver is not None
-        server.router.add_post(path, self.receiver.webhook)
-        self._site = web.AppRunner(server, access_log=None)
-        await self._site.setup()
-        site = web.TCPSite(
-            self._site, settings.telegram_webhook_listen, settings.telegram_webhook_port
-        )
-        await site.start()
         await self.app.bot.set_webhook(
             settings.telegram_webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )

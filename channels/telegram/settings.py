@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import SecretStr, field_validator
 
 from bot.settings import SettingsBase
 
@@ -15,8 +15,6 @@ class TelegramSettings(SettingsBase):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     telegram_webhook_url: str = ""
     telegram_webhook_secret: SecretStr = SecretStr("")
-    telegram_webhook_listen: str = "127.0.0.1"
-    telegram_webhook_port: int = Field(default=8443, gt=0, lt=65536)
     telegram_desk_chat_id: int | None = None  # PPID/admin group: cards of undisposed cases
 
     @field_validator("telegram_desk_chat_id", mode="before")

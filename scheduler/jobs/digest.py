@@ -11,14 +11,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, unit_recipient
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import unit_recipient
 from bot.notify.send_windows import in_office_hours
 from bot.workflow.rules import Rules
 from store.enums import CLOSED_STATUSES
 from store.models import Case, Unit
 
-PURPOSE = "digest"
 MAX_LINES = 40  # keeps one digest well inside Telegram's 4096-character message limit
 
 
@@ -64,15 +64,15 @@ async def unit_digests(session: AsyncSession, rules: Rules, now: dt.datetime) ->
         recipient = unit_recipient(unit, language)
         if recipient is None or not by_unit.get(unit.id):  # type: ignore[arg-type]
             continue
-        queued += await enqueue(
+        queued += await notify(
             session,
-            dedup_key=f"digest:{unit.id}:{today.isoformat()}",
-            channel=recipient.channel,
-            recipient=recipient.address,
-            purpose=PURPOSE,
+            purpose=Purpose.DIGEST,
+            recipient=recipient,
+            key="sched.digest.header",
+            params={"date": today.isoformat(), "count": len(by_unit[unit.id])},  # type: ignore[index]
+            text=digest_text(by_unit[unit.id], today, language),  # type: ignore[index]
             subject=t("sched.digest.subject", language, date=today.isoformat()),
-            body=digest_text(by_unit[unit.id], today, language),  # type: ignore[index]
+            dedup_key=f"digest:{unit.id}:{today.isoformat()}",
             now=now,
-            payload=automatic_payload(recipient.channel, None),
         )
     return queued

@@ -14,13 +14,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import in_quiet_hours
-from bot.workflow.complaint_rating import RATING_PURPOSE
 from bot.workflow.rules import Rules
 from scheduler.jobs.reminders import claim
-from store.enums import CaseKind, Channel, ComplaintStatus
+from store.enums import CaseKind, ComplaintStatus
 from store.models import Case
 
 RATING_WITHIN_DAYS = 14
@@ -47,23 +47,16 @@ async def rating_requests(session: AsyncSession, rules: Rules, now: dt.datetime)
         ):
             continue
         lang = case.language
-        how = (
-            "annual.rating.how_email"
-            if recipient.channel == Channel.EMAIL
-            else "annual.rating.how_tap"
-        )
-        body = t("annual.rating.ask", lang, reference=case.reference) + "\n\n" + t(how, lang)
-        queued += await enqueue(
+        queued += await notify(
             session,
-            dedup_key=f"rating:{case.id}",
-            channel=recipient.channel,
-            recipient=recipient.address,
-            purpose=RATING_PURPOSE,
+            purpose=Purpose.RATING_REQUEST,
+            recipient=recipient,
+            key="annual.rating.ask",
+            params={"reference": case.reference},  # how to answer: the channel's renderer
             subject=t("annual.rating.subject", lang, reference=case.reference),
-            body=body,
-            case_id=case.id,
+            case=case,
+            dedup_key=f"rating:{case.id}",
             now=now,
-            payload={**automatic_payload(recipient.channel, case), "rating_case_id": case.id},
         )
         case.rating_asked_at = now
         session.add(case)

@@ -21,13 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.calendar.workdays import WorkingCalendar
 from bot.i18n import t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import Recipient, automatic_payload, role_recipients
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import Recipient, role_recipients
 from bot.workflow.rules import Rules
 from store.enums import Role
 from store.models import Case, SentReminder
-
-PURPOSE = "reminder"
 
 
 @dataclass(frozen=True)
@@ -109,23 +108,20 @@ async def remind(
         if r.key in seen:
             continue
         seen.add(r.key)
-        await enqueue(
+        await notify(
             session,
-            dedup_key=f"remind:{case.id}:{kind}:{anchor.isoformat()}:{r.key}",
-            channel=r.channel,
-            recipient=r.address,
-            purpose=PURPOSE,
-            subject=t("sched.officer.subject", r.language, reference=case.reference),
-            body=t(
-                text,
-                r.language,
-                reference=case.reference,
-                what=t(f"sched.kind.{case.kind}", r.language),
+            purpose=Purpose.REMINDER,
+            recipient=r,
+            key=text,
+            params={
+                "reference": case.reference,
+                "what": t(f"sched.kind.{case.kind}", r.language),
                 **params,
-            ),
-            case_id=case.id,
+            },
+            subject=t("sched.officer.subject", r.language, reference=case.reference),
+            case=case,
+            dedup_key=f"remind:{case.id}:{kind}:{anchor.isoformat()}:{r.key}",
             now=now,
-            payload=automatic_payload(r.channel, case),
         )
     return 1
 

@@ -11,23 +11,20 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
-from bot.notify.outbox import enqueue
-from bot.notify.recipients import automatic_payload, requester_recipient
+from bot.notify.outbox import notify
+from bot.notify.purposes import Purpose
+from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
-from bot.workflow.survey import reply_form
 from scheduler.jobs.reminders import claim
 from store.enums import (
     CLOSED_STATUSES,
     CaseKind,
-    Channel,
     ComplaintStatus,
     RequestStatus,
 )
 from store.models import Case
 
-SURVEY_PURPOSE = "survey_invitation"
-PROGRESS_PURPOSE = "progress_update"
 # The invitation goes the day after closure, not beside the decision itself; closures older
 # than the window (a long downtime, or cases closed before Loket ran) are not surveyed.
 SURVEY_AFTER_DAYS = 1
@@ -62,23 +59,20 @@ async def progress_updates(session: AsyncSession, rules: Rules, now: dt.datetime
         ):
             continue
         lang = case.language
-        queued += await enqueue(
+        queued += await notify(
             session,
-            dedup_key=f"progress:{case.id}:{anchor.isoformat()}",
-            channel=recipient.channel,
-            recipient=recipient.address,
-            purpose=PROGRESS_PURPOSE,
+            purpose=Purpose.PROGRESS_UPDATE,
+            recipient=recipient,
+            key="sched.requester.progress",
+            params={
+                "reference": case.reference,
+                "what": t(f"sched.kind.{case.kind}", lang),
+                "due": format_date(case.due_date, lang),
+            },
             subject=t("sched.update.subject", lang, reference=case.reference),
-            body=t(
-                "sched.requester.progress",
-                lang,
-                reference=case.reference,
-                what=t(f"sched.kind.{case.kind}", lang),
-                due=format_date(case.due_date, lang),
-            ),
-            case_id=case.id,
+            case=case,
+            dedup_key=f"progress:{case.id}:{anchor.isoformat()}",
             now=now,
-            payload=automatic_payload(recipient.channel, case),
         )
     return queued
 
@@ -114,22 +108,15 @@ async def survey_invitations(session: AsyncSession, rules: Rules, now: dt.dateti
         ):
             continue
         lang = case.language
-        invite = (
-            reply_form(lang)
-            if recipient.channel == Channel.EMAIL
-            else t("sched.requester.survey_invite", lang)
-        )
-        body = t("sched.requester.survey", lang, reference=case.reference) + "\n\n" + invite
-        queued += await enqueue(
+        queued += await notify(
             session,
-            dedup_key=f"survey:{case.id}",
-            channel=recipient.channel,
-            recipient=recipient.address,
-            purpose=SURVEY_PURPOSE,
+            purpose=Purpose.SURVEY_INVITATION,
+            recipient=recipient,
+            key="sched.requester.survey",
+            params={"reference": case.reference},  # how to answer: the channel's renderer
             subject=t("sched.requester.survey_subject", lang, reference=case.reference),
-            body=body,
-            case_id=case.id,
+            case=case,
+            dedup_key=f"survey:{case.id}",
             now=now,
-            payload={**automatic_payload(recipient.channel, case), "survey_case_id": case.id},
         )
     return queued

@@ -25,6 +25,11 @@ class Unit(SQLModel, table=True):
     is_inspectorate: bool = False
     created_at: dt.datetime = Field(default_factory=utcnow)
 
+    @property
+    def officers_chat_id(self) -> int | None:
+        """The unit's officers' group chat (on store.enums.OFFICERS_CHAT_CHANNEL), if set."""
+        return self.telegram_chat_id
+
 
 class Officer(SQLModel, table=True):
     """A civil servant who works cases; only registered officers may see or act on cases.
@@ -69,6 +74,11 @@ class Officer(SQLModel, table=True):
         if not ordered:
             raise ValueError("an officer holds at least one role")
         self.role, self.extra_roles = ordered[0].value, [r.value for r in ordered[1:]]
+
+    @property
+    def private_chat_id(self) -> int | None:
+        """The officer's private chat (on store.enums.OFFICERS_CHAT_CHANNEL), if known."""
+        return self.telegram_user_id
 
 
 # Identities also copied onto an officer column (channel -> column of whole numbers), for the

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DomainError
 from bot.intake.answers import Acknowledged, DetailsTaken, Reply
 from bot.intake.door import DETAILS_NOT_FROM_REQUESTER, Disposition, IntakeResult
-from bot.intake.identity_changes import IDENTITY_CHANGE_EVENT
+from bot.intake.identity_requests import IDENTITY_CHANGE_EVENT
 from bot.services import Services
 from store.enums import RequestStatus
 from store.models import Case, Event, Message, OutboxMessage, Requester

@@ -63,7 +63,7 @@ async def test_opening_is_not_doubled_and_completion_is_announced(services: Serv
     (update,) = await updates(services)
     assert update.recipient == "siti@example.test" and update.channel == "email"
     assert "terdaftar" in update.body and format_date(case.due_date, "id") in update.body
-    assert update.payload["reply_token_case"] == case.reference
+    assert update.payload["reply_case"] == case.reference  # the mail's Reply-To
 
 
 async def test_extension_and_refusal_carry_reason_dates_and_the_right_to_object(

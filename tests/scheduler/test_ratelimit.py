@@ -58,4 +58,11 @@ async def test_email_cap_is_a_setting_and_other_channels_are_free() -> None:
     assert await send_times(lim, time, "email", ["a", "b", "c"]) == [0, 0, 1]
     slow = FakeTime()
     assert await send_times(limiter(slow, 0.5), slow, "email", ["a", "b"]) == [0, 2]
-    assert await send_times(lim, time, "whatsapp", ["x"] * 5) == [1] * 5
+    assert await send_times(lim, time, "web", ["x"] * 5) == [1] * 5
+
+
+async def test_whatsapp_keeps_the_pair_rate_limit_of_one_user() -> None:
+    time = FakeTime()
+    times = await send_times(limiter(time), time, "whatsapp", ["62811"] * 11 + ["62812"])
+    assert times[:10] == [0] * 10 and times[10] == 60  # the 11th to one user waits a minute
+    assert times[11] == 60  # the clock moved on; another user was never held back by the pair

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.cases.attachments import FileData
+from bot.cases.attachments import FileData, store_files
 from bot.intake.door import InboundMessage
 from bot.services import Services
 from sandbox.examples.registry import load_example
@@ -27,7 +27,7 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 PHOTO = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(b"foto jalan rusak").digest() * 300
 
 
-def _citizen_message(n: int, now: dt.datetime, *, files: bool) -> InboundMessage:
+def _citizen_message(n: int, now: dt.datetime, blobs: BlobStore, *, files: bool) -> InboundMessage:
     attachments = (
         (
             FileData(f"ktp-{n}.pdf", "application/pdf", PDF + str(n).encode()),
@@ -45,7 +45,7 @@ def _citizen_message(n: int, now: dt.datetime, *, files: bool) -> InboundMessage
         received_at=now,
         new_case_kind=CaseKind.INFORMATION_REQUEST,
         fields={**COMPLETE_REQUEST, "name": f"Warga {n}", "phone": f"0812 7000 {n:04d}"},
-        attachments=attachments,
+        attachments=store_files(blobs, attachments)[0],  # as a channel hands them over
     )
 
 
@@ -56,7 +56,9 @@ async def fill_store(services: Services, citizens: int = 12) -> None:
     now = services.clock.now()
     await load_example(services.db, services.settings, "seed-004", now)
     for n in range(citizens):
-        result = await services.intake.handle_inbound(_citizen_message(n, now, files=True))
+        result = await services.intake.handle_inbound(
+            _citizen_message(n, now, services.blobs, files=True)
+        )
         follow_up = InboundMessage(
             channel=Channel.TELEGRAM if n % 2 else Channel.EMAIL,
             external_id=f"citizen-{n}-more",
@@ -64,7 +66,9 @@ async def fill_store(services: Services, citizens: int = 12) -> None:
             text="Tambahan: untuk tahun 2024 juga",
             received_at=now,
             case_reference=result.case_reference,
-            attachments=(FileData("tambahan.txt", "text/plain", b"lampiran %d" % n),),
+            attachments=store_files(
+                services.blobs, [FileData("tambahan.txt", "text/plain", b"lampiran %d" % n)]
+            )[0],
         )
         await services.intake.handle_inbound(follow_up)
     await make_case(services, kind=CaseKind.COMPLAINT)
@@ -75,7 +79,7 @@ async def keep_writing(services: Services, stop: asyncio.Event, first: int = 100
     n = first
     while not stop.is_set():
         await services.intake.handle_inbound(
-            _citizen_message(n, services.clock.now(), files=n % 3 == 0)
+            _citizen_message(n, services.clock.now(), services.blobs, files=n % 3 == 0)
         )
         n += 1
         await asyncio.sleep(0)

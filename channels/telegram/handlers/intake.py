@@ -17,6 +17,7 @@ from bot.errors import DomainError
 from bot.i18n import format_date, t
 from bot.intake.door import Disposition, InboundMessage
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
+from bot.notify.purposes import Purpose
 from channels.telegram import files, keyboards
 from channels.telegram.forms import (
     CLEAR_FILES,
@@ -252,11 +253,12 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
     async with turn.services.db.session() as session:
         case = await get_case(session, result.case_reference)
     # The proof of request goes out now, not at the dispatcher's next round; a repeated
-    # submit (DUPLICATE) finds it sent and gets the number again below. The receipt PDF
-    # follows as its own row at the dispatcher's next round (bot.letters.outbox).
-    delivered = result.disposition == Disposition.NEW_CASE and await turn.loket.sender.deliver_now(
+    # submit (DUPLICATE) finds it sent and gets the number again below. The dispatcher claims
+    # and marks the row (dispatch_now), so a drain running meanwhile never sends it twice.
+    # The receipt PDF follows as its own row at the dispatcher's next round (bot.letters.outbox).
+    delivered = result.disposition == Disposition.NEW_CASE and await turn.loket.sender.dispatch_now(
         case_id=case.id,  # type: ignore[arg-type]
-        purpose="acknowledgement",
+        purpose=Purpose.ACKNOWLEDGEMENT,
     )
     due = format_date(case.due_date, lang)
     key = "tg.after_submit" if delivered else "tg.submitted"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.cases.requester_view import owned_case
 from bot.i18n import t
 from bot.workflow.survey import SURVEY_ELEMENTS, record_survey_score
-from channels.telegram.sender import survey_question
+from channels.telegram.render import survey_question
 from channels.telegram.turn import Turn, handler
 from store.enums import ContactKind
 

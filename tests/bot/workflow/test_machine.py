@@ -22,8 +22,9 @@ from bot.notify import case_events as notifications
 from bot.services import Services
 from bot.workflow import complaints, objections, requests
 from bot.workflow.deadlines import compute_due_date
-from bot.workflow.machine import TRANSITIONS, allowed_actions, apply_transition
+from bot.workflow.machine import apply_transition
 from bot.workflow.rules import Rules
+from bot.workflow.transitions import TRANSITIONS, allowed_actions
 from store.enums import (
     AtasanDecision,
     CaseKind,

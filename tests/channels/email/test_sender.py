@@ -106,7 +106,7 @@ def ca(tmp_path: Path) -> Iterator[tuple[trustme.CA, Path]]:
 
 def test_headers_of_an_acknowledgement(services: Services) -> None:
     sender = sender_for(services, 25)
-    mail = sender.compose(
+    mail = sender.renderer.compose(
         row(in_reply_to="req-1@warga.test", reply_token_case="PPID/2026/000001",
             auto_submitted=True)
     )  # fmt: skip
@@ -118,16 +118,18 @@ def test_headers_of_an_acknowledgement(services: Services) -> None:
     assert mail["Reply-To"].startswith("ppid+ppid_2026_000001.")
     assert reference_from_address(str(mail["Reply-To"]), secret) == "PPID/2026/000001"
     assert mail["Message-ID"] == f"<{message_id_for(row(), sender.settings)}>"
-    other_secret = sender_for(services, 25, reply_secret="lain").compose(row())
+    other_secret = sender_for(services, 25, reply_secret="lain").renderer.compose(row())
     assert other_secret["Message-ID"] != mail["Message-ID"]  # not guessable from the row
-    assert mail["Message-ID"] == sender.compose(row())["Message-ID"]  # stable across retries
+    assert (
+        mail["Message-ID"] == sender.renderer.compose(row())["Message-ID"]
+    )  # stable across retries
     assert mail.get_content().startswith("Permohonan informasi Anda")
 
 
 def test_officer_written_mail_is_not_marked_automatic(services: Services) -> None:
-    mail = sender_for(services, 25).compose(row(auto_submitted=False))
+    mail = sender_for(services, 25).renderer.compose(row(auto_submitted=False))
     assert mail["Auto-Submitted"] is None and mail["Reply-To"] is None
-    update = sender_for(services, 25).compose(row(auto_submitted=True))
+    update = sender_for(services, 25).renderer.compose(row(auto_submitted=True))
     assert update["Auto-Submitted"] == "auto-generated"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest_asyncio
 
+from app.web import WebServer
 from bot.ports import ChannelParts
 from bot.services import Services
 from channels.telegram import build
@@ -117,6 +118,7 @@ class TelegramHarness:
     def __init__(self, api: BotApiEmulator, services: Services) -> None:
         self.api, self.services = api, services
         self.parts: ChannelParts | None = None
+        self.server: WebServer | None = None
         self.extra_senders: dict[str, Any] = {}
 
     async def start(self) -> None:
@@ -124,10 +126,19 @@ class TelegramHarness:
         self.parts = build(self.services)
         assert self.parts is not None
         self.parts.runner.poll_timeout = 1  # type: ignore[attr-defined]
+        self._dispatcher()  # as `loket run`: the sender's "dispatch now" goes through it
         await self.parts.runner.start()
+        if self.parts.routes:  # webhook mode: the one HTTP server of `loket run` serves it
+            self.server = WebServer(
+                self.services.settings, self.services.db, self.parts.routes, ["telegram"]
+            )
+            await self.server.start()
 
     async def stop(self) -> None:
         """Stop the channel."""
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
         if self.parts is not None:
             await self.parts.runner.stop()
             self.parts = None
@@ -139,16 +150,19 @@ class TelegramHarness:
 
     async def dispatch(self) -> DrainSummary:
         """Deliver every due outbox row now through the channel's sender (and any extra)."""
+        return await self._dispatcher().drain_once()
+
+    def _dispatcher(self) -> Dispatcher:
+        """A dispatcher over the channel's sender (and any extra), bound to the sender."""
         assert self.parts is not None and self.parts.sender is not None
         senders = {"telegram": self.parts.sender, **self.extra_senders}
-        dispatcher = Dispatcher(
+        return Dispatcher(
             self.services.db,
             senders,
             self.services.clock,
             settings=self.services.settings,
             limiter=RateLimiter({}),
         )
-        return await dispatcher.drain_once()
 
     def citizen(self, user_id: int = 42, **kw: Any) -> Person:
         """A citizen in their private chat with the bot."""

@@ -202,7 +202,7 @@ async def test_a_webhook_update_is_answered_200_only_once_stored(
     settings = telegram_settings(
         services.settings, telegram_api,
         telegram_webhook_url=f"http://127.0.0.1:{port}/tg/hook",
-        telegram_webhook_secret=SecretStr("s3cret-token"), telegram_webhook_port=port,
+        telegram_webhook_secret=SecretStr("s3cret-token"), http_port=port,
     )  # fmt: skip
     hooked = Services(settings, services.db, services.clock, services.blobs)
     harness = TelegramHarness(telegram_api, hooked)

@@ -166,7 +166,7 @@ async def test_webhook_mode_checks_the_secret(
         telegram_api,
         telegram_webhook_url=f"http://127.0.0.1:{port}/tg/hook",
         telegram_webhook_secret=SecretStr("s3cret-token"),
-        telegram_webhook_port=port,
+        http_port=port,
     )
     harness = TelegramHarness(
         telegram_api, Services(settings, services.db, services.clock, services.blobs)

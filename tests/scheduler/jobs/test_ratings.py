@@ -12,6 +12,7 @@ from bot.reports.complaints import complaint_figures
 from bot.services import Services
 from bot.workflow.complaint_rating import parse_rating_reply
 from bot.workflow.rules import load_rules
+from channels.email.render import mail_text
 from store.enums import Channel, ComplaintStatus
 from tests.scheduler.jobs.test_complaints import act, setup_complaint
 from tests.support.timeline import at, local_day, outbox_rows, tick_through
@@ -62,7 +63,8 @@ async def test_rating_asked_once_when_done_and_read_from_an_email_reply(
     await tick_through(services, D(2026, 1, 19), D(2026, 1, 30), times=(dt.time(9), dt.time(15)))
     (asked,) = await outbox_rows(services, "rating_request")
     assert local_day(asked.not_before) == D(2026, 1, 19) and asked.recipient == "budi@example.test"
-    assert case.reference in asked.body and "angka 1 sampai 5" in asked.body
+    assert case.reference in asked.body and "angka 1 sampai 5" not in asked.body
+    assert "angka 1 sampai 5" in mail_text(asked)  # how to answer: the email renderer's part
 
     await _reply(services, case.reference, "4 Lampu sudah menyala", at(D(2026, 1, 30), 10))
     async with services.db.session() as session:

@@ -115,7 +115,7 @@ async def test_lebaran_2025_request_lifecycle(services: Services) -> None:
     decided = to_requester[5]
     # Objection deadline: 30 working days after 24 April 2025 (Ascension, Vesak, 30 May...).
     assert "DIKABULKAN SELURUHNYA" in decided.body and "keberatan" in decided.body
-    assert to_requester[6].payload["survey_case_id"] == case.id
+    assert to_requester[6].payload["case_id"] == case.id  # the survey it invites to
     for row in to_requester:
         assert (
             dt.time(6) <= row.not_before.astimezone(at(D(2025, 1, 1)).tzinfo).time() < dt.time(21)

@@ -1,0 +1,27 @@
+"""The WhatsApp channel's keys: the Cloud API number and app, the webhook, the templates."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr
+
+from bot.settings import SettingsBase
+
+
+class WhatsAppSettings(SettingsBase):
+    """WHATSAPP_*: an empty WHATSAPP_TOKEN leaves the channel off."""
+
+    whatsapp_token: SecretStr = SecretStr("")
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: SecretStr = SecretStr("")
+    whatsapp_verify_token: SecretStr = SecretStr("")
+    whatsapp_api_base_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v23.0"
+    whatsapp_webhook_path: str = "/whatsapp/webhook"
+    # What a first free message opens when the citizen has no open case (as MAIL_DEFAULT_KIND).
+    whatsapp_default_kind: Literal["information_request", "complaint"] = "information_request"
+    # The approved template a message goes as outside the 24-hour window (docs/whatsapp.md).
+    whatsapp_template_update: str = "loket_case_update"
+    whatsapp_template_language_id: str = "id"  # WhatsApp's code of the Indonesian template
+    whatsapp_template_language_en: str = "en"  # and of the English one (e.g. en_US)
