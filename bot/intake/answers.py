@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.fields import FIELD
 from bot.errors import DomainError
 from bot.i18n import format_date, t
+from bot.notify.outbox import enqueue
 from bot.notify.purposes import Purpose
 from bot.settings import Settings
 from store.models import Case
@@ -71,6 +72,31 @@ class Reply:
     recipient: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     receipt_apart: bool = False
+
+
+async def queue_reply(
+    session: AsyncSession,
+    reply: Reply,
+    *,
+    channel: str,
+    recipient: str,
+    case_id: int | None,
+    now: dt.datetime,
+) -> bool:
+    """Queue `reply` for `recipient` (unless its `recipient` says otherwise) on `channel`, in
+    the caller's transaction, once per its dedup key; True if it was queued now."""
+    return await enqueue(
+        session,
+        dedup_key=reply.dedup_key,
+        channel=channel,
+        recipient=reply.recipient or recipient,
+        purpose=reply.purpose,
+        subject=reply.subject,
+        body=reply.body,
+        case_id=case_id,
+        now=now,
+        payload=reply.payload,
+    )
 
 
 class Answers(Protocol):

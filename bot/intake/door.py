@@ -33,13 +33,19 @@ from bot.cases.audit import record_event, requester_actor
 from bot.cases.opening import missing_fields, open_case
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.intake.answers import Acknowledged, Answers, DetailsTaken, PlainAnswers, Reply
+from bot.intake.answers import (
+    Acknowledged,
+    Answers,
+    DetailsTaken,
+    PlainAnswers,
+    Reply,
+    queue_reply,
+)
 from bot.intake.filling import fill_in
 from bot.intake.requesters import find_or_create_requester
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
 from bot.notify.case_events import case_changed
-from bot.notify.outbox import enqueue
 from bot.settings import Settings
 from bot.workflow.complaint_rating import rating_from_reply
 from bot.workflow.complaints import complainant_replied
@@ -340,17 +346,8 @@ class Intake:
         if reply is None:
             return
         recipient = reply.recipient or msg.sender
-        await enqueue(
-            session,
-            dedup_key=reply.dedup_key,
-            channel=msg.channel.value,
-            recipient=recipient,
-            purpose=reply.purpose,
-            subject=reply.subject,
-            body=reply.body,
-            case_id=case.id,
-            now=now,
-            payload=reply.payload,
+        await queue_reply(
+            session, reply, channel=msg.channel.value, recipient=recipient, case_id=case.id, now=now
         )
         if reply.receipt_apart:
             await queue_intake_receipt(

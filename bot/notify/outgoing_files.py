@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.cases.attachments import FileData as OutgoingFile
+from bot.cases.attachments import FileData
 from bot.errors import DomainError
 from bot.letters.render import PDF, issue_letter, letter_pdf
 from bot.notify.delivery import PermanentFailure
@@ -17,11 +17,9 @@ from store.models import Attachment, Case, OutboxMessage
 DEFAULT_FILENAME = "lampiran"
 
 
-async def load_outgoing_files(
-    db: Database, blobs: BlobStore, digests: list[str]
-) -> list[OutgoingFile]:
+async def load_outgoing_files(db: Database, blobs: BlobStore, digests: list[str]) -> list[FileData]:
     """The files behind `digests`, in order; PermanentFailure if one is no longer stored."""
-    files: list[OutgoingFile] = []
+    files: list[FileData] = []
     async with db.session() as session:
         for digest in digests:
             row = (
@@ -32,7 +30,7 @@ async def load_outgoing_files(
             except FileNotFoundError:
                 raise PermanentFailure(f"attachment {digest[:12]} is not stored") from None
             files.append(
-                OutgoingFile(
+                FileData(
                     filename=row.filename if row else DEFAULT_FILENAME,
                     content_type=row.content_type if row else "application/octet-stream",
                     data=data,
@@ -43,7 +41,7 @@ async def load_outgoing_files(
 
 async def outgoing_files_of(
     db: Database, blobs: BlobStore, settings: Settings, message: OutboxMessage
-) -> list[OutgoingFile]:
+) -> list[FileData]:
     """Every file a row carries: its stored attachments, then its letters (`payload["letters"]`,
     kinds of bot.letters) rendered to PDF from its case. PermanentFailure if one cannot be."""
     payload = message.payload or {}
@@ -60,5 +58,5 @@ async def outgoing_files_of(
         except DomainError as exc:
             raise PermanentFailure(f"letter not issued: {exc.key}") from None
     for letter in letters:
-        files.append(OutgoingFile(letter.filename, PDF, await letter_pdf(letter)))
+        files.append(FileData(letter.filename, PDF, await letter_pdf(letter)))
     return files

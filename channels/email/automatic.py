@@ -14,9 +14,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.audit import SYSTEM, record_event
-from bot.i18n import t
 from bot.notify.delivery_failures import mark_contact_failing
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import notify
 from bot.notify.purposes import Purpose
 from bot.notify.recipients import role_recipients
 from bot.notify.send_windows import next_office_time
@@ -51,24 +50,20 @@ async def _notify_officers(
     # Telegram only: an email notice that bounced would start a bounce -> notice loop.
     recipients = await role_recipients(session, (Role.PPID_UTAMA, Role.ADMIN))
     for officer in (r for r in recipients if r.channel == Channel.TELEGRAM.value):
-        language = officer.language
-        await enqueue(
+        await notify(
             session,
-            dedup_key=f"mail-bounce:{mail.raw_sha256[:24]}:{officer.key}",
-            channel=officer.channel,
-            recipient=officer.address,
             purpose=Purpose.MAIL_BOUNCE_NOTICE,
-            body=t(
-                "mail.bounce_notice",
-                language,
-                addresses=", ".join(mask_email(a) for a in addresses),
-                reference=case.reference if case else "-",
-                reason=redact(mail.report.reason)[:300] or "-",
-            ),
-            case_id=case.id if case else None,
+            recipient=officer,
+            key="mail.bounce_notice",
+            params={
+                "addresses": ", ".join(mask_email(a) for a in addresses),
+                "reference": case.reference if case else "-",
+                "reason": redact(mail.report.reason)[:300] or "-",
+            },
+            dedup_key=f"mail-bounce:{mail.raw_sha256[:24]}:{officer.key}",
+            case=case,
             now=now,
             not_before=next_office_time(now, rules),
-            payload={"case_id": case.id if case else None, "actions": [], "reply_to": None},
         )
 
 

@@ -19,11 +19,12 @@ import hmac
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from bot.cases.attachments import FileData
 from bot.clock import Clock
 from bot.i18n import t
 from bot.notify.delivery import PermanentFailure
 from bot.notify.message import OutboundMessage, is_neutral, read_message
-from bot.notify.outgoing_files import OutgoingFile, outgoing_files_of
+from bot.notify.outgoing_files import outgoing_files_of
 from bot.notify.purposes import Purpose
 from bot.settings import Settings
 from bot.workflow.survey import reply_form
@@ -99,7 +100,7 @@ class EmailRenderer:
         """The mail for `message` with its files attached; PermanentFailure if one is gone."""
         return self.compose(message, await self.files(message))
 
-    async def files(self, message: OutboxMessage) -> list[OutgoingFile]:
+    async def files(self, message: OutboxMessage) -> list[FileData]:
         """The stored files and rendered letters `message` carries."""
         neutral = neutral_message(message)
         if not neutral.attachments and not neutral.letters:
@@ -109,7 +110,7 @@ class EmailRenderer:
         return await outgoing_files_of(self.db, self.blobs, self.settings, message)
 
     def compose(
-        self, message: OutboxMessage, files: list[OutgoingFile] | tuple[()] = ()
+        self, message: OutboxMessage, files: list[FileData] | tuple[()] = ()
     ) -> EmailMessage:
         """The mail for one outbox row with `files` attached, headers per the module docstring."""
         s = self.settings

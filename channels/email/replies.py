@@ -26,11 +26,11 @@ from bot.intake.answers import (
     DetailsTaken,
     Reply,
     acknowledgement_text,
+    queue_reply,
     rejected_attachments_note,
 )
 from bot.intake.requesters import normalise_contact
 from bot.letters.outbox import intake_receipt_letters
-from bot.notify.outbox import enqueue
 from bot.notify.purposes import Purpose
 from bot.settings import Settings
 from channels.email.forms import field_template
@@ -209,15 +209,6 @@ async def queue_acknowledgement(
     reply = await answers.acknowledgement(session, facts)
     if reply is None:
         return False
-    return await enqueue(
-        session,
-        dedup_key=reply.dedup_key,
-        channel=Channel.EMAIL.value,
-        recipient=reply.recipient or recipient,
-        purpose=reply.purpose,
-        subject=reply.subject,
-        body=reply.body,
-        case_id=case.id,
-        now=now,
-        payload=reply.payload,
+    return await queue_reply(
+        session, reply, channel=Channel.EMAIL.value, recipient=recipient, case_id=case.id, now=now
     )

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, ReplyParameters
 
+from bot.cases.attachments import FileData
 from bot.i18n import t
 from bot.notify.delivery import PermanentFailure
 from bot.notify.message import OutboundMessage, is_neutral, read_message
-from bot.notify.outgoing_files import OutgoingFile, outgoing_files_of
+from bot.notify.outgoing_files import outgoing_files_of
 from bot.notify.purposes import Purpose
 from bot.services import Services
 from bot.workflow.survey import SURVEY_ELEMENTS, element_label
@@ -61,7 +62,7 @@ class TelegramPart:
     """One Bot API call: a text message, or a document (with `text` as its caption)."""
 
     text: str | None
-    document: OutgoingFile | None = None
+    document: FileData | None = None
     markup: InlineKeyboardMarkup | None = None
     reply: ReplyParameters | None = None
 
@@ -93,7 +94,7 @@ def legacy_message(row: OutboxMessage) -> OutboundMessage:
 
 def layout(
     text: str,
-    files: list[OutgoingFile],
+    files: list[FileData],
     markup: InlineKeyboardMarkup | None,
     reply: ReplyParameters | None,
 ) -> list[TelegramPart]:
