@@ -23,7 +23,7 @@ from app.cli.common import (
 )
 from app.cli.letters import write_letter
 from app.cli.setup import unit_by_code
-from bot.cases.audit import record_event
+from bot.cases.audit import record_view
 from bot.cases.opening import get_case, missing_fields
 from bot.cases.view import case_headline, case_view
 from bot.cases.walk_in import register_walk_in
@@ -235,13 +235,13 @@ def cases_show(
         async with svc.db.transaction() as session:
             case = await get_case(session, reference)
             # domain.md §7: who saw a case is logged too, and a reveal of personal data apart.
-            await record_event(
+            await record_view(
                 session,
                 case_id=case.id,
                 actor=actor(),
-                action="personal_data_revealed" if reveal else "case_viewed",
+                reveal=reveal,
+                via="cli cases show",
                 at=svc.clock.now(),
-                data={"via": "cli cases show"},
             )
             view = await case_view(session, case, reveal=reveal)
             pending = await pending_identity_changes(session, case)

@@ -9,7 +9,7 @@ import typer
 
 from app.cli.common import actor, cli_language, console, print_json, run, say
 from app.cli.officers import find_officer
-from bot.cases.audit import record_event
+from bot.cases.audit import record_view
 from bot.cases.opening import get_case
 from bot.errors import DomainError
 from bot.i18n import t
@@ -32,13 +32,13 @@ async def _list(svc: Services, reference: str, reveal: bool) -> list[dict[str, A
     async with svc.db.transaction() as session:
         case = await get_case(session, reference)
         # domain.md §7: a reveal of personal data is audited like every other view.
-        await record_event(
+        await record_view(
             session,
             case_id=case.id,
             actor=actor(),
-            action="personal_data_revealed" if reveal else "case_viewed",
+            reveal=reveal,
+            via="cli cases identity",
             at=svc.clock.now(),
-            data={"via": "cli cases identity"},
         )
         return [r.shown(reveal=reveal) for r in await pending_identity_changes(session, case)]
 

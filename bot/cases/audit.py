@@ -50,3 +50,24 @@ async def record_event(
     )
     session.add(event)
     return event
+
+
+async def record_view(
+    session: AsyncSession,
+    *,
+    case_id: int | None,
+    actor: str,
+    reveal: bool,
+    via: str,
+    at: dt.datetime,
+) -> Event:
+    """Audit that `actor` looked at a case (domain.md §7: who saw a case is logged, and a
+    reveal of personal data apart), in the caller's transaction."""
+    return await record_event(
+        session,
+        case_id=case_id,
+        actor=actor,
+        action="personal_data_revealed" if reveal else "case_viewed",
+        at=at,
+        data={"via": via},
+    )

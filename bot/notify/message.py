@@ -102,3 +102,15 @@ def read_message(row: OutboxMessage) -> OutboundMessage:
         in_reply_to=p.get("in_reply_to"),
         automatic=bool(p.get("automatic", True)),
     )
+
+
+def text_pieces(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters (a chat app's message limit), cut at
+    line ends where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text]

@@ -19,7 +19,7 @@ from telegram import InlineKeyboardMarkup, ReplyParameters
 from bot.cases.attachments import FileData
 from bot.i18n import t
 from bot.notify.delivery import PermanentFailure
-from bot.notify.message import OutboundMessage, is_neutral, read_message
+from bot.notify.message import OutboundMessage, is_neutral, read_message, text_pieces
 from bot.notify.outgoing_files import outgoing_files_of
 from bot.notify.purposes import Purpose
 from bot.services import Services
@@ -30,17 +30,6 @@ from store.models import Case, OutboxMessage
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096  # characters per Telegram message
-
-
-def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*pieces, text]
 
 
 def survey_question(case: Case, element: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -102,7 +91,7 @@ def layout(
     the text in chunks (buttons under the last, the first threaded) and then the files."""
     if len(files) == 1 and len(text) <= CAPTION_LIMIT:
         return [TelegramPart(text, files[0], markup, reply)]
-    pieces = chunks(text)
+    pieces = text_pieces(text, TEXT_LIMIT)
     parts = [
         TelegramPart(
             piece,

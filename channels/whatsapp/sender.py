@@ -28,6 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notify.delivery import PermanentFailure
+from bot.notify.message import text_pieces
 from bot.notify.outbox import enqueue
 from bot.notify.outgoing_files import outgoing_files_of
 from bot.services import Services
@@ -45,17 +46,6 @@ WINDOW_MARGIN = dt.timedelta(minutes=10)
 PARAM_LIMIT = 200  # characters per template parameter (Meta: no newlines, no 4+ spaces)
 AS_TEMPLATE = "whatsapp_sent_as_template"
 FULL_SENT = "whatsapp_full_text_queued"
-
-
-def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*pieces, text]
 
 
 def template_parameter(value: str | None) -> str:
@@ -121,7 +111,7 @@ class WhatsAppSender:
         services = self.services
         files = await outgoing_files_of(services.db, services.blobs, services.settings, row)
         first: str | None = None
-        for i, part in enumerate(chunks(row.body)):
+        for i, part in enumerate(text_pieces(row.body, TEXT_LIMIT)):
             message: dict[str, Any] = {"to": to, "type": "text", "text": {"body": part}}
             if i == 0 and payload.get("reply_to"):
                 message["context"] = {"message_id": str(payload["reply_to"])}
