@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.desk.authz import permitted, permitted_for_audience, refusal
 from bot.errors import PermissionDenied
@@ -151,7 +151,9 @@ async def test_a_refusal_is_audited(services: Services) -> None:
         assert await refusal(session, officer, "register", None, now=now, who="x") is not None
     async with services.db.session() as session:
         events = (
-            await session.exec(select(Event).where(Event.action == "permission_denied"))
+            await session.exec(
+                select(Event).where(Event.action == "permission_denied").order_by(col(Event.id))
+            )
         ).all()
     assert [(e.actor.split(":")[0], e.data["attempted"]) for e in events] == [
         ("officer", "archive"),

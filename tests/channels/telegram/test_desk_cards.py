@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest_asyncio
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.services import Services
 from store.enums import CaseKind
@@ -258,7 +258,9 @@ async def test_objection_answered_only_by_the_atasan(tg: TelegramHarness, desk: 
     async with tg.services.db.session() as session:
         objection = (await session.exec(select(Case).where(Case.kind == "objection"))).one()
         refused = (
-            await session.exec(select(Event).where(Event.action == "permission_denied"))
+            await session.exec(
+                select(Event).where(Event.action == "permission_denied").order_by(col(Event.id))
+            )
         ).all()
     assert (objection.status, objection.atasan_decision) == ("answered", "upheld")
     assert objection.atasan_name == "Petugas atasan"
@@ -325,7 +327,9 @@ async def test_strangers_and_other_units_are_refused_politely(
     assert (await fetch(tg.services, case)).status == "in_progress"
     async with tg.services.db.session() as session:
         events = (
-            await session.exec(select(Event).where(Event.action == "permission_denied"))
+            await session.exec(
+                select(Event).where(Event.action == "permission_denied").order_by(col(Event.id))
+            )
         ).all()
     assert [(e.actor.split(":")[0], e.data["attempted"]) for e in events] == [
         ("telegram", "claim"),

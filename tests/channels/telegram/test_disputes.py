@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest_asyncio
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import FixedClock
 from bot.reports.annual import annual_figures
@@ -113,7 +113,8 @@ async def test_a_dispute_from_filing_to_the_court(
     assert "Tidak ada lagi" in await utama.alert()
 
     async with tg.services.db.session() as session:
-        events = (await session.exec(select(Event).where(Event.case_id == final.id))).all()
+        by_id = select(Event).where(Event.case_id == final.id).order_by(col(Event.id))
+        events = (await session.exec(by_id)).all()
         rules = await load_rules(session, tg.services.settings)
         figures = await annual_figures(session, rules, 2026)
     assert [e.action for e in events if "court" in e.action or "dispute" in e.action] == [
