@@ -53,7 +53,7 @@ class EmailSender:
         db: Database | None = None,
         blobs: BlobStore | None = None,
     ) -> None:
-        self.settings, self.clock, self.db, self.blobs = settings, clock, db, blobs
+        self.settings = settings
         self.renderer = EmailRenderer(settings, clock, db, blobs)
 
     def _client(self) -> aiosmtplib.SMTP:
