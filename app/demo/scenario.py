@@ -243,10 +243,10 @@ async def telegram_request(story: Story) -> None:
         2,
     ):
         form = await story.type(SITI, text, expect=step(n))
-    softcopy = tx("tg.choice.obtain_method.salinan_softcopy")
+    softcopy = tx("form.choice.obtain_method.salinan_softcopy")
     form = await story.tap(SITI, form, softcopy, expect=step(8))
     summary_start = tx("tg.summary.request", lines="").splitlines()[0]
-    by_email = tx("tg.choice.delivery_method.email")
+    by_email = tx("form.choice.delivery_method.email")
     summary = await story.tap(SITI, form, by_email, expect=summary_start)
     await story.tap(SITI, summary, tx("tg.btn.submit"), expect=SITI_REQUEST)
     await story.settle()
@@ -312,15 +312,15 @@ async def complaint(story: Story) -> None:
     form = await story.tap(DEWI, menu, tx("tg.menu.complaint"), expect=step(1))
     what = "Jalan berlubang besar di depan Pasar Inpres, membahayakan pengendara motor."
     form = await story.type(DEWI, what, expect=step(2))
-    kind = tx("tg.choice.classification.pengaduan")
+    kind = tx("form.choice.classification.pengaduan")
     form = await story.tap(DEWI, form, kind, expect=step(3))
     form = await story.type(DEWI, "Jalan", expect=step(4))
     form = await story.type(DEWI, "Jl. Pasar Inpres, Kecamatan Kota Lama", expect=step(5))
-    form = await story.tap(DEWI, form, tx("tg.choice.incident_date.today"), expect=step(6))
+    form = await story.tap(DEWI, form, tx("form.choice.incident_date.today"), expect=step(6))
     form = await story.tap(DEWI, form, tx("tg.btn.skip"), expect=step(7))
-    form = await story.tap(DEWI, form, tx("tg.choice.anonymous.no"), expect=step(8))
+    form = await story.tap(DEWI, form, tx("form.choice.anonymous.no"), expect=step(8))
     summary_start = tx("tg.summary.complaint", lines="").splitlines()[0]
-    no = tx("tg.choice.confidential.no")
+    no = tx("form.choice.confidential.no")
     summary = await story.tap(DEWI, form, no, expect=summary_start)
     await story.tap(DEWI, summary, tx("tg.btn.submit"), expect=COMPLAINT)
     await story.settle()

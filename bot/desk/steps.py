@@ -134,7 +134,7 @@ def dispute_codes(case: Case) -> list[str]:
 def date_and_words(text: str, today: dt.date) -> tuple[dt.date | None, str]:
     """An officer's "DATE words" (2026-03-02, 02-03-2026 or 02/03/2026 first; no date = today).
 
-    Raises DomainError("tg.err.date") for a first word that looks like a date but is not one.
+    Raises DomainError("form.err.date") for a first word that looks like a date but is not one.
     """
     first, _, rest = text.strip().partition(" ")
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
@@ -143,7 +143,7 @@ def date_and_words(text: str, today: dt.date) -> tuple[dt.date | None, str]:
         except ValueError:
             continue
     if first[:1].isdigit() and any(sep in first for sep in "-/"):
-        raise DomainError("tg.err.date")
+        raise DomainError("form.err.date")
     return None, text.strip()
 
 

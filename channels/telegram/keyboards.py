@@ -21,7 +21,7 @@ from bot.notify.officer_cards import BUTTON_ORDER
 from bot.workflow.objections import PASAL_35_GROUNDS
 from bot.workflow.requests import PASAL_17_GROUNDS
 from bot.workflow.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, score_label
-from channels.telegram.forms import CLEAR_FILES, FORMS, Form, FormField, choice_label
+from bot.intake.forms import CLEAR_FILES, FORMS, Form, FormField, choice_label
 from store.enums import AtasanDecision, Channel, Decision
 
 MENU_ITEMS = ("request", "complaint", "status", "objection", "help")
@@ -195,7 +195,7 @@ def field_keyboard(f: FormField, language: str, *, has_files: bool = False) -> I
 def summary_keyboard(form: Form, language: str) -> InlineKeyboardMarkup:
     """Submit, one edit button per field, cancel."""
     edits = [
-        _button("✏️ " + t(f"tg.field.{f.key}", language), SUMMARY_EDIT, f.key)
+        _button("✏️ " + t(f"form.field.{f.key}", language), SUMMARY_EDIT, f.key)
         for f in form.fields
         if f.in_summary
     ]

@@ -58,7 +58,6 @@ def build(services: Services) -> ChannelParts | None:
     if settings.http_port is None:
         raise SettingsError("HTTP_PORT: required by WhatsApp (its webhook)")
     graph = GraphClient(settings)
-    receiver = WhatsAppReceiver(services, graph)
-    return ChannelParts(
-        WhatsAppRunner(receiver, graph), WhatsAppSender(services, graph), routes=receiver.routes()
-    )
+    sender = WhatsAppSender(services, graph)
+    receiver = WhatsAppReceiver(services, graph, sender)
+    return ChannelParts(WhatsAppRunner(receiver, graph), sender, routes=receiver.routes())

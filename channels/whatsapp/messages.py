@@ -5,7 +5,9 @@ Parsed by hand, not with pywa's update types: those are built bound to a live py
 its handler dispatch, while here the item comes out of our own inbox (bot/intake/inbox.py), long
 after the webhook was answered, and only a dozen documented fields are read.
 
-Routing as on Telegram for a citizen who writes outside a form: to their newest open case; a
+A tap on one of our buttons, a menu word (MENU, STATUS, ...) or an answer while a form is in
+progress belongs to the guided journeys (conversation.py). Routing as on Telegram for a
+citizen who writes outside a form: to their newest open case; a
 first message with no open case opens a case of WHATSAPP_DEFAULT_KIND, as a first email does
 (MAIL_DEFAULT_KIND), since a message to the PPID's number is a request made in writing (UU KIP
 Pasal 22(1)); the acknowledgement tells what is still missing. Types Loket cannot read
@@ -31,6 +33,7 @@ from bot.intake.requesters import find_requester
 from bot.notify.outbox import enqueue
 from bot.notify.purposes import Purpose
 from bot.services import Services
+from channels.whatsapp.conversation import Conversation
 from channels.whatsapp.graph import GraphClient, GraphError, MediaTooLarge
 from channels.whatsapp.sender import full_text_after_reply
 from store.enums import CaseKind, Channel, ContactKind
@@ -128,11 +131,13 @@ async def content_of(item: dict[str, Any], graph: GraphClient, limit: int, lang:
 async def handle_message(
     services: Services,
     graph: GraphClient,
+    conversation: Conversation,
     item: dict[str, Any],
     contact: dict[str, Any] | None,
-) -> IntakeResult:
-    """Hand one stored message to intake and queue the citizen's answer, once (a re-run after
-    a crash finds the message and the answer by their keys and changes nothing)."""
+) -> IntakeResult | None:
+    """Hand one stored message to its journey (None) or to intake, queueing the citizen's
+    answer once (a re-run after a crash finds the message and the answer by their keys and
+    changes nothing)."""
     settings = services.settings
     sender = address_of(str(item["from"]))
     name = ((contact or {}).get("profile") or {}).get("name")
@@ -142,6 +147,8 @@ async def handle_message(
     lang = (cases[0].language if cases else None) or (
         requester.language if requester else settings.language
     )
+    draft = await conversation.draft(sender, lang)
+    lang = draft.language  # the language the citizen chose in the conversation, if they did
     kind = str(item.get("type"))
     readable = kind in READABLE
     content = (
@@ -158,6 +165,8 @@ async def handle_message(
                                                                       settings)) if p)  # fmt: skip
     if readable and not text.strip() and not content.attachments:
         readable = False  # e.g. a sticker: nothing an officer could read
+    if readable and await conversation.converse(item, draft, text, stored):
+        return None
     msg = InboundMessage(
         channel=Channel.WHATSAPP,
         external_id=str(item["id"]),

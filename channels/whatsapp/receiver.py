@@ -32,8 +32,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.notify.delivery import DispatchNow
 from bot.privacy.masking import redact
 from bot.services import Services
+from channels.whatsapp.conversation import Conversation
 from channels.whatsapp.graph import GraphClient
 from channels.whatsapp.messages import handle_message
 from channels.whatsapp.statuses import record_status
@@ -86,8 +88,9 @@ def inbox_items(payload: dict[str, Any]) -> list[Inbound]:
 class WhatsAppReceiver:
     """The webhook routes and the worker that handles what they stored."""
 
-    def __init__(self, services: Services, graph: GraphClient) -> None:
+    def __init__(self, services: Services, graph: GraphClient, dispatch: DispatchNow) -> None:
         self.services, self.graph = services, graph
+        self.conversation = Conversation(services, graph, dispatch)
         settings = services.settings
         self.inbox = Inbox(
             services.db,
@@ -186,8 +189,8 @@ class WhatsAppReceiver:
             try:
                 if "message" in item.payload:
                     message = item.payload["message"]
-                    await handle_message(self.services, self.graph, message,
-                                         item.payload.get("contact"))  # fmt: skip
+                    await handle_message(self.services, self.graph, self.conversation,
+                                         message, item.payload.get("contact"))  # fmt: skip
                 else:
                     await record_status(self.services, item.payload["status"])
             except Exception as exc:

@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.notify.delivery import PermanentFailure
+from bot.notify.delivery import DispatchNow, PermanentFailure
 from bot.notify.message import text_pieces
 from bot.notify.outbox import enqueue
 from bot.notify.outgoing_files import outgoing_files_of
@@ -79,6 +79,18 @@ class WhatsAppSender:
 
     def __init__(self, services: Services, graph: GraphClient) -> None:
         self.services, self.graph = services, graph
+        self._dispatch: DispatchNow | None = None
+
+    def bind_dispatch(self, dispatch: DispatchNow) -> None:
+        """Remember the dispatcher that delivers this channel's rows (called by it)."""
+        self._dispatch = dispatch
+
+    async def dispatch_now(self, *, case_id: int, purpose: str) -> bool:
+        """Have the dispatcher send the due rows of `case_id` with `purpose` now (a submitted
+        form's number); False when none was sent (no dispatcher here, or it will retry)."""
+        if self._dispatch is None:
+            return False
+        return await self._dispatch.dispatch_now(case_id=case_id, purpose=purpose)
 
     async def send(self, message: OutboxMessage) -> str | None:
         """Deliver one row (free-form inside the window, its template outside); return the

@@ -3,6 +3,7 @@
 from store.models.annual import AnnualNarrative
 from store.models.calendar import CalendarOverride
 from store.models.cases import Attachment, Case, Event, Message
+from store.models.conversation import ConversationDraft
 from store.models.delivery import OutboxMessage, SentReminder
 from store.models.email import MailAttempt, MailMailbox, MailRecord
 from store.models.inbound import InboundUpdate
@@ -29,6 +30,7 @@ __all__ = [
     "CalendarOverride",
     "Case",
     "Contact",
+    "ConversationDraft",
     "Event",
     "InboundUpdate",
     "MailAttempt",

@@ -16,7 +16,7 @@ from bot.cases.fields import (
 )
 from bot.errors import DomainError
 from channels.email.forms import TEMPLATE_ROWS, parse_fields
-from channels.telegram.forms import COMPLAINT_FORM, REQUEST_FORM
+from bot.intake.forms import COMPLAINT_FORM, REQUEST_FORM
 
 
 def test_the_required_fields_of_a_request_in_form_order() -> None:

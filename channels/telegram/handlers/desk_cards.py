@@ -231,7 +231,7 @@ def parse_value(need: str, text: str, today: dt.date) -> str | None:
             if day < today:
                 raise DomainError("tg.err.date_past")
             return day.isoformat()
-        raise DomainError("tg.err.date")
+        raise DomainError("form.err.date")
     if not words:
         raise DomainError("workflow.reason_required")
     return text.strip()

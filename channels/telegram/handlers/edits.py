@@ -17,7 +17,7 @@ import logging
 
 from bot.errors import DomainError
 from bot.i18n import t
-from channels.telegram.forms import SUMMARY, display_value, read_answer
+from bot.intake.forms import SUMMARY, display_value, read_answer
 from channels.telegram.handlers.intake import (
     ANSWERED_BY,
     apply_values,
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def _field_label(key: str, language: str) -> str:
-    return t("tgsafe.field.contact" if key == "contact" else f"tg.field.{key}", language)
+    return t("tgsafe.field.contact" if key == "contact" else f"form.field.{key}", language)
 
 
 @handler

@@ -53,7 +53,7 @@ async def _pending(turn: Turn, message: Message) -> dict[str, Any]:
     text = message.text or message.caption or ""
     if message.location is not None:
         lat, lon = f"{message.location.latitude:.5f}", f"{message.location.longitude:.5f}"
-        text = t("tg.location_value", await turn.language(), lat=lat, lon=lon)
+        text = t("form.location_value", await turn.language(), lat=lat, lon=lon)
     return {
         "message_id": message.message_id,
         "text": text,

@@ -19,7 +19,7 @@ from bot.intake.door import Disposition, InboundMessage
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
 from bot.notify.purposes import Purpose
 from channels.telegram import files, keyboards
-from channels.telegram.forms import (
+from bot.intake.forms import (
     CLEAR_FILES,
     FORMS,
     SUMMARY,
@@ -65,13 +65,13 @@ async def prompt(
     lang = draft.language
     parts = [p for p in (error, intro) if p]
     if draft.step == SUMMARY:
-        parts.append(summary_text(form, draft.data, lang))
+        parts.append(summary_text(form, draft.data, lang, f"tg.summary.{form.name}"))
         await turn.say("\n\n".join(parts), keyboards.summary_keyboard(form, lang))
         return
     assert draft.step is not None
     f = form.field(draft.step)
     n, total = form.progress(f.key, draft.data)
-    question = t(f"tg.ask.{f.key}", lang)
+    question = t(f"form.ask.{f.key}", lang)
     if f.asked(draft.data) and not f.answered(draft.data):
         question = t("tg.step", lang, n=n, total=total) + "\n" + question
     elif f.answered(draft.data) and f.kind != "files":
@@ -155,7 +155,7 @@ async def _early_location(turn: Turn, form: Form, draft: Draft, answer: Answer) 
     and the current question asked again."""
     spot = next((g for g in form.fields if g.kind == "location"), None)
     if spot is None:
-        await prompt(turn, form, draft, error=t("tg.err.need_text", draft.language))
+        await prompt(turn, form, draft, error=t("form.err.need_text", draft.language))
         return
     apply_values(draft, read_answer(spot, answer, draft.language, turn.today()))
     await turn.save()

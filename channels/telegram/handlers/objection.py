@@ -60,13 +60,13 @@ async def on_case(turn: Turn) -> None:
         t("tg.objection.pick_ground", lang, reference=case.reference)
         + "\n\n"
         + "\n".join(
-            t(f"tg.ground.{g.ground}", lang)
+            t(f"form.ground.{g.ground}", lang)
             + " "
-            + t("tg.ground.until", lang, date=format_date(g.deadline, lang))
+            + t("form.ground.until", lang, date=format_date(g.deadline, lang))
             for g in grounds
         )
     )
-    items = [(t(f"tg.ground.short.{g.ground}", lang), g.ground) for g in grounds]
+    items = [(t(f"form.ground.short.{g.ground}", lang), g.ground) for g in grounds]
     await turn.say(text, keyboards.choose(keyboards.OBJ_GROUND, items, lang))
 
 
@@ -92,7 +92,7 @@ def _summary(draft: Draft) -> str:
         "tg.objection.summary",
         lang,
         reference=draft.data["reference"],
-        ground=t(f"tg.ground.{draft.data['ground']}", lang),
+        ground=t(f"form.ground.{draft.data['ground']}", lang),
         reason=draft.data["reason"],
         files=t("tg.objection.summary_files", lang, count=count) if count else "",
     )
@@ -123,7 +123,7 @@ async def on_input(turn: Turn) -> None:
         await turn.say(kept + t("tg.err.use_buttons", lang), keyboards.cancel_only(lang))
         return
     if len(reason) < MIN_REASON:
-        key = "tg.objection.reason_in_writing" if kept else "tg.err.too_short"
+        key = "tg.objection.reason_in_writing" if kept else "form.err.too_short"
         error = t(key, lang, minimum=MIN_REASON)
         await turn.say(
             kept + error + "\n\n" + t("tg.objection.ask_reason", lang), keyboards.cancel_only(lang)

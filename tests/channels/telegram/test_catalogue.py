@@ -8,7 +8,7 @@ from bot.i18n import catalogue
 from bot.notify.officer_cards import BUTTON_ORDER
 from bot.workflow.objections import PASAL_35_GROUNDS
 from channels.telegram import handlers, keyboards
-from channels.telegram.forms import FORMS
+from bot.intake.forms import FORMS
 from channels.telegram.handlers import desk_cards
 from store.enums import CaseKind, ComplaintStatus, ObjectionStatus, RequestStatus
 
@@ -23,10 +23,10 @@ def built_keys() -> set[str]:
             f"tg.resume.{form.name}",
         }
         for f in form.fields:
-            keys.add(f"tg.ask.{f.key}")
+            keys.add(f"form.ask.{f.key}")
             if f.in_summary:
-                keys.add(f"tg.field.{f.key}")
-            keys |= {f"tg.choice.{f.key}.{c}" for c in f.choices}
+                keys.add(f"form.field.{f.key}")
+            keys |= {f"form.choice.{f.key}.{c}" for c in f.choices}
     keys |= {keyboards.BUTTON_LABELS.get(a, f"tg.desk.btn.{a}") for a in (*BUTTON_ORDER, "back")}
     keys |= {f"tg.desk.decision.{d}" for d in keyboards.DECISIONS}
     keys |= {f"tg.desk.answer.{d}" for d in keyboards.ATASAN_DECISIONS}
@@ -34,8 +34,8 @@ def built_keys() -> set[str]:
     keys |= {f"tg.desk.usage.{c}" for c in ("kasus", "balas", "putus")}
     keys |= {f"tg.channel.{c}" for c in keyboards.DESK_INTAKE_CHANNELS}
     keys |= {f"tg.cmd.{c}" for c in (*handlers.CITIZEN_COMMANDS, *handlers.OFFICER_COMMANDS)}
-    keys |= {f"tg.ground.{g}" for g in PASAL_35_GROUNDS}
-    keys |= {f"tg.ground.short.{g}" for g in PASAL_35_GROUNDS}
+    keys |= {f"form.ground.{g}" for g in PASAL_35_GROUNDS}
+    keys |= {f"form.ground.short.{g}" for g in PASAL_35_GROUNDS}
     keys |= {f"tg.status.from_{d}" for d in ("in", "out")}
     needs = {
         *desk_cards.NEEDS_TEXT.values(),

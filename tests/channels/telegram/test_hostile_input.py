@@ -492,7 +492,7 @@ async def test_names_reach_cards_without_invisible_characters(tg: TelegramHarnes
 
 
 def test_decoder_reads_every_button_the_bot_builds() -> None:
-    from channels.telegram.forms import COMPLAINT_FORM, REQUEST_FORM
+    from bot.intake.forms import COMPLAINT_FORM, REQUEST_FORM
 
     markups = [
         keyboards.menu("id"),

@@ -170,30 +170,30 @@ FORMS = {f.name: f for f in (REQUEST_FORM, COMPLAINT_FORM)}
 
 def choice_label(f: FormField, value: str, language: str) -> str:
     """The button label of one choice."""
-    return t(f"tg.choice.{f.key}.{value}", language)
+    return t(f"form.choice.{f.key}.{value}", language)
 
 
 def _text(answer: Answer, f: FormField) -> str:
     text = " ".join((answer.text or "").split()) if f.kind != "text" else (answer.text or "")
     text = text.strip()
     if not text:
-        raise DomainError("tg.err.need_text")
+        raise DomainError("form.err.need_text")
     if len(text) > MAX_TEXT:
-        raise DomainError("tg.err.too_long", maximum=MAX_TEXT)
+        raise DomainError("form.err.too_long", maximum=MAX_TEXT)
     return text
 
 
 def _read_name(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     name = clean_name(_text(a, f)) or ""  # what officers' cards show, whoever registers it
     if not 3 <= len(name) <= 100 or not re.search(r"[^\W\d_]", name) or re.search(r"\d", name):
-        raise DomainError("tg.err.name")
+        raise DomainError("form.err.name")
     return {f.key: name}
 
 
 def _read_text(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     text = _text(a, f)
     if len(text) < f.min_len:
-        raise DomainError("tg.err.too_short", minimum=f.min_len)
+        raise DomainError("form.err.too_short", minimum=f.min_len)
     return {f.key: text}
 
 
@@ -201,7 +201,7 @@ def _read_identity(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     text = _text(a, f)
     identity = read_identity(text)
     if "entity_sk_number" in identity and (len(text) < 5 or not re.search(r"\d", text)):
-        raise DomainError("tg.err.identity")
+        raise DomainError("form.err.identity")
     return {"nik": None, "entity_sk_number": None, **identity}
 
 
@@ -233,7 +233,7 @@ def _pick(f: FormField, a: Answer, lang: str) -> str:
     ]
     if len(partial) == 1:
         return partial[0]
-    raise DomainError("tg.err.choose")
+    raise DomainError("form.err.choose")
 
 
 def _read_choice(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
@@ -257,11 +257,11 @@ def parse_date(text: str, today: dt.date) -> dt.date:
         except ValueError:
             continue
     else:
-        raise DomainError("tg.err.date")
+        raise DomainError("form.err.date")
     if day > today:
-        raise DomainError("tg.err.date_future")
+        raise DomainError("form.err.date_future")
     if day.year < today.year - OLDEST_INCIDENT_YEARS:
-        raise DomainError("tg.err.date_old", years=OLDEST_INCIDENT_YEARS)
+        raise DomainError("form.err.date_old", years=OLDEST_INCIDENT_YEARS)
     return day
 
 
@@ -277,17 +277,17 @@ def read_date(f: FormField, a: Answer, today: dt.date) -> dict[str, Any]:
 def _read_location(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     if a.location is not None:
         lat, lon = a.location
-        return {f.key: t("tg.location_value", lang, lat=f"{lat:.5f}", lon=f"{lon:.5f}")}
+        return {f.key: t("form.location_value", lang, lat=f"{lat:.5f}", lon=f"{lon:.5f}")}
     text = _text(a, f)
     if len(text) < 5:
-        raise DomainError("tg.err.location")
+        raise DomainError("form.err.location")
     return {f.key: text[:255]}
 
 
 def _read_files(f: FormField, a: Answer, lang: str) -> dict[str, Any]:
     if a.choice == "done":
         return {f"{f.key}_done": True}
-    raise DomainError("tg.err.files_expected")
+    raise DomainError("form.err.files_expected")
 
 
 _READERS: dict[str, Callable[[FormField, Answer, str], dict[str, Any]]] = {
@@ -314,18 +314,18 @@ def read_answer(f: FormField, answer: Answer, language: str, today: dt.date) -> 
 def display_value(f: FormField, data: dict[str, Any], language: str) -> str:
     """How an answer reads in the summary."""
     if f.kind == "files":
-        return t("tg.files_count", language, count=len(data.get("files", [])))
+        return t("form.files_count", language, count=len(data.get("files", [])))
     if f.key == "identity":
         if data.get("nik"):
-            return t("tg.identity_nik", language, nik=data["nik"])
+            return t("form.identity_nik", language, nik=data["nik"])
         if data.get("entity_sk_number"):
-            return t("tg.identity_sk", language, sk=data["entity_sk_number"])
+            return t("form.identity_sk", language, sk=data["entity_sk_number"])
         return "-"
     value = data.get(f.key)
     if value is None or value == "":
         return "-"
     if f.kind == "yesno":
-        return t("tg.yes" if value else "tg.no", language)
+        return t("form.yes" if value else "form.no", language)
     if f.kind == "choice":
         return choice_label(f, value, language)
     if f.kind == "date":
@@ -333,11 +333,12 @@ def display_value(f: FormField, data: dict[str, Any], language: str) -> str:
     return str(value)
 
 
-def summary_text(form: Form, data: dict[str, Any], language: str) -> str:
-    """Every field and its answer, for checking before submitting."""
+def summary_text(form: Form, data: dict[str, Any], language: str, key: str) -> str:
+    """Every field and its answer, for checking before submitting, in the channel's sentence
+    `key` (its `{lines}` placeholder; each channel says how to submit or change)."""
     lines = [
-        f"• {t(f'tg.field.{f.key}', language)}: {display_value(f, data, language)}"
+        f"• {t(f'form.field.{f.key}', language)}: {display_value(f, data, language)}"
         for f in form.fields
         if f.in_summary
     ]
-    return t(f"tg.summary.{form.name}", language, lines="\n".join(lines))
+    return t(key, language, lines="\n".join(lines))

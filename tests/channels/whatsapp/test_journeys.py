@@ -1,0 +1,245 @@
+"""The citizen journeys on WhatsApp through the Cloud API emulator and the real HTTP server:
+the citizen only taps what the bot's buttons and lists offer, or types an answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from bot.cases.opening import get_case
+from bot.i18n import t
+from bot.intake.door import InboundMessage
+from bot.services import Services
+from bot.workflow.survey import survey_scores
+from sandbox.whatsapp_api.emulator import CloudApiEmulator, Sent
+from scheduler.dispatch import Dispatcher
+from scheduler.ratelimit import RateLimiter
+from store.enums import CaseKind, Channel
+from store.models import Attachment, Case, Message, OutboxMessage
+from tests.channels.telegram.helpers import refuse
+from tests.channels.whatsapp.conftest import WhatsAppHarness
+from tests.support.builders import COMPLETE_REQUEST
+
+WA_ID = "6281234567890"
+ADDRESS = "+6281234567890"
+PHOTO = b"\xff\xd8\xff\xe0" + b"lampu-jalan-mati" * 40
+
+
+def bind_dispatcher(wa: WhatsAppHarness) -> Dispatcher:
+    """The dispatcher of the process, as `loket run` builds it (it binds the sender)."""
+    assert wa.parts is not None and wa.parts.sender is not None
+    return Dispatcher(wa.services.db, {"whatsapp": wa.parts.sender}, wa.services.clock,
+                      settings=wa.services.settings, limiter=RateLimiter({}))  # fmt: skip
+
+
+def options(sent: Sent) -> dict[str, str]:
+    """The reply ids and titles an interactive message offers."""
+    assert sent.type == "interactive", sent.body
+    interactive = sent.body["interactive"]
+    if interactive["type"] == "button":
+        return {b["reply"]["id"]: b["reply"]["title"] for b in interactive["action"]["buttons"]}
+    rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
+    return {r["id"]: r["title"] for r in rows}
+
+
+class Person:
+    """A WhatsApp citizen who reads the bot's last message and answers it."""
+
+    def __init__(self, wa: WhatsAppHarness, wa_id: str = WA_ID) -> None:
+        self.wa, self.citizen = wa, wa.api.citizen(wa_id, name="Siti")
+        self.wa_id, self.seen = wa_id, 0
+
+    def new(self) -> list[Sent]:
+        """What the bot sent since the last look."""
+        sent = self.wa.api.sent_to(self.wa_id)
+        fresh, self.seen = sent[self.seen :], len(sent)
+        return fresh
+
+    async def _settle(self, status: int) -> Sent:
+        assert status == 200
+        await self.wa.handled()
+        fresh = self.new()
+        assert fresh, "the bot did not answer"
+        self.last = fresh
+        return fresh[-1]
+
+    async def type(self, text: str) -> Sent:
+        """Write a text; the bot's last answer."""
+        return await self._settle(await self.citizen.text(text))
+
+    async def tap(self, question: Sent, wanted: str) -> Sent:
+        """Tap the offered option whose id or title is (or ends with) `wanted`."""
+        offered = options(question)
+        matches = [i for i, title in offered.items() if wanted in (i, title) or i.endswith(wanted)]
+        assert len(matches) == 1, (wanted, offered)
+        kind = "button_reply" if question.body["interactive"]["type"] == "button" else "list_reply"
+        return await self._settle(
+            await self.citizen.tap(matches[0], offered[matches[0]], kind=kind)
+        )
+
+    async def send(self, status_of_send: Any) -> Sent:
+        """Anything else the citizen sent (location, photo); the bot's last answer."""
+        return await self._settle(await status_of_send)
+
+
+def texts(sent: list[Sent]) -> str:
+    return "\n".join(s.text for s in sent)
+
+
+async def test_a_complete_information_request_gets_its_number_at_once(
+    wa: WhatsAppHarness,
+) -> None:
+    bind_dispatcher(wa)
+    siti = Person(wa)
+    menu = await siti.type("Halo")
+    assert "m:request" in options(menu) and len(options(menu)) <= 10
+    q = await siti.tap(menu, "m:request")
+    assert t("form.ask.name", "id") in q.text
+    for answer, next_field in (
+        ("Siti Aminah", "identity"),
+        ("3171014501900001", "address"),
+        ("Jl. Merdeka No. 10, Gambir, Jakarta Pusat", "contact"),
+        ("0812 3456 7890", "information_requested"),
+        ("Salinan laporan realisasi anggaran dinas tahun 2025", "purpose"),
+        ("Bahan penelitian skripsi", "obtain_method"),
+    ):
+        q = await siti.type(answer)
+        assert t(f"form.ask.{next_field}", "id") in q.text, q.text
+    q = await siti.tap(q, ":salinan_softcopy")  # a list: six ways are more than 3 buttons
+    assert q.body["interactive"]["type"] == "list"
+    q = await siti.tap(q, ":email")
+    assert t("form.ask.email", "id") in q.text
+    summary = await siti.type("siti.aminah@example.com")
+    assert "Siti Aminah" in summary.text or "Siti Aminah" in texts(siti.last)
+    fields = await siti.tap(summary, "e:list")  # change a field from the summary
+    q = await siti.tap(fields, "e:purpose")
+    assert "Bahan penelitian skripsi" in q.text  # its current answer is shown
+    summary = await siti.type("Bahan penelitian skripsi tentang transparansi anggaran")
+    assert "transparansi anggaran" in texts(siti.last)
+    await siti.tap(summary, "ok")
+    async with wa.services.db.session() as session:
+        (case,) = (await session.exec(select(Case))).all()
+        ack = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.purpose == "acknowledgement")
+            )
+        ).one()
+    assert ack.purpose == "acknowledgement" and ack.state == "sent"  # through the outbox, now
+    said = texts(siti.last)
+    assert (case.reference in said and "PMI/" not in said) or case.reference in said
+    assert (case.channel, case.kind, case.name, case.nik) == (
+        "whatsapp", "information_request", "Siti Aminah", "3171014501900001"
+    )  # fmt: skip
+    assert case.purpose == "Bahan penelitian skripsi tentang transparansi anggaran"
+    assert (case.obtain_method, case.delivery_method) == ("salinan_softcopy", "email")
+    assert wa.api.refused == []  # every message kept to WhatsApp's limits
+
+
+async def test_a_complaint_with_location_photo_and_anonymity(wa: WhatsAppHarness) -> None:
+    bind_dispatcher(wa)
+    dewi = Person(wa)
+    q = await dewi.tap(await dewi.type("menu"), "m:complaint")
+    q = await dewi.type("Lampu jalan di depan pasar mati sejak seminggu, gelap dan rawan.")
+    q = await dewi.tap(q, ":pengaduan")
+    q = await dewi.type("Penerangan jalan")
+    assert t("form.ask.location", "id") in q.text
+    q = await dewi.send(dewi.citizen.location(-6.2, 106.816666, name="Pasar Baru"))
+    q = await dewi.tap(q, ":today")
+    assert t("form.ask.evidence", "id") in q.text
+    q = await dewi.send(dewi.citizen.media("image", PHOTO, "image/jpeg"))
+    q = await dewi.tap(q, ":done")
+    assert t("form.ask.anonymous", "id") in q.text
+    q = await dewi.tap(q, "f:anonymous:yes")
+    summary = await dewi.tap(q, "f:confidential:no")
+    await dewi.tap(summary, "ok")
+    async with wa.services.db.session() as session:
+        (case,) = (await session.exec(select(Case))).all()
+        (photo,) = (await session.exec(select(Attachment))).all()
+    assert case.kind == "complaint" and case.anonymous is True and case.confidential is False
+    assert "-6.20000, 106.81667" in (case.location or "")
+    assert photo.case_id == case.id and wa.services.blobs.get(photo.sha256) == PHOTO
+    assert case.reference in texts(dewi.last)
+    assert wa.api.refused == []
+
+
+async def whatsapp_case(services: Services, tag: str, **fields: Any) -> Case:
+    """A request filed on WhatsApp by the citizen (its acknowledgement left queued)."""
+    details = {**COMPLETE_REQUEST, **fields}
+    result = await services.intake.handle_inbound(
+        InboundMessage(
+            channel=Channel.WHATSAPP,
+            external_id=f"seed:{tag}",
+            sender=ADDRESS,
+            sender_name=details["name"],
+            text=details["information_requested"],
+            received_at=services.clock.now(),
+            new_case_kind=CaseKind.INFORMATION_REQUEST,
+            fields=details,
+        )
+    )
+    async with services.db.session() as session:
+        return await get_case(session, result.case_reference or "")
+
+
+async def test_status_with_two_cases_offers_a_picker_then_an_objection(
+    wa: WhatsAppHarness,
+) -> None:
+    first = await whatsapp_case(wa.services, "1")
+    second = await refuse(wa.services, await whatsapp_case(wa.services, "2"))
+    siti = Person(wa)
+    picker = await siti.type("status")
+    assert set(options(picker)) == {f"st:{first.id}", f"st:{second.id}"}
+    shown = await siti.tap(picker, f"st:{second.id}")
+    assert second.reference in shown.text
+    grounds = await siti.tap(shown, f"o:{second.id}")  # "object" offered: it was refused
+    assert second.reference in grounds.text
+    ask = await siti.tap(grounds, "og:a")
+    short = await siti.type("tidak")
+    assert t("form.err.too_short", "id", minimum=10) in short.text
+    summary = await siti.type("Informasi anggaran seharusnya terbuka untuk publik")
+    assert second.reference in summary.text and ask.text != summary.text
+    receipt = await siti.tap(summary, "os")
+    async with wa.services.db.session() as session:
+        objection = (await session.exec(select(Case).where(Case.kind == "objection"))).one()
+    assert objection.parent_case_id == second.id and objection.objection_ground == "a"
+    assert objection.reference in receipt.text
+
+
+async def test_the_survey_and_the_language_switch(wa: WhatsAppHarness) -> None:
+    case = await refuse(wa.services, await whatsapp_case(wa.services, "1"))
+    siti = Person(wa)
+    menu = await siti.type("halo")
+    english = await siti.tap(menu, "l:en")
+    assert t("tg.welcome", "en", body=wa.services.settings.body_name) in english.text
+    question = await siti.tap(english, "m:survey")
+    assert "1/9" in question.text and "How do you rate" in question.text
+    for element in range(1, 10):
+        question = await siti.tap(question, f"sv:{case.id}:{element}:{4 if element % 2 else 3}")
+    assert case.reference in question.text and "Thank you" in question.text
+    async with wa.services.db.session() as session:
+        scores = await survey_scores(session, case.id)  # type: ignore[arg-type]
+    assert scores == {e: 4 if e % 2 else 3 for e in range(1, 10)}
+    q = await siti.tap(await siti.type("menu"), "m:request")
+    assert t("form.ask.name", "en") in q.text  # the forms speak English now
+
+
+async def test_a_restart_mid_form_continues_where_the_citizen_was(
+    wa: WhatsAppHarness, whatsapp_api: CloudApiEmulator
+) -> None:
+    siti = Person(wa)
+    await siti.tap(await siti.type("menu"), "m:request")
+    await siti.type("Siti Aminah")
+    await wa.stop()
+    await wa.start()  # a new process on the same store
+    q = await siti.type("3171014501900001")
+    assert t("form.ask.address", "id") in q.text
+    await siti.citizen.send(siti.citizen.message("sticker", {"id": "1", "mime_type": "image/webp"}))
+    await wa.handled()
+    await wa.dispatch()
+    assert "belum dapat kami baca" in texts(siti.new())  # answered, and kept
+    async with wa.services.db.session() as session:
+        kept = (await session.exec(select(Message))).all()
+    assert [m.meta["whatsapp_type"] for m in kept] == ["sticker"]
+    q = await siti.type("Jl. Merdeka No. 10, Gambir, Jakarta Pusat")
+    assert t("form.ask.contact", "id") in q.text  # the form goes on
