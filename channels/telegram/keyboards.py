@@ -17,11 +17,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.desk.steps import DISPUTE_CODES
 from bot.i18n import t
+from bot.intake.forms import CLEAR_FILES, FORMS, Form, FormField, choice_label
 from bot.notify.officer_cards import BUTTON_ORDER
 from bot.workflow.objections import PASAL_35_GROUNDS
 from bot.workflow.requests import PASAL_17_GROUNDS
 from bot.workflow.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, score_label
-from bot.intake.forms import CLEAR_FILES, FORMS, Form, FormField, choice_label
 from store.enums import AtasanDecision, Channel, Decision
 
 MENU_ITEMS = ("request", "complaint", "status", "objection", "help")

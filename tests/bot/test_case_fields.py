@@ -15,8 +15,8 @@ from bot.cases.fields import (
     required_fields,
 )
 from bot.errors import DomainError
-from channels.email.forms import TEMPLATE_ROWS, parse_fields
 from bot.intake.forms import COMPLAINT_FORM, REQUEST_FORM
+from channels.email.forms import TEMPLATE_ROWS, parse_fields
 
 
 def test_the_required_fields_of_a_request_in_form_order() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import t
-from channels.telegram import keyboards
 from bot.intake.forms import FORMS
+from channels.telegram import keyboards
 from channels.telegram.handlers import desk_cards, desk_reply, intake
 from channels.telegram.turn import Turn, handler
 

@@ -16,9 +16,6 @@ from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import format_date, t
 from bot.intake.door import Disposition, InboundMessage
-from bot.letters.outbox import RECEIPT_OF_CASE_KIND
-from bot.notify.purposes import Purpose
-from channels.telegram import files, keyboards
 from bot.intake.forms import (
     CLEAR_FILES,
     FORMS,
@@ -29,6 +26,9 @@ from bot.intake.forms import (
     read_answer,
     summary_text,
 )
+from bot.letters.outbox import RECEIPT_OF_CASE_KIND
+from bot.notify.purposes import Purpose
+from channels.telegram import files, keyboards
 from channels.telegram.state import Draft
 from channels.telegram.turn import NotMine, Turn, handler
 from store.enums import CaseKind, Channel

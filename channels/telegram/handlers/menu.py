@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.i18n import t
-from channels.telegram import keyboards
 from bot.intake.forms import COMPLAINT_FORM, REQUEST_FORM
+from channels.telegram import keyboards
 from channels.telegram.handlers import intake, objection, status
 from channels.telegram.keyboards import StaleButton
 from channels.telegram.turn import NotMine, Turn, handler

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import catalogue
+from bot.intake.forms import FORMS
 from bot.notify.officer_cards import BUTTON_ORDER
 from bot.workflow.objections import PASAL_35_GROUNDS
 from channels.telegram import handlers, keyboards
-from bot.intake.forms import FORMS
 from channels.telegram.handlers import desk_cards
 from store.enums import CaseKind, ComplaintStatus, ObjectionStatus, RequestStatus
 
