@@ -47,6 +47,8 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 IDLE_WAIT = 1.0  # seconds the worker sleeps when nothing is due
 REMEMBER = dt.timedelta(days=7)  # Meta retries an unanswered webhook for up to 7 days
 FORGET_DEAD = dt.timedelta(days=30)  # a dead letter's payload is personal data
+# An abandoned form's answers may hold a NIK or an address (UU 27/2022), as on Telegram.
+FORGET_DRAFTS = dt.timedelta(days=30)
 PRUNE_EVERY = 3600.0
 
 
@@ -214,5 +216,6 @@ class WhatsAppReceiver:
         now = self.services.clock.now()
         try:
             await self.inbox.prune(done_before=now - REMEMBER, dead_before=now - FORGET_DEAD)
+            await self.conversation.drafts.forget(now - FORGET_DRAFTS)
         except Exception:
             log.exception("pruning the WhatsApp inbox failed")
