@@ -230,6 +230,10 @@ class Conversation:
                 await show_menu(chat, "tg.welcome")
         elif word is not None and chat.draft.flow is None:
             await on_menu(chat, word)
+        elif word in ("status", "help"):  # looked up mid-form: the form waits, kept
+            await on_menu(chat, word)
+            if (form := forms.form_of(chat)) is not None:
+                await forms.prompt(chat, form)
         elif (form := forms.form_of(chat)) is not None:
             if stored:
                 for file in stored:

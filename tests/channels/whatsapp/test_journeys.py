@@ -16,7 +16,7 @@ from sandbox.whatsapp_api.emulator import CloudApiEmulator, Sent
 from scheduler.dispatch import Dispatcher
 from scheduler.ratelimit import RateLimiter
 from store.enums import CaseKind, Channel
-from store.models import Attachment, Case, Message, OutboxMessage, Requester
+from store.models import Attachment, Case, Contact, Message, OutboxMessage, Requester
 from tests.channels.telegram.helpers import refuse
 from tests.channels.whatsapp.conftest import WhatsAppHarness
 from tests.support.builders import COMPLETE_REQUEST
@@ -243,3 +243,30 @@ async def test_a_restart_mid_form_continues_where_the_citizen_was(
     assert [m.meta["whatsapp_type"] for m in kept] == ["sticker"]
     q = await siti.type("Jl. Merdeka No. 10, Gambir, Jakarta Pusat")
     assert t("form.ask.contact", "id") in q.text  # the form goes on
+
+
+async def test_forged_or_foreign_reply_ids_show_nothing_and_change_nothing(
+    wa: WhatsAppHarness,
+) -> None:
+    others = await refuse(wa.services, await whatsapp_case(wa.services, "1"))
+    async with wa.services.db.transaction() as session:  # the case belongs to someone else
+        contact = (await session.exec(select(Contact))).one()
+        contact.value = "+6289999999999"
+        session.add(contact)
+    intruder = Person(wa)
+    for forged in (f"st:{others.id}", f"o:{others.id}", f"sv:{others.id}:1:4", "st:x", "zz:1"):
+        answer = await intruder.send(intruder.citizen.tap(forged, "?", kind="list_reply"))
+        assert others.reference not in texts(intruder.last), forged
+        assert t("whatsapp.stale_menu", "id") in answer.text, forged
+    async with wa.services.db.session() as session:
+        assert await survey_scores(session, others.id) == {}  # type: ignore[arg-type]
+        assert (await session.exec(select(Case).where(Case.kind == "objection"))).all() == []
+
+
+async def test_status_looked_up_mid_form_keeps_the_form(wa: WhatsAppHarness) -> None:
+    await whatsapp_case(wa.services, "1")
+    siti = Person(wa)
+    await siti.tap(await siti.type("menu"), "m:complaint")
+    shown = await siti.type("status")
+    assert "PPID/2026/000001" in texts(siti.last)
+    assert t("form.ask.description", "id") in shown.text  # and the question comes again
