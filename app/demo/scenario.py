@@ -1,8 +1,9 @@
 """The scripted story `loket demo` plays against the real service, step by step.
 
 People act only through the channels' real entry points: citizens and officers type and tap
-in the Telegram emulator, an email arrives as raw bytes through the email channel's intake
-path (no IMAP server is assumed), time moves on a fixed clock and the scheduler's jobs run as
+in the Telegram emulator, a WhatsApp citizen sends signed webhooks from the Cloud API emulator,
+an email arrives as raw bytes through the email channel's intake path (no IMAP server is
+assumed), time moves on a fixed clock and the scheduler's jobs run as
 a tick would run them; the service's own dispatcher delivers every outbox row.
 """
 
@@ -41,6 +42,7 @@ ANDI_MAIL = "andi.wijaya@example.id"
 UNIT_NAME = "Dinas Pekerjaan Umum"
 # The references the story's cases get, in the order they are opened.
 SITI_REQUEST, ANDI_REQUEST, COMPLAINT = "PPID/2026/000001", "PPID/2026/000002", "ADU/2026/000001"
+RUDI_WA, RUDI_REQUEST = "6281355500001", "PPID/2026/000003"  # WhatsApp, the last step
 WAIT = 10.0  # seconds to wait for the bot before the demo reports it stuck
 
 Say = Callable[[str, str], None]
@@ -76,6 +78,7 @@ class Story:
     names: dict[int, str] = field(default_factory=dict)
     _sent: int = 0
     _mails: int = 0
+    _wa_sent: int = 0
     cards: dict[str, dict[str, Any]] = field(default_factory=dict)
     heading: str | None = None  # printed before the next message, if one comes
 
@@ -107,6 +110,33 @@ class Story:
             text = body.get_content() if body is not None else ""
             self.say(f"📧 → {mail['To']}", f"{mail['Subject']}\n{text.split(chr(10) + '---')[0]}")
         self._mails = len(mails)
+        for sent in self.world.wa.sent[self._wa_sent :]:
+            titles = list(wa_options(sent).values())
+            text = sent.text + (f"\n[{' | '.join(titles)}]" if titles else "")
+            self.say(f"🤖 → {self.names.get(int(sent.to), sent.to)} (WhatsApp)", text)
+        self._wa_sent = len(self.world.wa.sent)
+
+    async def whatsapp(self, wa_id: str, shown: str, send: Awaitable[int], *, expect: str) -> Any:
+        """A WhatsApp citizen sends something (printed as `shown`); wait for `expect`."""
+        since = len(self.world.wa.sent_to(wa_id))
+        self.say(f"👤 {self.names[int(wa_id)]} (WhatsApp)", shown)
+        await send
+        for _ in range(int(WAIT / 0.05)):
+            fresh = [m for m in self.world.wa.sent_to(wa_id)[since:] if expect in m.text]
+            if fresh:
+                self.flush()
+                return fresh[0]
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"WhatsApp: no answer with {expect!r}")
+
+    async def wa_tap(self, wa_id: str, message: Any, reply: str, *, expect: str) -> Any:
+        """Tap the option of `message` whose reply id ends with `reply`; wait for `expect`."""
+        offered = wa_options(message)
+        rid = next(i for i in offered if i.endswith(reply))
+        kind = "button_reply" if message.body["interactive"]["type"] == "button" else "list_reply"
+        citizen = self.world.wa.citizen(wa_id, name=self.names[int(wa_id)])
+        sent = citizen.tap(rid, offered[rid], kind=kind)
+        return await self.whatsapp(wa_id, f"[{offered[rid]}]", sent, expect=expect)
 
     async def wait_text(self, chat: int, fragment: str, since: int) -> dict[str, Any]:
         """The first message to `chat` from index `since` on that contains `fragment`."""
@@ -397,6 +427,40 @@ async def survey(story: Story) -> None:
     )
 
 
+def wa_options(sent: Any) -> dict[str, str]:
+    """The reply ids and titles of a WhatsApp message's buttons or list rows."""
+    if sent.type != "interactive":
+        return {}
+    action = sent.body["interactive"]["action"]
+    if "buttons" in action:
+        return {b["reply"]["id"]: b["reply"]["title"] for b in action["buttons"]}
+    return {r["id"]: r["title"] for sec in action["sections"] for r in sec["rows"]}
+
+
+async def whatsapp_request(story: Story) -> None:
+    """Rudi files a complete request on WhatsApp, tapping the bot's buttons and lists, and has
+    its number at once."""
+    story.names[int(RUDI_WA)] = "Rudi"
+    rudi = story.world.wa.citizen(RUDI_WA, name="Rudi")
+    menu = await story.whatsapp(RUDI_WA, "Halo", rudi.text("Halo"), expect=tx("tg.menu.prompt"))
+    await story.wa_tap(RUDI_WA, menu, "m:request", expect=tx("form.ask.name"))
+    answers = (
+        ("Rudi Hartono", "identity"),
+        ("3273012304880002", "address"),
+        ("Jl. Asia Afrika No. 8, Bandung", "contact"),
+        ("0813 5550 0001", "information_requested"),
+        ("Daftar penerima bantuan sosial Kelurahan Braga tahun 2025", "purpose"),
+        ("Pengawasan warga", "obtain_method"),
+    )
+    for text, following in answers:
+        q = await story.whatsapp(RUDI_WA, text, rudi.text(text), expect=tx(f"form.ask.{following}"))
+    q = await story.wa_tap(RUDI_WA, q, ":salinan_softcopy", expect=tx("form.ask.delivery_method"))
+    summary_start = tx("whatsapp.summary.request", lines="").splitlines()[0]
+    summary = await story.wa_tap(RUDI_WA, q, ":ambil_langsung", expect=summary_start)
+    await story.wa_tap(RUDI_WA, summary, "ok", expect=RUDI_REQUEST)
+    await story.settle()
+
+
 Step = tuple[str, Callable[[Story], Awaitable[None]]]
 # (catalogue key of the title, step), in the order they are played
 STEPS: tuple[Step, ...] = (
@@ -410,4 +474,5 @@ STEPS: tuple[Step, ...] = (
     ("report.demo.step.days", days_pass),
     ("report.demo.step.decision", decision),
     ("report.demo.step.survey", survey),
+    ("report.demo.step.whatsapp", whatsapp_request),
 )

@@ -1,10 +1,12 @@
-"""The world `loket demo` runs in: a temporary SQLite store, the Bot API emulator, an SMTP
-sink on loopback, a fixed clock, and the real service (`app.runner.serve`) started on them."""
+"""The world `loket demo` runs in: a temporary SQLite store, the Bot API emulator, the Cloud
+API emulator, an SMTP sink on loopback, a fixed clock, and the real service
+(`app.runner.serve`, with its one HTTP server for the WhatsApp webhook) started on them."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +21,13 @@ from bot.services import Services
 from bot.workflow.report_columns import migration_steps
 from sandbox.mail_sink import SmtpSink
 from sandbox.telegram_api.server import BotApiEmulator
+from sandbox.whatsapp_api.emulator import CloudApiEmulator
 from store.migrate import upgrade
 
 TOKEN = "777000:DEMO-TOKEN"
 WIB = dt.timezone(dt.timedelta(hours=7))
 START = dt.datetime(2026, 2, 2, 9, 0, tzinfo=WIB)  # Monday, a working day
+TEMPLATE = "loket_case_update"  # the update template, "approved" in the emulator
 
 
 @dataclass
@@ -34,6 +38,7 @@ class DemoWorld:
     clock: FixedClock
     api: BotApiEmulator
     mail: SmtpSink
+    wa: CloudApiEmulator
     folder: tempfile.TemporaryDirectory[str]
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
@@ -45,11 +50,20 @@ class DemoWorld:
             await self.task
         await self.services.close()
         await self.api.stop()
+        await self.wa.stop()
         self.mail.stop()
         self.folder.cleanup()
 
 
-def demo_settings(folder: Path, api: BotApiEmulator, mail: SmtpSink, desk_chat: int) -> Settings:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def demo_settings(
+    folder: Path, api: BotApiEmulator, mail: SmtpSink, wa: CloudApiEmulator, desk_chat: int
+) -> Settings:
     """Settings for the demo only: nothing is read from the environment or a .env file that
     could point it at a real database, bot or mail server."""
     return Settings.model_construct(  # defaults for every other key; no environment is read
@@ -71,6 +85,13 @@ def demo_settings(folder: Path, api: BotApiEmulator, mail: SmtpSink, desk_chat: 
             "smtp_user": "",
             "mail_from": "ppid@kota-contoh.go.id",
             "reply_secret": SecretStr("demo-secret"),
+            "whatsapp_token": SecretStr(wa.token),
+            "whatsapp_phone_number_id": wa.phone_number_id,
+            "whatsapp_app_secret": SecretStr(wa.app_secret),
+            "whatsapp_verify_token": SecretStr("demo-verify"),
+            "whatsapp_api_base_url": wa.base_url,
+            "http_host": "127.0.0.1",
+            "http_port": _free_port(),
             "outbox_poll_seconds": 0.05,
             "scheduler_tick_seconds": 3600,
         }
@@ -82,11 +103,14 @@ async def open_world(desk_chat: int) -> DemoWorld:
     folder = tempfile.TemporaryDirectory(prefix="loket-demo-")
     api = await BotApiEmulator(TOKEN, username="loket_demo_bot").start()
     mail = SmtpSink().start()
-    settings = demo_settings(Path(folder.name), api, mail, desk_chat)
     clock = FixedClock(START)
+    wa = CloudApiEmulator(now=clock.now, templates={(TEMPLATE, "id"): 3, (TEMPLATE, "en"): 3})
+    await wa.start()
+    settings = demo_settings(Path(folder.name), api, mail, wa, desk_chat)
+    wa.webhook_url = f"http://127.0.0.1:{settings.http_port}{settings.whatsapp_webhook_path}"
     services = build_services(settings, clock)
     await upgrade(services.db, migration_steps(services.settings))
-    return DemoWorld(services, clock, api, mail, folder)
+    return DemoWorld(services, clock, api, mail, wa, folder)
 
 
 def start_service(world: DemoWorld) -> None:
