@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from typer.testing import CliRunner
 
 from app.cli.main import app
@@ -12,11 +10,9 @@ from bot.i18n import t
 
 
 def test_demo_runs_end_to_end_and_prints_both_reports() -> None:
-    started = time.monotonic()
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert time.monotonic() - started < 60
     assert SITI_REQUEST in out and ANDI_REQUEST in out and COMPLAINT in out
     # the email request was acknowledged through the SMTP sink
     assert f"📧 → {ANDI_MAIL}" in out and t("ack.subject", "id", reference=ANDI_REQUEST) in out
