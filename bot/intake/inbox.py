@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select as core_select, update
+from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -153,9 +154,13 @@ class Inbox:
             .where(table.c.id == pick.c.id, table.c.state == PENDING)
             .values(claimed_by=self.worker, claimed_until=now + self.claim_for)
             .returning(
-                table.c.id, table.c.external_id, table.c.lane, table.c.payload,
-                table.c.attempts, table.c.last_error,
-            )  # fmt: skip
+                table.c.id,
+                table.c.external_id,
+                table.c.lane,
+                table.c.payload,
+                table.c.attempts,
+                table.c.last_error,
+            )
         )
         async with self.db.transaction() as session:
             conn = await session.connection()
