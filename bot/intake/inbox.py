@@ -35,7 +35,8 @@ from store.models import InboundUpdate
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 ERROR_CHARS = 500  # of the last error kept for officers (a type and a message, no payload)
-FREED: dict[str, Any] = {"claimed_by": None, "claimed_until": None}  # the lane is free again
+# The lane is free again; claimed_by stays, saying which worker handled the update last.
+FREED: dict[str, Any] = {"claimed_until": None}
 CLAIM_FOR = dt.timedelta(seconds=30)  # a claim not renewed for this long is taken again
 
 
@@ -178,7 +179,12 @@ class Inbox:
         t = InboundUpdate
         stmt = (
             update(t)
-            .where(col(t.id).in_(list(row_ids)), t.claimed_by == self.worker, t.state == PENDING)
+            .where(
+                col(t.id).in_(list(row_ids)),
+                t.claimed_by == self.worker,
+                t.state == PENDING,
+                col(t.claimed_until).is_not(None),  # not one just finished (freed)
+            )
             .values(claimed_until=now + self.claim_for)
         )
         async with self.db.transaction() as session:
