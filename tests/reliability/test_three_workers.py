@@ -132,7 +132,7 @@ class Node:
         self.bot_api.hold()
         self.smtp.hold()
         await self.bot_api.settled()
-        await asyncio.sleep(1.0)  # an answer received is recorded (a commit) meanwhile
+        await asyncio.sleep(2.0)  # an answer received is recorded (a commit) meanwhile
         await self.worker.end(signal.SIGKILL)
 
 
