@@ -24,10 +24,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
@@ -48,7 +46,7 @@ from tests.support.emails import make_email
 from tests.support.network import free_port
 from tests.support.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)
 from tests.support.telegram import TOKEN, telegram_api  # noqa: F401  (fixture)
-from tests.support.workers import CountingProxy, TcpProxy, Worker
+from tests.support.workers import CountingProxy, RoundRobin, TcpProxy, Worker
 
 TAKEOVER_WITHIN = 30.0  # issue #13: a dead leader's roles move within 30 s
 FINISH_WITHIN = 150.0  # seconds the survivors may take to work everything off (a bound)
@@ -61,56 +59,6 @@ HOOK_PATH = "/telegram/hook"
 SECRET = "three-workers-hook"
 RUNS = "this worker now runs role {}"
 LEADER_ROLES = ("scheduler", "imap:env")
-
-
-class RoundRobin:
-    """The reverse proxy in front of the workers' webhooks: each call to the next worker that
-    answers (a dead one refuses the connection and the next is tried)."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self.ports, self.answered = ports, Counter[int]()
-        self._next = 0
-        self._runner: web.AppRunner | None = None
-        self._client: aiohttp.ClientSession | None = None
-        self.port = 0
-
-    async def start(self) -> RoundRobin:
-        """Listen on a free loopback port."""
-        app = web.Application()
-        app.router.add_post(HOOK_PATH, self._forward)
-        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        assert self._client is not None
-        for _ in range(len(self.ports)):
-            port = self.ports[self._next % len(self.ports)]
-            self._next += 1
-            try:
-                headers = {k: v for k, v in request.headers.items()
-                           if k.lower() in ("content-type", SECRET_HEADER.lower())}  # fmt: skip
-                async with self._client.post(
-                    f"http://127.0.0.1:{port}{HOOK_PATH}", data=body, headers=headers
-                ) as answer:
-                    if answer.status == 200:
-                        self.answered[port] += 1
-                    return web.Response(status=answer.status)
-            except aiohttp.ClientError:
-                continue
-        return web.Response(status=502)
-
-    async def stop(self) -> None:
-        """Close the listener and the client."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._client is not None:
-            await self._client.close()
 
 
 @dataclass
@@ -150,7 +98,7 @@ async def cluster(
         pytest.skip("several workers need PostgreSQL (SQLite: one worker, see the refusal test)")
     folder = dovecot.new_folder("three")
     ports = [free_port() for _ in range(3)]
-    balancer = await RoundRobin(ports).start()
+    balancer = await RoundRobin(ports, HOOK_PATH, (SECRET_HEADER,)).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_CRASH")} | {
         "DATABASE_URL": db_url,
         "ATTACHMENT_DIR": str(tmp_path / "attachments"),

@@ -6,6 +6,7 @@ its outbound traffic before killing it.
   new requests (never forwarded) while `settled()` waits for the ones already forwarded.
 - `TcpProxy`: bytes to the SMTP sink; `hold()` stops forwarding what the worker sends, so a
   mail not yet handed over whole is never accepted.
+- `RoundRobin`: the reverse proxy in front of several workers' webhooks.
 - `Worker`: one `loket run` subprocess and its log.
 """
 
@@ -139,6 +140,57 @@ class TcpProxy:
             self._server.close()
         for task in list(self._tasks):
             task.cancel()
+
+
+class RoundRobin:
+    """The reverse proxy in front of the workers' webhooks: each call to the next worker that
+    answers (a dead one refuses the connection and the next is tried)."""
+
+    def __init__(self, ports: list[int], path: str, keep_headers: tuple[str, ...] = ()) -> None:
+        """Forward POSTs to `path` with Content-Type and `keep_headers` (e.g. a secret)."""
+        self.ports, self.path, self.answered = ports, path, Counter[int]()
+        self.keep = {h.lower() for h in ("Content-Type", *keep_headers)}
+        self._next = 0
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self.port = 0
+
+    async def start(self) -> RoundRobin:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_post(self.path, self._forward)
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        assert self._client is not None
+        for _ in range(len(self.ports)):
+            port = self.ports[self._next % len(self.ports)]
+            self._next += 1
+            try:
+                headers = {k: v for k, v in request.headers.items() if k.lower() in self.keep}
+                async with self._client.post(
+                    f"http://127.0.0.1:{port}{self.path}", data=body, headers=headers
+                ) as answer:
+                    if answer.status == 200:
+                        self.answered[port] += 1
+                    return web.Response(status=answer.status)
+            except aiohttp.ClientError:
+                continue
+        return web.Response(status=502)
+
+    async def stop(self) -> None:
+        """Close the listener and the client."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._client is not None:
+            await self._client.close()
 
 
 class Worker:
