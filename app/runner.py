@@ -39,9 +39,10 @@ async def serve(
     """Run the configured channels, the dispatcher and the scheduler until `stop_event` is set.
 
     Channels start first and stop last, so the dispatcher never sends through a stopped
-    channel; a channel that fails to start stops the ones already started. Receiving and the
-    tick are singleton roles (bot/singletons.py); when this worker loses one, it stops and
-    raises LostRole.
+    channel; a channel that fails to start stops the ones already started. Each channel's
+    part for every worker (inbox, webhook) runs here whatever the roles; polling, mailboxes
+    and the tick are singleton roles (bot/singletons.py); when this worker loses one, it stops
+    and raises LostRole.
     """
     from scheduler.dispatch import Dispatcher
     from scheduler.service import SchedulerService
@@ -64,29 +65,46 @@ async def serve(
             services.settings, services.db, routes, list(senders), clock=services.clock
         )
     dispatcher = Dispatcher(services.db, senders, services.clock, settings=services.settings)
-    # Every worker sends from the outbox (rows are claimed with SKIP LOCKED); receiving and
+    # Every worker sends from the outbox (rows are claimed with SKIP LOCKED), works the
+    # inboxes (lanes are claimed) and serves the webhooks; polling, watching mailboxes and
     # ticking are singleton roles, run by the one worker holding each role's lease.
     outbox = SchedulerService(services, dispatcher, tick=False)
+    everywhere = every_worker_parts(built)
     supervisor = await singleton_roles(services, factories_used, built)
-    await supervisor.start()
+    started: list[ChannelRunner] = []
     try:
-        # after the channels' roles: a webhook call finds its channel running; every worker
-        # serves the webhooks (a channel stores what arrives; its role's holder handles it)
-        if server is not None:
-            await server.start()
+        for part in everywhere:  # first: a role (polling) stores through its worker part
+            await part.start()
+            started.append(part)
+        await supervisor.start()
         try:
-            await outbox.start()
-            try:
-                await _first_of(stop_event, supervisor.lost)
-            finally:
-                await outbox.stop()
-        finally:
+            # after the channels: a webhook call finds its channel running
             if server is not None:
-                await server.stop()
+                await server.start()
+            try:
+                await outbox.start()
+                try:
+                    await _first_of(stop_event, supervisor.lost)
+                finally:
+                    await outbox.stop()
+            finally:
+                if server is not None:
+                    await server.stop()
+        finally:
+            await supervisor.stop()
     finally:
-        await supervisor.stop()
+        for part in reversed(started):
+            await _stop_quietly(part)
     if supervisor.lost.is_set():
         raise LostRole
+
+
+async def _stop_quietly(part: ChannelRunner) -> None:
+    """Stop one channel part; a failure is logged, so the others still stop."""
+    try:
+        await part.stop()
+    except Exception:
+        log.exception("a channel did not stop cleanly")
 
 
 class LostRole(LoketError):
@@ -128,13 +146,32 @@ class SplitsIntoRoles(Protocol):
         ...
 
 
+class RunsOnEveryWorker(Protocol):
+    """A channel runner with a part every worker runs (Telegram and WhatsApp: the inbox
+    worker and the webhook); its `roles()`, if any, are its singleton parts."""
+
+    def on_every_worker(self) -> ChannelRunner:
+        """The part to start on every worker, before the singleton roles."""
+        ...
+
+
+def every_worker_parts(built: Sequence[ChannelParts | None]) -> list[ChannelRunner]:
+    """The parts of the configured channels that every worker runs."""
+    return [
+        cast(RunsOnEveryWorker, part.runner).on_every_worker()
+        for part in built
+        if part is not None and hasattr(part.runner, "on_every_worker")
+    ]
+
+
 async def singleton_roles(
     services: Services,
     factories: Sequence[ChannelFactory],
     built: Sequence[ChannelParts | None],
 ) -> RoleSupervisor:
-    """The supervisor of this worker's singleton roles: each configured channel's receiver
-    (Telegram polling and its inbox worker; each IMAP mailbox) and the scheduler's tick."""
+    """The supervisor of this worker's singleton roles: each configured channel's singleton
+    receiving (Telegram polling when no webhook is set; each IMAP mailbox; a channel without
+    a split is one role whole) and the scheduler's tick."""
     from scheduler.service import SchedulerService
 
     taken: set[str] = set()
@@ -143,6 +180,8 @@ async def singleton_roles(
         if part is None:
             continue
         split = getattr(part.runner, "roles", None)
+        if split is None and hasattr(part.runner, "on_every_worker"):
+            continue  # all of it runs on every worker
         if split is None:
             name = _role_name(factory, part, taken)
             roles.append(SingletonRole(name, part.runner.start, part.runner.stop))

@@ -132,6 +132,9 @@ class Settings(SettingsBase):
     # how many chats' updates are handled at once (each chat's own updates one at a time)
     inbox_concurrency: int = Field(default=8, ge=1, le=256)
     inbox_retry_base_seconds: float = Field(default=10.0, gt=0)
+    # how long a worker's claim on an inbound update holds unless renewed (it is renewed
+    # while the handler runs); a dead worker's updates are taken again after at most this
+    inbox_claim_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # --- reply safety and the annual report (issue 14, area "annual") --------------------
     # A reply to a case message that starts with this marker stays an internal note.

@@ -1,8 +1,9 @@
 """Singleton roles of `loket run`: what exactly one worker at a time may do.
 
 Polling a chat channel, watching the mailboxes and ticking the scheduler must happen once per
-installation, however many workers run (two getUpdates loops would fight over the offset; two
-inbox workers would reorder a chat). Each role runs where its lease (store/leadership.py) is
+installation, however many workers run (two getUpdates loops would fight over the offset).
+Webhooks, the inbox workers (lanes are claimed in the store) and the outbox dispatcher run on
+every worker and are no roles. Each role runs where its lease (store/leadership.py) is
 held. On PostgreSQL a standby tries the leases it lacks every ROLE_RETRY_SECONDS, so when a
 worker dies its roles move to another within that time. On SQLite there is only one worker: a
 second one refuses the roles, once, with one clear sentence, and never retries them.

@@ -75,7 +75,10 @@ async def reports(world: DemoWorld) -> tuple[Document, Document]:
 
 async def play() -> tuple[Document, Document]:
     """Run the story from start to end and return both reports."""
-    world = await open_world(desk_chat=-1001)
+    port = os.environ.get("HTTP_PORT")  # to curl a port of one's choosing; else a free one
+    world = await open_world(
+        desk_chat=-1001, http_port=int(port) if port and port.isdigit() else None
+    )
     try:
         with Progress(
             SpinnerColumn(),
@@ -101,6 +104,10 @@ async def play() -> tuple[Document, Document]:
                 await step(story)
                 if number == 1:
                     start_service(world)
+                    progress.console.print(
+                        t("report.demo.metrics", url=world.metrics_url), style="dim",
+                        highlight=False, soft_wrap=True,
+                    )  # fmt: skip
                 progress.advance(task)
         return await reports(world)
     finally:

@@ -1,6 +1,7 @@
 """The world `loket demo` runs in: a temporary SQLite store, the Bot API emulator, the Cloud
 API emulator, an SMTP sink on loopback, a fixed clock, and the real service
-(`app.runner.serve`, with its one HTTP server for the WhatsApp webhook) started on them."""
+(`app.runner.serve`) started on them, with its one HTTP server (the WhatsApp webhook,
+/metrics and /healthz) on a loopback port, so `curl` can watch /metrics move."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 
 from app.runner import serve
 from app.settings import Settings
+from app.web import METRICS_PATH
 from app.wiring import build_services
 from bot.clock import FixedClock
 from bot.services import Services
@@ -43,6 +45,12 @@ class DemoWorld:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
+    @property
+    def metrics_url(self) -> str:
+        """Where the running service answers `curl` with its Prometheus metrics."""
+        settings = self.services.settings
+        return f"http://{settings.http_host}:{settings.http_port}{METRICS_PATH}"
+
     async def close(self) -> None:
         """Stop the service, the emulator and the sink; delete the temporary store."""
         self.stop_event.set()
@@ -55,17 +63,24 @@ class DemoWorld:
         self.folder.cleanup()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on loopback now (for the demo's HTTP server: /metrics, /healthz)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
 def demo_settings(
-    folder: Path, api: BotApiEmulator, mail: SmtpSink, wa: CloudApiEmulator, desk_chat: int
+    folder: Path,
+    api: BotApiEmulator,
+    mail: SmtpSink,
+    wa: CloudApiEmulator,
+    desk_chat: int,
+    http_port: int | None = None,
 ) -> Settings:
     """Settings for the demo only: nothing is read from the environment or a .env file that
-    could point it at a real database, bot or mail server."""
+    could point it at a real database, bot or mail server. The HTTP server listens on
+    loopback only (`http_port`, a free one by default)."""
     return Settings.model_construct(  # defaults for every other key; no environment is read
         **{
             "database_url": f"sqlite:///{folder / 'demo.db'}",
@@ -90,15 +105,15 @@ def demo_settings(
             "whatsapp_app_secret": SecretStr(wa.app_secret),
             "whatsapp_verify_token": SecretStr("demo-verify"),
             "whatsapp_api_base_url": wa.base_url,
-            "http_host": "127.0.0.1",
-            "http_port": _free_port(),
             "outbox_poll_seconds": 0.05,
             "scheduler_tick_seconds": 3600,
+            "http_host": "127.0.0.1",
+            "http_port": http_port or free_port(),
         }
     )
 
 
-async def open_world(desk_chat: int) -> DemoWorld:
+async def open_world(desk_chat: int, http_port: int | None = None) -> DemoWorld:
     """Create the store, start the emulator and the sink, and start the real service."""
     folder = tempfile.TemporaryDirectory(prefix="loket-demo-")
     api = await BotApiEmulator(TOKEN, username="loket_demo_bot").start()
@@ -106,7 +121,7 @@ async def open_world(desk_chat: int) -> DemoWorld:
     clock = FixedClock(START)
     wa = CloudApiEmulator(now=clock.now, templates={(TEMPLATE, "id"): 3, (TEMPLATE, "en"): 3})
     await wa.start()
-    settings = demo_settings(Path(folder.name), api, mail, wa, desk_chat)
+    settings = demo_settings(Path(folder.name), api, mail, wa, desk_chat, http_port)
     wa.webhook_url = f"http://127.0.0.1:{settings.http_port}{settings.whatsapp_webhook_path}"
     services = build_services(settings, clock)
     await upgrade(services.db, migration_steps(services.settings))

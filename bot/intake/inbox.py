@@ -4,22 +4,29 @@
 The guarantee, in order:
 1. `store` commits the raw update (keyed by the channel's id) before the channel is told it
    arrived (the next getUpdates offset, a webhook's 200). A re-delivery is ignored there.
-2. `heads` hands out, per lane (a chat), the earliest update not done, so one chat's updates
-   are handled in order while different chats may run side by side.
+2. `claim` hands this worker, per free lane (a chat), the earliest update not done, claimed
+   for `claim_for` (`claimed_by`/`claimed_until`, set in one UPDATE; on PostgreSQL the rows
+   are picked `FOR UPDATE SKIP LOCKED`). A lane with a live claim is not free: one chat's
+   updates are handled in order and never two at once, by whichever worker, while different
+   chats run side by side on every worker. `renew` extends the claims in hand.
 3. `begin` counts the attempt (committed before the handler runs), `done` closes it, `failed`
    schedules a retry with a doubling delay, or after `max_attempts` marks it `dead` for
-   officers to see and `retry`. A process killed mid-handler leaves it pending: the next
-   process handles it again, so handlers must be idempotent (unique external ids).
+   officers to see and `retry`; each frees the lane. A worker killed mid-handler leaves the
+   update pending and claimed: once the claim expires any worker handles it again, so handlers
+   must be idempotent (unique external ids).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -28,6 +35,14 @@ from store.models import InboundUpdate
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 ERROR_CHARS = 500  # of the last error kept for officers (a type and a message, no payload)
+# The lane is free again; claimed_by stays, saying which worker handled the update last.
+FREED: dict[str, Any] = {"claimed_until": None}
+CLAIM_FOR = dt.timedelta(seconds=30)  # a claim not renewed for this long is taken again
+
+
+def this_worker() -> str:
+    """The name this process claims updates under: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[-64:]
 
 
 @dataclass(frozen=True)
@@ -69,9 +84,12 @@ class Inbox:
         max_attempts: int = 5,
         retry_base: dt.timedelta = dt.timedelta(seconds=10),
         retry_max: dt.timedelta = dt.timedelta(hours=1),
+        claim_for: dt.timedelta = CLAIM_FOR,
+        worker: str | None = None,
     ) -> None:
         self.db, self.max_attempts = db, max_attempts
         self.retry_base, self.retry_max = retry_base, retry_max
+        self.claim_for, self.worker = claim_for, worker or this_worker()
 
     async def store(self, items: Sequence[Inbound], now: dt.datetime) -> int:
         """Commit every item not stored before (same external id or same message key) in one
@@ -102,36 +120,76 @@ class Inbox:
                 stored += (await conn.execute(stmt)).rowcount or 0
         return stored
 
-    async def heads(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Held]:
-        """The earliest pending update of each lane, if it is due (a lane whose first update
-        waits for a retry waits with it: a chat's order is kept)."""
-        t = InboundUpdate
-        rank = (
-            func.row_number()
-            .over(partition_by=col(t.lane), order_by=(col(t.position), col(t.id)))
-            .label("rank")
+    async def claim(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Held]:
+        """Claim for this worker, until `now + claim_for`, the earliest pending update of up
+        to `limit` free lanes, if it is due, and return them. A lane is free when none of its
+        pending updates holds a live claim; a lane whose first update waits for a retry waits
+        with it (a chat's order is kept). No two callers, in any process, get the same lane."""
+        table = InboundUpdate.__table__  # type: ignore[attr-defined]
+        u, other = table.alias("u"), table.alias("other")
+        same_lane = and_(
+            other.c.channel == u.c.channel, other.c.lane == u.c.lane, other.c.state == PENDING
         )
-        ranked = (
-            select(col(t.id).label("id"), col(t.next_attempt_at).label("due"), rank)
-            .where(t.channel == channel, t.state == PENDING)
-            .subquery()
+        earlier = or_(
+            other.c.position < u.c.position,
+            and_(other.c.position == u.c.position, other.c.id < u.c.id),
         )
-        first = (
-            select(ranked.c.id)
-            .where(ranked.c.rank == 1, ranked.c.due <= now)
-            .order_by(ranked.c.id)
+        unclaimed = or_(u.c.claimed_until.is_(None), u.c.claimed_until <= now)
+        pick = (
+            core_select(u.c.id)
+            .where(
+                u.c.channel == channel,
+                u.c.state == PENDING,
+                u.c.next_attempt_at <= now,
+                unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
+                ~exists().where(same_lane, earlier),  # the lane's head
+                ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
+            )
+            .order_by(u.c.id)
             .limit(limit)
+            .with_for_update(of=u, skip_locked=True)  # PostgreSQL; SQLite has one writer
+            .cte("picked")  # run once: a rescanned `IN (... LIMIT n)` would pick more rows
         )
-        async with self.db.session() as session:
-            ids = list((await session.exec(first)).all())
-            if not ids:
-                return []
-            rows = (await session.exec(select(t).where(col(t.id).in_(ids)))).all()
-        by_id = {r.id: r for r in rows}
+        stmt = (
+            update(table)
+            .where(table.c.id == pick.c.id, table.c.state == PENDING)
+            .values(claimed_by=self.worker, claimed_until=now + self.claim_for)
+            .returning(
+                table.c.id,
+                table.c.external_id,
+                table.c.lane,
+                table.c.payload,
+                table.c.attempts,
+                table.c.last_error,
+            )
+        )
+        async with self.db.transaction() as session:
+            conn = await session.connection()
+            rows = (await conn.execute(stmt)).all()
         return [
-            Held(r.id, r.external_id, r.lane, r.payload or {}, r.attempts, r.last_error)  # type: ignore[arg-type]
-            for r in (by_id[i] for i in ids)
+            Held(r.id, r.external_id, r.lane, r.payload or {}, r.attempts, r.last_error)
+            for r in sorted(rows, key=lambda r: r.id)
         ]
+
+    async def renew(self, row_ids: Sequence[int], now: dt.datetime) -> int:
+        """Extend this worker's claims on `row_ids` to `now + claim_for`; return how many it
+        still held (a claim that expired and was taken by another worker is not taken back)."""
+        if not row_ids:
+            return 0
+        t = InboundUpdate
+        stmt = (
+            update(t)
+            .where(
+                col(t.id).in_(list(row_ids)),
+                t.claimed_by == self.worker,
+                t.state == PENDING,
+                col(t.claimed_until).is_not(None),  # not one just finished (freed)
+            )
+            .values(claimed_until=now + self.claim_for)
+        )
+        async with self.db.transaction() as session:
+            result = await session.exec(stmt)  # type: ignore[call-overload]
+        return int(result.rowcount or 0)
 
     async def begin(self, row_id: int) -> int:
         """Count one more attempt (committed before the handler runs); return its number."""
@@ -147,7 +205,8 @@ class Inbox:
     async def done(self, row_id: int, now: dt.datetime) -> None:
         """Mark the update handled and drop its payload (it may hold personal data; the keys
         stay so that a re-delivery is still recognised)."""
-        await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now)
+        await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now,
+                        **FREED)  # fmt: skip
 
     async def failed(
         self, row_id: int, error: str, now: dt.datetime, *, final: bool = False
@@ -159,10 +218,10 @@ class Inbox:
             attempts = row.attempts if row else self.max_attempts
         error = error[:ERROR_CHARS] or "error"
         if final or attempts >= self.max_attempts:
-            await self._set(row_id, state=DEAD, last_error=error, finished_at=now)
+            await self._set(row_id, state=DEAD, last_error=error, finished_at=now, **FREED)
             return DEAD
         delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_max)
-        await self._set(row_id, last_error=error, next_attempt_at=now + delay)
+        await self._set(row_id, last_error=error, next_attempt_at=now + delay, **FREED)
         return PENDING
 
     async def dead_letters(self, channel: str) -> list[InboundUpdate]:
@@ -185,6 +244,7 @@ class Inbox:
                 last_error=None,
                 next_attempt_at=col(t.received_at),  # due at once, whatever the clock says
                 finished_at=None,
+                **FREED,
             )
         )
         async with self.db.transaction() as session:

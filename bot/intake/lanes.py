@@ -5,6 +5,11 @@ Any channel that stores raw updates in the inbox (bot/intake/inbox.py) hands its
 two tasks at once, so one chat's updates run one after the other in their stored order, while a
 slow chat (a big upload, a retry) holds up only itself. There is no round barrier: as soon as a
 lane's update is done, that lane's next update, or another lane's, starts.
+
+Every worker process runs one: lanes are claimed in the store (`Inbox.claim`), so two workers
+never hold one lane, and the claims in hand are renewed while their handlers run (every third
+of the claim's time). A worker that dies stops renewing; its lanes are taken again when the
+claims expire.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.intake.inbox import Held, Inbox
@@ -44,10 +50,8 @@ class LaneWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
-        # Updates finished while a heads query may still have seen them pending: id -> the
-        # finish count when they finished. A query that began after that cannot return them.
-        self._finished: dict[int, int] = {}
-        self._finish_count = 0
+        self._held: dict[str, int] = {}  # lane -> the id of the update in hand
+        self._renewed = time.monotonic()
 
     def wake(self) -> None:
         """Look for work now (new updates were stored)."""
@@ -83,29 +87,35 @@ class LaneWorker:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
     async def _start_free_lanes(self) -> int:
+        await self._renew()
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
-        query_began = self._finish_count
         try:
-            # heads of lanes in flight come back too (their update is not done): ask for more
-            heads = await self.inbox.heads(
-                self.channel, self.now(), limit=free + len(self._in_flight) + len(self._finished)
-            )
+            claimed = await self.inbox.claim(self.channel, self.now(), limit=free)
         except Exception:
             log.exception("reading the %s inbox failed", self.channel)
             return 0
         started = 0
-        for item in heads:
-            if started == free:
-                break
-            if item.lane in self._in_flight or item.id in self._finished:
-                continue  # in hand, or done after the query read it as pending
+        for item in claimed:
+            if item.lane in self._in_flight:
+                continue  # still in hand here (its claim ran out meanwhile): keep it once
             task = asyncio.create_task(self._run_one(item), name=f"{self.channel}-{item.lane}")
             self._in_flight[item.lane] = task
+            self._held[item.lane] = item.id
             started += 1
-        self._finished = {i: n for i, n in self._finished.items() if n > query_began}
         return started
+
+    async def _renew(self) -> None:
+        """Extend the claims in hand every third of the claim's time."""
+        every = self.inbox.claim_for.total_seconds() / 3
+        if not self._held or time.monotonic() - self._renewed < every:
+            return
+        self._renewed = time.monotonic()
+        try:
+            await self.inbox.renew(list(self._held.values()), self.now())
+        except Exception:
+            log.exception("renewing the %s inbox claims failed", self.channel)
 
     async def _run_one(self, item: Held) -> None:
         try:
@@ -113,7 +123,6 @@ class LaneWorker:
         except Exception:  # the handler records its own outcome; this is a last guard
             log.exception("handling %s update %s failed", self.channel, item.external_id)
         finally:
-            self._finish_count += 1
-            self._finished[item.id] = self._finish_count
             self._in_flight.pop(item.lane, None)
+            self._held.pop(item.lane, None)
             self._wake.set()

@@ -3,6 +3,9 @@
 the route is mounted on the one HTTP server of `loket run`, app/web.py), through the inbox of
 channels/telegram/receiver.py: stored before confirmed, handled after.
 
+Across workers: every worker runs the Application, the inbox worker and the webhook
+(`TelegramWorker`); long polling is a singleton role (`TelegramPoller`, app/runner.py).
+
 Never `run_polling()`: it owns the event loop and signals, and Loket runs the channels, the
 dispatcher and the scheduler side by side in one loop (app/runner.py).
 """
@@ -61,8 +64,10 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     return app
 
 
-class TelegramRunner:
-    """Starts and stops the Application: polling by default, a webhook server if configured."""
+class TelegramWorker:
+    """What every `loket run` worker does for Telegram: the Application (handlers, the bot the
+    sender uses), the inbox worker (lanes claimed in the store, so workers share it) and the
+    webhook route, which stores an update on whichever worker the proxy hands it to."""
 
     def __init__(
         self, app: Application, services: Services, *, poll_timeout: int = POLL_TIMEOUT
@@ -71,8 +76,9 @@ class TelegramRunner:
         self.receiver: TelegramReceiver | None = None
 
     async def start(self) -> None:
-        """Connect (getMe), publish the command lists, then start receiving updates: stored
-        updates left by an earlier process are handled first."""
+        """Connect (getMe), publish the command lists, start working off the inbox (stored
+        updates left by an earlier process come first) and, with TELEGRAM_WEBHOOK_URL,
+        register the webhook (every worker does; the registration is the same)."""
         loket: Loket = self.app.bot_data[BOT_DATA_KEY]
         now = self.services.clock.now()
         await loket.state.forget_drafts(now - FORGET_DRAFTS)
@@ -83,18 +89,13 @@ class TelegramRunner:
         await self._publish_commands()
         await self.app.start()
         self.receiver.start_worker()
-        settings = self.services.settings
-        if settings.telegram_webhook_url:
+        if self.services.settings.telegram_webhook_url:
             await self._start_webhook()
-        else:
-            await self.receiver.start_polling()
-        log.info(
-            "telegram channel started (%s)",
-            "webhook" if settings.telegram_webhook_url else "polling",
-        )
+        log.info("telegram channel started (inbox worker%s)",
+                 ", webhook" if self.services.settings.telegram_webhook_url else "")  # fmt: skip
 
     async def stop(self) -> None:
-        """Stop receiving, finish the update in hand, close connections."""
+        """Stop receiving, finish the updates in hand, close connections."""
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
@@ -111,6 +112,82 @@ class TelegramRunner:
             commands = [BotCommand(n, t(f"tg.cmd.{n}", lang)) for n in names]
             await self.app.bot.set_my_commands(commands, scope=scope)
 
+    async def _start_webhook(self) -> None:
+        settings = self.services.settings
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        await self.app.bot.set_webhook(
+            settings.telegram_webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+
+
+class TelegramPoller:
+    """The getUpdates loop: a singleton role (two loops would fight over the offset), run
+    only when no webhook is set, on a worker whose TelegramWorker is started."""
+
+    def __init__(self, worker: TelegramWorker) -> None:
+        self.worker = worker
+
+    async def start(self) -> None:
+        """Start long polling through the worker's receiver (it stores, the inbox handles)."""
+        assert self.worker.receiver is not None, "the Telegram worker is not started"
+        await self.worker.receiver.start_polling()
+        log.info("telegram polling started")
+
+    async def stop(self) -> None:
+        """Stop polling; what was fetched is stored already (or fetched again)."""
+        if self.worker.receiver is not None:
+            await self.worker.receiver.stop_polling()
+
+
+class TelegramRunner:
+    """The channel in one process (the worker part, plus polling when no webhook is set);
+    `loket run` runs `on_every_worker()` on each worker and `roles()` where their leases are."""
+
+    def __init__(
+        self, app: Application, services: Services, *, poll_timeout: int = POLL_TIMEOUT
+    ) -> None:  # type: ignore[type-arg]
+        self.services = services
+        self.worker = TelegramWorker(app, services, poll_timeout=poll_timeout)
+        self.poller = TelegramPoller(self.worker)
+
+    @property
+    def poll_timeout(self) -> int:
+        """Seconds a getUpdates long poll waits on the server."""
+        return self.worker.poll_timeout
+
+    @poll_timeout.setter
+    def poll_timeout(self, seconds: int) -> None:
+        self.worker.poll_timeout = seconds
+
+    @property
+    def receiver(self) -> TelegramReceiver | None:
+        """The running receiver (None before start)."""
+        return self.worker.receiver
+
+    @property
+    def polls(self) -> bool:
+        """True when updates come by getUpdates (no TELEGRAM_WEBHOOK_URL)."""
+        return not self.services.settings.telegram_webhook_url
+
+    def on_every_worker(self) -> TelegramWorker:
+        """The part every worker runs: the Application, the inbox worker, the webhook."""
+        return self.worker
+
+    async def roles(self) -> list[tuple[str, TelegramPoller]]:
+        """The singleton role: polling, when no webhook is set."""
+        return [("channel:telegram", self.poller)] if self.polls else []
+
+    async def start(self) -> None:
+        """Start the worker part, then polling (if no webhook is set)."""
+        await self.worker.start()
+        if self.polls:
+            await self.poller.start()
+
+    async def stop(self) -> None:
+        """Stop polling and the worker part."""
+        await self.poller.stop()
+        await self.worker.stop()
+
     def routes(self) -> list[web.RouteDef]:
         """The webhook route for the HTTP server (none in polling mode)."""
         url = self.services.settings.telegram_webhook_url
@@ -118,13 +195,6 @@ class TelegramRunner:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """A webhook call, answered by the receiver once it runs (503 before: Telegram retries)."""
-        if self.receiver is None:
+        if self.worker.receiver is None:
             return web.Response(status=503)
-        return await self.receiver.webhook(request)
-
-    async def _start_webhook(self) -> None:
-        settings = self.services.settings
-        secret = settings.telegram_webhook_secret.get_secret_value()
-        await self.app.bot.set_webhook(
-            settings.telegram_webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
+        return await self.worker.receiver.webhook(request)

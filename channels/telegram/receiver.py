@@ -8,7 +8,9 @@ then is the next offset, which confirms it, asked for. A webhook call is answere
 its commit (an error answers 500, and Telegram sends the update again).
 
 A lane worker (bot/intake/lanes.py) takes the earliest pending update of each chat and runs it
-through the Application's handlers: chats side by side, each chat in order. A handler that
+through the Application's handlers: chats side by side, each chat in order. Every `loket run`
+worker runs one (lanes are claimed in the store, never held by two workers) and serves the
+webhook; only the getUpdates loop is one worker's (a singleton role, app/runner.py). A handler that
 raises leaves the update pending for a retry (after a doubling delay, at most
 INBOX_MAX_ATTEMPTS times, then `dead`: `loket telegram dead-letters` lists and retries it).
 A process killed mid-update leaves it pending too: the next process handles it again.
@@ -120,6 +122,7 @@ class TelegramReceiver:
             services.db,
             max_attempts=settings.inbox_max_attempts,
             retry_base=dt.timedelta(seconds=settings.inbox_retry_base_seconds),
+            claim_for=dt.timedelta(seconds=settings.inbox_claim_seconds),
         )
         # Chats are handled side by side (INBOX_CONCURRENCY at once), each chat in order.
         self.lanes = LaneWorker(
@@ -131,7 +134,7 @@ class TelegramReceiver:
             idle_wait=IDLE_WAIT,
             before_round=self._maybe_prune,
         )
-        self._stopping = False
+        self._stopping = self._polling = False
         self._poller: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._last_prune = 0.0
@@ -149,11 +152,21 @@ class TelegramReceiver:
     async def start_polling(self) -> None:
         """Start the getUpdates loop (after removing any webhook, as getUpdates requires)."""
         await self.app.bot.delete_webhook()
+        self._polling = True
         self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+
+    async def stop_polling(self) -> None:
+        """Stop the getUpdates loop (a batch fetched but not stored is fetched again)."""
+        self._polling = False
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
 
     async def _poll(self) -> None:
         offset: int | None = None  # None: Telegram sends every update not yet confirmed
-        while not self._stopping:
+        while self._polling and not self._stopping:
             try:
                 # `offset` confirms (Telegram deletes) every update below it: only ever one
                 # past a batch that is committed.
@@ -209,10 +222,7 @@ class TelegramReceiver:
     async def stop(self) -> None:
         """Stop fetching, let the updates in hand finish, stop the worker."""
         self._stopping = True
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+        await self.stop_polling()
         await self.lanes.stop()
         if self._worker is not None:
             with contextlib.suppress(asyncio.CancelledError):

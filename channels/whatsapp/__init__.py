@@ -41,6 +41,10 @@ class WhatsAppRunner:
         await self.receiver.stop()
         await self.graph.close()
 
+    def on_every_worker(self) -> WhatsAppRunner:
+        """All of it runs on every `loket run` worker: the inbox's lanes are claimed."""
+        return self
+
 
 def build(services: Services) -> ChannelParts | None:
     """The channel's parts, or None when WHATSAPP_TOKEN is empty.

@@ -32,6 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.intake.lanes import LaneWorker
 from bot.notify.delivery import DispatchNow
 from bot.privacy.masking import redact
 from bot.services import Services
@@ -98,9 +99,12 @@ class WhatsAppReceiver:
             services.db,
             max_attempts=settings.inbox_max_attempts,
             retry_base=dt.timedelta(seconds=settings.inbox_retry_base_seconds),
+            claim_for=dt.timedelta(seconds=settings.inbox_claim_seconds),
         )
-        self._wake = asyncio.Event()
-        self._stopping = False
+        # one lane at a time per worker (2 cores, and media downloads are the cost); lanes are
+        # claimed in the store, so every worker may run one
+        self.lanes = LaneWorker(self.inbox, CHANNEL, self.handle, services.clock.now,
+                                idle_wait=IDLE_WAIT, before_round=self._maybe_prune)  # fmt: skip
         self._worker: asyncio.Task[None] | None = None
         self._last_prune = 0.0
 
@@ -146,42 +150,22 @@ class WhatsAppReceiver:
         except Exception:
             log.exception("storing a WhatsApp webhook failed; Meta will send it again")
             return web.Response(status=500)
-        self._wake.set()
+        self.lanes.wake()
         return web.Response(text="ok")
 
     # --- the worker ------------------------------------------------------------------------
 
     def start(self) -> None:
         """Start working off the inbox (items left by an earlier process come first)."""
-        self._stopping = False
-        self._worker = asyncio.create_task(self._work(), name="whatsapp-inbox")
+        self._worker = asyncio.create_task(self.lanes.run(), name="whatsapp-inbox")
 
     async def stop(self) -> None:
         """Let the item in hand finish, then stop."""
-        self._stopping = True
-        self._wake.set()
+        await self.lanes.stop()
         if self._worker is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-
-    async def _work(self) -> None:
-        while not self._stopping:
-            await self._maybe_prune()
-            try:
-                heads = await self.inbox.heads(CHANNEL, self.services.clock.now())
-            except Exception:
-                log.exception("reading the WhatsApp inbox failed")
-                heads = []
-            if not heads:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
-                self._wake.clear()
-                continue
-            for item in heads:  # one at a time: 2 cores, and media downloads are the cost
-                if self._stopping:
-                    break
-                await self.handle(item)
 
     async def handle(self, item: Held) -> None:
         """Handle one stored item and record the outcome (done, retry later, or dead)."""

@@ -42,3 +42,7 @@ class InboundUpdate(SQLModel, table=True):
     received_at: dt.datetime = Field(default_factory=utcnow)
     next_attempt_at: dt.datetime = Field(default_factory=utcnow)
     finished_at: dt.datetime | None = Field(default=None, index=True)
+    # Which worker handles the update now, and until when its claim holds (it renews it while
+    # the handler runs); an expired claim (a dead worker) is taken again by any worker.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: dt.datetime | None = None

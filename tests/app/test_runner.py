@@ -66,3 +66,46 @@ async def test_serve_starts_channels_ticks_sends_outbox_and_stops_in_reverse(
     assert [m.body for m in sender.sent] == ["halo"]
     assert ticks == [services.clock.now()]  # the first tick runs at start
     assert log == ["start telegram", "start email", "stop email", "stop telegram"]
+
+
+class SplitRunner:
+    """A channel whose inbox and webhook run on every worker and whose polling is a role."""
+
+    def __init__(self, log: list[str], worker: str) -> None:
+        self.everywhere = RecordingRunner(log, f"{worker} inbox")
+        self.polling = RecordingRunner(log, f"{worker} polling")
+
+    def on_every_worker(self) -> RecordingRunner:
+        return self.everywhere
+
+    async def roles(self) -> list[tuple[str, RecordingRunner]]:
+        return [("channel:split", self.polling)]
+
+    async def start(self) -> None:
+        raise AssertionError("loket run starts the parts, never the whole")
+
+    async def stop(self) -> None:
+        raise AssertionError("loket run stops the parts, never the whole")
+
+
+async def test_every_worker_runs_the_inbox_part_and_one_worker_the_role(
+    services: Services,
+) -> None:
+    log: list[str] = []
+    stops = [asyncio.Event(), asyncio.Event()]
+    tasks = []
+    for worker, stop in zip(("a", "b"), stops, strict=True):
+        factory = lambda svc, w=worker: ChannelParts(SplitRunner(log, w), None)  # noqa: E731
+        tasks.append(asyncio.create_task(serve(services, stop, [factory])))
+        for _ in range(500):
+            if f"start {worker} inbox" in log and "start a polling" in log:
+                break
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # b's first round of the roles is done (it refused or stands by)
+    for stop, task in zip(stops, tasks, strict=True):
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert {"start a inbox", "start b inbox", "start a polling"} <= set(log)
+    assert "start b polling" not in log
+    # each worker stops its role before its inbox part
+    assert log.index("stop a polling") < log.index("stop a inbox")
