@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 AS_TEMPLATE = "whatsapp_sent_as_template"
 FILE_IN_TEMPLATE = "whatsapp_template_carried_file"  # the first file went in its header
 FULL_SENT = "whatsapp_full_text_queued"
+PARTS_SENT = "whatsapp_parts_sent"  # messages of the row that went before a failure
+FIRST_WAMID = "whatsapp_first_wamid"  # and the id of its first, for the status callbacks
 
 
 class Pace(Protocol):
@@ -94,46 +96,64 @@ class WhatsAppSender:
         """Deliver one row (free form inside the window, its template outside or when the
         free form is refused for the window); return the wamid of its first message."""
         rendering = await self.renderer.render(message)
+        payload = message.payload or {}
+        done, first = int(payload.get(PARTS_SENT) or 0), payload.get(FIRST_WAMID)
         try:
             if not rendering.as_template:
                 try:
-                    return await self._send_parts(rendering.to, message.recipient,
-                                                  rendering.parts)  # fmt: skip
+                    wamid = await self._send_parts(message, rendering.to, rendering.parts,
+                                                   done, first)  # fmt: skip
                 except GraphError as exc:
                     if exc.code != WINDOW_CLOSED:
                         raise
                     log.info("outbox row %s: window closed, sent as template", message.id)
+                else:
+                    if done:
+                        await self._note(message.id, {PARTS_SENT: None, FIRST_WAMID: None})
+                    return wamid
             template = rendering.template
-            wamid = await self._send_parts(rendering.to, message.recipient, (template,))
+            wamid = await self._send_parts(message, rendering.to, (template,), 0, None)
         except GraphError as exc:
             raise delivery_failure(exc) from exc
-        await self._mark_template(message.id, template.document is not None)
+        await self._note(message.id, {AS_TEMPLATE: True, FILE_IN_TEMPLATE: bool(template.document),
+                                      PARTS_SENT: None, FIRST_WAMID: None})  # fmt: skip
         return wamid
 
-    async def _send_parts(self, to: str, recipient: str, parts: tuple[WaPart, ...]) -> str:
-        """Send `parts` in order (uploading their files); the wamid of the first."""
-        first: str | None = None
+    async def _send_parts(
+        self, row: OutboxMessage, to: str, parts: tuple[WaPart, ...], done: int, first: str | None
+    ) -> str:
+        """Send `parts` in order (uploading their files) from the `done`-th on; the wamid of the
+        first. Failing after some went, the row notes how many did, so its retry goes on from
+        there instead of repeating them."""
         for i, part in enumerate(parts):
-            if i and self._pace is not None:  # the dispatcher paced the first one
-                await self._pace.acquire(self.channel, recipient)
-            body = part.body
-            if part.document is not None:
-                file = part.document
-                body = with_media(body, await self.graph.upload(file.data, file.filename,
-                                                                 file.content_type))  # fmt: skip
-            wamid = await self.graph.send({"to": to, **body})
+            if i < done:
+                continue
+            if i > done and self._pace is not None:  # the dispatcher paced the first one
+                await self._pace.acquire(self.channel, row.recipient)
+            try:
+                body, file = part.body, part.document
+                if file is not None:
+                    media_id = await self.graph.upload(file.data, file.filename, file.content_type)
+                    body = with_media(body, media_id)
+                wamid = await self.graph.send({"to": to, **body})
+            except GraphError as exc:
+                if i and exc.code != WINDOW_CLOSED:
+                    await self._note(row.id, {PARTS_SENT: i, FIRST_WAMID: first})
+                raise
             first = first or wamid
         assert first is not None
         return first
 
-    async def _mark_template(self, row_id: int | None, carried_file: bool) -> None:
-        """Note on the row that only its template went (and whether it carried the first
-        file), so its full text follows the citizen's next message."""
+    async def _note(self, row_id: int | None, changes: dict[str, Any]) -> None:
+        """Record on the row how its delivery went (a None value removes the key): that only
+        its template went (and carried its first file), so its full text follows the citizen's
+        next message; how many of its messages went before a failure."""
         async with self.services.db.transaction() as session:
             row = await session.get(OutboxMessage, row_id)
             if row is None:
                 return
-            row.payload = {**(row.payload or {}), AS_TEMPLATE: True, FILE_IN_TEMPLATE: carried_file}
+            payload = {**(row.payload or {}), **changes}
+            row.payload = {k: v for k, v in payload.items() if v is not None}
             flag_modified(row, "payload")
             session.add(row)
 

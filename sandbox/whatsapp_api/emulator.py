@@ -81,6 +81,7 @@ class Priming:
 
     code: int
     to: str | None = None
+    skip: int = 0  # matching calls let through before the refusal
 
 
 @dataclass
@@ -130,9 +131,10 @@ class CloudApiEmulator:
             await self._runner.cleanup()
             self._runner = None
 
-    def fail_next(self, code: int, *, to: str | None = None) -> None:
-        """Refuse the next /messages call (to `to`, if given) with Cloud API error `code`."""
-        self._primed.append(Priming(code, to))
+    def fail_next(self, code: int, *, to: str | None = None, skip: int = 0) -> None:
+        """Refuse the next /messages call (to `to`, if given; after `skip` more) with Cloud
+        API error `code`."""
+        self._primed.append(Priming(code, to, skip))
 
     def sent_to(self, wa_id: str) -> list[Sent]:
         """Messages accepted for `wa_id`, oldest first."""
@@ -155,6 +157,9 @@ class CloudApiEmulator:
             to = str(body.get("to", ""))
             for primed in self._primed:
                 if primed.to in (None, to):
+                    if primed.skip:
+                        primed.skip -= 1
+                        break
                     self._primed.remove(primed)
                     raise CloudApiError(primed.code, f"primed failure {primed.code}")
             check_message(

@@ -20,7 +20,7 @@ from channels.whatsapp.settings import WhatsAppSettings
 from channels.whatsapp.templates import STEPS, TEMPLATES
 from scheduler.dispatch import Dispatcher
 from scheduler.ratelimit import RateLimiter, channel_buckets
-from store.models import Case
+from store.models import Case, OutboxMessage
 from tests.channels.whatsapp.conftest import WhatsAppHarness
 
 WA_ID = "6281234567890"
@@ -192,6 +192,24 @@ async def test_a_row_of_many_messages_waits_for_the_pair_rate_limit(wa: WhatsApp
     assert (await dispatcher.drain_once()).sent == 1
     assert len(wa.api.sent_to(WA_ID)) == 2 + 12
     assert slept == [60.0]  # 10 a minute to one user (scheduler/ratelimit.py): the 11th waits
+
+
+async def test_a_row_refused_half_way_goes_on_where_it_stopped(wa: WhatsAppHarness) -> None:
+    case = await filed(wa)
+    three = "\n".join(f"{i}" * 4000 for i in range(3))
+    await queue(wa, case, Purpose.OFFICER_REPLY, "desk.reply_body", text=three)
+    wa.api.fail_next(131056, skip=1)  # the pair rate limit, on the row's second message
+    summary = await wa.dispatch()
+    assert (summary.sent, summary.retried) == (0, 1)
+    advance(wa, dt.timedelta(minutes=5))
+    assert (await wa.dispatch()).sent == 1
+    pieces = [s for s in wa.api.sent_to(WA_ID)[2:]]
+    assert [p.text[0] for p in pieces] == ["0", "1", "2"]  # each once, in order
+    async with wa.services.db.session() as session:
+        row = (await session.exec(select(OutboxMessage).where(
+            OutboxMessage.purpose == Purpose.OFFICER_REPLY))).one()  # fmt: skip
+    assert row.external_id == pieces[0].wamid  # status callbacks find the row
+    assert not [k for k in row.payload if k.startswith("whatsapp_parts")]
 
 
 def test_docs_give_every_templates_exact_text_and_every_key_is_documented() -> None:
