@@ -32,11 +32,13 @@ async def test_a_dead_letter_is_listed_masked_and_retried(
     now = wa.services.clock.now()
     payload = wa.api.citizen(WA_ID).message("text", {"body": "Minta data stunting 2025"})
     inbox = Inbox(wa.services.db)
-    # what a message whose every attempt failed leaves behind
+    # what a message whose every attempt failed leaves behind (no worker running meanwhile)
+    await wa.stop()
     await inbox.store(inbox_items(payload), now)
     async with wa.services.db.session() as session:
         (row,) = (await session.exec(select(InboundUpdate))).all()
     await inbox.failed(row.id, "GraphError: WhatsApp error 0: HTTP 503", now, final=True)  # type: ignore[arg-type]
+    await wa.start()
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", db_url)
