@@ -154,7 +154,9 @@ CONTACT_OF_CHANNEL: dict[Channel, ContactKind] = {
 # group, an officer's private chat (`officers.telegram_user_id`).
 OFFICERS_CHAT_CHANNEL = Channel.TELEGRAM
 # Channels a citizen files on by themselves: their intake sends the proof of request at once.
-SELF_FILED_CHANNELS = frozenset({Channel.TELEGRAM.value, Channel.EMAIL.value})
+SELF_FILED_CHANNELS = frozenset(
+    {Channel.TELEGRAM.value, Channel.EMAIL.value, Channel.WHATSAPP.value}
+)
 # Channels whose sender sends a row's letters before its text: the proof of request a case
 # filed there gets goes in a row of its own, after the acknowledgement.
-LETTERS_APART_CHANNELS = frozenset({Channel.TELEGRAM.value})
+LETTERS_APART_CHANNELS = frozenset({Channel.TELEGRAM.value, Channel.WHATSAPP.value})

@@ -7,16 +7,15 @@ import asyncio
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from app.cli.common import console, fail, print_json, run, say, settings_or_exit
+from app.cli.common import fail, print_json, say, settings_or_exit
+from app.cli.dead_letters import dead_letters_command
 from app.settings import Settings
-from bot.errors import DomainError, LoketError, NotFoundError
-from bot.intake.inbox import Inbox
+from bot.errors import DomainError, LoketError
 from bot.notify.delivery_failures import mask_address
-from bot.services import Services
+from store.models import InboundUpdate
 
 telegram_app = typer.Typer(help="Telegram channel: check the bot token, see dead letters.")
 TELEGRAM = "telegram"
@@ -70,21 +69,13 @@ def _kind(payload: dict[str, Any] | None) -> str:
     return next((k for k in (payload or {}) if k != "update_id"), "-")
 
 
-async def dead_letter_rows(svc: Services) -> list[dict[str, Any]]:
-    """Every Telegram dead letter, oldest first, with the chat masked and no message content."""
-    rows = await Inbox(svc.db).dead_letters(TELEGRAM)
-    return [
-        {
-            "id": row.id,
-            "update_id": int(row.external_id),
-            "chat": mask_address(TELEGRAM, row.lane.partition(":")[2]),
-            "kind": _kind(row.payload),
-            "attempts": row.attempts,
-            "received_at": row.received_at.astimezone(svc.settings.tz),
-            "last_error": row.last_error,
-        }
-        for row in rows
-    ]
+def describe(row: InboundUpdate) -> dict[str, Any]:
+    """A Telegram dead letter's update id, masked chat and kind (never its content)."""
+    return {
+        "update_id": int(row.external_id),
+        "chat": mask_address(TELEGRAM, row.lane.partition(":")[2]),
+        "kind": _kind(row.payload),
+    }
 
 
 @telegram_app.command("dead-letters")
@@ -96,28 +87,4 @@ def telegram_dead_letters(
 ) -> None:
     """Updates that failed every attempt (kept, not lost); `--retry #` hands one back to the
     running bot, with a fresh count of attempts."""
-    if retry is not None:
-
-        async def again(svc: Services) -> None:
-            if not await Inbox(svc.db).retry(TELEGRAM, retry):
-                raise NotFoundError("tginbox.cli.not_found", id=retry)
-
-        run(again)
-        say("tginbox.cli.retried", id=retry)
-        return
-    rows = run(dead_letter_rows)
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        say("tginbox.cli.none")
-        return
-    table = Table("#", "update", "chat", "kind", "tries", "received")
-    for r in rows:
-        received = r["received_at"].isoformat(timespec="minutes")
-        table.add_row(str(r["id"]), str(r["update_id"]), r["chat"], r["kind"],
-                      str(r["attempts"]), received)  # fmt: skip
-    console.print(table)
-    for r in rows:
-        console.print(f"#{r['id']}: {r['last_error']}", markup=False, highlight=False)
-    say("tginbox.cli.hint")
+    dead_letters_command(TELEGRAM, retry, as_json, describe, "tginbox.cli")

@@ -1,5 +1,6 @@
 """`loket whatsapp check`: are the token and the phone number id valid, and which webhook URL
-must be registered in Meta's app settings?"""
+must be registered in Meta's app settings?
+`loket whatsapp dead-letters`: webhook items the inbox gave up on after every attempt; retry one."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from typing import Annotated, Any
 import typer
 
 from app.cli.common import fail, print_json, say, settings_or_exit
+from app.cli.dead_letters import dead_letters_command
 from app.settings import Settings
 from bot.errors import DomainError, LoketError
+from bot.notify.delivery_failures import mask_address
+from store.models import InboundUpdate
 
 whatsapp_app = typer.Typer(help="WhatsApp channel: check the token and the webhook URL.")
+WHATSAPP = "whatsapp"
 
 
 def webhook_url(settings: Settings) -> str:
@@ -64,3 +69,27 @@ def whatsapp_check(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
         print_json(info)
     else:
         say("whatsapp.cli.ok", **info)
+
+
+def describe(row: InboundUpdate) -> dict[str, Any]:
+    """A WhatsApp dead letter's message id, masked number and kind (never its content)."""
+    payload = row.payload or {}
+    sender = row.lane.removeprefix("wa:") if row.lane.startswith("wa:") else ""
+    kind = (payload.get("message") or {}).get("type") or ("status" if "status" in payload else "-")
+    return {
+        "message_id": row.external_id,
+        "number": mask_address(WHATSAPP, sender) if sender else "-",
+        "kind": kind,
+    }
+
+
+@whatsapp_app.command("dead-letters")
+def whatsapp_dead_letters(
+    retry: Annotated[
+        int | None, typer.Option("--retry", help="Handle this dead letter (#) again")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """WhatsApp messages and status callbacks that failed every attempt (kept, not lost);
+    `--retry #` hands one back to the running loket, with a fresh count of attempts."""
+    dead_letters_command(WHATSAPP, retry, as_json, describe, "waout.cli")

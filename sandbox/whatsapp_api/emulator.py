@@ -23,7 +23,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sandbox.whatsapp_api.limits import CloudApiError, check_message
+from sandbox.whatsapp_api.limits import (
+    CloudApiError,
+    Templates,
+    approved,
+    body_values,
+    check_message,
+    media_ids,
+)
 
 VERSION = "v23.0"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -43,6 +50,7 @@ class Sent:
     wamid: str
     to: str
     body: dict[str, Any]
+    reads: str = ""  # a template's approved text filled in (when the emulator knows it)
 
     @property
     def type(self) -> str:
@@ -73,6 +81,7 @@ class Priming:
 
     code: int
     to: str | None = None
+    skip: int = 0  # matching calls let through before the refusal
 
 
 @dataclass
@@ -84,7 +93,7 @@ class CloudApiEmulator:
     app_secret: str = "app-secret-for-tests"
     phone_number_id: str = "106540352242922"
     webhook_url: str = ""
-    templates: dict[tuple[str, str], int] = field(default_factory=dict)
+    templates: Templates = field(default_factory=dict)  # approved: (name, code) -> template
     sent: list[Sent] = field(default_factory=list)
     refused: list[tuple[dict[str, Any], int]] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
@@ -122,9 +131,10 @@ class CloudApiEmulator:
             await self._runner.cleanup()
             self._runner = None
 
-    def fail_next(self, code: int, *, to: str | None = None) -> None:
-        """Refuse the next /messages call (to `to`, if given) with Cloud API error `code`."""
-        self._primed.append(Priming(code, to))
+    def fail_next(self, code: int, *, to: str | None = None, skip: int = 0) -> None:
+        """Refuse the next /messages call (to `to`, if given; after `skip` more) with Cloud
+        API error `code`."""
+        self._primed.append(Priming(code, to, skip))
 
     def sent_to(self, wa_id: str) -> list[Sent]:
         """Messages accepted for `wa_id`, oldest first."""
@@ -147,17 +157,23 @@ class CloudApiEmulator:
             to = str(body.get("to", ""))
             for primed in self._primed:
                 if primed.to in (None, to):
+                    if primed.skip:
+                        primed.skip -= 1
+                        break
                     self._primed.remove(primed)
                     raise CloudApiError(primed.code, f"primed failure {primed.code}")
             check_message(
                 body, last_inbound=self.last_inbound.get(to), now=self.now(),
                 templates=self.templates,
             )  # fmt: skip
+            unknown = [m for m in media_ids(body) if m not in self.uploads]
+            if unknown:
+                raise CloudApiError(131053, f"media {unknown[0]} was not uploaded")
         except CloudApiError as exc:
             self.refused.append((body, exc.code))
             return self._error(exc)
         wamid = f"wamid.OUT{next(self._ids):06d}"
-        self.sent.append(Sent(wamid, to, body))
+        self.sent.append(Sent(wamid, to, body, self._reads(body)))
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
@@ -165,6 +181,15 @@ class CloudApiEmulator:
                 "messages": [{"id": wamid}],
             }
         )
+
+    def _reads(self, body: dict[str, Any]) -> str:
+        """What the citizen reads of an accepted template (its approved text filled in)."""
+        if body.get("type") != "template":
+            return ""
+        template = body["template"]
+        key = (template.get("name", ""), (template.get("language") or {}).get("code", ""))
+        found = approved(self.templates, key)
+        return found.filled(body_values(template)) if found and found.text else ""
 
     async def _upload(self, request: web.Request) -> web.Response:
         try:

@@ -10,6 +10,8 @@ Codes and titles as Meta documents them (developers.facebook.com, "WhatsApp erro
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
 
 WINDOW = dt.timedelta(hours=24)  # the customer-service window
@@ -29,9 +31,62 @@ TITLES = {
     131026: "Message undeliverable",
     132000: "Number of parameters does not match the expected number of params",
     132001: "Template name does not exist in the translation",
+    132012: "Parameter format does not match format in the created template",
+    132018: "There was an issue with the parameters in your template",
+    131053: "Media upload error",
     190: "Access token has expired or is invalid",
 }
 HTTP_STATUS = {190: 401}  # every other Cloud API error is answered 400
+
+
+@dataclass(frozen=True)
+class ApprovedTemplate:
+    """A template the business had approved: its body parameter count, its header kind
+    ("document" or None), and its body text with `{{1}}` ... placeholders (to show what the
+    citizen reads; may be empty)."""
+
+    body_params: int
+    header: str | None = None
+    text: str = ""
+
+    def filled(self, values: list[str]) -> str:
+        """The body as the citizen reads it with `values`."""
+        return re.sub(r"\{\{(\d+)\}\}", lambda m: values[int(m.group(1)) - 1], self.text)
+
+
+Templates = dict[tuple[str, str], int | ApprovedTemplate]
+
+
+def approved(templates: Templates, key: tuple[str, str]) -> ApprovedTemplate | None:
+    """The approved template under (name, language code), if any."""
+    found = templates.get(key)
+    return ApprovedTemplate(found) if isinstance(found, int) else found
+
+
+def body_values(template: dict[str, Any]) -> list[str]:
+    """The text parameters of a template message's body."""
+    return [
+        str(p.get("text", ""))
+        for c in template.get("components") or []
+        if c.get("type") == "body"
+        for p in c.get("parameters") or []
+    ]
+
+
+def media_ids(message: dict[str, Any]) -> list[str]:
+    """The uploaded media a /messages body refers to (a document, a template's header)."""
+    kind = message.get("type")
+    if kind in ("image", "document", "audio", "video"):
+        return [str(i) for i in [(message.get(kind) or {}).get("id")] if i]
+    if kind == "template":
+        return [
+            str(p[p["type"]]["id"])
+            for c in (message.get("template") or {}).get("components") or []
+            if c.get("type") == "header"
+            for p in c.get("parameters") or []
+            if isinstance(p.get(p.get("type", "")), dict) and p[p["type"]].get("id")
+        ]
+    return []
 
 
 class CloudApiError(Exception):
@@ -73,7 +128,7 @@ def check_message(
     *,
     last_inbound: dt.datetime | None,
     now: dt.datetime,
-    templates: dict[tuple[str, str], int],
+    templates: Templates,
 ) -> None:
     """Raise CloudApiError when the Cloud API would refuse `message` (a /messages body)."""
     if message.get("messaging_product") != "whatsapp":
@@ -128,14 +183,24 @@ def _check_interactive(interactive: dict[str, Any]) -> None:
         raise CloudApiError(100, "interactive type must be button or list")
 
 
-def _check_template(template: dict[str, Any], templates: dict[tuple[str, str], int]) -> None:
+def _check_template(template: dict[str, Any], templates: Templates) -> None:
     key = (template.get("name", ""), (template.get("language") or {}).get("code", ""))
-    if key not in templates:
+    found = approved(templates, key)
+    if found is None:
         raise CloudApiError(132001, f"template name ({key[0]}) does not exist in {key[1]}")
-    given = sum(
-        len(c.get("parameters") or [])
+    given = body_values(template)
+    if len(given) != found.body_params:
+        raise CloudApiError(
+            132000, f"expected {found.body_params} body parameters, got {len(given)}"
+        )
+    if any(not v or "\n" in v or "\t" in v or "    " in v for v in given):
+        raise CloudApiError(132018, "Param text cannot have new-line/tab characters or more "
+                                    "than 4 consecutive spaces")  # fmt: skip
+    headers = [
+        p.get("type")
         for c in template.get("components") or []
-        if c.get("type") == "body"
-    )
-    if given != templates[key]:
-        raise CloudApiError(132000, f"expected {templates[key]} body parameters, got {given}")
+        if c.get("type") == "header"
+        for p in c.get("parameters") or []
+    ]
+    if headers != ([found.header] if found.header else []):
+        raise CloudApiError(132012, f"header expected: {found.header or 'none'}, got {headers}")

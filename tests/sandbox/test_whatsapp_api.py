@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from app.settings import Settings
 from channels.whatsapp.graph import GraphClient, GraphError
 from sandbox.whatsapp_api.emulator import CloudApiEmulator
+from sandbox.whatsapp_api.limits import ApprovedTemplate
 
 NOW = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
 TO = "6281234567890"
@@ -20,7 +21,10 @@ TO = "6281234567890"
 
 @pytest_asyncio.fixture
 async def api() -> AsyncIterator[CloudApiEmulator]:
-    emulator = CloudApiEmulator(now=lambda: NOW, templates={("loket_case_update", "id"): 3})
+    emulator = CloudApiEmulator(now=lambda: NOW, templates={
+        ("loket_case_update", "id"): 3,
+        ("loket_letter", "id"): ApprovedTemplate(2, "document", "Surat {{1}} untuk {{2}}."),
+    })  # fmt: skip
     emulator.last_inbound[TO] = NOW - dt.timedelta(hours=1)
     await emulator.start()
     yield emulator
@@ -63,6 +67,17 @@ def template(params: int, name: str = "loket_case_update") -> dict[str, Any]:
     }}  # fmt: skip
 
 
+def with_header(message: dict[str, Any], media_id: str) -> dict[str, Any]:
+    document = {"type": "document", "document": {"id": media_id, "filename": "surat.pdf"}}
+    message["template"]["components"].insert(0, {"type": "header", "parameters": [document]})
+    return message
+
+
+def text_param(message: dict[str, Any], value: str) -> dict[str, Any]:
+    message["template"]["components"][-1]["parameters"][0] = {"type": "text", "text": value}
+    return message
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [
@@ -72,6 +87,12 @@ def template(params: int, name: str = "loket_case_update") -> dict[str, Any]:
         ({"to": TO, "type": "text", "text": {"body": "x" * 4097}}, 100),
         (template(2), 132000),
         (template(3, name="unknown_template"), 132001),
+        (with_header(template(3), "1"), 132012),  # this template has no header
+        (template(2, name="loket_letter"), 132012),  # and this one needs its document
+        (with_header(template(2, name="loket_letter"), "404"), 131053),  # never uploaded
+        (text_param(template(3), "dua\nbaris"), 132018),
+        (text_param(template(3), "banyak     spasi"), 132018),
+        ({"to": TO, "type": "document", "document": {"id": "404"}}, 131053),
     ],
 )
 async def test_limits_are_refused_with_their_codes(
@@ -123,3 +144,21 @@ async def test_a_wrong_token_is_refused_with_401(api: CloudApiEmulator, settings
     finally:
         await graph.close()
     assert (refused.value.code, refused.value.http_status) == (190, 401)
+
+
+async def test_a_template_with_its_uploaded_document_is_read_filled_in(
+    api: CloudApiEmulator, settings: Settings
+) -> None:
+    api.last_inbound.clear()  # outside the window
+    graph = client(api, settings)
+    try:
+        media_id = await graph.upload(b"%PDF-1.4", "surat.pdf", "application/pdf")
+        message = with_header(template(2, name="loket_letter"), media_id)
+        message["template"]["components"][-1]["parameters"] = [
+            {"type": "text", "text": "PPID"}, {"type": "text", "text": "PPID/2026/000001"}
+        ]  # fmt: skip
+        await graph.send(message)
+    finally:
+        await graph.close()
+    (sent,) = api.sent
+    assert sent.reads == "Surat PPID untuk PPID/2026/000001."

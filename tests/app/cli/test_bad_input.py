@@ -194,6 +194,9 @@ CASES: list[tuple[tuple[str, ...], str]] = [
      'Nilai "foo" untuk --disposition tidak dikenal. Pilih salah satu: new_case, appended, '
      "review, ignored."),
     (("mail", "list", "--limit", "0"), "--limit tidak boleh kurang dari 1."),
+    # --- whatsapp
+    (("whatsapp", "dead-letters", "--retry", "99"),
+     "Tidak ada pesan WhatsApp gagal dengan nomor #99 (lihat: loket whatsapp dead-letters)."),
 ]  # fmt: skip
 
 

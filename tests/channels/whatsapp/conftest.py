@@ -14,8 +14,11 @@ from sqlmodel import select
 from app.web import WebServer
 from bot.ports import ChannelParts
 from bot.services import Services
+from bot.settings import Settings
 from channels.whatsapp import build
+from channels.whatsapp.templates import TEMPLATES
 from sandbox.whatsapp_api.emulator import CloudApiEmulator
+from sandbox.whatsapp_api.limits import ApprovedTemplate, Templates
 from scheduler.dispatch import Dispatcher, DrainSummary
 from scheduler.ratelimit import RateLimiter
 from store.models import InboundUpdate
@@ -93,11 +96,28 @@ class WhatsAppHarness:
         raise AssertionError(f"inbox never settled: {[(r.state, r.last_error) for r in found]}")
 
 
+def approved_templates(settings: Settings) -> Templates:
+    """Every template of channels/whatsapp/templates.py as a body has them approved: under
+    their configured names, in both languages, with their text and header."""
+    return {
+        (template.whatsapp_name(settings), code): ApprovedTemplate(
+            len(template.params),
+            "document" if template.document else None,
+            template.approved_text(language),
+        )
+        for template in TEMPLATES
+        for language, code in (
+            ("id", settings.whatsapp_template_language_id),
+            ("en", settings.whatsapp_template_language_en),
+        )
+    }
+
+
 @pytest_asyncio.fixture
 async def whatsapp_api(services: Services) -> AsyncIterator[CloudApiEmulator]:
-    """The Cloud API emulator, with the update template approved in both languages."""
+    """The Cloud API emulator, with Loket's templates approved in both languages."""
     api = CloudApiEmulator(now=services.clock.now)
-    api.templates = {(TEMPLATE, "id"): 3, (TEMPLATE, "en"): 3}
+    api.templates = approved_templates(services.settings)
     await api.start()
     yield api
     await api.stop()

@@ -52,8 +52,8 @@ async def test_loket_run_serves_the_webhook_and_health_and_sends_the_acknowledge
     async with svc.db.session() as session:
         case = (await session.exec(select(Case))).one()
         recipient = await requester_recipient(session, case)
-    (ack,) = whatsapp_api.sent_to(WA_ID)
-    assert case.reference in ack.text
+    ack = whatsapp_api.sent_to(WA_ID)[0]  # the number first (the receipt PDF follows)
+    assert ack.type == "text" and case.reference in ack.text
     # Later updates (an officer's reply, the decision) go to the citizen on WhatsApp too.
     assert recipient is not None
     assert (recipient.channel, recipient.address) == ("whatsapp", "+6281234567890")

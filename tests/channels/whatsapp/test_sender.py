@@ -150,7 +150,7 @@ async def test_a_long_text_is_cut_into_messages_of_at_most_4096_characters(
     body = "\n".join(f"Baris {i}: " + "x" * 90 for i in range(80))
     await queue_update(wa, case, body=body)
     await wa.dispatch()
-    parts = [s.text for s in wa.api.sent_to(WA_ID)[1:]]
+    parts = [s.text for s in wa.api.sent_to(WA_ID)[2:]]  # after the number and the receipt
     assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts) == body
 
@@ -165,7 +165,24 @@ async def test_a_rows_files_are_uploaded_and_sent_as_documents(wa: WhatsAppHarne
             now=wa.services.clock.now(), payload={"attachments": [digest]},
         )  # fmt: skip
     await wa.dispatch()
-    text, document = wa.api.sent_to(WA_ID)[-2:]
-    assert (text.text, document.type) == ("Dokumen terlampir.", "document")
+    document = wa.api.sent_to(WA_ID)[-1]  # a lone file carries the short text as its caption
+    assert document.type == "document"
+    assert document.body["document"]["caption"] == "Dokumen terlampir."
     media_id = document.body["document"]["id"]
     assert wa.api.media[media_id][0] == b"%PDF-1.4 salinan dokumen"
+
+
+async def test_several_files_follow_the_text_as_documents(wa: WhatsAppHarness) -> None:
+    case = await filed(wa)
+    digests = [wa.services.blobs.put(b"%PDF-1.4 satu"), wa.services.blobs.put(b"%PDF-1.4 dua")]
+    async with wa.services.db.transaction() as session:
+        await enqueue(
+            session, dedup_key="files", channel="whatsapp", recipient=ADDRESS,
+            purpose="requester_update", body="Dua dokumen terlampir.", case_id=case.id,
+            now=wa.services.clock.now(), payload={"attachments": digests},
+        )  # fmt: skip
+    await wa.dispatch()
+    text, *documents = wa.api.sent_to(WA_ID)[-3:]
+    assert (text.type, text.text) == ("text", "Dua dokumen terlampir.")
+    sent = [wa.api.media[d.body["document"]["id"]][0] for d in documents]
+    assert sent == [b"%PDF-1.4 satu", b"%PDF-1.4 dua"]

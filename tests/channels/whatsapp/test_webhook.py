@@ -60,9 +60,10 @@ async def test_a_citizens_text_opens_a_case_and_is_acknowledged(wa: WhatsAppHarn
         contact = (await session.exec(select(Contact))).one()
     assert (contact.kind, contact.value) == ("phone", "+6281234567890")
     summary = await wa.dispatch()
-    assert summary.sent == 1
-    (ack,) = wa.api.sent_to(WA_ID)
+    assert summary.sent == 2
+    ack, receipt = wa.api.sent_to(WA_ID)  # the number, then the proof of request as a PDF
     assert ack.type == "text" and case.reference in ack.text
+    assert receipt.type == "document" and case.reference in receipt.body["document"]["caption"]
 
 
 async def test_a_replayed_webhook_creates_nothing_twice(wa: WhatsAppHarness) -> None:
