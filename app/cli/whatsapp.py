@@ -92,4 +92,4 @@ def whatsapp_dead_letters(
 ) -> None:
     """WhatsApp messages and status callbacks that failed every attempt (kept, not lost);
     `--retry #` hands one back to the running loket, with a fresh count of attempts."""
-    dead_letters_command(WHATSAPP, retry, as_json, describe, "waout.cli")
+    dead_letters_command(WHATSAPP, retry, as_json, describe, "whatsapp.cli")

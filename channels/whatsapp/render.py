@@ -148,7 +148,7 @@ def interactive(text: str, choices: list[Choice], language: str) -> dict[str, An
             if len(c.title) > ROW_TITLE_LIMIT:
                 row["description"] = cut(c.title, ROW_DESCRIPTION_LIMIT)
             rows.append(row)
-        action = {"button": cut(t("waout.choose", language), BUTTON_TITLE_LIMIT),
+        action = {"button": cut(t("whatsapp.choose", language), BUTTON_TITLE_LIMIT),
                   "sections": [{"rows": rows}]}  # fmt: skip
         kind = "list"
     body = {"type": kind, "body": {"text": cut(text, BODY_LIMIT)}, "action": action}
@@ -187,7 +187,7 @@ def choices_of(purpose: str, message: OutboundMessage, case: Case | None) -> lis
 # What a chat reader is asked to do under an invitation, by purpose (as on Telegram).
 HOW_TO_ANSWER = {
     Purpose.SURVEY_INVITATION: "sched.requester.survey_invite",
-    Purpose.RATING_REQUEST: "waout.how_pick",
+    Purpose.RATING_REQUEST: "whatsapp.how_pick",
 }
 
 
@@ -207,7 +207,7 @@ def layout(
             threaded = context if i == 0 else {}
             parts.append(WaPart({"type": "text", "text": {"body": piece}, **threaded}))
         if choices:
-            parts.append(WaPart(interactive(t("waout.how_pick", lang), choices, lang)))
+            parts.append(WaPart(interactive(t("whatsapp.how_pick", lang), choices, lang)))
     for file in files:
         parts.append(WaPart({"type": "document", "document": {"filename": file.filename}}, file))
     return parts

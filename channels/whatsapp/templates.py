@@ -7,7 +7,7 @@ Each template here names the setting holding its name (WHATSAPP_TEMPLATE_*), wha
 parameters is (`{{1}}` is always the body's name, `{{2}}` the case reference), and whether it
 has a DOCUMENT header (the decision letter, the extension notice ...: the PDF reaches the
 citizen even outside the window). The approved text of each, in Indonesian and English, is in
-the catalogue (`waout.template.<name>`, its parameters written `{p1}`, `{p2}` ...) and in
+the catalogue (`whatsapp.template.<name>`, its parameters written `{p1}`, `{p2}` ...) and in
 docs/whatsapp.md, which a test keeps equal.
 """
 
@@ -43,11 +43,11 @@ class Template:
     def approved_text(self, language: str) -> str:
         """The body text exactly as submitted to Meta, with `{{1}}` ... placeholders."""
         slots = {f"p{i}": f"{{{{{i}}}}}" for i in range(1, len(self.params) + 1)}
-        return t(f"waout.template.{self.name}", language, **slots)
+        return t(f"whatsapp.template.{self.name}", language, **slots)
 
     def filled_text(self, language: str, values: list[str]) -> str:
         """The text the citizen reads with `values` for the parameters."""
-        return t(f"waout.template.{self.name}", language,
+        return t(f"whatsapp.template.{self.name}", language,
                  **{f"p{i}": v for i, v in enumerate(values, 1)})  # fmt: skip
 
 
@@ -105,12 +105,12 @@ def parameter_values(
         "reference": reference or str(params.get("reference") or "-"),
         "subject": subject or message.text.split("\n", 1)[0],
         "due": str(params.get("due") or "-"),
-        "step": t(f"waout.step.{key_tail}", lang) if key_tail in STEPS else subject or "-",
+        "step": t(f"whatsapp.step.{key_tail}", lang) if key_tail in STEPS else subject or "-",
         "title": (
             t(f"letters.title.{message.letters[0]}", lang) if message.letters else subject or "-"
         ),
         "outcome": t(
-            "waout.identity.confirmed" if key_tail == "confirmed" else "waout.identity.rejected",
+            "whatsapp.identity.confirmed" if key_tail == "confirmed" else "whatsapp.identity.rejected",
             lang,
         ),
     }
