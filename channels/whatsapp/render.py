@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.attachments import FileData
 from bot.i18n import catalogue, t
+from bot.intake.inbox import DEAD, DONE, PENDING
 from bot.notify.delivery import PermanentFailure
 from bot.notify.message import OutboundMessage, is_neutral, read_message, text_pieces
 from bot.notify.outgoing_files import outgoing_files_of
@@ -40,7 +41,7 @@ from bot.services import Services
 from bot.workflow.survey import MAX_SCORE, MIN_SCORE, SURVEY_ELEMENTS, element_label, score_label
 from channels.whatsapp.templates import Template, parameter_values, template_for
 from store.enums import Channel, Direction
-from store.models import Case, Message, OutboxMessage
+from store.models import Case, InboundUpdate, Message, OutboxMessage
 
 TEXT_LIMIT = 4096  # characters of a text message
 CAPTION_LIMIT = 1024  # of a document's caption
@@ -51,6 +52,7 @@ PARAM_LIMIT = 200  # characters per template parameter (Meta: no newlines, no 4+
 WINDOW = dt.timedelta(hours=24)
 # Sent a little before the window closes, or the message may arrive after it did.
 WINDOW_MARGIN = dt.timedelta(minutes=10)
+INBOX_STATES = (PENDING, DONE, DEAD)
 TEMPLATE_FLAG = "whatsapp_template"  # set by statuses.py: the free form failed for the window
 
 
@@ -74,14 +76,23 @@ def cut(text: str, limit: int) -> str:
 
 
 async def last_inbound_at(session: AsyncSession, address: str) -> dt.datetime | None:
-    """When the citizen at `address` last wrote to us on WhatsApp (stored by intake), in UTC."""
-    stmt = select(func.max(Message.created_at)).where(
+    """When the citizen at `address` last wrote to us on WhatsApp, in UTC: the later of the
+    last message intake stored and the last update the webhook stored in the inbox (a tap
+    inside a form opens the window too, though it is not stored as a case message)."""
+    stored = select(func.max(Message.created_at)).where(
         Message.channel == Channel.WHATSAPP.value,
         Message.direction == Direction.INBOUND.value,
         Message.sender == address,
     )
-    last = (await session.exec(stmt)).one()
-    return last.replace(tzinfo=dt.UTC) if last is not None and last.tzinfo is None else last
+    # the inbox's own index (channel, state, lane, ...) finds the lane's few rows
+    received = select(func.max(InboundUpdate.received_at)).where(
+        InboundUpdate.channel == Channel.WHATSAPP.value,
+        col(InboundUpdate.state).in_(INBOX_STATES),
+        InboundUpdate.lane == f"wa:{address.strip().removeprefix('+')}",
+    )
+    times = [(await session.exec(stmt)).one() for stmt in (stored, received)]
+    known = [at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at for at in times if at]
+    return max(known, default=None)
 
 
 def window_open(last: dt.datetime | None, now: dt.datetime) -> bool:

@@ -228,3 +228,19 @@ def test_docs_give_every_templates_exact_text_and_every_key_is_documented() -> N
 
 def test_every_step_a_status_update_reports_has_a_template_wording() -> None:
     assert {key.rpartition(".")[2] for key in _HEADLINES.values()} == set(STEPS)
+
+
+async def test_a_tap_or_menu_word_opens_the_window_though_it_is_no_case_message(
+    wa: WhatsAppHarness,
+) -> None:
+    case = await filed(wa)
+    advance(wa, dt.timedelta(hours=20))
+    await wa.api.citizen(WA_ID).text("MENU")  # answered by the menu: no case message stored
+    await wa.handled()
+    await wa.dispatch()
+    advance(wa, dt.timedelta(hours=5))  # 25 h after the request, 5 h after the menu
+    await queue(wa, case, Purpose.STATUS_UPDATE, "sched.update.extended")
+    assert (await wa.dispatch()).sent == 1
+    sent = wa.api.sent_to(WA_ID)[-1]
+    assert (sent.type, sent.text) == ("text", "Kabar tentang permohonan Anda.")
+    assert not wa.api.refused
