@@ -160,6 +160,8 @@ async def on_reply(chat: Chat, rid: str, dispatch: DispatchNow) -> None:
             await cases.send_objection(chat)
         elif prefix == cases.SURVEY and len(args) == 3:
             await cases.score(chat, *(_number(a) for a in args))
+        elif prefix == cases.RATING and len(args) == 2:
+            await cases.rate_follow_up(chat, *(_number(a) for a in args))
         else:
             raise ValueError(rid)
     except (ValueError, NotFoundError):

@@ -2,7 +2,8 @@
 objection to the Atasan PPID (keberatan), and the satisfaction survey (SKM).
 
 Reply ids: `st:<case id>` (`st:page:<n>`) a case's status, `o:<case id>` object to it,
-`og:<ground>` the ground, `os` send it, `sv:<case id>:<element>:<score>` a survey score.
+`og:<ground>` the ground, `os` send it, `sv:<case id>:<element>:<score>` a survey score,
+`rt:<case id>:<score>` the complainant's rating of a complaint's follow-up (1-5).
 Whatever a reply id says, the case must be the citizen's own (owned_case) and the step open.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from bot.cases.attachments import StoredFile
+from bot.cases.audit import requester_actor
 from bot.cases.requester_view import (
     cases_of_contact,
     file_objection,
@@ -22,6 +24,7 @@ from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import format_date, t
 from bot.privacy.masking import redact
+from bot.workflow.complaints import rate
 from bot.workflow.rules import load_rules
 from bot.workflow.survey import (
     MAX_SCORE,
@@ -36,7 +39,7 @@ from bot.workflow.survey import (
 from channels.whatsapp.conversation_ui import Chat, Option, page_of
 from store.enums import CaseKind, Channel, ContactKind
 
-STATUS, OBJECT, GROUND, SEND, SURVEY = "st", "o", "og", "os", "sv"
+STATUS, OBJECT, GROUND, SEND, SURVEY, RATING = "st", "o", "og", "os", "sv", "rt"
 OBJECTION = "objection"
 MIN_REASON = 10
 PREVIEW_CHARS = 120
@@ -263,3 +266,21 @@ async def score(chat: Chat, case_id: int, element: int, value: int) -> None:
         await survey_question(chat, case_id, element + 1)
     else:
         await chat.say(t("tg.survey.thanks", chat.lang, reference=case.reference))
+
+
+async def rate_follow_up(chat: Chat, case_id: int, value: int) -> None:
+    """Store the complainant's 1-5 rating of the follow-up on their own complaint, then thank
+    them (a rating already given, or a case not ready for one, is said so and kept as is)."""
+    services = chat.services
+    async with services.db.transaction() as session:
+        case = await owned_case(session, ContactKind.PHONE, chat.address, case_id)
+        rules = await load_rules(session, services.settings)
+        try:
+            await rate(session, case, rating=value, comment=None, rules=rules,
+                       actor=requester_actor(case.requester_id), now=chat.now())  # fmt: skip
+        except DomainError as exc:
+            await chat.say(exc.message(chat.lang))
+            return
+        case.rated_at = chat.now()
+        session.add(case)
+    await chat.say(t("annual.rating.thanks", chat.lang, score=value))

@@ -110,8 +110,7 @@ def parameter_values(
             t(f"letters.title.{message.letters[0]}", lang) if message.letters else subject or "-"
         ),
         "outcome": t(
-            "whatsapp.identity.confirmed" if key_tail == "confirmed" else "whatsapp.identity.rejected",
-            lang,
+            f"whatsapp.identity.{'confirmed' if key_tail == 'confirmed' else 'rejected'}", lang
         ),
     }
     return [values[name] for name in template.params]

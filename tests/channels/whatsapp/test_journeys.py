@@ -11,15 +11,18 @@ from bot.cases.opening import get_case
 from bot.i18n import t
 from bot.intake.door import InboundMessage
 from bot.services import Services
+from bot.workflow import complaints
+from bot.workflow.rules import load_rules
 from bot.workflow.survey import survey_scores
 from sandbox.whatsapp_api.emulator import CloudApiEmulator, Sent
 from scheduler.dispatch import Dispatcher
+from scheduler.jobs.ratings import rating_requests
 from scheduler.ratelimit import RateLimiter
 from store.enums import CaseKind, Channel
 from store.models import Attachment, Case, Contact, Message, OutboxMessage, Requester
 from tests.channels.telegram.helpers import refuse
 from tests.channels.whatsapp.conftest import WhatsAppHarness
-from tests.support.builders import COMPLETE_REQUEST
+from tests.support.builders import COMPLETE_REQUEST, make_unit
 
 WA_ID = "6281234567890"
 ADDRESS = "+6281234567890"
@@ -270,3 +273,40 @@ async def test_status_looked_up_mid_form_keeps_the_form(wa: WhatsAppHarness) -> 
     shown = await siti.type("status")
     assert "PPID/2026/000001" in texts(siti.last)
     assert t("form.ask.description", "id") in shown.text  # and the question comes again
+
+
+async def test_a_done_complaint_is_rated_by_tapping_a_score(wa: WhatsAppHarness) -> None:
+    services = wa.services
+    filed = await services.intake.handle_inbound(
+        InboundMessage(
+            channel=Channel.WHATSAPP, external_id="seed:complaint", sender=ADDRESS,
+            sender_name="Siti", text="Lampu jalan di Jl. Melati mati sejak seminggu.",
+            received_at=services.clock.now(), new_case_kind=CaseKind.COMPLAINT,
+            fields={"description": "Lampu jalan mati", "classification": "pengaduan"},
+        )
+    )  # fmt: skip
+    unit = await make_unit(services)
+    async with services.db.transaction() as session:
+        rules = await load_rules(session, services.settings)
+        case = await get_case(session, filed.case_reference or "")
+        now = services.clock.now()
+        await complaints.verify_and_dispose(
+            session, case, unit_id=unit.id, rules=rules, actor="t", now=now
+        )
+        await complaints.post_followup(
+            session, case, text="Lampu sudah diganti.", rules=rules, actor="t", now=now
+        )
+        await complaints.close(session, case, rules=rules, actor="t", now=now)
+        assert await rating_requests(session, rules, now) == 1
+    siti = Person(wa)
+    await siti.type("halo")  # the citizen writes: the 24 hours are open
+    await wa.dispatch()
+    asked = next(s for s in reversed(siti.new()) if s.type == "interactive")
+    assert f"rt:{case.id}:5" in options(asked)
+    thanks = await siti.tap(asked, f"rt:{case.id}:5")
+    assert thanks.text == t("annual.rating.thanks", "id", score=5)
+    again = await siti.tap(asked, f"rt:{case.id}:4")  # a change of mind: the last tap counts
+    assert again.text == t("annual.rating.thanks", "id", score=4)
+    async with services.db.session() as session:
+        rated = await get_case(session, case.reference)
+    assert (rated.rating, rated.status) == (4, "done")
