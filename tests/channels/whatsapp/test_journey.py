@@ -1,8 +1,9 @@
 """Acceptance (issue 12): a WhatsApp citizen, through the Cloud API emulator and the real HTTP
-server, gets the registration number and the proof PDF at once, later the officer's reply
-sent from the Telegram desk card, and the decision more than 24 hours after their last
-message as its approved template (the letter in its header); the full text follows their
-next message."""
+server, files a complete information request through the guided form (tapping and typing
+only what the bot offers), gets the registration number and the proof PDF at once, later the
+officer's reply sent from the Telegram desk card, and the decision more than 24 hours after
+their last message as its approved template (the letter in its header); the full text follows
+their next message."""
 
 from __future__ import annotations
 
@@ -14,19 +15,15 @@ import pytest_asyncio
 from sqlmodel import select
 
 from bot.clock import FixedClock
-from bot.intake.door import InboundMessage
 from bot.services import Services
 from sandbox.telegram_api.server import BotApiEmulator
 from sandbox.whatsapp_api.emulator import CloudApiEmulator
-from store.enums import Channel
 from store.models import Case
 from tests.channels.telegram.conftest import DESK_CHAT, TelegramHarness, tg_services  # noqa: F401
 from tests.channels.telegram.helpers import make_desk, refuse
+from tests.channels.whatsapp.citizen import WA_ID, Person, file_request
 from tests.channels.whatsapp.conftest import WhatsAppHarness, whatsapp_settings
-from tests.support.builders import COMPLETE_REQUEST
 from tests.support.telegram import telegram_api  # noqa: F401
-
-WA_ID = "6281234567890"
 
 
 class Both:
@@ -63,36 +60,21 @@ async def both(
 
 async def test_number_reply_from_the_desk_and_decision_as_template(both: Both) -> None:
     api, tg = both.wa.api, both.tg
-    siti = api.citizen(WA_ID, name="Siti Aminah")
-    assert await siti.text("Saya minta salinan laporan keuangan dinas tahun 2025.") == 200
-    await both.drain()
+    await tg.dispatch()  # the process's dispatcher is up: it sends a form's number at once
+    siti = Person(both.wa, WA_ID)
+
+    # the whole request form, tapped and typed; at once: the number, then the proof as a PDF
+    await file_request(siti)
     async with tg.services.db.session() as session:
         case = (await session.exec(select(Case))).one()
-
-    # at once: the number, then the proof of request as a PDF document
-    ack, receipt = api.sent_to(WA_ID)
-    assert ack.type == "text" and case.reference in ack.text
-    assert (
-        ack.body["context"]["message_id"]
-        == siti.last["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
-    )
-    assert receipt.type == "document"
+    assert case.status == "registered" and case.channel == "whatsapp"
+    assert any(s.type == "text" and case.reference in s.text for s in siti.last)  # at once
+    await both.drain()
+    receipt = next(s for s in api.sent_to(WA_ID) if s.type == "document")
     pdf, mime = api.media[receipt.body["document"]["id"]]
     assert pdf.startswith(b"%PDF") and mime == "application/pdf"
     assert case.reference in receipt.body["document"]["caption"]
-
-    # the missing details, as the WhatsApp form (waforms) hands them to the one door
-    details = {k: v for k, v in COMPLETE_REQUEST.items() if k != "phone"}
-    await tg.services.intake.handle_inbound(
-        InboundMessage(
-            channel=Channel.WHATSAPP, external_id="wa-form:details", sender=f"+{WA_ID}",
-            sender_name="Siti Aminah", text="Data diri saya", received_at=tg.services.clock.now(),
-            case_reference=case.reference, fields=details,
-        )
-    )  # fmt: skip
-    await both.drain()
-    registered = api.sent_to(WA_ID)[-1]
-    assert registered.type == "text" and case.reference in registered.text
+    assert not api.refused
 
     # the officer answers from the case card in the Telegram desk chat
     admin = tg.officer(801, DESK_CHAT)
@@ -125,7 +107,7 @@ async def test_number_reply_from_the_desk_and_decision_as_template(both: Both) -
     assert letter.startswith(b"%PDF") and mime == "application/pdf"
 
     # Siti answers: the window opens and the decision's full text follows, the PDF not again
-    await siti.text("Baik, mohon penjelasannya.")
+    await siti.citizen.text("Baik, mohon penjelasannya.")
     await both.drain()
     follow = [s for s in api.sent_to(WA_ID) if s.wamid > decision.wamid]
     texts = [s.text for s in follow if s.type == "text"]

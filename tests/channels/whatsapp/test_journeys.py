@@ -14,17 +14,17 @@ from bot.services import Services
 from bot.workflow import complaints
 from bot.workflow.rules import load_rules
 from bot.workflow.survey import survey_scores
-from sandbox.whatsapp_api.emulator import CloudApiEmulator, Sent
+from sandbox.whatsapp_api.emulator import CloudApiEmulator
 from scheduler.dispatch import Dispatcher
 from scheduler.jobs.ratings import rating_requests
 from scheduler.ratelimit import RateLimiter
 from store.enums import CaseKind, Channel
 from store.models import Attachment, Case, Contact, Message, OutboxMessage, Requester
 from tests.channels.telegram.helpers import refuse
+from tests.channels.whatsapp.citizen import Person, options, texts
 from tests.channels.whatsapp.conftest import WhatsAppHarness
 from tests.support.builders import COMPLETE_REQUEST, make_unit
 
-WA_ID = "6281234567890"
 ADDRESS = "+6281234567890"
 PHOTO = b"\xff\xd8\xff\xe0" + b"lampu-jalan-mati" * 40
 
@@ -34,60 +34,6 @@ def bind_dispatcher(wa: WhatsAppHarness) -> Dispatcher:
     assert wa.parts is not None and wa.parts.sender is not None
     return Dispatcher(wa.services.db, {"whatsapp": wa.parts.sender}, wa.services.clock,
                       settings=wa.services.settings, limiter=RateLimiter({}))  # fmt: skip
-
-
-def options(sent: Sent) -> dict[str, str]:
-    """The reply ids and titles an interactive message offers."""
-    assert sent.type == "interactive", sent.body
-    interactive = sent.body["interactive"]
-    if interactive["type"] == "button":
-        return {b["reply"]["id"]: b["reply"]["title"] for b in interactive["action"]["buttons"]}
-    rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
-    return {r["id"]: r["title"] for r in rows}
-
-
-class Person:
-    """A WhatsApp citizen who reads the bot's last message and answers it."""
-
-    def __init__(self, wa: WhatsAppHarness, wa_id: str = WA_ID) -> None:
-        self.wa, self.citizen = wa, wa.api.citizen(wa_id, name="Siti")
-        self.wa_id, self.seen = wa_id, 0
-
-    def new(self) -> list[Sent]:
-        """What the bot sent since the last look."""
-        sent = self.wa.api.sent_to(self.wa_id)
-        fresh, self.seen = sent[self.seen :], len(sent)
-        return fresh
-
-    async def _settle(self, status: int) -> Sent:
-        assert status == 200
-        await self.wa.handled()
-        fresh = self.new()
-        assert fresh, "the bot did not answer"
-        self.last = fresh
-        return fresh[-1]
-
-    async def type(self, text: str) -> Sent:
-        """Write a text; the bot's last answer."""
-        return await self._settle(await self.citizen.text(text))
-
-    async def tap(self, question: Sent, wanted: str) -> Sent:
-        """Tap the offered option whose id or title is (or ends with) `wanted`."""
-        offered = options(question)
-        matches = [i for i, title in offered.items() if wanted in (i, title) or i.endswith(wanted)]
-        assert len(matches) == 1, (wanted, offered)
-        kind = "button_reply" if question.body["interactive"]["type"] == "button" else "list_reply"
-        return await self._settle(
-            await self.citizen.tap(matches[0], offered[matches[0]], kind=kind)
-        )
-
-    async def send(self, status_of_send: Any) -> Sent:
-        """Anything else the citizen sent (location, photo); the bot's last answer."""
-        return await self._settle(await status_of_send)
-
-
-def texts(sent: list[Sent]) -> str:
-    return "\n".join(s.text for s in sent)
 
 
 async def test_a_complete_information_request_gets_its_number_at_once(
