@@ -1,0 +1,80 @@
+"""The fingerprint of everything the stored dates of a case are computed from.
+
+Due dates, the report columns and the sweep columns are stored when a case changes. They go
+stale when an input changes at a restart: TIMEZONE, EXTRA_CLOSED_DATES, EXTRA_WORKING_DATES,
+CUTI_BERSAMA_CLOSED, the statutory periods, REQUESTER_PROGRESS_EVERY_DAYS, or the national
+holiday data of a new release. The fingerprint hashes all of them (the non-working days of the
+years cases live in, so a holiday-data update counts too); a tick that finds a fingerprint
+other than the stored one restamps every case (bot/workflow/restamp.py). Calendar overrides
+made at run time are not part of it: changing one recomputes the cases at once
+(bot/calendar/overrides.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from bot.settings import Settings
+from bot.workflow.rules import build_calendar
+from store.models import CalendarStamp
+
+WHAT = "cases"
+FIRST_YEAR, LAST_YEAR = 2020, 2035  # the years whose closures the fingerprint covers
+
+
+def _inputs(settings: Settings) -> tuple[object, ...]:
+    return (
+        settings.timezone,
+        tuple(sorted(settings.extra_closed_dates)),
+        tuple(sorted(settings.extra_working_dates)),
+        settings.cuti_bersama_closed,
+        settings.request_response_days,
+        settings.count_from_complete,
+        settings.objection_answer_days,
+        settings.complaint_verify_days,
+        settings.complaint_followup_days,
+        settings.complaint_autoclose_days,
+        settings.requester_progress_every_days,
+    )
+
+
+_known: dict[tuple[object, ...], str] = {}
+
+
+def calendar_fingerprint(settings: Settings) -> str:
+    """A hash that changes exactly when an input of the stored case dates changes."""
+    inputs = _inputs(settings)
+    if inputs not in _known:
+        calendar = build_calendar(settings)
+        day, last = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+        closed = []
+        while day <= last:
+            if not calendar.is_working_day(day):
+                closed.append(day.toordinal())
+            day += dt.timedelta(days=1)
+        text = json.dumps([[str(x) for x in inputs], closed])
+        _known[inputs] = hashlib.sha256(text.encode()).hexdigest()
+    return _known[inputs]
+
+
+def stored_fingerprint(conn: Connection) -> str | None:
+    """The fingerprint the cases were last stamped under; None if never recorded."""
+    stmt = select(CalendarStamp.fingerprint).where(CalendarStamp.what == WHAT)  # type: ignore[arg-type]
+    return conn.execute(stmt).scalar_one_or_none()
+
+
+def record_fingerprint(conn: Connection, settings: Settings) -> None:
+    """Record that the cases are stamped under `settings` (in the caller's transaction)."""
+    conn.execute(delete(CalendarStamp).where(CalendarStamp.what == WHAT))  # type: ignore[arg-type]
+    conn.execute(
+        insert(CalendarStamp).values(
+            what=WHAT,
+            fingerprint=calendar_fingerprint(settings),
+            stamped_at=dt.datetime.now(dt.UTC),
+        )
+    )
