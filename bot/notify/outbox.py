@@ -153,20 +153,19 @@ def _row(
 async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert outbox rows in bulk, skipping any whose dedup_key exists; how many were new.
 
-    In the caller's transaction, like `notify`; one statement per 500 rows.
+    In the caller's transaction, like `notify`; one cached statement, executed in batches.
     """
+    if not rows:
+        return 0
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(table.c.id)
+    )
     conn = await session.connection()
-    queued = 0
-    for start in range(0, len(rows), 500):
-        stmt = (
-            dialect.insert(table)
-            .values(list(rows[start : start + 500]))
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(table.c.id)
-        )
-        queued += len((await conn.execute(stmt)).all())
+    queued = len((await conn.execute(stmt, list(rows))).all())
     return queued
 
 

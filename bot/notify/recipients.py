@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlmodel import col, select
@@ -106,6 +106,7 @@ class Directory:
 
     officers: dict[int, Officer]
     units: dict[int, Unit]
+    _by_roles: dict[frozenset[Role], list[Recipient]] = field(default_factory=dict)
 
     @classmethod
     async def load(cls, session: AsyncSession) -> Directory:
@@ -115,8 +116,11 @@ class Directory:
         return cls(officers, units)
 
     def role_recipients(self, roles: Iterable[Role]) -> list[Recipient]:
-        """As `role_recipients`, from memory."""
-        return _holders(self.officers.values(), roles)
+        """As `role_recipients`, from memory (worked out once per set of roles)."""
+        wanted = frozenset(roles)
+        if wanted not in self._by_roles:
+            self._by_roles[wanted] = _holders(self.officers.values(), wanted)
+        return list(self._by_roles[wanted])
 
     def case_team(
         self, assigned_officer_id: int | None, unit_id: int | None, language: str
@@ -141,10 +145,13 @@ async def requester_recipients(
 ) -> dict[int, Recipient | None]:
     """`requester_recipient` of each case by case id, in three queries whatever their number."""
     requester_ids = sorted({c.requester_id for c in cases if c.requester_id is not None})
-    contacts: dict[int, list[Contact]] = defaultdict(list)
+    contacts: dict[int, list[Any]] = defaultdict(list)
+    fields = (Contact.id, Contact.requester_id, Contact.kind, Contact.value, Contact.failing)
+    await session.flush()
+    conn = await session.connection()
     for chunk in _chunks(requester_ids):
-        stmt = select(Contact).where(col(Contact.requester_id).in_(chunk)).order_by(col(Contact.id))
-        for contact in (await session.exec(stmt)).all():
+        stmt = select(*fields).where(col(Contact.requester_id).in_(chunk)).order_by(col(Contact.id))
+        for contact in await conn.execute(stmt):
             contacts[contact.requester_id].append(contact)
     phones = sorted(
         {
@@ -179,7 +186,7 @@ async def requester_recipient(session: AsyncSession, case: Case) -> Recipient | 
     return (await requester_recipients(session, [case]))[case.id]
 
 
-def _pick(case: RequesterCase, contacts: list[Contact], wrote: set[str]) -> Recipient | None:
+def _pick(case: RequesterCase, contacts: list[Any], wrote: set[str]) -> Recipient | None:
     usable = [
         (c, channel)
         for c in contacts
@@ -192,7 +199,7 @@ def _pick(case: RequesterCase, contacts: list[Contact], wrote: set[str]) -> Reci
     return Recipient(channel.value, contact.value, case.language, f"contact{contact.id}")
 
 
-def _channel_of(contact: Contact, case: RequesterCase, wrote: set[str]) -> Channel | None:
+def _channel_of(contact: Any, case: RequesterCase, wrote: set[str]) -> Channel | None:
     """The channel Loket may write to `contact` on. A phone number is written to on WhatsApp
     only for a WhatsApp case whose citizen wrote to us on WhatsApp from it (issue 12): a number
     given at the desk or by telephone is no consent to WhatsApp messages, and a case staff

@@ -16,7 +16,8 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.settings import Settings
@@ -69,12 +70,19 @@ def stored_fingerprint(conn: Connection) -> str | None:
 
 
 def record_fingerprint(conn: Connection, settings: Settings) -> None:
-    """Record that the cases are stamped under `settings` (in the caller's transaction)."""
-    conn.execute(delete(CalendarStamp).where(CalendarStamp.what == WHAT))  # type: ignore[arg-type]
+    """Record that the cases are stamped under `settings` (in the caller's transaction; two
+    processes recording at once both succeed)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    table = CalendarStamp.__table__  # type: ignore[attr-defined]
+    values = {
+        "what": WHAT,
+        "fingerprint": calendar_fingerprint(settings),
+        "stamped_at": dt.datetime.now(dt.UTC),
+    }
+    stmt = dialect.insert(table).values(values)
     conn.execute(
-        insert(CalendarStamp).values(
-            what=WHAT,
-            fingerprint=calendar_fingerprint(settings),
-            stamped_at=dt.datetime.now(dt.UTC),
+        stmt.on_conflict_do_update(
+            index_elements=["what"],
+            set_={"fingerprint": stmt.excluded.fingerprint, "stamped_at": stmt.excluded.stamped_at},
         )
     )

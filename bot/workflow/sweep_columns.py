@@ -90,18 +90,16 @@ def stamp_all_sweep(conn: Connection, rules: Rules) -> None:
     conn.execute(
         update(Case).where(waiting).values(followup_from_on=local_date(start, dialect, tz))
     )
-    eligible = _progress_sql()
-    days = select(col(Case.received_on)).where(eligible).distinct()  # type: ignore[arg-type]
+    # Each eligible case first holds its receipt date, then each receipt date is moved on by
+    # one period, newest first so no case moved already matches a later (older) date.
+    conn.execute(update(Case).where(_progress_sql()).values(progress_next_on=Case.received_on))
+    held = select(col(Case.progress_next_on)).where(col(Case.progress_next_on).is_not(None))
     every = dt.timedelta(days=rules.settings.requester_progress_every_days)
-    pairs = [
-        {"day": received, "next_on": received + every}
-        for received in conn.execute(days).scalars()
-        if received is not None
-    ]
-    if pairs:
+    days = sorted(set(conn.execute(held.distinct()).scalars()), reverse=True)
+    if days:
         conn.execute(
             update(Case)
-            .where(eligible, col(Case.received_on) == bindparam("day"))  # type: ignore[arg-type]
+            .where(col(Case.progress_next_on) == bindparam("day"))
             .values(progress_next_on=bindparam("next_on")),
-            pairs,
+            [{"day": day, "next_on": day + every} for day in days],
         )

@@ -89,10 +89,12 @@ async def complaint_reminders(session: AsyncSession, rules: Rules, now: dt.datet
         (unverified, col(Case.received_on), lambda d: _unverified(rules, d)),
         (disposed, col(Case.followup_from_on), lambda d: _followups(rules, d, None)),
     ):
+        last = max(milestones_of(today), key=lambda m: m.on).kind  # reached last, stays current
         kinds = milestone_runs(
             lambda day, of=milestones_of: _kind(current_milestone(of(day), today)),
             today,
             backwards=True,
+            final=last,
         )
         for run in kinds:
             where = (status, col(Case.due_date) >= today, run.where(column))

@@ -50,6 +50,39 @@ CASE_FIELDS = (
 SCAN_DAYS = 400  # how far from today a milestone can lie (REMINDER_DAYS_BEFORE and the like)
 
 
+class MemoCalendar:
+    """A working-day calendar whose answers are remembered for one tick: a sweep asks the same
+    few questions (days from today to a due date, a date plus n working days) for many cases."""
+
+    def __init__(self, calendar: Any) -> None:
+        self._calendar = calendar
+        self._memo: dict[tuple[object, ...], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._calendar, name)
+
+    def _recall(self, key: tuple[object, ...], answer: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = answer()
+        return self._memo[key]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """As WorkingCalendar.is_working_day, remembered."""
+        return self._recall(("w", day), lambda: self._calendar.is_working_day(day))
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """As WorkingCalendar.add_working_days, remembered."""
+        return self._recall(
+            ("a", start, days), lambda: self._calendar.add_working_days(start, days)
+        )
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """As WorkingCalendar.working_days_between, remembered."""
+        return self._recall(
+            ("b", start, end), lambda: self._calendar.working_days_between(start, end)
+        )
+
+
 @dataclass(frozen=True)
 class Run:
     """Stored dates `lo`..`hi` (inclusive; None = unbounded) whose current milestone is `kind`."""
@@ -69,13 +102,18 @@ class Run:
 
 
 def milestone_runs(
-    kind_on: Callable[[dt.date], str | None], today: dt.date, *, backwards: bool
+    kind_on: Callable[[dt.date], str | None],
+    today: dt.date,
+    *,
+    backwards: bool,
+    final: str | None = None,
 ) -> list[Run]:
     """The runs of stored dates by current milestone kind (`kind_on(date)`, None = none yet).
 
     Forwards (a due date): from today until the first date with no milestone reached; the kinds
     change as the date moves away. Backwards (a start date): from today into the past, where
-    the last run, holding every older date, is left open.
+    the last run, holding every older date, is left open; it starts where the walk first
+    meets `final`, the kind of a date with every milestone reached.
     """
     step = dt.timedelta(days=-1 if backwards else 1)
     runs: list[tuple[str, dt.date, dt.date]] = []
@@ -89,6 +127,8 @@ def milestone_runs(
                 runs[-1] = (kind, runs[-1][1], day)
             else:
                 runs.append((kind, day, day))
+        if backwards and kind is not None and kind == final:
+            break
         day += step
     if not backwards:
         return [Run(kind, first, last) for kind, first, last in runs]

@@ -80,19 +80,18 @@ async def claim_many(
     table = SentReminder.__table__  # type: ignore[attr-defined]
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     conn = await session.connection()
-    claimed: set[tuple[int, str, dt.date]] = set()
-    for start in range(0, len(keys), 500):
-        values = [
-            {"case_id": case_id, "kind": kind, "anchor": anchor, "sent_at": now}
-            for case_id, kind, anchor in dict.fromkeys(keys[start : start + 500])
-        ]
-        stmt = (
-            dialect.insert(table)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["case_id", "kind", "anchor"])
-            .returning(table.c.case_id, table.c.kind, table.c.anchor)
-        )
-        claimed.update((r.case_id, r.kind, r.anchor) for r in await conn.execute(stmt))
+    values = [
+        {"case_id": case_id, "kind": kind, "anchor": anchor, "sent_at": now}
+        for case_id, kind, anchor in dict.fromkeys(keys)
+    ]
+    if not values:
+        return set()
+    stmt = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=["case_id", "kind", "anchor"])
+        .returning(table.c.case_id, table.c.kind, table.c.anchor)
+    )
+    claimed = {(r.case_id, r.kind, r.anchor) for r in await conn.execute(stmt, values)}
     return claimed
 
 
