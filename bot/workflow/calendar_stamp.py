@@ -3,8 +3,8 @@
 Due dates, the report columns and the sweep columns are stored when a case changes. They go
 stale when an input changes at a restart: TIMEZONE, EXTRA_CLOSED_DATES, EXTRA_WORKING_DATES,
 CUTI_BERSAMA_CLOSED, the statutory periods, REQUESTER_PROGRESS_EVERY_DAYS, or the national
-holiday data of a new release. The fingerprint hashes all of them (the non-working days of the
-years cases live in, so a holiday-data update counts too); a tick that finds a fingerprint
+holiday data of a new release. The fingerprint hashes all of them (the holiday data by the
+version of the `holidays` package that carries it); a tick that finds a fingerprint
 other than the stored one restamps every case (bot/workflow/restamp.py). Calendar overrides
 made at run time are not part of it: changing one recomputes the cases at once
 (bot/calendar/overrides.py).
@@ -16,16 +16,15 @@ import datetime as dt
 import hashlib
 import json
 
+import holidays
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.settings import Settings
-from bot.workflow.rules import build_calendar
 from store.models import CalendarStamp
 
 WHAT = "cases"
-FIRST_YEAR, LAST_YEAR = 2020, 2035  # the years whose closures the fingerprint covers
 
 
 def _inputs(settings: Settings) -> tuple[object, ...]:
@@ -44,23 +43,10 @@ def _inputs(settings: Settings) -> tuple[object, ...]:
     )
 
 
-_known: dict[tuple[object, ...], str] = {}
-
-
 def calendar_fingerprint(settings: Settings) -> str:
     """A hash that changes exactly when an input of the stored case dates changes."""
-    inputs = _inputs(settings)
-    if inputs not in _known:
-        calendar = build_calendar(settings)
-        day, last = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
-        closed = []
-        while day <= last:
-            if not calendar.is_working_day(day):
-                closed.append(day.toordinal())
-            day += dt.timedelta(days=1)
-        text = json.dumps([[str(x) for x in inputs], closed])
-        _known[inputs] = hashlib.sha256(text.encode()).hexdigest()
-    return _known[inputs]
+    inputs = [str(x) for x in _inputs(settings)] + [holidays.__version__]
+    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
 
 
 def stored_fingerprint(conn: Connection) -> str | None:
