@@ -82,11 +82,15 @@ async def unit_digests(session: AsyncSession, rules: Rules, now: dt.datetime) ->
     per_unit = sa_select(col(Case.unit_id), func.count()).where(*open_cases)
     counts = dict((await conn.execute(per_unit.group_by(col(Case.unit_id)))).all())  # type: ignore[arg-type]
     overdue_last = case((col(Case.due_date) >= today, 1), else_=0)
+    # Python's order of references (code points): PostgreSQL's own collation may differ.
+    reference = col(Case.reference)
+    if conn.dialect.name == "postgresql":
+        reference = reference.collate("C")
     place = (
         func.row_number()
         .over(
             partition_by=col(Case.unit_id),
-            order_by=(overdue_last, col(Case.due_date), col(Case.reference)),
+            order_by=(overdue_last, col(Case.due_date), reference),
         )
         .label("place")
     )
