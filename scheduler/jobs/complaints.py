@@ -21,16 +21,15 @@ from bot.notify.send_windows import in_office_hours
 from bot.workflow.complaints import close
 from bot.workflow.rules import Rules
 from bot.workflow.sweep_columns import AWAITING_FOLLOWUP
-from scheduler.jobs.due_sets import case_rows, milestone_runs, unreminded
+from scheduler.jobs.due_sets import case_batches, milestone_runs, unreminded
 from scheduler.jobs.reminders import (
     Milestone,
-    Reminder,
+    Outgoing,
     claim,
     current_milestone,
     milestone_reminder,
     overdue_reminder,
     overdue_where,
-    send_reminders,
 )
 from store.enums import CaseKind, ComplaintStatus, Role
 from store.models import Case
@@ -81,10 +80,12 @@ async def complaint_reminders(session: AsyncSession, rules: Rules, now: dt.datet
         return directory.case_team(row.assigned_officer_id, row.unit_id, language)
 
     statuses = col(Case.status).in_([s.value for s in REMINDED])
-    found: list[Reminder] = [
-        overdue_reminder(row, rules, today, team=team(row), escalation=escalation)
-        for row in await case_rows(session, *base, statuses, *overdue_where(KIND, today))
-    ]
+    out = Outgoing(session, now)
+    async for batch in case_batches(session, *base, statuses, *overdue_where(KIND, today)):
+        for row in batch:
+            await out.add(
+                overdue_reminder(row, rules, today, team=team(row), escalation=escalation)
+            )
     for status, column, milestones_of in (
         (unverified, col(Case.received_on), lambda d: _unverified(rules, d)),
         (disposed, col(Case.followup_from_on), lambda d: _followups(rules, d, None)),
@@ -98,14 +99,14 @@ async def complaint_reminders(session: AsyncSession, rules: Rules, now: dt.datet
         )
         for run in kinds:
             where = (status, col(Case.due_date) >= today, run.where(column))
-            rows = await case_rows(session, *base, *where, unreminded(run.kind, col(Case.due_date)))
-            for row in rows:
-                reminder = milestone_reminder(
-                    row, rules, today, milestones=_milestones_of(row, rules), team=team(row)
-                )
-                if reminder is not None:
-                    found.append(reminder)
-    return await send_reminders(session, found, now)
+            fresh = unreminded(run.kind, col(Case.due_date))
+            async for batch in case_batches(session, *base, *where, fresh):
+                for row in batch:
+                    milestones = _milestones_of(row, rules)
+                    await out.add(
+                        milestone_reminder(row, rules, today, milestones=milestones, team=team(row))
+                    )
+    return await out.done()
 
 
 def _kind(milestone: Milestone | None) -> str | None:

@@ -14,7 +14,7 @@ the exact texts, anchors and recipients.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ CASE_FIELDS = (
     col(Case.closed_at),
     col(Case.progress_next_on),
 )
+BATCH = 5000  # rows or reminders handled at a time, so a tick's memory does not grow with N
 SCAN_DAYS = 400  # how far from today a milestone can lie (REMINDER_DAYS_BEFORE and the like)
 
 
@@ -149,6 +150,16 @@ def unreminded(kind: str, anchor: Any) -> ColumnElement[bool]:
 
 async def case_rows(session: AsyncSession, *where: Any) -> Sequence[Row[Any]]:
     """The cases matching `where`, as rows of CASE_FIELDS in id order."""
+    return [row async for batch in case_batches(session, *where) for row in batch]
+
+
+async def case_batches(
+    session: AsyncSession, *where: Any, size: int = BATCH
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The cases matching `where` as rows of CASE_FIELDS in id order, `size` at a time (the
+    driver holds the plain tuples; rows are made a batch at a time)."""
     await session.flush()
     stmt = select(*CASE_FIELDS).where(*where).order_by(col(Case.id))
-    return (await (await session.connection()).execute(stmt)).all()
+    result = await (await session.connection()).execute(stmt)
+    for batch in result.partitions(size):
+        yield batch

@@ -27,7 +27,7 @@ from bot.notify.outbox import message_row, queue_rows
 from bot.notify.purposes import Purpose
 from bot.notify.recipients import Recipient
 from bot.workflow.rules import Rules
-from scheduler.jobs.due_sets import unreminded
+from scheduler.jobs.due_sets import BATCH, unreminded
 from store.models import Case, SentReminder
 
 
@@ -130,6 +130,33 @@ async def send_reminders(
         rows += _outbox_rows(reminder, now)
     await queue_rows(session, rows)
     return sum(1 for r in ordered if (r.case.id, r.kind, r.anchor) in claimed)
+
+
+class Outgoing:
+    """The reminders a job finds, sent every BATCH of them (so memory stays flat however many
+    are due); `done` says how many were queued in all."""
+
+    def __init__(self, session: AsyncSession, now: dt.datetime) -> None:
+        self._session, self._now = session, now
+        self._found: list[Reminder] = []
+        self.queued = 0
+
+    async def add(self, reminder: Reminder | None) -> None:
+        """Take one more reminder (None: nothing to take)."""
+        if reminder is not None:
+            self._found.append(reminder)
+        if len(self._found) >= BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Send what was taken so far."""
+        self.queued += await send_reminders(self._session, self._found, self._now)
+        self._found = []
+
+    async def done(self) -> int:
+        """Send the rest; how many reminders were queued now."""
+        await self.flush()
+        return self.queued
 
 
 def _outbox_rows(reminder: Reminder, now: dt.datetime) -> list[dict[str, Any]]:

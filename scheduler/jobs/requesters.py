@@ -20,7 +20,7 @@ from bot.notify.recipients import Recipient, requester_recipients
 from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
 from bot.workflow.sweep_columns import NO_PROGRESS_STATUSES
-from scheduler.jobs.due_sets import case_rows, unreminded
+from scheduler.jobs.due_sets import case_batches, case_rows, unreminded
 from scheduler.jobs.reminders import claim_many
 from store.enums import CaseKind, ComplaintStatus, RequestStatus
 from store.models import Case
@@ -41,15 +41,25 @@ async def progress_updates(session: AsyncSession, rules: Rules, now: dt.datetime
     """
     if in_quiet_hours(now, rules):
         return 0
-    today, every = rules.local_date(now), rules.settings.requester_progress_every_days
-    rows = await case_rows(
+    today = rules.local_date(now)
+    queued = 0
+    async for batch in case_batches(
         session,
         col(Case.progress_next_on) <= today,
         col(Case.status).not_in([str(s) for s in NO_PROGRESS_STATUSES]),
         col(Case.requester_id).is_not(None),
         col(Case.due_date).is_not(None),
         col(Case.followed_up_at).is_(None),  # a posted follow-up awaits the complainant
-    )
+    ):
+        queued += await _progress_batch(session, batch, rules, now)
+    return queued
+
+
+async def _progress_batch(
+    session: AsyncSession, rows: Sequence[Any], rules: Rules, now: dt.datetime
+) -> int:
+    """Queue the progress updates of `rows` due by now and move their next day on."""
+    today, every = rules.local_date(now), rules.settings.requester_progress_every_days
     recipients = await requester_recipients(session, rows)
     due: list[tuple[Any, Recipient, dt.date]] = []
     moved: list[dict[str, Any]] = []

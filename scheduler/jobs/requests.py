@@ -17,16 +17,15 @@ from bot.notify.recipients import Directory
 from bot.notify.send_windows import in_office_hours
 from bot.workflow.deadlines import request_base_due
 from bot.workflow.rules import Rules
-from scheduler.jobs.due_sets import case_rows, milestone_runs, unreminded
+from scheduler.jobs.due_sets import case_batches, milestone_runs, unreminded
 from scheduler.jobs.reminders import (
     Milestone,
-    Reminder,
+    Outgoing,
     before_due,
     current_milestone,
     milestone_reminder,
     overdue_reminder,
     overdue_where,
-    send_reminders,
 )
 from store.enums import CaseKind, RequestStatus, Role
 from store.models import Case
@@ -66,10 +65,12 @@ async def request_reminders(session: AsyncSession, rules: Rules, now: dt.datetim
     def team(row: Any) -> list[Any]:
         return directory.case_team(row.assigned_officer_id, row.unit_id, language)
 
-    found: list[Reminder] = [
-        overdue_reminder(row, rules, today, team=team(row), escalation=escalation)
-        for row in await case_rows(session, *base, *overdue_where(KIND, today))
-    ]
+    out = Outgoing(session, now)
+    async for batch in case_batches(session, *base, *overdue_where(KIND, today)):
+        for row in batch:
+            await out.add(
+                overdue_reminder(row, rules, today, team=team(row), escalation=escalation)
+            )
     for extended in (False, True):
         # Not extended, the base deadline is the due date itself (no extension days added).
         def kind_on(due: dt.date, extended: bool = extended) -> str | None:
@@ -79,12 +80,11 @@ async def request_reminders(session: AsyncSession, rules: Rules, now: dt.datetim
         held = col(Case.extended_at).is_not(None) if extended else col(Case.extended_at).is_(None)
         for run in milestone_runs(kind_on, today, backwards=False):
             where = (held, run.where(col(Case.due_date)), unreminded(run.kind, col(Case.due_date)))
-            for row in await case_rows(session, *base, *where):
-                base_due = None if row.extended_at else request_base_due(row, rules)
-                milestones = _milestones(rules, row.due_date, base_due)
-                reminder = milestone_reminder(
-                    row, rules, today, milestones=milestones, team=team(row)
-                )
-                if reminder is not None:
-                    found.append(reminder)
-    return await send_reminders(session, found, now)
+            async for batch in case_batches(session, *base, *where):
+                for row in batch:
+                    base_due = None if row.extended_at else request_base_due(row, rules)
+                    milestones = _milestones(rules, row.due_date, base_due)
+                    await out.add(
+                        milestone_reminder(row, rules, today, milestones=milestones, team=team(row))
+                    )
+    return await out.done()
