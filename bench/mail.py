@@ -151,9 +151,10 @@ def poll_loket(
         "LOG_LEVEL": "WARNING",
     }
     loket = str(Path(sys.executable).parent / "loket")
-    if os.environ.get("BENCH_PROFILE"):  # pyinstrument's HTML profile of the poll
-        command = [str(Path(sys.executable).parent / "pyinstrument"), "-r", "html", "-o",
-                   os.environ["BENCH_PROFILE"], loket, "mail", "poll", "--once"]  # fmt: skip
+    if profile := os.environ.get("BENCH_PROFILE"):  # pyinstrument's profile of the poll
+        renderer = "html" if profile.endswith(".html") else "text"
+        pyinstrument = str(Path(sys.executable).parent / "pyinstrument")
+        command = [pyinstrument, "-r", renderer, "-o", profile, loket, "mail", "poll", "--once"]
     else:
         command = [loket, "mail", "poll", "--once"]
     seconds, peak, output = _timed(command, env, work, timeout)

@@ -30,6 +30,10 @@ COMMAND_TIMEOUT_SECONDS = 60.0
 # RFC 2177: servers may drop an IDLE after 30 minutes; renew it well before.
 IDLE_RENEW_SECONDS = 25 * 60.0
 LOGOUT_TIMEOUT_SECONDS = 5.0
+# aioimaplib handles the lines of one read recursively, one frame each: a response of a
+# thousand short lines (a FETCH of a thousand sizes) overflows the stack and breaks the
+# connection. Commands are cut so that a response stays well below that.
+MAX_LINES_PER_RESPONSE = 200
 _UIDVALIDITY_RE = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _INTERNALDATE_RE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _NEEDS_QUOTES_RE = re.compile(r'[\s"\\(){%*\]]')
@@ -173,17 +177,19 @@ class ImapSession:
         return sorted(await self._uids("UNSEEN") | above)
 
     async def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        """UID -> RFC822.SIZE of those of `uids` still in the folder (one command)."""
+        """UID -> RFC822.SIZE of those of `uids` still in the folder (one command per
+        MAX_LINES_PER_RESPONSE UIDs)."""
         found: dict[int, int] = {}
-        if not uids:
-            return found
-        response = await self._call(self.client.uid("fetch", uid_set(uids), "(UID RFC822.SIZE)"))
-        if response.result != "OK":
-            raise ConnectionFailed(self.config.name, f"FETCH failed: {_text(response.lines)}")
-        for line in response.lines:
-            uid, size = _UID_RE.search(bytes(line)), _SIZE_RE.search(bytes(line))
-            if uid and size:
-                found[int(uid.group(1))] = int(size.group(1))
+        ordered = sorted(uids)
+        for start in range(0, len(ordered), MAX_LINES_PER_RESPONSE):
+            which = uid_set(ordered[start : start + MAX_LINES_PER_RESPONSE])
+            response = await self._call(self.client.uid("fetch", which, "(UID RFC822.SIZE)"))
+            if response.result != "OK":
+                raise ConnectionFailed(self.config.name, f"FETCH failed: {_text(response.lines)}")
+            for line in response.lines:
+                uid, size = _UID_RE.search(bytes(line)), _SIZE_RE.search(bytes(line))
+                if uid and size:
+                    found[int(uid.group(1))] = int(size.group(1))
         return found
 
     async def fetch(self, uid: int) -> FetchedMail | None:

@@ -111,3 +111,20 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
     monkeypatch.setattr(door, "open_case", real_open_case)
     again = await watcher.poll_now()  # tried again on its own, and taken
     assert (again.fetched, again.counts) == (1, {"new_case": 1})
+
+
+async def test_the_sizes_of_a_long_backlog_are_asked_in_pieces(
+    mail_services: Services, dovecot: DovecotServer, folder: str, watcher: MailboxWatcher
+) -> None:
+    client = dovecot.client()  # aioimaplib breaks on a response of ~1000 lines (imap.py)
+    try:
+        for n in range(1100):
+            client.append(folder, "", None, request(n).replace(b"\n", b"\r\n"))
+    finally:
+        client.logout()
+    imap: ImapSession = await watcher.connect()
+    try:
+        uids = await imap.new_uids(0, everything=False)
+        assert len(await imap.sizes(uids)) == len(uids) == 1100
+    finally:
+        await imap.close()
