@@ -1,6 +1,6 @@
 """`loket mail poll --once` killed with SIGKILL at every step of the per-message sequence
-(fetched, inside the open transaction of its batch, committed, flagged), then run again: every message is
-recorded exactly once, every new case has exactly one acknowledgement, nothing is lost.
+(fetched, inside its batch's open transaction, committed, flagged), then run again: every
+message is recorded exactly once, every new case has exactly one acknowledgement, nothing is lost.
 
 The kill is placed by LOKET_CRASH_AT (bot/crash_points.py): the process SIGKILLs itself the
 n-th time it reaches the named point, which is exactly what `kill -9` from outside does.
