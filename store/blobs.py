@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+
+def _find_syncfs() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).syncfs  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_syncfs = _find_syncfs()
 
 
 class BlobTooLarge(ValueError):
@@ -27,8 +43,9 @@ class BlobStore:
         """Where the bytes with this hash live."""
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store `data` (once) and return its SHA-256; raise BlobTooLarge over the limit."""
+    def put(self, data: bytes, *, sync: bool = True) -> str:
+        """Store `data` (once) and return its SHA-256; raise BlobTooLarge over the limit.
+        With `sync` False the bytes are durable only after the next `sync_all()`."""
         if len(data) > self.max_bytes:
             raise BlobTooLarge(len(data), self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
@@ -41,12 +58,24 @@ class BlobStore:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    os.fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
+
+    def sync_all(self) -> None:
+        """Make every blob written so far durable, the names too (one syncfs(2) of the store's
+        file system on Linux, else one sync(2))."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            if _syncfs is None or _syncfs(fd) != 0:
+                os.sync()
+        finally:
+            os.close(fd)
 
     def get(self, sha256: str) -> bytes:
         """The stored bytes for `sha256` (FileNotFoundError if absent)."""

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 import ssl
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -30,9 +30,15 @@ COMMAND_TIMEOUT_SECONDS = 60.0
 # RFC 2177: servers may drop an IDLE after 30 minutes; renew it well before.
 IDLE_RENEW_SECONDS = 25 * 60.0
 LOGOUT_TIMEOUT_SECONDS = 5.0
+# aioimaplib handles the lines of one read recursively, one frame each: a response of a
+# thousand short lines (a FETCH of a thousand sizes) overflows the stack and breaks the
+# connection. Commands are cut so that a response stays well below that.
+MAX_LINES_PER_RESPONSE = 200
 _UIDVALIDITY_RE = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _INTERNALDATE_RE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _NEEDS_QUOTES_RE = re.compile(r'[\s"\\(){%*\]]')
+_UID_RE = re.compile(rb"\bUID (\d+)")
+_SIZE_RE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,21 @@ def quote_mailbox(name: str) -> str:
     if not _NEEDS_QUOTES_RE.search(wire):
         return wire
     return '"' + wire.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def uid_set(uids: Sequence[int]) -> str:
+    """UIDs as an IMAP sequence set, runs of consecutive UIDs as ranges ("1:4,7,9:10")."""
+    parts: list[str] = []
+    ordered = sorted(set(uids))
+    start = prev = ordered[0]
+    for uid in [*ordered[1:], None]:
+        if uid is not None and uid == prev + 1:
+            prev = uid
+            continue
+        parts.append(str(start) if start == prev else f"{start}:{prev}")
+        if uid is not None:
+            start = prev = uid
+    return ",".join(parts)
 
 
 def _internaldate(line: bytes) -> dt.datetime | None:
@@ -155,28 +176,63 @@ class ImapSession:
         above = {uid for uid in await self._uids("UID", f"{after_uid + 1}:*") if uid > after_uid}
         return sorted(await self._uids("UNSEEN") | above)
 
+    async def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """UID -> RFC822.SIZE of those of `uids` still in the folder (one command per
+        MAX_LINES_PER_RESPONSE UIDs)."""
+        found: dict[int, int] = {}
+        ordered = sorted(uids)
+        for start in range(0, len(ordered), MAX_LINES_PER_RESPONSE):
+            which = uid_set(ordered[start : start + MAX_LINES_PER_RESPONSE])
+            response = await self._call(self.client.uid("fetch", which, "(UID RFC822.SIZE)"))
+            if response.result != "OK":
+                raise ConnectionFailed(self.config.name, f"FETCH failed: {_text(response.lines)}")
+            for line in response.lines:
+                uid, size = _UID_RE.search(bytes(line)), _SIZE_RE.search(bytes(line))
+                if uid and size:
+                    found[int(uid.group(1))] = int(size.group(1))
+        return found
+
     async def fetch(self, uid: int) -> FetchedMail | None:
         """The message with this UID, without setting \\Seen; None if it has gone."""
+        return (await self.fetch_many([uid])).get(uid)
+
+    async def fetch_many(self, uids: Sequence[int]) -> dict[int, FetchedMail]:
+        """UID -> message, of those of `uids` still in the folder, in one UID FETCH, without
+        setting \\Seen."""
+        if not uids:
+            return {}
         response = await self._call(
-            self.client.uid("fetch", str(uid), "(UID INTERNALDATE BODY.PEEK[])")
+            self.client.uid("fetch", uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])")
         )
         if response.result != "OK":
             raise ConnectionFailed(self.config.name, f"FETCH failed: {_text(response.lines)}")
-        for i, line in enumerate(response.lines):
-            if isinstance(line, bytearray):
-                header = bytes(response.lines[i - 1]) if i else b""
-                return FetchedMail(uid, bytes(line), _internaldate(header))
-        return None
+        fetched: dict[int, FetchedMail] = {}
+        lines = response.lines
+        for i, line in enumerate(lines):
+            if not isinstance(line, bytearray) or not i:
+                continue
+            header = bytes(lines[i - 1])
+            after = bytes(lines[i + 1]) if i + 1 < len(lines) else b""
+            # The UID comes before the body (Dovecot) or after it (the closing line).
+            found = _UID_RE.search(header) or _UID_RE.search(after)
+            if found and int(found.group(1)) in uids:
+                uid = int(found.group(1))
+                fetched[uid] = FetchedMail(uid, bytes(line), _internaldate(header + after))
+        return fetched
 
-    async def mark_processed(self, uid: int) -> None:
-        """Flag the message \\Seen, or move it to the processed folder when one is set."""
+    async def mark_processed(self, uid: int | Sequence[int]) -> None:
+        """Flag the messages \\Seen, or move them to the processed folder when one is set."""
+        uids = [uid] if isinstance(uid, int) else list(uid)
+        if not uids:
+            return
+        which = uid_set(uids)
         folder = self.config.processed_folder
         if not folder:
-            response = await self._call(self.client.uid("store", str(uid), "+FLAGS", r"(\Seen)"))
+            response = await self._call(self.client.uid("store", which, "+FLAGS", r"(\Seen)"))
         elif self.client.has_capability("MOVE"):
-            response = await self._call(self.client.uid("move", str(uid), quote_mailbox(folder)))
+            response = await self._call(self.client.uid("move", which, quote_mailbox(folder)))
         else:  # RFC 3501 without MOVE: copy, then delete the original
-            response = await self._call(self.client.uid("copy", str(uid), quote_mailbox(folder)))
+            response = await self._call(self.client.uid("copy", which, quote_mailbox(folder)))
             uidplus = self.client.has_capability("UIDPLUS")
             # A UID COPY of a UID the server does not know still answers OK (RFC 3501 §6.4.8);
             # with UIDPLUS the COPYUID code proves the copy exists (RFC 4315), so nothing is
@@ -185,13 +241,13 @@ class ImapSession:
                 not uidplus or any(b"COPYUID" in bytes(line) for line in response.lines)
             )
             if not copied:
-                raise ConnectionFailed(self.config.name, f"could not copy UID {uid}")
-            await self._call(self.client.uid("store", str(uid), "+FLAGS", r"(\Deleted)"))
-            # UID EXPUNGE removes only this message, never others flagged \Deleted by people.
-            expunge = self.client.uid("expunge", str(uid)) if uidplus else self.client.expunge()
+                raise ConnectionFailed(self.config.name, f"could not copy UID {which}")
+            await self._call(self.client.uid("store", which, "+FLAGS", r"(\Deleted)"))
+            # UID EXPUNGE removes only these, never others flagged \Deleted by people.
+            expunge = self.client.uid("expunge", which) if uidplus else self.client.expunge()
             response = await self._call(expunge)
         if response.result != "OK":
-            raise ConnectionFailed(self.config.name, f"could not mark UID {uid}")
+            raise ConnectionFailed(self.config.name, f"could not mark UID {which}")
 
     async def wait_for_mail(self, seconds: float) -> None:
         """Return when new mail may have arrived: on an IDLE push, or after `seconds`."""

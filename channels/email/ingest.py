@@ -17,6 +17,8 @@ channels/email/automatic.py, the review queue).
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.attachments import store_files
@@ -37,6 +39,7 @@ from bot.intake.validation import validate_email
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
 from channels.email.automatic import handle_automatic
+from channels.email.batch import CURRENT, Batch, batch_of
 from channels.email.forms import ParsedFields, parse_fields
 from channels.email.message import IncomingMail, MailKind, MailLocation
 from channels.email.replies import MailAnswers
@@ -52,6 +55,8 @@ log = logging.getLogger(__name__)
 QUOTED_KEEP_CHARS = 20_000
 # Tries of counting one try of a mail that meets a unique key another poller took meanwhile.
 CONFLICT_ATTEMPTS = 3
+# UIDs per IN (...) list of one query.
+_IN_CHUNK = 500
 # Threads that go to an officer instead of to a case.
 _REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
 
@@ -112,9 +117,31 @@ class MailIngestor:
     def __init__(
         self, db: Database, settings: Settings, clock: Clock, blobs: BlobStore, intake: Intake
     ) -> None:
-        self.db, self.settings, self.clock = db, settings, clock
-        self.blobs, self.intake = blobs, intake
+        self.settings, self.clock = settings, clock
+        self._db, self._blobs, self._intake = db, blobs, intake
         self.secret = settings.reply_secret.get_secret_value()
+
+    @property
+    def db(self) -> Database:
+        """The database, or the batch's savepoints inside a batch (channels/email/batch.py)."""
+        batch = CURRENT.get()
+        return batch.db if batch else self._db
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The blob store, or the batch's (synced once, before its commit)."""
+        batch = CURRENT.get()
+        return batch.blobs if batch else self._blobs
+
+    @property
+    def intake(self) -> Intake:
+        """The one door, working in the batch's transaction inside a batch."""
+        batch = CURRENT.get()
+        if batch is None:
+            return self._intake
+        door = copy.copy(self._intake)
+        door.db, door.blobs = batch.db, batch.blobs
+        return door
 
     async def last_uid(self, mailbox: str, uidvalidity: int) -> int:
         """The highest UID recorded in this mailbox under this UIDVALIDITY (0 if none: after a
@@ -125,29 +152,66 @@ class MailIngestor:
             )
             return int((await session.exec(stmt)).one() or 0)
 
-    async def is_recorded(self, location: MailLocation) -> bool:
-        """True when the email at this IMAP location was ingested already."""
+    async def recorded_uids(self, mailbox: str, uidvalidity: int, uids: list[int]) -> set[int]:
+        """Those of `uids` whose email in this mailbox and UIDVALIDITY was ingested already."""
+        found: set[int] = set()
         async with self.db.session() as session:
-            return await _at(session, location) is not None
+            for start in range(0, len(uids), _IN_CHUNK):
+                stmt = select(MailRecord.uid).where(
+                    MailRecord.mailbox == mailbox,
+                    MailRecord.uidvalidity == uidvalidity,
+                    col(MailRecord.uid).in_(uids[start : start + _IN_CHUNK]),
+                )
+                found.update((await session.exec(stmt)).all())
+        return found
 
-    async def note_attempt(self, location: MailLocation) -> int:
-        """Count one more try at the email at `location` (committed before it is read) and
-        return how many tries there have been, this one included."""
+    def batch(self) -> contextlib.AbstractAsyncContextManager[Batch]:
+        """A block whose ingestions share one transaction and one fsync (batch.py)."""
+        return batch_of(self._db, self._blobs)
+
+    async def tries(self, locations: list[MailLocation]) -> dict[int, int]:
+        """UID -> tries so far, of those at `locations` (one mailbox and UIDVALIDITY) that were
+        tried before and never finished."""
+        if not locations:
+            return {}
+        first = locations[0]
+        async with self.db.session() as session:
+            stmt = select(MailAttempt.uid, MailAttempt.attempts).where(
+                MailAttempt.mailbox == first.mailbox,
+                MailAttempt.uidvalidity == first.uidvalidity,
+                col(MailAttempt.uid).in_([loc.uid for loc in locations]),
+            )
+            return {uid: n for uid, n in (await session.exec(stmt)).all()}
+
+    async def note_attempts(self, locations: list[MailLocation]) -> list[int]:
+        """Count one more try at each email at `locations` (all in one mailbox and UIDVALIDITY;
+        committed before they are ingested) and return how many tries each has had, this one
+        included."""
+        if not locations:
+            return []
+        first = locations[0]
         for _ in range(CONFLICT_ATTEMPTS):
             try:
                 async with self.db.transaction() as session:
-                    stmt = select(MailAttempt).where(*_attempt_at(location))
-                    attempt = (await session.exec(stmt)).first() or MailAttempt(
-                        mailbox=location.mailbox, uidvalidity=location.uidvalidity,
-                        uid=location.uid,
-                    )  # fmt: skip
-                    attempt.attempts += 1
-                    attempt.last_at = self.clock.now()
-                    session.add(attempt)
-                    return attempt.attempts
+                    stmt = select(MailAttempt).where(
+                        MailAttempt.mailbox == first.mailbox,
+                        MailAttempt.uidvalidity == first.uidvalidity,
+                        col(MailAttempt.uid).in_([loc.uid for loc in locations]),
+                    )
+                    known = {a.uid: a for a in (await session.exec(stmt)).all()}
+                    now, tries = self.clock.now(), []
+                    for loc in locations:
+                        attempt = known.get(loc.uid) or MailAttempt(
+                            mailbox=loc.mailbox, uidvalidity=loc.uidvalidity, uid=loc.uid
+                        )
+                        attempt.attempts += 1
+                        attempt.last_at = now
+                        session.add(attempt)
+                        tries.append(attempt.attempts)
+                    return tries
             except IntegrityError:  # another poller counted the same mail first
                 continue
-        raise RuntimeError(f"could not count a try of {location}")
+        raise RuntimeError(f"could not count a try of {first}")
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""

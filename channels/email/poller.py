@@ -31,17 +31,37 @@ from channels.email.ingest import IngestOutcome, MailIngestor
 from channels.email.mailboxes import MailboxConfig
 from channels.email.message import IncomingMail, MailLocation, MailReading
 from channels.email.reader import read_mail, salvage
-from channels.email.worker import READER_FAILED, MailReaderPool
+from channels.email.worker import READER_FAILED, MailReaderPool, ReadResult, default_workers
 
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = 10.0
 RECONNECT_BACKOFF_MAX_SECONDS = 300.0
+# A batch: at most this many mails (a short hold of SQLite's write lock for other writers),
+# and this many bytes of them (a bigger mail is one alone);
+# a FETCH of a batch answers three lines a mail (see imap.MAX_LINES_PER_RESPONSE).
+BATCH_MAILS = 20
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 def reader_pool(settings: Settings) -> MailReaderPool:
-    """The worker that reads mail, with the MAIL_PARSE_* limits."""
-    return MailReaderPool(settings.mail_parse_timeout_seconds, settings.mail_parse_memory_mb)
+    """The workers that read mail (one per core), with the MAIL_PARSE_* limits."""
+    return MailReaderPool(settings.mail_parse_timeout_seconds, settings.mail_parse_memory_mb,
+                          workers=default_workers())  # fmt: skip
+
+
+def batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    """`uids` (those still there: in `sizes`) cut into batches of at most BATCH_MAILS mails
+    and BATCH_BYTES bytes, in order."""
+    cut: list[list[int]] = []
+    size = 0
+    for uid in (u for u in uids if u in sizes):
+        if not cut or len(cut[-1]) >= BATCH_MAILS or size + sizes[uid] > BATCH_BYTES:
+            cut.append([])
+            size = 0
+        cut[-1].append(uid)
+        size += sizes[uid]
+    return cut
 
 
 def describe(exc: BaseException) -> str:
@@ -132,15 +152,11 @@ class MailboxWatcher:
         self.config, self.ingestor, self.settings, self.clock = config, ingestor, settings, clock
         self.reader = reader or reader_pool(settings)
 
-    async def _incoming(self, fetched: FetchedMail, location: MailLocation) -> IncomingMail:
-        """Read one fetched mail in the worker, or quarantine it: when the worker cannot read
-        it, or when earlier tries at ingesting it never finished (a crash loop, issue #9)."""
-        # Reading runs in the worker, under its own time and memory limits: a mail that kills
-        # the worker is quarantined by the reader's result. A try is counted only once the
-        # mail is read, so a stop or SIGKILL of Loket while the worker starts or reads (the
-        # first mail after every start) is not taken for a poison mail.
-        result = await self.reader.read(fetched.raw)
-        tries = await self.ingestor.note_attempt(location)
+    def _judged(
+        self, fetched: FetchedMail, location: MailLocation, result: ReadResult, tries: int
+    ) -> IncomingMail:
+        """The mail for ingestion, or its quarantine: when the worker could not read it, or
+        when earlier tries at ingesting it never finished (a crash loop, issue #9)."""
         now = self.clock.now()
         if tries > self.settings.mail_max_attempts:
             log.error("email %s failed %d times: kept for review", location, tries - 1)
@@ -156,36 +172,75 @@ class MailboxWatcher:
         return await ImapSession.connect(self.config, self.settings.mail_ca_file)
 
     async def poll_once(self, imap: ImapSession) -> PollSummary:
-        """Ingest every new message of the mailbox once; return what happened."""
+        """Ingest every new message of the mailbox once, in batches; return what happened."""
         summary = PollSummary(self.config.name)
         after = await self.ingestor.last_uid(self.config.name, imap.uidvalidity)
-        for uid in await imap.new_uids(after, everything=bool(self.config.processed_folder)):
-            location = MailLocation(self.config.name, imap.uidvalidity, uid)
-            if await self.ingestor.is_recorded(location):
-                summary.already_recorded += 1  # committed before a crash, not yet flagged
-            else:
-                fetched = await imap.fetch(uid)
-                if fetched is None:
-                    continue  # expunged meanwhile
-                summary.fetched += 1
-                crash_point("mail_fetched")
-                incoming = await self._incoming(fetched, location)
+        uids = await imap.new_uids(after, everything=bool(self.config.processed_folder))
+        recorded = await self.ingestor.recorded_uids(self.config.name, imap.uidvalidity, uids)
+        if recorded:  # committed before a crash, not yet flagged
+            summary.already_recorded += len(recorded)
+            await self._mark(imap, [uid for uid in uids if uid in recorded])
+        fresh = [uid for uid in uids if uid not in recorded]
+        for batch in batches(fresh, await imap.sizes(fresh)):
+            await self._take(imap, batch, summary)
+        return summary
+
+    async def _take(self, imap: ImapSession, uids: list[int], summary: PollSummary) -> None:
+        """Fetch, read (on every worker at once) and ingest one batch, then flag it.
+
+        Mail tried before whose tries never finished (Loket died with it) is taken one mail
+        at a time, its try counted just before, so that a mail that kills Loket is the only
+        one to reach MAIL_MAX_ATTEMPTS; the rest is ingested in one transaction (batch.py)."""
+        fetched = await imap.fetch_many(uids)
+        mails = [fetched[uid] for uid in uids if uid in fetched]  # not expunged meanwhile
+        for _mail in mails:
+            crash_point("mail_fetched")
+        summary.fetched += len(mails)
+        results = await self.reader.read_many([mail.raw for mail in mails])
+        where = [MailLocation(self.config.name, imap.uidvalidity, m.uid) for m in mails]
+        tried = await self.ingestor.tries(where)
+        first = [i for i, loc in enumerate(where) if loc.uid not in tried]
+        tries = await self.ingestor.note_attempts([where[i] for i in first])
+        judged = [
+            self._judged(mails[i], where[i], results[i], n)
+            for i, n in zip(first, tries, strict=True)
+        ]
+        await self._ingest(imap, judged, summary)
+        for i, (mail, location) in enumerate(zip(mails, where, strict=True)):
+            if location.uid in tried:
+                (n,) = await self.ingestor.note_attempts([location])
+                await self._ingest(imap, [self._judged(mail, location, results[i], n)], summary)
+
+    async def _ingest(
+        self, imap: ImapSession, mails: list[IncomingMail], summary: PollSummary
+    ) -> None:
+        """Ingest `mails` in one transaction and flag those taken after its commit."""
+        if not mails:
+            return
+        outcomes: list[tuple[int, IngestOutcome]] = []
+        async with self.ingestor.batch():
+            for mail in mails:
                 try:
-                    summary.add(await self.ingestor.ingest(incoming))
+                    outcomes.append((mail.location.uid, await self.ingestor.ingest(mail)))
                 except (OperationalError, InterfaceError):
                     raise  # the database is away: stop this pass, retry after the back-off
                 except Exception as exc:
-                    # One mail the core cannot take must not hold up the ones after it; it
-                    # stays unread and is tried again on the next pass, MAIL_MAX_ATTEMPTS
-                    # times in all, then quarantined (see _incoming).
-                    log.error("email %s not ingested, left for the next pass: %s", location,
-                              describe(exc))  # fmt: skip
+                    # One mail the core cannot take must not hold up the ones after it; its
+                    # savepoint is rolled back, it stays unread and is tried again on the next
+                    # pass, MAIL_MAX_ATTEMPTS times in all, then quarantined (see _judged).
+                    log.error("email %s not ingested, left for the next pass: %s",
+                              mail.location, describe(exc))  # fmt: skip
                     summary.failed += 1
-                    continue
-                crash_point("mail_committed")
-            await imap.mark_processed(uid)
+        for _uid, outcome in outcomes:
+            summary.add(outcome)
+            crash_point("mail_committed")
+        await self._mark(imap, [uid for uid, _outcome in outcomes])
+
+    async def _mark(self, imap: ImapSession, uids: list[int]) -> None:
+        """Flag (or move) the committed mails at `uids`, in one command."""
+        await imap.mark_processed(uids)
+        for _uid in uids:
             crash_point("mail_marked")
-        return summary
 
     async def poll_now(self) -> PollSummary:
         """Connect, ingest everything new once, disconnect (`loket mail poll --once`)."""

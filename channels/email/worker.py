@@ -1,12 +1,14 @@
 """Reading mail in a worker process, so that one hostile mail can neither stall nor kill Loket.
 
-One worker (a `ProcessPoolExecutor` of one process, spawn context) reads one mail at a
-time, called from asyncio through `loop.run_in_executor`: the event loop (Telegram, the
-scheduler) keeps running while a mail is parsed. The worker's address space is limited to
+Each worker (a `ProcessPoolExecutor` of one process of its own, spawn context) reads one mail
+at a time, called from asyncio through `loop.run_in_executor`: the event loop (Telegram, the
+scheduler) keeps running while mail is parsed, and a backlog is read on every core at once
+(`read_many`, one worker per core). A worker's address space is limited to
 MAIL_PARSE_MEMORY_MB (RLIMIT_AS, set by the pool initializer), each mail gets
 MAIL_PARSE_TIMEOUT_SECONDS. A mail that runs out of time or memory, kills the worker, or makes
 the reader raise is reported as a `ReadResult` with a reason instead of a reading; the worker
-is then replaced, so the next mail starts on a fresh process.
+is then replaced, so the next mail starts on a fresh process; the other workers, each in a
+process of its own, go on with their mails untouched.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 import resource
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Starting the worker (a new interpreter importing the parser) on a busy machine.
 START_TIMEOUT_SECONDS = 120.0
 CLOSE_GRACE_SECONDS = 2.0
+# Workers reading at once (the machine's cores, up to this many).
+MAX_WORKERS = 4
 
 
 class WorkerUnavailable(RuntimeError):
@@ -77,85 +81,46 @@ def prepare_worker(megabytes: int, parent_pid: int | None = None) -> None:
     os.close(devnull)
 
 
-class MailReaderPool:
-    """Reads mail in one worker process with a time and memory limit per mail."""
+def default_workers() -> int:
+    """How many mails are read at once: one per core, at most MAX_WORKERS."""
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
-    def __init__(
-        self,
-        timeout_seconds: float,
-        memory_mb: int,
-        reader: Callable[[bytes], MailReading] = read_mail,
-    ) -> None:
-        self.timeout_seconds, self.memory_mb, self.reader = timeout_seconds, memory_mb, reader
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = asyncio.Lock()
-        self.replaced = 0  # how often a worker was replaced after a failure
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
+class _Worker:
+    """One worker process of its own (a one-process pool), so that a mail that kills or stalls
+    it takes no other mail down with it."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self.pool: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self.pool is None:
             # spawn: the worker is Loket's own child, so PR_SET_PDEATHSIG ends it with Loket (a
             # forkserver's children keep the forkserver, and each other, alive).
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
+            self.pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=context,
                 initializer=prepare_worker,
                 initargs=(self.memory_mb, os.getpid()),
             )
-        return self._pool
+        return self.pool
 
-    async def _started(self) -> ProcessPoolExecutor:
-        """The pool with its worker up (starting a process is not the mail's time); raises
-        WorkerUnavailable when no worker can be started."""
-        if self._pool is not None:
-            return self._pool
-        pool = self._executor()
-        try:
-            await asyncio.wait_for(
-                asyncio.get_running_loop().run_in_executor(pool, os.getpid),
-                START_TIMEOUT_SECONDS,
-            )
-        except Exception as exc:
-            self._replace()
-            raise WorkerUnavailable(f"mail reader did not start: {type(exc).__name__}") from None
-        return pool
-
-    async def read(self, raw: bytes) -> ReadResult:
-        """Read one mail in the worker; a failure of the mail is the result's reason (raises
-        WorkerUnavailable only when no worker can be started at all)."""
-        async with self._lock:  # one mail at a time: a failure is that mail's, no other's
-            loop = asyncio.get_running_loop()
-            pool = await self._started()
-            try:
-                future = loop.run_in_executor(pool, self.reader, raw)
-                return ReadResult(await asyncio.wait_for(future, self.timeout_seconds))
-            except TimeoutError:
-                failure = TIMEOUT
-            except MemoryError:
-                failure = MEMORY_LIMIT
-            except BrokenProcessPool:
-                failure = WORKER_DIED
-            except Exception as exc:
-                log.error("mail reader failed: %s", type(exc).__name__)
-                failure = READER_FAILED
-            self._replace()
-            return ReadResult(None, failure)
-
-    def _replace(self) -> None:
-        """Kill the worker (it may still be busy with the mail) and start afresh next time."""
-        pool, self._pool = self._pool, None
+    def kill(self) -> bool:
+        """Kill the process (it may still be busy with a mail); True when there was one."""
+        pool, self.pool = self.pool, None
         if pool is None:
-            return
-        self.replaced += 1
+            return False
         # ProcessPoolExecutor.kill_workers() arrives in Python 3.14; until then, its processes.
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        return True
 
     def close(self) -> None:
-        """Stop the worker: at once when idle, after CLOSE_GRACE_SECONDS (then killed) when it
-        is still busy with a mail whose reading was abandoned (Loket is stopping)."""
-        pool, self._pool = self._pool, None
+        """Stop the process: at once when idle, killed after CLOSE_GRACE_SECONDS when busy."""
+        pool, self.pool = self.pool, None
         if pool is None:
             return
         processes = list(getattr(pool, "_processes", {}).values())
@@ -165,3 +130,87 @@ class MailReaderPool:
             if process.is_alive():
                 process.kill()
                 process.join()
+
+
+class MailReaderPool:
+    """Reads mail in `workers` processes (one mail each at a time), with a time and memory
+    limit per mail; a failure is always the failing mail's, never another's."""
+
+    def __init__(
+        self,
+        timeout_seconds: float,
+        memory_mb: int,
+        reader: Callable[[bytes], MailReading] = read_mail,
+        workers: int = 1,
+    ) -> None:
+        self.timeout_seconds, self.memory_mb, self.reader = timeout_seconds, memory_mb, reader
+        self._workers = [_Worker(memory_mb) for _ in range(max(1, workers))]
+        self._free: asyncio.Queue[_Worker] | None = None
+        self.replaced = 0  # how often a worker was replaced after a failure
+
+    def _idle(self) -> asyncio.Queue[_Worker]:
+        if self._free is None:
+            self._free = asyncio.Queue()
+            for worker in self._workers:
+                self._free.put_nowait(worker)
+        return self._free
+
+    async def _started(self, worker: _Worker) -> ProcessPoolExecutor:
+        """The worker's pool with its process up (starting a process is not the mail's time);
+        raises WorkerUnavailable when no process can be started."""
+        if worker.pool is not None:
+            return worker.pool
+        pool = worker.executor()
+        try:
+            await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, os.getpid),
+                START_TIMEOUT_SECONDS,
+            )
+        except Exception as exc:
+            self._replace(worker)
+            raise WorkerUnavailable(f"mail reader did not start: {type(exc).__name__}") from None
+        return pool
+
+    async def read(self, raw: bytes) -> ReadResult:
+        """Read one mail in a free worker; a failure of the mail is the result's reason (raises
+        WorkerUnavailable only when no worker can be started at all)."""
+        free = self._idle()
+        worker = await free.get()
+        try:
+            return await self._read_in(worker, raw)
+        finally:
+            free.put_nowait(worker)
+
+    async def read_many(self, raws: Sequence[bytes]) -> list[ReadResult]:
+        """Read `raws` on every worker at once; the results in the same order."""
+        return list(await asyncio.gather(*(self.read(raw) for raw in raws)))
+
+    async def _read_in(self, worker: _Worker, raw: bytes) -> ReadResult:
+        loop = asyncio.get_running_loop()
+        pool = await self._started(worker)
+        try:
+            future = loop.run_in_executor(pool, self.reader, raw)
+            return ReadResult(await asyncio.wait_for(future, self.timeout_seconds))
+        except TimeoutError:
+            failure = TIMEOUT
+        except MemoryError:
+            failure = MEMORY_LIMIT
+        except BrokenProcessPool:
+            failure = WORKER_DIED
+        except Exception as exc:
+            log.error("mail reader failed: %s", type(exc).__name__)
+            failure = READER_FAILED
+        self._replace(worker)
+        return ReadResult(None, failure)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill the worker's process and start afresh next time."""
+        if worker.kill():
+            self.replaced += 1
+
+    def close(self) -> None:
+        """Stop the workers: at once when idle, after CLOSE_GRACE_SECONDS (then killed) when
+        one is still busy with a mail whose reading was abandoned (Loket is stopping)."""
+        for worker in self._workers:
+            worker.close()
+        self._free = None

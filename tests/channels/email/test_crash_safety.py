@@ -1,6 +1,6 @@
 """`loket mail poll --once` killed with SIGKILL at every step of the per-message sequence
-(fetched, inside the open transaction, committed, flagged), then run again: every message is
-recorded exactly once, every new case has exactly one acknowledgement, nothing is lost.
+(fetched, inside its batch's open transaction, committed, flagged), then run again: every
+message is recorded exactly once, every new case has exactly one acknowledgement, nothing is lost.
 
 The kill is placed by LOKET_CRASH_AT (bot/crash_points.py): the process SIGKILLs itself the
 n-th time it reaches the named point, which is exactly what `kill -9` from outside does.
@@ -48,8 +48,10 @@ async def test_sigkill_at_every_step_loses_and_doubles_nothing(
         before = len(await recorded(mail_services))
         crashed = run_loket(env | {ENV_VAR: f"{point}:{nth}"}, tmp_path, "mail", "poll", "--once")
         assert crashed.returncode == -signal.SIGKILL, (point, crashed.stderr[-2000:])
-        if point == "mail_before_commit":  # the n-th transaction died uncommitted
-            assert len(await recorded(mail_services)) == before + nth - 1
+        if point == "mail_before_commit":
+            # The n-th mail's transaction (its batch's: channels/email/batch.py) died
+            # uncommitted: at most the batches before it were kept.
+            assert before <= len(await recorded(mail_services)) < before + nth
     finished = run_loket(env, tmp_path, "mail", "poll", "--once")
     assert finished.returncode == 0, finished.stderr[-2000:]
 

@@ -1,0 +1,83 @@
+"""One transaction and one fsync for a batch of mails, with each mail's own work unchanged.
+
+Inside `MailBatch.open()` the ingestion of a mail (channels/email/ingest.py, intake's door
+included) runs as it always does, only its `transaction()` is a SAVEPOINT of the batch's one
+transaction and its blobs are written without an fsync each: a mail whose ingestion fails rolls
+back its savepoint alone (the others stay), a conflict is retried in a new savepoint by intake
+as before. When the block ends, every blob of the batch is made durable with one `sync_all()`,
+then the batch commits: the crash-safety order of one mail (bytes durable, then the record
+committed, then \\Seen) holds for the batch as a whole, since the poller flags nothing before
+the commit. A SIGKILL before the commit leaves nothing of the batch but its blobs (harmless,
+content-addressed) and its tries (mail_attempts, committed before).
+
+Which database and blob store a piece of ingestion uses is read from a context variable, so
+mailboxes watched side by side (asyncio tasks, each its own context) never share a batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.blobs import BlobStore
+from store.db import Database
+
+
+class BatchDatabase(Database):
+    """The database as seen inside a batch: every transaction a savepoint of the one session."""
+
+    def __init__(self, outer: Database, session: AsyncSession) -> None:
+        super().__init__(outer.engine)
+        self.batch_session = session
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """The batch's session (reads see the batch's own writes)."""
+        yield self.batch_session
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A savepoint: released when the block ends without error, else rolled back alone."""
+        async with self.batch_session.begin_nested():
+            yield self.batch_session
+
+
+class DeferredBlobs(BlobStore):
+    """The blob store whose writes wait for one `sync_all()` at the end of the batch."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        super().__init__(blobs.root, blobs.max_bytes)
+
+    def put(self, data: bytes, *, sync: bool = False) -> str:
+        """Store `data` (once) without an fsync; durable after the batch's `sync_all()`."""
+        return super().put(data, sync=sync)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The database and blob store ingestion uses inside one batch."""
+
+    db: BatchDatabase
+    blobs: DeferredBlobs
+
+
+CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
+
+
+@contextlib.asynccontextmanager
+async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
+    """One transaction for the mails ingested in the block: their blobs synced once, then one
+    commit when the block ends without error (rolled back whole otherwise)."""
+    deferred = DeferredBlobs(blobs)
+    async with db.transaction() as session:
+        batch = Batch(BatchDatabase(db, session), deferred)
+        token = CURRENT.set(batch)
+        try:
+            yield batch
+        finally:
+            CURRENT.reset(token)
+        deferred.sync_all()  # the bytes are durable before the records that name them

@@ -1,0 +1,130 @@
+"""A backlog taken in batches: one UID FETCH and one STORE per batch, mails read on several
+workers at once (a hostile one fails alone), one transaction per batch in which a mail the core
+cannot take rolls back only its own savepoint, and the blobs synced before the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+import bot.intake.door as door
+from bot.services import Services
+from channels.email.imap import ImapSession, uid_set
+from channels.email.poller import BATCH_MAILS, MailboxWatcher, batches
+from channels.email.worker import WORKER_DIED, MailReaderPool
+from store.blobs import BlobStore
+from store.models import Case, MailRecord, Message
+from tests.support.dovecot import DovecotServer
+from tests.support.emails import make_email
+from tests.support.hostile_readers import DIE, hostile_reader
+
+
+def request(n: int, **changes: Any) -> bytes:
+    """Request number `n` from a citizen of its own."""
+    values = {"sender": f"Warga {n} <warga{n}@warga.test>", "subject": f"Permohonan {n}",
+              "message_id": f"<batch-{n}@warga.test>"} | changes  # fmt: skip
+    return make_email(**values)
+
+
+def test_uid_sets_and_batches_are_cut_by_count_and_bytes() -> None:
+    assert uid_set([9, 1, 2, 3, 5, 7, 8]) == "1:3,5,7:9"
+    assert uid_set([4]) == "4"
+    uids = list(range(1, BATCH_MAILS + 3))
+    assert [len(b) for b in batches(uids, dict.fromkeys(uids, 10))] == [BATCH_MAILS, 2]
+    huge = 40 * 1024 * 1024  # over BATCH_BYTES: a batch of its own
+    assert batches([1, 2, 3, 4], {1: 10, 2: huge, 3: 10}) == [[1], [2], [3]]  # 4 has gone
+
+
+async def test_fetch_many_and_mark_a_set_in_one_command_each(
+    mail_services: Services, dovecot: DovecotServer, folder: str, watcher: MailboxWatcher
+) -> None:
+    uids = [dovecot.append(folder, request(n)) for n in range(5)]
+    imap: ImapSession = await watcher.connect()
+    try:
+        fetched = await imap.fetch_many([*uids, max(uids) + 50])
+        assert sorted(fetched) == uids
+        assert all(f"batch-{i}@warga.test".encode() in fetched[u].raw for i, u in enumerate(uids))
+        assert all(f.internaldate is not None for f in fetched.values())
+        assert sorted(await imap.sizes([*uids, max(uids) + 50])) == uids
+        assert dovecot.flags(folder)[uids[0]] == ""  # BODY.PEEK: nothing flagged
+        await imap.mark_processed(uids[1:4])
+    finally:
+        await imap.close()
+    flags = dovecot.flags(folder)
+    assert ["\\Seen" in flags[u] for u in uids] == [False, True, True, True, False]
+
+
+async def test_a_hostile_mail_read_beside_others_fails_alone() -> None:
+    pool = MailReaderPool(10.0, 256, reader=hostile_reader, workers=2)
+    try:
+        mails = [request(1), request(2, headers={"X-Test-Worker": "die"}), request(3), request(4)]
+        assert DIE in mails[1]
+        results = await pool.read_many(mails)
+    finally:
+        pool.close()
+    assert [r.failure for r in results] == [None, WORKER_DIED, None, None]
+    assert [r.reading.subject for r in results if r.reading] == [
+        "Permohonan 1", "Permohonan 3", "Permohonan 4"
+    ]  # fmt: skip
+    assert pool.replaced == 1
+
+
+async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
+    mail_services: Services,
+    dovecot: DovecotServer,
+    folder: str,
+    watcher: MailboxWatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uids = [dovecot.append(folder, request(n)) for n in range(6)]
+    real_open_case = door.open_case
+    synced: list[int] = []
+    real_sync = BlobStore.sync_all
+
+    async def open_then_fail(session: Any, **kwargs: Any) -> Any:
+        case = await real_open_case(session, **kwargs)  # written, then the core fails
+        if "Permohonan 2" in kwargs["details"].get("information_requested", ""):
+            raise ValueError("a bug after the case was written")
+        return case
+
+    def counted_sync(self: BlobStore) -> None:
+        synced.append(1)
+        real_sync(self)
+
+    monkeypatch.setattr(door, "open_case", open_then_fail)
+    monkeypatch.setattr(BlobStore, "sync_all", counted_sync)
+    summary = await watcher.poll_now()
+    assert (summary.fetched, summary.failed, summary.counts) == (6, 1, {"new_case": 5})
+    assert len(synced) == 1  # one sync for the batch, before its commit
+    async with mail_services.db.session() as session:
+        cases = (await session.exec(select(Case).order_by(col(Case.id)))).all()
+        texts = (await session.exec(select(Message.subject))).all()
+        recorded = (await session.exec(select(MailRecord.uid))).all()
+    assert len(cases) == 5 and "Permohonan 2" not in texts  # nothing of the failed mail kept
+    assert sorted(recorded) == [u for u in uids if u != uids[2]]
+    # numbers are not lost to the rolled-back savepoint
+    assert [int(c.reference.rsplit("/", 1)[1]) for c in cases] == [1, 2, 3, 4, 5]
+    flags = dovecot.flags(folder)
+    assert ["\\Seen" in flags[u] for u in uids] == [True, True, False, True, True, True]
+    monkeypatch.setattr(door, "open_case", real_open_case)
+    again = await watcher.poll_now()  # tried again on its own, and taken
+    assert (again.fetched, again.counts) == (1, {"new_case": 1})
+
+
+async def test_the_sizes_of_a_long_backlog_are_asked_in_pieces(
+    mail_services: Services, dovecot: DovecotServer, folder: str, watcher: MailboxWatcher
+) -> None:
+    client = dovecot.client()  # aioimaplib breaks on a response of ~1000 lines (imap.py)
+    try:
+        for n in range(1100):
+            client.append(folder, "", None, request(n).replace(b"\n", b"\r\n"))
+    finally:
+        client.logout()
+    imap: ImapSession = await watcher.connect()
+    try:
+        uids = await imap.new_uids(0, everything=False)
+        assert len(await imap.sizes(uids)) == len(uids) == 1100
+    finally:
+        await imap.close()
