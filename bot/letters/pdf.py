@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
-
 # A4 with the margins of an Indonesian official letter (Permendagri 1/2023 tata naskah dinas
 # uses 2-3 cm); body text in DejaVu, which Debian installs and which covers every script a name
 # may be written in.
@@ -26,6 +23,11 @@ LOCAL_RESOURCES = frozenset({"data", "file"})
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of `html`; remote resources are refused, so rendering never touches the network."""
+    # Loaded with the first PDF, not with the module: WeasyPrint (Pango, fontTools) takes about
+    # a second to import, and most `loket` commands never render a document.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     fetcher = URLFetcher(timeout=5, allowed_protocols=LOCAL_RESOURCES)
     document = HTML(string=html, url_fetcher=fetcher, base_url=".")
     return document.write_pdf()  # type: ignore[no-any-return]
