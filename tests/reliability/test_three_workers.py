@@ -26,13 +26,14 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from app.settings import Settings
 from bot.clock import SystemClock
 from bot.intake.door import InboundMessage
 from bot.services import Services
+from bot.workflow.report_columns import refresh_derived
+from bot.workflow.rules import load_rules
 from channels.telegram.receiver import SECRET_HEADER
 from sandbox.telegram_api.server import BotApiEmulator
 from store.blobs import BlobStore
@@ -172,7 +173,11 @@ async def _seed(db: Database, settings: Settings) -> list[int]:
         )  # fmt: skip
     eight_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=8)
     async with db.transaction() as session:
-        await session.exec(update(Case).values(received_at=eight_days_ago))  # type: ignore[call-overload]
+        rules = await load_rules(session, settings)
+        for case in (await session.exec(select(Case))).all():
+            case.received_at = eight_days_ago
+            refresh_derived(case, rules)  # the stored dates the sweep reads, as any write does
+            session.add(case)
     return chats
 
 
