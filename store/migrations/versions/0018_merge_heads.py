@@ -1,12 +1,10 @@
-"""merge the four branches written side by side from 0016 into one history
+"""merge the three branches written side by side from 0016 into one history
 
-Inbox claims (scale), shared rate slots (pipeline), sweep milestone columns (sweep) and
-conversation drafts (waforms) touch separate tables and columns; this joins them so `heads` is
-one revision again.
+Inbox claims (scale), shared rate slots (pipeline) and conversation drafts (waforms) touch
+separate tables and columns; this joins them so `heads` is one revision again.
 
 Revision ID: 0018_merge_heads
-Revises: 0017_pipeline_rate_slots, 0017_scale_inbox_claims, 0017_sweep_milestones,
-    0017_waforms_drafts
+Revises: 0017_pipeline_rate_slots, 0017_scale_inbox_claims, 0017_waforms_drafts
 Create Date: 2026-12-02
 """
 
@@ -16,7 +14,6 @@ revision: str = "0018_merge_heads"
 down_revision: str | Sequence[str] | None = (
     "0017_pipeline_rate_slots",
     "0017_scale_inbox_claims",
-    "0017_sweep_milestones",
     "0017_waforms_drafts",
 )
 branch_labels: str | Sequence[str] | None = None
