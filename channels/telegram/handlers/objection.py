@@ -160,8 +160,7 @@ async def on_send(turn: Turn) -> None:
     await turn.save()
     lang = draft.language
     due = format_date(case.due_date, lang)
-    await turn.say(
-        t("tg.objection.registered", lang, reference=case.reference, due=due),
-        keyboards.menu(lang),
-        case_id=case.id,
+    sent = await turn.say(
+        t("tg.objection.registered", lang, reference=case.reference, due=due), keyboards.menu(lang)
     )
+    await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]
