@@ -1,10 +1,10 @@
-"""merge the three branches written side by side from 0016 into one history
+"""merge the two branches written side by side from 0016 into one history
 
-Inbox claims (scale), shared rate slots (pipeline) and conversation drafts (waforms) touch
-separate tables and columns; this joins them so `heads` is one revision again.
+Inbox claims (scale) and conversation drafts (waforms) touch separate tables and columns;
+this joins them so `heads` is one revision again.
 
 Revision ID: 0018_merge_heads
-Revises: 0017_pipeline_rate_slots, 0017_scale_inbox_claims, 0017_waforms_drafts
+Revises: 0017_scale_inbox_claims, 0017_waforms_drafts
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 revision: str = "0018_merge_heads"
 down_revision: str | Sequence[str] | None = (
-    "0017_pipeline_rate_slots",
     "0017_scale_inbox_claims",
     "0017_waforms_drafts",
 )
