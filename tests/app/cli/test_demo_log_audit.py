@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import pytest
 
 from app.demo.scenario import ANDI_MAIL, ANDI_REQUEST, request_email
-from app.demo.world import TOKEN, demo_settings
+from app.demo.world import START, TOKEN, demo_settings
+from sandbox.whatsapp_api.emulator import CloudApiEmulator
 
 NIK_RE = re.compile(r"(?<!\d)\d{16}(?!\d)")
 PHONE_RE = re.compile(r"(?<![\d+])0[\d-]{9,15}\d")
@@ -109,10 +110,14 @@ def test_the_demo_at_debug_logs_no_personal_data_and_no_secret(
         Path("/nonexistent"),
         SimpleNamespace(base_url="http://x", base_file_url="http://x"),  # type: ignore[arg-type]
         SimpleNamespace(port=25),  # type: ignore[arg-type]
+        CloudApiEmulator(now=lambda: START),  # the demo uses the emulator's credentials
         desk_chat=-1,
     )
     secrets = [TOKEN, TOKEN.split(":", 1)[1], settings.reply_secret.get_secret_value()]
-    secrets += [s.get_secret_value() for s in (settings.smtp_password, settings.imap_password) if s]
+    optional = (settings.smtp_password, settings.imap_password)
+    secrets += [s.get_secret_value() for s in optional if s]
+    whatsapp = (settings.whatsapp_token, settings.whatsapp_app_secret)
+    secrets += [s.get_secret_value() for s in (*whatsapp, settings.whatsapp_verify_token)]
     for secret in secrets:
         assert secret and secret not in log, secret
     assert "/bot***/sendMessage" in log  # the token was in the URLs, and was masked there
