@@ -24,4 +24,7 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports --no-cache  # the layer rules (.importlinter)
-exec .venv/bin/python -m pytest "$@"
+# Two test processes (the CI machine has 2 cores; most of the suite waits on real servers and
+# subprocesses). A file's tests stay in one process, so module fixtures (the demo run, the seed
+# reports) are built once. LOKET_TEST_WORKERS=0 runs everything in this process.
+exec .venv/bin/python -m pytest -n "${LOKET_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -14,6 +14,10 @@ import pytest
 import pytest_asyncio
 from hypothesis import settings as hypothesis_settings
 
+# The CLI's rich console fixes its width from COLUMNS when it is created (at import). pytest-xdist
+# workers inherit COLUMNS=80; without it the console reads the width each test sets, per call.
+os.environ.pop("COLUMNS", None)
+
 from app.settings import Settings
 from bot.clock import FixedClock
 from bot.intake.door import Intake
