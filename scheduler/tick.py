@@ -13,8 +13,10 @@ from sqlmodel import col, select
 from bot.crash_points import pause_point
 from bot.metrics import record_sweep
 from bot.settings import Settings
-from bot.workflow.rules import load_rules
+from bot.workflow.restamp import restamp_if_stale
+from bot.workflow.rules import Rules, load_rules
 from scheduler.jobs import JOBS
+from scheduler.jobs.due_sets import MemoCalendar
 from store.db import Database
 from store.enums import OutboxStatus
 from store.models import OutboxMessage
@@ -25,14 +27,21 @@ log = logging.getLogger(__name__)
 async def run_jobs(db: Database, settings: Settings, now: dt.datetime) -> dict[str, int]:
     """Run every job once for instant `now`; return how many messages or steps each produced.
 
-    Each job commits as one transaction, so its reminder records and outbox rows land
-    together or not at all. A failing job is logged and rolled back; the others still run and
-    it is tried again on the next tick.
+    First, if the calendar settings changed since the cases were stamped, every stored date
+    is restamped (bot/workflow/restamp.py). Each job commits as one transaction, so its
+    reminder records and outbox rows land together or not at all. A failing job is logged and
+    rolled back; the others still run and it is tried again on the next tick.
     """
     done: dict[str, int] = {}
     started = time.perf_counter()
+    try:
+        async with db.transaction() as session:
+            await restamp_if_stale(session, settings, now)
+    except Exception:
+        log.exception("restamping the cases failed; it is tried again on the next tick")
     async with db.session() as session:
         rules = await load_rules(session, settings)
+    rules = Rules(settings=rules.settings, calendar=MemoCalendar(rules.calendar))  # type: ignore[arg-type]
     for job in JOBS:
         try:
             async with db.transaction() as session:

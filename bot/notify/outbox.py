@@ -51,34 +51,122 @@ async def notify(
     `in_reply_to` the recipient channel's id of the message this answers. `automatic` is False
     only for words a person wrote (an officer's reply). Not sent before `not_before`.
     """
-    values = plain_params(params or {})
+    row = message_row(
+        purpose=purpose,
+        recipient=recipient,
+        key=key,
+        dedup_key=dedup_key,
+        now=now,
+        params=params,
+        case_id=case.id if case else None,
+        case_reference=case.reference if case else None,
+        text=text,
+        subject=subject,
+        actions=actions,
+        files=files,
+        letters=letters,
+        in_reply_to=in_reply_to,
+        automatic=automatic,
+        not_before=not_before,
+    )
+    return bool(await queue_rows(session, [row]))
+
+
+def message_row(
+    *,
+    purpose: Purpose,
+    recipient: Recipient,
+    key: str,
+    dedup_key: str,
+    now: dt.datetime,
+    params: Mapping[str, Any] | None = None,
+    case_id: int | None = None,
+    case_reference: str | None = None,
+    text: str | None = None,
+    subject: str | None = None,
+    actions: Sequence[str] = (),
+    files: Sequence[str] = (),
+    letters: Sequence[str] = (),
+    in_reply_to: str | None = None,
+    automatic: bool = True,
+    not_before: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The outbox row `notify` writes for these arguments (the case given by id and
+    reference), for callers that queue many at once with `queue_rows`."""
     message = OutboundMessage(
         text=text if text is not None else t(key, recipient.language, **(params or {})),
         language=recipient.language,
         subject=subject,
         key=key,
-        params=values,
-        case_id=case.id if case else None,
-        reply_case=case.reference if case else None,
+        params=plain_params(params or {}),
+        case_id=case_id,
+        reply_case=case_reference,
         actions=tuple(actions),
         attachments=tuple(files),
         letters=tuple(letters),
         in_reply_to=in_reply_to,
         automatic=automatic,
     )
-    return await enqueue(
-        session,
+    return _row(
         dedup_key=dedup_key,
         channel=recipient.channel,
         recipient=recipient.address,
         purpose=str(purpose),
         subject=subject,
         body=message.text,
-        case_id=message.case_id,
+        case_id=case_id,
         now=now,
         payload=message.payload(),
         not_before=not_before,
     )
+
+
+def _row(
+    *,
+    dedup_key: str,
+    channel: str,
+    recipient: str,
+    purpose: str,
+    body: str,
+    now: dt.datetime,
+    subject: str | None,
+    case_id: int | None,
+    payload: dict[str, Any] | None,
+    not_before: dt.datetime | None,
+) -> dict[str, Any]:
+    return {
+        "dedup_key": dedup_key,
+        "channel": channel,
+        "recipient": recipient,
+        "case_id": case_id,
+        "purpose": purpose,
+        "subject": subject,
+        "body": body,
+        "payload": payload or {},
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
+
+
+async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert outbox rows in bulk, skipping any whose dedup_key exists; how many were new.
+
+    In the caller's transaction, like `notify`; one cached statement, executed in batches.
+    """
+    if not rows:
+        return 0
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(table.c.id)
+    )
+    conn = await session.connection()
+    queued = len((await conn.execute(stmt, list(rows))).all())
+    return queued
 
 
 async def enqueue(
@@ -101,25 +189,16 @@ async def enqueue(
     with their channel's own payload shape until they move to `notify`). Committed with the
     caller's change, so a crash never loses it and a retry never doubles it.
     """
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(table)
-        .values(
-            dedup_key=dedup_key,
-            channel=channel,
-            recipient=recipient,
-            case_id=case_id,
-            purpose=purpose,
-            subject=subject,
-            body=body,
-            payload=payload or {},
-            status=OutboxStatus.PENDING.value,
-            attempts=0,
-            not_before=not_before or now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    row = _row(
+        dedup_key=dedup_key,
+        channel=channel,
+        recipient=recipient,
+        purpose=purpose,
+        subject=subject,
+        body=body,
+        case_id=case_id,
+        now=now,
+        payload=payload,
+        not_before=not_before,
     )
-    result = await (await session.connection()).execute(stmt)
-    return bool(result.rowcount)
+    return bool(await queue_rows(session, [row]))

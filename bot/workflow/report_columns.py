@@ -28,8 +28,10 @@ from bot.clock import local_midnight
 from bot.reports.sql import as_date, local_date, local_month, local_year
 from bot.reports.workdays import DayCounter
 from bot.settings import Settings
+from bot.workflow.calendar_stamp import record_fingerprint
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.rules import Rules, build_calendar
+from bot.workflow.sweep_columns import stamp_all_sweep, stamp_sweep_columns
 from store.enums import CaseKind
 from store.models import CalendarOverride, Case
 
@@ -61,10 +63,12 @@ def stamp_report_columns(case: Case, rules: Rules) -> None:
 
 
 def refresh_derived(case: Case, rules: Rules) -> None:
-    """Recompute everything stored on a case that follows from its other fields: the due date
-    and the report columns. The one call every workflow write makes before it is saved."""
+    """Recompute everything stored on a case that follows from its other fields: the due date,
+    the report columns and the sweep columns. The one call every workflow write makes before it
+    is saved."""
     case.due_date = compute_due_date(case, rules)
     stamp_report_columns(case, rules)
+    stamp_sweep_columns(case, rules)
 
 
 _DAYS = Table(
@@ -156,12 +160,20 @@ def shift_for_override(day: dt.date, delta: int, rules: Rules) -> list[Any]:
 
 
 def migration_steps(settings: Settings) -> dict[str, Any]:
-    """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns` stamps
-    every existing case under these settings and the calendar overrides stored."""
+    """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns` and
+    `sweep_columns` stamp every existing case under these settings and the calendar overrides
+    stored (the latter also records the calendar fingerprint they were stamped under)."""
 
-    def report_columns(conn: Connection) -> None:
+    def rules_of(conn: Connection) -> Rules:
         rows = conn.execute(select(CalendarOverride.__table__)).mappings().all()  # type: ignore[attr-defined]
         overrides = [CalendarOverride(**row) for row in rows]
-        stamp_all(conn, Rules(settings=settings, calendar=build_calendar(settings, overrides)))
+        return Rules(settings=settings, calendar=build_calendar(settings, overrides))
 
-    return {"report_columns": report_columns}
+    def report_columns(conn: Connection) -> None:
+        stamp_all(conn, rules_of(conn))
+
+    def sweep_columns(conn: Connection) -> None:
+        stamp_all_sweep(conn, rules_of(conn))
+        record_fingerprint(conn, settings)
+
+    return {"report_columns": report_columns, "sweep_columns": sweep_columns}

@@ -6,46 +6,61 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.notify.recipients import role_recipients
+from bot.notify.recipients import Directory
 from bot.notify.send_windows import in_office_hours
 from bot.workflow.rules import Rules
-from scheduler.jobs.reminders import before_due, deadline_reminders
+from scheduler.jobs.due_sets import case_rows, milestone_runs, unreminded
+from scheduler.jobs.reminders import (
+    Reminder,
+    before_due,
+    current_milestone,
+    milestone_reminder,
+    overdue_reminder,
+    overdue_where,
+    send_reminders,
+)
 from store.enums import CaseKind, ObjectionStatus, Role
 from store.models import Case
+
+KIND = CaseKind.OBJECTION.value
 
 
 async def objection_reminders(session: AsyncSession, rules: Rules, now: dt.datetime) -> int:
     """Queue today's reminder for every unanswered objection (office hours only)."""
     if not in_office_hours(now, rules):
         return 0
-    stmt = select(Case).where(
-        Case.kind == CaseKind.OBJECTION.value,
-        Case.status == ObjectionStatus.REGISTERED.value,
+    today, offsets = rules.local_date(now), rules.settings.reminder_days_before
+    base = (
+        col(Case.kind) == KIND,
+        col(Case.status) == ObjectionStatus.REGISTERED.value,
         col(Case.due_date).is_not(None),
     )
-    cases = (await session.exec(stmt.order_by(col(Case.id)))).all()
-    if not cases:
+    rows = list(await case_rows(session, *base, *overdue_where(KIND, today)))
+    milestone_rows = []
+
+    def kind_on(due: dt.date) -> str | None:
+        m = current_milestone(before_due(rules.calendar, due, offsets, "objection"), today)
+        return m.kind if m else None
+
+    for run in milestone_runs(kind_on, today, backwards=False):
+        where = (run.where(col(Case.due_date)), unreminded(run.kind, col(Case.due_date)))
+        milestone_rows += await case_rows(session, *base, *where)
+    if not rows and not milestone_rows:
         return 0
-    atasan = await role_recipients(session, (Role.ATASAN,)) or await role_recipients(
-        session, (Role.PPID_UTAMA,)
+    directory = await Directory.load(session)
+    atasan = directory.role_recipients((Role.ATASAN,)) or directory.role_recipients(
+        (Role.PPID_UTAMA,)
     )
-    queued = 0
-    for case in cases:
-        due = case.due_date
-        assert due is not None
-        queued += await deadline_reminders(
-            session,
-            case,
-            rules,
-            now,
-            due=due,
-            milestones=before_due(
-                rules.calendar, due, rules.settings.reminder_days_before, "objection"
-            ),
-            team=atasan,
-            escalate_to=(Role.PPID_UTAMA,),
-        )
-    return queued
+    escalation = directory.role_recipients((Role.PPID_UTAMA,))
+    found: list[Reminder] = [
+        overdue_reminder(row, rules, today, team=atasan, escalation=escalation) for row in rows
+    ]
+    for row in milestone_rows:
+        milestones = before_due(rules.calendar, row.due_date, offsets, "objection")
+        reminder = milestone_reminder(row, rules, today, milestones=milestones, team=atasan)
+        if reminder is not None:
+            found.append(reminder)
+    return await send_reminders(session, found, now)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
-from bot.notify.outbox import notify
+from bot.notify.outbox import message_row
 from bot.notify.purposes import Purpose
-from bot.notify.recipients import requester_recipient
 from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
-from scheduler.jobs.reminders import claim
+from scheduler.jobs.due_sets import case_rows
+from scheduler.jobs.requesters import queue_once
 from store.enums import CaseKind, ComplaintStatus
 from store.models import Case
 
@@ -30,7 +31,8 @@ async def rating_requests(session: AsyncSession, rules: Rules, now: dt.datetime)
     """Queue the rating question for every done, unrated, not yet asked complaint."""
     if in_quiet_hours(now, rules):
         return 0
-    stmt = select(Case).where(
+    rows = await case_rows(
+        session,
         col(Case.kind) == CaseKind.COMPLAINT.value,
         col(Case.status) == ComplaintStatus.DONE.value,
         col(Case.rating).is_(None),
@@ -38,26 +40,25 @@ async def rating_requests(session: AsyncSession, rules: Rules, now: dt.datetime)
         col(Case.followed_up_at).is_not(None),
         col(Case.closed_at) >= now - dt.timedelta(days=RATING_WITHIN_DAYS),
     )
-    queued = 0
-    for case in (await session.exec(stmt.order_by(col(Case.id)))).all():
-        assert case.id is not None
-        recipient = await requester_recipient(session, case)
-        if recipient is None or not await claim(
-            session, case.id, "complainant.rating", rules.local_date(case.received_at), now
-        ):
-            continue
-        lang = case.language
-        queued += await notify(
-            session,
+    asked = await queue_once(
+        session,
+        rows,
+        "complainant.rating",
+        lambda row: rules.local_date(row.received_at),
+        lambda row, recipient: message_row(
             purpose=Purpose.RATING_REQUEST,
             recipient=recipient,
             key="annual.rating.ask",
-            params={"reference": case.reference},  # how to answer: the channel's renderer
-            subject=t("annual.rating.subject", lang, reference=case.reference),
-            case=case,
-            dedup_key=f"rating:{case.id}",
+            params={"reference": row.reference},  # how to answer: the channel's renderer
+            subject=t("annual.rating.subject", row.language, reference=row.reference),
+            case_id=row.id,
+            case_reference=row.reference,
+            dedup_key=f"rating:{row.id}",
             now=now,
-        )
-        case.rating_asked_at = now
-        session.add(case)
-    return queued
+        ),
+        now,
+    )
+    if asked:
+        stmt = update(Case).where(col(Case.id).in_([row.id for row in asked]))
+        await (await session.connection()).execute(stmt.values(rating_asked_at=now))
+    return len(asked)

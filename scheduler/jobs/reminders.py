@@ -13,19 +13,21 @@ Overdue reminders are anchored on the day, so a missed week yields one reminder,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.calendar.workdays import WorkingCalendar
 from bot.i18n import t
-from bot.notify.outbox import notify
+from bot.notify.outbox import message_row, queue_rows
 from bot.notify.purposes import Purpose
-from bot.notify.recipients import Recipient, role_recipients
+from bot.notify.recipients import Recipient
 from bot.workflow.rules import Rules
-from store.enums import Role
+from scheduler.jobs.due_sets import BATCH, unreminded
 from store.models import Case, SentReminder
 
 
@@ -71,105 +73,166 @@ def current_milestone(milestones: Sequence[Milestone], today: dt.date) -> Milest
     return best
 
 
+async def claim_many(
+    session: AsyncSession, keys: Sequence[tuple[int, str, dt.date]], now: dt.datetime
+) -> set[tuple[int, str, dt.date]]:
+    """Record reminders (case, kind, anchor) in bulk; return those recorded now (first ever)."""
+    table = SentReminder.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    conn = await session.connection()
+    values = [
+        {"case_id": case_id, "kind": kind, "anchor": anchor, "sent_at": now}
+        for case_id, kind, anchor in dict.fromkeys(keys)
+    ]
+    if not values:
+        return set()
+    stmt = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=["case_id", "kind", "anchor"])
+        .returning(table.c.case_id, table.c.kind, table.c.anchor)
+    )
+    claimed = {(r.case_id, r.kind, r.anchor) for r in await conn.execute(stmt, values)}
+    return claimed
+
+
 async def claim(
     session: AsyncSession, case_id: int, kind: str, anchor: dt.date, now: dt.datetime
 ) -> bool:
     """Record reminder (case, kind, anchor); True only for the first caller ever."""
-    table = SentReminder.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(table)
-        .values(case_id=case_id, kind=kind, anchor=anchor, sent_at=now)
-        .on_conflict_do_nothing(index_elements=["case_id", "kind", "anchor"])
-    )
-    result = await (await session.connection()).execute(stmt)
-    return bool(result.rowcount)
+    return bool(await claim_many(session, [(case_id, kind, anchor)], now))
 
 
-async def remind(
-    session: AsyncSession,
-    case: Case,
-    *,
-    kind: str,
-    anchor: dt.date,
-    recipients: Sequence[Recipient],
-    text: str,
-    now: dt.datetime,
-    **params: object,
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder a case calls for today: what, to whom, anchored on which date."""
+
+    case: Any  # a row of scheduler.jobs.due_sets.CASE_FIELDS
+    kind: str
+    anchor: dt.date
+    text: str
+    recipients: Sequence[Recipient]
+    params: Mapping[str, object]
+
+
+async def send_reminders(
+    session: AsyncSession, reminders: Sequence[Reminder], now: dt.datetime
 ) -> int:
-    """Queue catalogue text `text` about `case` to each recipient, once for (case, kind,
-    anchor); 1 if it was queued now, 0 if it had been before. Texts carry no personal data.
+    """Queue each reminder to its recipients, once for (case, kind, anchor), in case order;
+    return how many were queued now. Texts carry no personal data. Two statements per 500
+    reminders: the claims, then the outbox rows of the claims won.
     """
-    assert case.id is not None
-    if not await claim(session, case.id, kind, anchor, now):
-        return 0
-    seen: set[str] = set()
-    for r in recipients:
+    ordered = sorted(reminders, key=lambda r: r.case.id)
+    claimed = await claim_many(session, [(r.case.id, r.kind, r.anchor) for r in ordered], now)
+    rows = []
+    for reminder in ordered:
+        if (reminder.case.id, reminder.kind, reminder.anchor) not in claimed:
+            continue
+        rows += _outbox_rows(reminder, now)
+    await queue_rows(session, rows)
+    return sum(1 for r in ordered if (r.case.id, r.kind, r.anchor) in claimed)
+
+
+class Outgoing:
+    """The reminders a job finds, sent every BATCH of them (so memory stays flat however many
+    are due); `done` says how many were queued in all."""
+
+    def __init__(self, session: AsyncSession, now: dt.datetime) -> None:
+        self._session, self._now = session, now
+        self._found: list[Reminder] = []
+        self.queued = 0
+
+    async def add(self, reminder: Reminder | None) -> None:
+        """Take one more reminder (None: nothing to take)."""
+        if reminder is not None:
+            self._found.append(reminder)
+        if len(self._found) >= BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Send what was taken so far."""
+        self.queued += await send_reminders(self._session, self._found, self._now)
+        self._found = []
+
+    async def done(self) -> int:
+        """Send the rest; how many reminders were queued now."""
+        await self.flush()
+        return self.queued
+
+
+def _outbox_rows(reminder: Reminder, now: dt.datetime) -> list[dict[str, Any]]:
+    case, seen, rows = reminder.case, set[str](), []
+    for r in reminder.recipients:
         if r.key in seen:
             continue
         seen.add(r.key)
-        await notify(
-            session,
-            purpose=Purpose.REMINDER,
-            recipient=r,
-            key=text,
-            params={
-                "reference": case.reference,
-                "what": t(f"sched.kind.{case.kind}", r.language),
-                **params,
-            },
-            subject=t("sched.officer.subject", r.language, reference=case.reference),
-            case=case,
-            dedup_key=f"remind:{case.id}:{kind}:{anchor.isoformat()}:{r.key}",
-            now=now,
+        rows.append(
+            message_row(
+                purpose=Purpose.REMINDER,
+                recipient=r,
+                key=reminder.text,
+                params={
+                    "reference": case.reference,
+                    "what": t(f"sched.kind.{case.kind}", r.language),
+                    **reminder.params,
+                },
+                subject=t("sched.officer.subject", r.language, reference=case.reference),
+                case_id=case.id,
+                case_reference=case.reference,
+                dedup_key=f"remind:{case.id}:{reminder.kind}:{reminder.anchor.isoformat()}:{r.key}",
+                now=now,
+            )
         )
-    return 1
+    return rows
 
 
-async def deadline_reminders(
-    session: AsyncSession,
-    case: Case,
+def overdue_reminder(
+    case: Any,
     rules: Rules,
-    now: dt.datetime,
+    today: dt.date,
     *,
-    due: dt.date,
+    team: Sequence[Recipient],
+    escalation: Sequence[Recipient],
+) -> Reminder:
+    """The daily reminder of a case overdue since `case.due_date`: to `team`, copied to
+    `escalation` after REMINDER_ESCALATE_AFTER_DAYS overdue working days."""
+    due = case.due_date
+    overdue = rules.calendar.working_days_between(due, today)
+    recipients = list(team)
+    if overdue > rules.settings.reminder_escalate_after_days:
+        recipients += escalation
+    return Reminder(
+        case,
+        f"{case.kind}.overdue",
+        today,
+        "sched.officer.overdue",
+        recipients,
+        {"due": due.isoformat(), "days": overdue},
+    )
+
+
+def milestone_reminder(
+    case: Any,
+    rules: Rules,
+    today: dt.date,
+    *,
     milestones: Sequence[Milestone],
     team: Sequence[Recipient],
-    escalate_to: tuple[Role, ...],
-) -> int:
-    """The one reminder `case` calls for today: its current milestone, or once overdue a daily
-    reminder to `team`, copied to `escalate_to` after REMINDER_ESCALATE_AFTER_DAYS overdue
-    working days.
-    """
-    today = rules.local_date(now)
-    cal = rules.calendar
-    if today > due:
-        overdue = cal.working_days_between(due, today)
-        recipients = list(team)
-        if overdue > rules.settings.reminder_escalate_after_days:
-            recipients += await role_recipients(session, escalate_to)
-        return await remind(
-            session,
-            case,
-            kind=f"{case.kind}.overdue",
-            anchor=today,
-            recipients=recipients,
-            text="sched.officer.overdue",
-            now=now,
-            due=due.isoformat(),
-            days=overdue,
-        )
+) -> Reminder | None:
+    """The reminder of the case's current milestone (due today or later), or None yet."""
     milestone = current_milestone(milestones, today)
     if milestone is None:
-        return 0
-    return await remind(
-        session,
+        return None
+    due = case.due_date
+    return Reminder(
         case,
-        kind=milestone.kind,
-        anchor=due,
-        recipients=team,
-        text=milestone.text,
-        now=now,
-        due=due.isoformat(),
-        days=cal.working_days_between(today, due),
+        milestone.kind,
+        due,
+        milestone.text,
+        team,
+        {"due": due.isoformat(), "days": rules.calendar.working_days_between(today, due)},
     )
+
+
+def overdue_where(case_kind: str, today: dt.date) -> list[Any]:
+    """SQL conditions: due before today, no overdue reminder of today yet."""
+    return [col(Case.due_date) < today, unreminded(f"{case_kind}.overdue", today)]

@@ -1,7 +1,7 @@
 """All tables, importable from one place so that `SQLModel.metadata` knows every one of them."""
 
 from store.models.annual import AnnualNarrative
-from store.models.calendar import CalendarOverride
+from store.models.calendar import CalendarOverride, CalendarStamp
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.conversation import ConversationDraft
 from store.models.delivery import OutboxMessage, SentReminder
@@ -28,6 +28,7 @@ __all__ = [
     "AnnualNarrative",
     "Attachment",
     "CalendarOverride",
+    "CalendarStamp",
     "Case",
     "Contact",
     "ConversationDraft",

@@ -18,3 +18,13 @@ class CalendarOverride(SQLModel, table=True):
     kind: str = Field(max_length=8)
     name: str = Field(default="", max_length=255)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CalendarStamp(SQLModel, table=True):
+    """The fingerprint of the calendar inputs the stored dates were computed under."""
+
+    __tablename__ = "calendar_stamps"
+
+    what: str = Field(primary_key=True, max_length=32)
+    fingerprint: str = Field(max_length=64)
+    stamped_at: dt.datetime = Field(default_factory=utcnow)

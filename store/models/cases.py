@@ -45,6 +45,11 @@ class Case(SQLModel, table=True):
             "working_days_taken",
         ),
         Index("ix_cases_kind_received_year_unit", "kind", "received_year", "unit_id"),
+        # The scheduler's sweep selects on these (bot/workflow/sweep_columns.py stamps them).
+        Index("ix_cases_sweep_due", "kind", "status", "due_date"),
+        Index("ix_cases_sweep_followup_from", "followup_from_on"),
+        Index("ix_cases_sweep_progress_next", "progress_next_on"),
+        Index("ix_cases_sweep_closed_at", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +78,12 @@ class Case(SQLModel, table=True):
     received_month: int | None = None
     decided_on: dt.date | None = None
     working_days_taken: int | None = None
+
+    # sweep columns: what the reminder queries select on, stamped when the case is written
+    # (bot/workflow/sweep_columns.py): the local date a complaint's follow-up clock runs from,
+    # and the next day a weekly progress update falls due (advanced by the scheduler)
+    followup_from_on: dt.date | None = None
+    progress_next_on: dt.date | None = None
 
     # information request fields (domain.md §2)
     information_requested: str | None = Field(default=None, sa_column=Column(Text))

@@ -34,6 +34,7 @@ from bot.intake.door import InboundMessage
 from bot.services import Services
 from bot.workflow.report_columns import refresh_derived
 from bot.workflow.rules import load_rules
+from bot.workflow.sweep_columns import stamp_all_sweep
 from channels.telegram.receiver import SECRET_HEADER
 from sandbox.telegram_api.server import BotApiEmulator
 from store.blobs import BlobStore
@@ -176,8 +177,13 @@ async def _seed(db: Database, settings: Settings) -> list[int]:
         rules = await load_rules(session, settings)
         for case in (await session.exec(select(Case))).all():
             case.received_at = eight_days_ago
-            refresh_derived(case, rules)  # the stored dates the sweep reads, as any write does
+            refresh_derived(case, rules)  # the due date and report columns, as any write does
             session.add(case)
+        await session.flush()
+        # A backdated receipt is a write the workflow never makes: the sweep's stored milestones
+        # (the next weekly update was set from the real receipt) are restamped set-wise, as
+        # for a bulk load.
+        await (await session.connection()).run_sync(stamp_all_sweep, rules)
     return chats
 
 
