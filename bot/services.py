@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.cases.audit import remember_timezone
 from bot.clock import Clock
 from bot.intake.door import Intake
 from bot.settings import Settings
@@ -26,6 +27,7 @@ class Services:
     intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
+        remember_timezone(self.db, self.settings)
         self.intake = Intake(self.db, self.settings, self.clock, self.blobs)
 
     async def close(self) -> None:

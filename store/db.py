@@ -64,7 +64,12 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        # What every new session carries in `session.info` (the core's facts about the store's
+        # contents, such as the time zone its local dates are in); read at each session's start.
+        self.session_info: dict[str, Any] = {}
+        self._sessions = async_sessionmaker(
+            engine, class_=AsyncSession, expire_on_commit=False, info=self.session_info
+        )
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:

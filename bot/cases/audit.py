@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.models import Event, Officer
+from bot.settings import Settings
+from store.db import Database
+from store.models import Case, Event, Officer
 
 SYSTEM = "system"
+# The `session.info` key of the body's time zone (TIMEZONE): the local date an event is stamped
+# with. The services set it on their database (`remember_timezone`); a session of a database
+# opened without it stamps in the default zone, as Settings() would.
+TIMEZONE_INFO = "loket.timezone"
+_DEFAULT_TIMEZONE = str(Settings.model_fields["timezone"].default)
+
+
+def remember_timezone(db: Database, settings: Settings) -> None:
+    """Let every session of `db` know the body's time zone, for the events' local dates."""
+    db.session_info[TIMEZONE_INFO] = settings.timezone
+
+
+def _local_day(session: AsyncSession, at: dt.datetime) -> dt.date:
+    zone = ZoneInfo(session.info.get(TIMEZONE_INFO, _DEFAULT_TIMEZONE))
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(zone).date()
 
 
 def officer_actor(officer: Officer) -> str:
@@ -38,7 +56,12 @@ async def record_event(
     to_status: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Add one audit event to the caller's transaction (committed with the change it records)."""
+    """Add one audit event to the caller's transaction (committed with the change it records).
+
+    The one place events are made: it also stamps what the complaint recap's officers' table
+    groups on (the case's kind and local receipt date, the local date of `at`), so that table
+    reads the events alone; rows written otherwise are stamped by `stamp_all_events`.
+    """
     event = Event(
         case_id=case_id,
         actor=actor,
@@ -47,7 +70,12 @@ async def record_event(
         from_status=from_status,
         to_status=to_status,
         data=data or {},
+        acted_on=_local_day(session, at),
     )
+    if case_id is not None:
+        case = await session.get(Case, case_id)  # the caller's case: from the identity map
+        if case is not None:
+            event.case_kind, event.case_received_on = case.kind, case.received_on
     session.add(event)
     return event
 

@@ -17,8 +17,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import t
+from bot.reports.complaint_officers import AdminRow, officer_rows
 from bot.reports.document import Document, Table
-from bot.reports.sql import Period, local_date
+from bot.reports.sql import Period
 from bot.reports.workdays import DayCounter, Durations, round_half_up
 from bot.workflow.rules import Rules
 from store.enums import CaseKind, ComplaintStatus
@@ -36,7 +37,6 @@ STATUS_KEYS: dict[str, str] = {
     S.NOT_OUR_AUTHORITY: "forwarded",
 }
 COUNTED = ("unverified", "not_followed_up", "in_process", "done")  # Total: without Tunda, Arsip
-VERIFY, DISPOSE_AGAIN, HOLD, ARCHIVE = "verify_and_dispose", "redispose", "hold", "archive"
 
 
 @dataclass
@@ -95,32 +95,6 @@ class UnitRow:
 
 
 @dataclass
-class AdminRow:
-    """What one officer did to complaints in the period: verifications, holds, archives."""
-
-    name: str
-    verification: Durations
-    dispositions: Durations
-    actions: dict[str, int] = field(default_factory=dict)
-
-    def as_json(self, verify_days: int, dispose_days: int) -> dict[str, Any]:
-        """The officer's figures as JSON."""
-        v, d = self.verification, self.dispositions
-        return {
-            "name": self.name,
-            "verified_within": v.within_limit(verify_days),
-            "verified_after": v.count - v.within_limit(verify_days),
-            "verify_average_days": v.average(),
-            "verifications": self.actions.get(VERIFY, 0),
-            "on_hold": self.actions.get(HOLD, 0),
-            "archived": self.actions.get(ARCHIVE, 0),
-            "dispositions": d.count,
-            "dispositions_within": d.within_limit(dispose_days),
-            "dispositions_after": d.count - d.within_limit(dispose_days),
-        }
-
-
-@dataclass
 class ComplaintFigures:
     """The recap of complaints received in `period`, with statuses as they stand on `as_of`."""
 
@@ -131,12 +105,6 @@ class ComplaintFigures:
     units: list[UnitRow]
     total: UnitRow
     admins: list[AdminRow]
-
-
-def actor_name(actor: str) -> str:
-    """The readable part of an audit actor: the officer's name for `officer:<id>:<name>`."""
-    kind, _, rest = actor.partition(":")
-    return rest.partition(":")[2] or actor if kind == "officer" else actor
 
 
 def status_then(as_of_end: dt.datetime) -> Any:
@@ -252,7 +220,7 @@ async def complaint_figures(
     total = UnitRow("total")
     for r in units:
         total.absorb(r)
-    admins = await _admin_rows(session, rules, period, counter)
+    admins = await officer_rows(session, rules, period, counter)
     return ComplaintFigures(
         period,
         as_of,
@@ -262,36 +230,6 @@ async def complaint_figures(
         total,
         admins,
     )
-
-
-async def _admin_rows(
-    session: AsyncSession, rules: Rules, period: Period, counter: DayCounter
-) -> list[AdminRow]:
-    """Per officer: verifications and dispositions made in the period, with working days."""
-    dialect, tz = session.get_bind().dialect.name, rules.settings.tz
-    acted_on = local_date(Event.at, dialect, tz)
-    complaint_events = (
-        select(Event.actor, Event.action, Case.received_on, acted_on, func.count())
-        .join(Case, col(Case.id) == col(Event.case_id))
-        .where((Case.kind == CaseKind.COMPLAINT) & period.contains(Event.at))
-        .where(col(Event.action).in_([VERIFY, DISPOSE_AGAIN, HOLD, ARCHIVE]))
-        .group_by(Event.actor, Event.action, Case.received_on, acted_on)
-    )
-    verify_limit = rules.settings.complaint_verify_days
-    dispose_limit = rules.settings.report_disposition_days
-    admins: dict[str, AdminRow] = {}
-    for actor, action, received, acted, n in (await session.exec(complaint_events)).all():
-        admin = admins.setdefault(
-            actor,
-            AdminRow(actor_name(actor), Durations((verify_limit,)), Durations((dispose_limit,))),
-        )
-        admin.actions[action] = admin.actions.get(action, 0) + int(n)
-        if action in (VERIFY, DISPOSE_AGAIN):
-            days = counter.between(received, acted)
-            admin.dispositions.add(days, int(n))
-            if action == VERIFY:
-                admin.verification.add(days, int(n))
-    return sorted(admins.values(), key=lambda a: a.name)
 
 
 def _unit_cells(row: UnitRow, label: str) -> tuple[Any, ...]:

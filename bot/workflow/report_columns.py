@@ -30,6 +30,7 @@ from bot.reports.workdays import DayCounter
 from bot.settings import Settings
 from bot.workflow.calendar_stamp import record_fingerprint
 from bot.workflow.deadlines import compute_due_date
+from bot.workflow.event_columns import stamp_all_events
 from bot.workflow.rules import Rules, build_calendar
 from bot.workflow.sweep_columns import stamp_all_sweep, stamp_sweep_columns
 from store.enums import CaseKind
@@ -162,7 +163,8 @@ def shift_for_override(day: dt.date, delta: int, rules: Rules) -> list[Any]:
 def migration_steps(settings: Settings) -> dict[str, Any]:
     """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns` and
     `sweep_columns` stamp every existing case under these settings and the calendar overrides
-    stored (the latter also records the calendar fingerprint they were stamped under)."""
+    stored (the latter also records the calendar fingerprint they were stamped under);
+    `recap_event_columns` stamps every existing event from its case and TIMEZONE."""
 
     def rules_of(conn: Connection) -> Rules:
         rows = conn.execute(select(CalendarOverride.__table__)).mappings().all()  # type: ignore[attr-defined]
@@ -176,4 +178,11 @@ def migration_steps(settings: Settings) -> dict[str, Any]:
         stamp_all_sweep(conn, rules_of(conn))
         record_fingerprint(conn, settings)
 
-    return {"report_columns": report_columns, "sweep_columns": sweep_columns}
+    def recap_event_columns(conn: Connection) -> None:
+        stamp_all_events(conn, rules_of(conn))
+
+    return {
+        "report_columns": report_columns,
+        "sweep_columns": sweep_columns,
+        "recap_event_columns": recap_event_columns,
+    }

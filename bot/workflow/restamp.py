@@ -3,8 +3,9 @@
 The scheduler calls `restamp_if_stale` at the start of every tick, so an operator who edits
 TIMEZONE, EXTRA_CLOSED_DATES or CUTI_BERSAMA_CLOSED (or installs a release with new holiday
 data) never has to remember a command: the first tick after the restart recomputes the open
-cases' due dates (each change logged, as for a calendar override), the report columns and the
-sweep columns, and records the new fingerprint, all in one transaction.
+cases' due dates (each change logged, as for a calendar override), the report columns, the
+events' recap columns (their local dates follow TIMEZONE) and the sweep columns, and records the
+new fingerprint, all in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.calendar.overrides import recompute_open_cases
 from bot.cases.audit import SYSTEM
 from bot.settings import Settings
 from bot.workflow.calendar_stamp import calendar_fingerprint, record_fingerprint, stored_fingerprint
+from bot.workflow.event_columns import stamp_all_events
 from bot.workflow.report_columns import stamp_all
 from bot.workflow.rules import load_rules
 from bot.workflow.sweep_columns import stamp_all_sweep
@@ -40,6 +42,7 @@ async def restamp_if_stale(session: AsyncSession, settings: Settings, now: dt.da
         changed = await recompute_open_cases(session, rules, SYSTEM, now)
         await session.flush()
         await conn.run_sync(stamp_all, rules)
+        await conn.run_sync(stamp_all_events, rules)  # from the cases' receipt dates just stamped
         await conn.run_sync(stamp_all_sweep, rules)
         log.warning(
             "calendar settings changed: restamped the cases (%d due dates recomputed)", changed

@@ -188,8 +188,12 @@ class Event(SQLModel, table=True):
     """The audit log: every transition, change and reveal of personal data (who, when, what)."""
 
     __tablename__ = "events"
-    # The complaint recap's officer table: actions in a period, without reading the rows.
-    __table_args__ = (Index("ix_events_action_at", "action", "at", "actor", "case_id"),)
+    # The complaint recap's officer table reads this index alone, in its query order (kind,
+    # action, acted date; then the grouped actor and receipt date): bot/cases/audit.py stamps
+    # the columns on every event, bot/workflow/event_columns.py set-wise.
+    __table_args__ = (
+        Index("ix_events_recap", "case_kind", "action", "acted_on", "actor", "case_received_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
@@ -199,3 +203,9 @@ class Event(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=32)
     to_status: str | None = Field(default=None, max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    # Copied from the case and the body's calendar when the event is written (the recap's
+    # officers' table groups on them): the case's kind and local receipt date, and the local
+    # date of `at` (TIMEZONE). NULL for an event of no case (the case columns).
+    case_kind: str | None = Field(default=None, max_length=32)
+    case_received_on: dt.date | None = None
+    acted_on: dt.date | None = None

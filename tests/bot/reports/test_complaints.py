@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.reports.complaints import actor_name, complaint_figures, complaints_document
+from bot.reports.complaint_officers import actor_name
+from bot.reports.complaints import complaint_figures, complaints_document
 from bot.services import Services
 from bot.workflow import complaints as wf
 from bot.workflow.rules import load_rules

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-from alembic import command
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -21,9 +19,9 @@ from bot.workflow.machine import apply_transition
 from bot.workflow.report_columns import migration_steps, stamp_report_columns
 from bot.workflow.rules import load_rules
 from store.enums import Decision, OverrideKind
-from store.migrate import alembic_config
 from store.models import Case, Unit
 from tests.bot.workflow.helpers import open_complaint, open_request, reload, step, wib
+from tests.support.migrations import rerun_with_data_steps
 
 D = dt.date.fromisoformat
 COLUMNS = ("received_on", "received_year", "received_month", "decided_on", "working_days_taken")
@@ -137,15 +135,7 @@ async def test_migration_0013_backfills_existing_cases_as_the_write_path_stamps_
     # 01-01 is New Year: 02 | 05-09 | 12-15 | (16) | 19 20.
     assert written[0] == (D("2025-12-31"), 2025, 12, D("2026-01-20"), 12)
 
-    def down_then_up(sync_conn: Any) -> None:
-        command.downgrade(alembic_config(sync_conn), "0012_merge_heads")
-        with pytest.raises(RuntimeError, match="loket init"):
-            command.upgrade(alembic_config(sync_conn), "heads")
-        command.upgrade(alembic_config(sync_conn, migration_steps(services.settings)), "heads")
-
-    async with services.db.engine.connect() as conn:
-        await conn.run_sync(down_then_up)
-        await conn.commit()
+    await rerun_with_data_steps(services, "0012_merge_heads")
     assert [stamped(await reload(services, c)) for c in cases] == written
 
 
