@@ -1,13 +1,13 @@
 """The fingerprint of everything the stored dates of a case are computed from.
 
-Due dates, the report columns and the sweep columns are stored when a case changes. They go
-stale when an input changes at a restart: TIMEZONE, EXTRA_CLOSED_DATES, EXTRA_WORKING_DATES,
-CUTI_BERSAMA_CLOSED, the statutory periods, REQUESTER_PROGRESS_EVERY_DAYS, or the national
-holiday data of a new release. The fingerprint hashes all of them (the holiday data by the
-version of the `holidays` package that carries it); a tick that finds a fingerprint
-other than the stored one restamps every case (bot/workflow/restamp.py). Calendar overrides
-made at run time are not part of it: changing one recomputes the cases at once
-(bot/calendar/overrides.py).
+Due dates, the report columns and the sweep columns are stored when a case changes, the events'
+local dates when they are written. They go stale when an input changes at a restart: TIMEZONE,
+EXTRA_CLOSED_DATES, EXTRA_WORKING_DATES, CUTI_BERSAMA_CLOSED, the statutory periods,
+REQUESTER_PROGRESS_EVERY_DAYS, or the national holiday data of a new release. The fingerprint
+hashes all of them (the holiday data by the version of the `holidays` package that carries it);
+a tick that finds a fingerprint other than the stored one restamps every case and event
+(bot/workflow/restamp.py). Calendar overrides made at run time are not part of it: changing one
+recomputes the cases at once (bot/calendar/overrides.py).
 """
 
 from __future__ import annotations
