@@ -73,7 +73,8 @@ async def record_event(
         acted_on=_local_day(session, at),
     )
     if case_id is not None:
-        case = await session.get(Case, case_id)  # the caller's case: from the identity map
+        with session.no_autoflush:  # the caller's case, from the identity map: no flush
+            case = await session.get(Case, case_id)
         if case is not None:
             event.case_kind, event.case_received_on = case.kind, case.received_on
     session.add(event)
