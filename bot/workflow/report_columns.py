@@ -31,7 +31,11 @@ from bot.settings import Settings
 from bot.workflow.calendar_stamp import record_fingerprint
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.rules import Rules, build_calendar
-from bot.workflow.sweep_columns import stamp_all_sweep, stamp_sweep_columns
+from bot.workflow.sweep_columns import (
+    stamp_all_milestones,
+    stamp_all_next_reminder,
+    stamp_sweep_columns,
+)
 from store.enums import CaseKind
 from store.models import CalendarOverride, Case
 
@@ -160,9 +164,10 @@ def shift_for_override(day: dt.date, delta: int, rules: Rules) -> list[Any]:
 
 
 def migration_steps(settings: Settings) -> dict[str, Any]:
-    """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns` and
-    `sweep_columns` stamp every existing case under these settings and the calendar overrides
-    stored (the latter also records the calendar fingerprint they were stamped under)."""
+    """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns`,
+    `sweep_columns` and `sweep_next_reminder` stamp every existing case under these settings
+    and the calendar overrides stored (`sweep_columns` also records the calendar fingerprint
+    they were stamped under)."""
 
     def rules_of(conn: Connection) -> Rules:
         rows = conn.execute(select(CalendarOverride.__table__)).mappings().all()  # type: ignore[attr-defined]
@@ -173,7 +178,14 @@ def migration_steps(settings: Settings) -> dict[str, Any]:
         stamp_all(conn, rules_of(conn))
 
     def sweep_columns(conn: Connection) -> None:
-        stamp_all_sweep(conn, rules_of(conn))
+        stamp_all_milestones(conn, rules_of(conn))
         record_fingerprint(conn, settings)
 
-    return {"report_columns": report_columns, "sweep_columns": sweep_columns}
+    def sweep_next_reminder(conn: Connection) -> None:
+        stamp_all_next_reminder(conn, rules_of(conn))
+
+    return {
+        "report_columns": report_columns,
+        "sweep_columns": sweep_columns,
+        "sweep_next_reminder": sweep_next_reminder,
+    }
