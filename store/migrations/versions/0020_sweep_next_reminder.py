@@ -12,7 +12,9 @@ Create Date: 2026-12-02
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
+
+from store.migrate import run_data_step
 
 revision: str = "0020_sweep_next_reminder"
 down_revision: str | Sequence[str] | None = "0019_sweep_milestones"
@@ -26,15 +28,7 @@ def upgrade() -> None:
     """Add the column and its index, then fill it on existing cases."""
     op.add_column("cases", sa.Column("reminder_next_on", sa.Date(), nullable=True))
     op.create_index(INDEX[0], "cases", INDEX[1])
-    bind = op.get_bind()
-    step = context.config.attributes.get("data_steps", {}).get("sweep_next_reminder")
-    if bind.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0:
-        return
-    if step is None:
-        raise RuntimeError(
-            "cases exist: run this migration with `loket init`, which fills reminder_next_on"
-        )
-    step(bind)
+    run_data_step("sweep_next_reminder", "reminder_next_on")
 
 
 def downgrade() -> None:

@@ -16,11 +16,11 @@ from sqlalchemy import update
 from bot.services import Services
 from bot.workflow import complaints, requests
 from bot.workflow.report_columns import migration_steps
-from bot.workflow.rules import Rules, load_rules
 from bot.workflow.sweep_columns import stamp_all_sweep
 from store.enums import Decision
-from store.migrate import alembic_config
+from store.migrate import alembic_config, upgrade
 from store.models import Case, Unit
+from tests.bot.workflow.cases_in_status import rules_of
 from tests.bot.workflow.helpers import open_complaint, open_request, reload, step, wib
 
 D = dt.date.fromisoformat
@@ -96,15 +96,10 @@ async def test_the_backfill_stamps_as_the_write_path_does(services: Services) ->
     assert [sweep(await reload(services, c)) for c in cases] == written
     async with services.db.transaction() as session:
         await session.exec(update(Case).values(**garbage))  # type: ignore[call-overload]
-    rules = await _rules(services)
+    rules = await rules_of(services)
     async with services.db.engine.begin() as conn:
         await conn.run_sync(stamp_all_sweep, rules)  # bulk loads, a restamp
     assert [sweep(await reload(services, c)) for c in cases] == written
-
-
-async def _rules(services: Services) -> Rules:
-    async with services.db.session() as session:
-        return await load_rules(session, services.settings)
 
 
 async def test_migration_0020_fills_the_next_reminder_day_of_existing_cases(
@@ -121,13 +116,11 @@ async def test_migration_0020_fills_the_next_reminder_day_of_existing_cases(
     written = [sweep(await reload(services, c)) for c in cases]
     assert [w[2] for w in written] == [D("2026-01-05"), D("2026-01-07"), None]
 
-    def down_then_up(sync_conn: Any) -> None:
-        command.downgrade(alembic_config(sync_conn), "0019_sweep_milestones")
-        with pytest.raises(RuntimeError, match="loket init"):
-            command.upgrade(alembic_config(sync_conn), "heads")
-        command.upgrade(alembic_config(sync_conn, migration_steps(services.settings)), "heads")
-
-    async with services.db.engine.connect() as conn:
-        await conn.run_sync(down_then_up)
-        await conn.commit()
+    async with services.db.engine.begin() as conn:
+        await conn.run_sync(
+            lambda sync: command.downgrade(alembic_config(sync), "0019_sweep_milestones")
+        )
+    with pytest.raises(RuntimeError, match="loket init"):
+        await upgrade(services.db)  # without the core's data steps
+    await upgrade(services.db, migration_steps(services.settings))  # what `loket init` runs
     assert [sweep(await reload(services, c)) for c in cases] == written

@@ -32,6 +32,7 @@ from scheduler.jobs.due_sets import MemoCalendar, due_batches
 from scheduler.tick import run_jobs
 from store.enums import CaseKind, Channel, Decision, OverrideKind
 from store.models import OutboxMessage, SentReminder
+from tests.bot.workflow.cases_in_status import rules_of
 from tests.bot.workflow.helpers import open_complaint, open_request, reload, step, wib
 from tests.scheduler.test_dispatch import dispatcher
 from tests.support.senders import ScriptedSender
@@ -166,7 +167,7 @@ async def test_the_same_reminders_as_reading_every_case(services: Services) -> N
             if expected:
                 sent_days.add(day)
             # Read again the same day, nothing: the idle tick reads no case.
-            if hour == 9 and (await _rules(services)).calendar.is_working_day(day):
+            if hour == 9 and (await rules_of(services)).calendar.is_working_day(day):
                 assert await due_now(services, day) == [], now
                 assert await every_case_read(services, now) == []
             if hour == 9:
@@ -178,16 +179,11 @@ async def test_the_same_reminders_as_reading_every_case(services: Services) -> N
             col(SentReminder.case_id) == c1.id, col(SentReminder.kind) == "complaint.overdue"
         )
         overdue_days = sorted((await session.exec(stmt)).all())
-    rules = await _rules(services)
+    rules = await rules_of(services)
     assert overdue_days == [
         d for d in days(overdue_days[0], D("2026-02-27")) if rules.calendar.is_working_day(d)
     ]
     assert (await reload(services, r1)).reminder_next_on == D("2026-02-28")
-
-
-async def _rules(services: Services) -> Rules:
-    async with services.db.session() as session:
-        return await load_rules(session, services.settings)
 
 
 async def test_a_reminder_due_tomorrow_is_not_lost_when_todays_was_sent(
