@@ -27,9 +27,6 @@ from scheduler.jobs.reminders import (
     Milestone,
     Outgoing,
     claim,
-    milestone_reminder,
-    next_look,
-    overdue_reminder,
 )
 from store.enums import CaseKind, ComplaintStatus, Role
 from store.models import Case
@@ -76,23 +73,21 @@ async def complaint_reminders(session: AsyncSession, rules: Rules, now: dt.datet
             return desk
         return directory.case_team(row.assigned_officer_id, row.unit_id, language)
 
+    def milestones_of(row: Any) -> list[Milestone]:
+        return _milestones_of(row, rules)
+
     out = Outgoing(session, now)
     waiting = col(Case.followed_up_at).is_(None)  # a posted follow-up waits for the complainant
     async for batch in due_batches(session, today, KIND, REMINDED, waiting):
         for row in batch:
-            if row.due_date is None:
-                await out.settle(row, None, None)
-            elif row.due_date < today:
-                reminder = overdue_reminder(
-                    row, rules, today, team=team(row), escalation=escalation
-                )
-                await out.settle(row, reminder, today + DAY)
-            else:
-                milestones = _milestones_of(row, rules)
-                reminder = milestone_reminder(
-                    row, rules, today, milestones=milestones, team=team(row)
-                )
-                await out.settle(row, reminder, next_look(milestones, row.due_date, today))
+            await out.remind(
+                row,
+                rules,
+                today,
+                team=team(row),
+                escalation=escalation,
+                milestones_of=milestones_of,
+            )
     return await out.done()
 
 

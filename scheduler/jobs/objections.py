@@ -5,6 +5,7 @@ Pasal 36): the same pattern as requests, escalating to the PPID Utama when overd
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,14 +14,7 @@ from bot.notify.send_windows import in_office_hours
 from bot.workflow.rules import Rules
 from bot.workflow.sweep_columns import OBJECTION_REMINDED
 from scheduler.jobs.due_sets import due_batches
-from scheduler.jobs.reminders import (
-    DAY,
-    Outgoing,
-    before_due,
-    milestone_reminder,
-    next_look,
-    overdue_reminder,
-)
+from scheduler.jobs.reminders import Milestone, Outgoing, before_due
 from store.enums import CaseKind, Role
 
 KIND = CaseKind.OBJECTION.value
@@ -40,16 +34,14 @@ async def objection_reminders(session: AsyncSession, rules: Rules, now: dt.datet
         (Role.PPID_UTAMA,)
     )
     escalation = directory.role_recipients((Role.PPID_UTAMA,))
+
+    def milestones_of(row: Any) -> list[Milestone]:
+        return before_due(rules.calendar, row.due_date, offsets, "objection")
+
     out = Outgoing(session, now)
     async for batch in due_batches(session, today, KIND, OBJECTION_REMINDED):
         for row in batch:
-            if row.due_date is None:
-                await out.settle(row, None, None)
-            elif row.due_date < today:
-                reminder = overdue_reminder(row, rules, today, team=atasan, escalation=escalation)
-                await out.settle(row, reminder, today + DAY)
-            else:
-                milestones = before_due(rules.calendar, row.due_date, offsets, "objection")
-                reminder = milestone_reminder(row, rules, today, milestones=milestones, team=atasan)
-                await out.settle(row, reminder, next_look(milestones, row.due_date, today))
+            await out.remind(
+                row, rules, today, team=atasan, escalation=escalation, milestones_of=milestones_of
+            )
     return await out.done()

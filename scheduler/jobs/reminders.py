@@ -17,7 +17,7 @@ before then (scheduler/jobs/due_sets.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +158,29 @@ class Outgoing:
         """Take the reminder a case read calls for today (if any) and its next day to look."""
         self._moves.append((row, next_on))
         await self.add(reminder)
+
+    async def remind(
+        self,
+        row: Any,
+        rules: Rules,
+        today: dt.date,
+        *,
+        team: Sequence[Recipient],
+        escalation: Sequence[Recipient],
+        milestones_of: Callable[[Any], Sequence[Milestone]],
+    ) -> None:
+        """Settle a case read: due before today, the overdue reminder of the day (next look
+        tomorrow); else its current milestone's reminder, if any (next look: its next one)."""
+        due = row.due_date
+        if due is None:
+            await self.settle(row, None, None)
+        elif due < today:
+            reminder = overdue_reminder(row, rules, today, team=team, escalation=escalation)
+            await self.settle(row, reminder, today + DAY)
+        else:
+            milestones = milestones_of(row)
+            reminder = milestone_reminder(row, rules, today, milestones=milestones, team=team)
+            await self.settle(row, reminder, next_look(milestones, due, today))
 
     async def add(self, reminder: Reminder | None) -> None:
         """Take one more reminder (None: nothing to take)."""

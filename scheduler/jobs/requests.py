@@ -8,6 +8,7 @@ be announced by then); once overdue, daily, copied to the PPID Utama and the Ata
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,15 +18,7 @@ from bot.workflow.deadlines import request_base_due
 from bot.workflow.rules import Rules
 from bot.workflow.sweep_columns import REQUEST_REMINDED
 from scheduler.jobs.due_sets import due_batches
-from scheduler.jobs.reminders import (
-    DAY,
-    Milestone,
-    Outgoing,
-    before_due,
-    milestone_reminder,
-    next_look,
-    overdue_reminder,
-)
+from scheduler.jobs.reminders import Milestone, Outgoing, before_due
 from store.enums import CaseKind, Role
 
 OPEN = REQUEST_REMINDED
@@ -53,19 +46,16 @@ async def request_reminders(session: AsyncSession, rules: Rules, now: dt.datetim
     today, language = rules.local_date(now), rules.settings.language
     directory = await Directory.load(session)
     escalation = directory.role_recipients((Role.PPID_UTAMA, Role.ATASAN))
+
+    def milestones_of(row: Any) -> list[Milestone]:
+        base_due = None if row.extended_at else request_base_due(row, rules)
+        return _milestones(rules, row.due_date, base_due)
+
     out = Outgoing(session, now)
     async for batch in due_batches(session, today, KIND, OPEN):
         for row in batch:
-            if row.due_date is None:
-                await out.settle(row, None, None)
-                continue
             team = directory.case_team(row.assigned_officer_id, row.unit_id, language)
-            if row.due_date < today:
-                reminder = overdue_reminder(row, rules, today, team=team, escalation=escalation)
-                await out.settle(row, reminder, today + DAY)
-                continue
-            base_due = None if row.extended_at else request_base_due(row, rules)
-            milestones = _milestones(rules, row.due_date, base_due)
-            reminder = milestone_reminder(row, rules, today, milestones=milestones, team=team)
-            await out.settle(row, reminder, next_look(milestones, row.due_date, today))
+            await out.remind(
+                row, rules, today, team=team, escalation=escalation, milestones_of=milestones_of
+            )
     return await out.done()
