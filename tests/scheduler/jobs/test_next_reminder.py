@@ -273,3 +273,36 @@ async def test_a_crash_between_claim_and_send_still_delivers_exactly_once(
     assert (await dispatcher(services, sender).drain_once()).sent == 0
     assert sorted(m.recipient for m in sender.sent) == sorted(to for _, to, *_ in queued)
     assert (await reload(services, case)).reminder_next_on == D("2026-01-19")
+
+
+@pytest.mark.parametrize("how", ["override", "restart"])
+async def test_a_day_opened_brings_the_next_reminder_forward(services: Services, how: str) -> None:
+    # Opening Isra Mikraj (Fri 01-16) moves the due date to Mon 01-19 and "1 working day
+    # before" to Fri 01-16, before the stored next day (01-19): the day is set back, not kept.
+    await make_staff(services)
+    case = await open_request(services, "2026-01-05")
+    await tick(services, wib("2026-01-14"))
+    assert (await reload(services, case)).reminder_next_on == D("2026-01-19")
+    settings = services.settings
+    if how == "override":
+        async with services.db.transaction() as session:
+            await set_override(
+                session, D("2026-01-16"), OverrideKind.OPEN, "Tetap buka",
+                settings=settings, actor="t", now=wib("2026-01-15", 10),
+            )  # fmt: skip
+    else:
+        await run_jobs(services.db, settings, wib("2026-01-15", 7))  # records the fingerprint
+        settings = settings.model_copy(update={"extra_working_dates": [D("2026-01-16")]})
+    now = wib("2026-01-16")
+    services.clock.set(now)  # type: ignore[attr-defined]
+    assert min((await run_jobs(services.db, settings, now)).values()) >= 0
+    stored = await reload(services, case)
+    assert (stored.due_date, stored.reminder_next_on) == (D("2026-01-19"), D("2026-01-19"))
+    async with services.db.session() as session:
+        stmt = select(SentReminder.kind, SentReminder.anchor).where(
+            col(SentReminder.case_id) == case.id
+        )
+        assert sorted((await session.exec(stmt)).all()) == [
+            ("request.before1", D("2026-01-19")),
+            ("request.before3", D("2026-01-20")),
+        ]
