@@ -2,7 +2,7 @@
 are due, not every open one.
 
 The officer reminders (and the complaint auto-close) ask one thing per job: which cases have
-come to their stored next day (`reminder_next_on <= today`, `looking_due`). Each case read is
+come to their stored next day (`reminder_next_on <= today`, `due_batches`). Each case read is
 then settled in Python (its current milestone or overdue day, claimed in sent_reminders) and
 its next day moved on (`look_again`) in the transaction of the claims, so a tick with nothing
 new to send reads nothing. The weekly progress update works the same way on `progress_next_on`.
