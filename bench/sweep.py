@@ -7,7 +7,8 @@ Telegram account per unit, a PPID Utama and an Atasan, and one requester with a 
 per case. Then the public command `loket scheduler tick --json` runs twice as a subprocess on
 the real clock: the first tick sends what is due, the second finds it already sent (the cost
 of a sweep when nothing new is due). A third tick runs `run_jobs` in this process, the sweep
-without the command's start-up. Otherwise only the CLI is driven, so the figure keeps measuring
+without the command's start-up, then each job once more in its own transaction, timed (warm).
+Otherwise only the CLI is driven, so the figure keeps measuring
 whatever the scheduler becomes.
 """
 
@@ -32,8 +33,10 @@ from app.settings import Settings
 from bench.common import backend_of, bench_database, emit, peak_rss_mb, reset_peak_rss
 from bot.clock import local_date
 from bot.workflow.report_columns import stamp_all
-from bot.workflow.rules import load_rules
+from bot.workflow.rules import Rules, load_rules
 from bot.workflow.sweep_columns import stamp_all_sweep
+from scheduler.jobs import JOBS
+from scheduler.jobs.due_sets import MemoCalendar
 from scheduler.tick import run_jobs
 from store.db import Database
 from store.enums import CaseKind, Channel, ComplaintStatus, ObjectionStatus, RequestStatus, Role
@@ -159,9 +162,10 @@ def tick(url: str, timeout: float) -> tuple[float, dict[str, int], float]:
     return seconds, json.loads(done.stdout), round(peak / 1024, 1)
 
 
-async def in_process(url: str) -> tuple[float, dict[str, int], float]:
+async def in_process(url: str) -> tuple[float, dict[str, int], float, dict[str, float]]:
     """One more tick as `run_jobs` in this process: the sweep itself, without the seconds a
-    `loket` command spends starting Python and importing; (seconds, jobs, peak RSS MB)."""
+    `loket` command spends starting Python and importing; (seconds, jobs, peak RSS MB, and
+    the seconds of each job's transaction when run once more, warm)."""
     hours = {"office_hours_start": "00:00", "office_hours_end": "23:59"}  # as tick() sets
     settings = Settings(_env_file=None, database_url=url, **hours)  # type: ignore[call-arg, arg-type]
     db = Database.from_url(url)
@@ -169,7 +173,17 @@ async def in_process(url: str) -> tuple[float, dict[str, int], float]:
         reset_peak_rss()
         started = time.perf_counter()
         jobs = await run_jobs(db, settings, dt.datetime.now(dt.UTC))
-        return time.perf_counter() - started, jobs, peak_rss_mb()
+        seconds, peak = time.perf_counter() - started, peak_rss_mb()
+        async with db.session() as session:
+            rules = await load_rules(session, settings)
+        rules = Rules(settings=rules.settings, calendar=MemoCalendar(rules.calendar))  # type: ignore[arg-type]
+        each = {}
+        for job in JOBS:
+            started = time.perf_counter()
+            async with db.transaction() as session:
+                await job(session, rules, dt.datetime.now(dt.UTC))
+            each[job.__name__] = round(time.perf_counter() - started, 3)
+        return seconds, jobs, peak, each
     finally:
         await db.dispose()
 
@@ -194,9 +208,9 @@ def run(args: argparse.Namespace) -> None:
                 f"{outbox} outbox rows, peak {peak} MB",
                 seconds=round(seconds, 2), peak_rss_mb=peak, jobs=jobs, outbox_rows=outbox,
             )  # fmt: skip
-        seconds, jobs, peak = asyncio.run(in_process(url))
+        seconds, jobs, peak, each = asyncio.run(in_process(url))
         emit(
             "sweep_again_jobs", args.n, backend_of(url),
             f"{seconds:.2f} s for the jobs alone (run_jobs in process), peak {peak} MB",
-            seconds=round(seconds, 3), peak_rss_mb=peak, jobs=jobs,
+            seconds=round(seconds, 3), peak_rss_mb=peak, jobs=jobs, warm_seconds_per_job=each,
         )  # fmt: skip

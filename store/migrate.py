@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from alembic import command
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -21,6 +22,21 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # imports nothing of the core, so the caller hands the steps in by name; a migration that needs
 # one and finds rows without it refuses (the columns would be silently wrong).
 DataStep = Callable[[Any], None]
+
+
+def run_data_step(name: str, fills: str, table: str = "cases") -> None:
+    """Inside a migration: fill the existing rows of `table` with the data step `name`; refuse
+    if there are rows and no such step was handed in (`fills` says what it fills, for the
+    message)."""
+    bind = op.get_bind()
+    if bind.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one() == 0:
+        return
+    step = context.config.attributes.get("data_steps", {}).get(name)
+    if step is None:
+        raise RuntimeError(
+            f"{table} exist: run this migration with `loket init`, which fills {fills}"
+        )
+    step(bind)
 
 
 def alembic_config(

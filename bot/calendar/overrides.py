@@ -12,6 +12,7 @@ from bot.settings import Settings
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.report_columns import shift_for_override
 from bot.workflow.rules import Rules, load_rules
+from bot.workflow.sweep_columns import stamp_all_next_reminder
 from store.enums import CLOSED_STATUSES, OverrideKind
 from store.models import CalendarOverride, Case
 
@@ -69,11 +70,16 @@ async def remove_override(
 async def _recompute(
     session: AsyncSession, day: dt.date, before: Rules, after: Rules, actor: str, now: dt.datetime
 ) -> int:
-    """After `day` changed: the working days stored for the reports, then open due dates."""
+    """After `day` changed: the working days stored for the reports, then open due dates, then
+    the next reminder days (a milestone may now fall on another day: the next tick looks at
+    every case again, and its claims keep what was sent)."""
     delta = int(after.calendar.is_working_day(day)) - int(before.calendar.is_working_day(day))
     for statement in shift_for_override(day, delta, after):
         await session.exec(statement)  # type: ignore[call-overload]
-    return await recompute_open_cases(session, after, actor, now)
+    changed = await recompute_open_cases(session, after, actor, now)
+    await session.flush()
+    await (await session.connection()).run_sync(stamp_all_next_reminder, after)
+    return changed
 
 
 async def recompute_open_cases(

@@ -32,7 +32,11 @@ from bot.workflow.calendar_stamp import record_fingerprint
 from bot.workflow.deadlines import compute_due_date
 from bot.workflow.event_columns import stamp_all_events
 from bot.workflow.rules import Rules, build_calendar
-from bot.workflow.sweep_columns import stamp_all_sweep, stamp_sweep_columns
+from bot.workflow.sweep_columns import (
+    stamp_all_milestones,
+    stamp_all_next_reminder,
+    stamp_sweep_columns,
+)
 from store.enums import CaseKind
 from store.models import CalendarOverride, Case
 
@@ -161,10 +165,11 @@ def shift_for_override(day: dt.date, delta: int, rules: Rules) -> list[Any]:
 
 
 def migration_steps(settings: Settings) -> dict[str, Any]:
-    """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns` and
-    `sweep_columns` stamp every existing case under these settings and the calendar overrides
-    stored (the latter also records the calendar fingerprint they were stamped under);
-    `recap_event_columns` stamps every existing event from its case and TIMEZONE."""
+    """The data steps `store.migrate.upgrade` hands to the migrations: `report_columns`,
+    `sweep_columns` and `sweep_next_reminder` stamp every existing case under these settings
+    and the calendar overrides stored (`sweep_columns` also records the calendar fingerprint
+    they were stamped under); `recap_event_columns` stamps every existing event from its case
+    and TIMEZONE."""
 
     def rules_of(conn: Connection) -> Rules:
         rows = conn.execute(select(CalendarOverride.__table__)).mappings().all()  # type: ignore[attr-defined]
@@ -175,14 +180,18 @@ def migration_steps(settings: Settings) -> dict[str, Any]:
         stamp_all(conn, rules_of(conn))
 
     def sweep_columns(conn: Connection) -> None:
-        stamp_all_sweep(conn, rules_of(conn))
+        stamp_all_milestones(conn, rules_of(conn))
         record_fingerprint(conn, settings)
 
     def recap_event_columns(conn: Connection) -> None:
         stamp_all_events(conn, rules_of(conn))
 
+    def sweep_next_reminder(conn: Connection) -> None:
+        stamp_all_next_reminder(conn, rules_of(conn))
+
     return {
         "report_columns": report_columns,
         "sweep_columns": sweep_columns,
         "recap_event_columns": recap_event_columns,
+        "sweep_next_reminder": sweep_next_reminder,
     }

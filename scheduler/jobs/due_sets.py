@@ -1,24 +1,24 @@
-"""The sweep's one question per reminder kind: which cases crossed this milestone today and have
-no sent-reminder row for it. Asked in SQL on stored, indexed dates, so a tick reads the cases
-that are due, not every open one.
+"""The sweep's questions, asked in SQL on stored, indexed dates, so a tick reads the cases that
+are due, not every open one.
 
-A milestone falls a number of working days from a stored date of the case (its due date, its
-receipt, the start of its follow-up clock). Which milestone is a case's current one depends on
-that date alone, so the working-day arithmetic runs here once per calendar date, not once per
-case: `milestone_runs` walks the dates from today and groups those with the same current
-milestone into runs, and each run becomes one range condition on the stored column. The rows
-found are few; the job then builds each reminder with the same functions as before, which keep
-the exact texts, anchors and recipients.
+The officer reminders (and the complaint auto-close) ask one thing per job: which cases have
+come to their stored next day (`reminder_next_on <= today`, `due_batches`). Each case read is
+then settled in Python (its current milestone or overdue day, claimed in sent_reminders) and
+its next day moved on (`look_again`) in the transaction of the claims, so a tick with nothing
+new to send reads nothing. The weekly progress update works the same way on `progress_next_on`.
+
+The survey and the rating requests ask which cases closed in a window and have no
+sent-reminder row (`unreminded`). The working-day arithmetic of a sweep is remembered for the
+tick (`MemoCalendar`): it asks the same few questions for many cases.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import bindparam, exists, select, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -46,9 +46,13 @@ CASE_FIELDS = (
     col(Case.followed_up_at),
     col(Case.closed_at),
     col(Case.progress_next_on),
+    col(Case.followup_from_on),
+    col(Case.reminder_next_on),
 )
+# What the next reminder day of a case follows from; `look_again` leaves a case whose values
+# changed since it was read (its write stamped the day afresh, and that stamp stands).
+LOOK_GUARD = ("reminder_next_on", "status", "due_date", "followup_from_on", "followed_up_at")
 BATCH = 5000  # rows or reminders handled at a time, so a tick's memory does not grow with N
-SCAN_DAYS = 400  # how far from today a milestone can lie (REMINDER_DAYS_BEFORE and the like)
 
 
 class MemoCalendar:
@@ -84,61 +88,6 @@ class MemoCalendar:
         )
 
 
-@dataclass(frozen=True)
-class Run:
-    """Stored dates `lo`..`hi` (inclusive; None = unbounded) whose current milestone is `kind`."""
-
-    kind: str
-    lo: dt.date | None
-    hi: dt.date | None
-
-    def where(self, column: Any) -> ColumnElement[bool]:
-        """SQL condition: `column` lies in the run."""
-        parts = []
-        if self.lo is not None:
-            parts.append(column >= self.lo)
-        if self.hi is not None:
-            parts.append(column <= self.hi)
-        return and_(*parts)
-
-
-def milestone_runs(
-    kind_on: Callable[[dt.date], str | None],
-    today: dt.date,
-    *,
-    backwards: bool,
-    final: str | None = None,
-) -> list[Run]:
-    """The runs of stored dates by current milestone kind (`kind_on(date)`, None = none yet).
-
-    Forwards (a due date): from today until the first date with no milestone reached; the kinds
-    change as the date moves away. Backwards (a start date): from today into the past, where
-    the last run, holding every older date, is left open; it starts where the walk first
-    meets `final`, the kind of a date with every milestone reached.
-    """
-    step = dt.timedelta(days=-1 if backwards else 1)
-    runs: list[tuple[str, dt.date, dt.date]] = []
-    day = today
-    for _ in range(SCAN_DAYS):
-        kind = kind_on(day)
-        if kind is None and not backwards:
-            break
-        if kind is not None:
-            if runs and runs[-1][0] == kind and runs[-1][2] == day - step:
-                runs[-1] = (kind, runs[-1][1], day)
-            else:
-                runs.append((kind, day, day))
-        if backwards and kind is not None and kind == final:
-            break
-        day += step
-    if not backwards:
-        return [Run(kind, first, last) for kind, first, last in runs]
-    found = [Run(kind, last, first) for kind, first, last in runs]
-    if found:
-        found[-1] = Run(found[-1].kind, None, found[-1].hi)
-    return found
-
-
 def unreminded(kind: str, anchor: Any) -> ColumnElement[bool]:
     """SQL condition: the case has no sent-reminder row (`kind`, `anchor`)."""
     return ~exists().where(
@@ -163,3 +112,61 @@ async def case_batches(
     result = await (await session.connection()).execute(stmt)
     for batch in result.partitions(size):
         yield batch
+
+
+async def keyset_batches(
+    session: AsyncSession, order: Any, *where: Any, size: int = BATCH
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The cases matching `where` as rows of CASE_FIELDS in (`order`, id) order, `size` at a
+    time: each page is a query resuming after the last row of the page before, so with an index
+    on the columns `where` fixes, then `order`, a page reads its own rows only, nothing is held
+    between pages and what the job writes between them is never read twice."""
+    await session.flush()
+    conn = await session.connection()
+    pk = col(Case.id)
+    after: tuple[Any, Any] | None = None
+    while True:
+        stmt = select(*CASE_FIELDS).where(*where)
+        if after is not None:
+            stmt = stmt.where(tuple_(order, pk) > tuple_(*after))
+        rows = (await conn.execute(stmt.order_by(order, pk).limit(size))).all()
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1]
+        after = (getattr(last, order.key), last.id)
+
+
+async def due_batches(
+    session: AsyncSession, today: dt.date, kind: str, statuses: Sequence[str], *where: Any
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The cases of `kind` in `statuses` matching `where` whose next reminder day has come, a
+    batch at a time: per status, an index range of ix_cases_sweep_next_reminder (kind,
+    status, reminder_next_on), empty when nothing new is due."""
+    day = col(Case.reminder_next_on)
+    for status in statuses:
+        fixed = (col(Case.kind) == kind, col(Case.status) == str(status), day <= today)
+        async for batch in keyset_batches(session, day, *fixed, *where):
+            yield batch
+
+
+async def look_again(session: AsyncSession, moves: Sequence[tuple[Any, dt.date | None]]) -> None:
+    """Set each case's `reminder_next_on` to the day given (a row of CASE_FIELDS and its next
+    day), unless the case changed since the row was read."""
+    if not moves:
+        return
+    table = Case.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(
+            table.c.id == bindparam("pk"),
+            *(table.c[c].is_not_distinct_from(bindparam(f"was_{c}")) for c in LOOK_GUARD),
+        )
+        .values(reminder_next_on=bindparam("next_on"))
+    )
+    params = [
+        {"pk": row.id, "next_on": on, **{f"was_{c}": getattr(row, c) for c in LOOK_GUARD}}
+        for row, on in moves
+    ]
+    await (await session.connection()).execute(stmt, params)

@@ -8,17 +8,20 @@ queues nothing.
 Catching up. Of a case's milestones only the latest one that has arrived is sent: after days of
 downtime the officer gets "due tomorrow" once, not the "3 days left" that is no longer true.
 Overdue reminders are anchored on the day, so a missed week yields one reminder, today's.
+
+Looking again. Every case a job reads is given its next day (`next_look`: its next milestone,
+else its next overdue day) in the transaction of the claims, so the job does not read it again
+before then (scheduler/jobs/due_sets.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.calendar.workdays import WorkingCalendar
@@ -27,8 +30,10 @@ from bot.notify.outbox import message_row, queue_rows
 from bot.notify.purposes import Purpose
 from bot.notify.recipients import Recipient
 from bot.workflow.rules import Rules
-from scheduler.jobs.due_sets import BATCH, unreminded
-from store.models import Case, SentReminder
+from scheduler.jobs.due_sets import BATCH, look_again
+from store.models import SentReminder
+
+DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,13 @@ def current_milestone(milestones: Sequence[Milestone], today: dt.date) -> Milest
         if milestone.on <= today and (best is None or milestone.on >= best.on):
             best = milestone
     return best
+
+
+def next_look(milestones: Sequence[Milestone], due: dt.date, today: dt.date) -> dt.date:
+    """The next day after `today` a case due on `due` calls for a reminder: its next milestone,
+    else its first overdue day (an overdue case: tomorrow; a tick on a closed day sends
+    nothing and leaves the day for the next working day's tick)."""
+    return min([m.on for m in milestones if m.on > today] + [max(due, today) + DAY])
 
 
 async def claim_many(
@@ -133,25 +145,55 @@ async def send_reminders(
 
 
 class Outgoing:
-    """The reminders a job finds, sent every BATCH of them (so memory stays flat however many
-    are due); `done` says how many were queued in all."""
+    """The reminders a job finds and the next days of the cases it read, written every BATCH
+    of them (so memory stays flat however many are due); `done` says how many were queued."""
 
     def __init__(self, session: AsyncSession, now: dt.datetime) -> None:
         self._session, self._now = session, now
         self._found: list[Reminder] = []
+        self._moves: list[tuple[Any, dt.date | None]] = []
         self.queued = 0
+
+    async def settle(self, row: Any, reminder: Reminder | None, next_on: dt.date | None) -> None:
+        """Take the reminder a case read calls for today (if any) and its next day to look."""
+        self._moves.append((row, next_on))
+        await self.add(reminder)
+
+    async def remind(
+        self,
+        row: Any,
+        rules: Rules,
+        today: dt.date,
+        *,
+        team: Sequence[Recipient],
+        escalation: Sequence[Recipient],
+        milestones_of: Callable[[Any], Sequence[Milestone]],
+    ) -> None:
+        """Settle a case read: due before today, the overdue reminder of the day (next look
+        tomorrow); else its current milestone's reminder, if any (next look: its next one)."""
+        due = row.due_date
+        if due is None:
+            await self.settle(row, None, None)
+        elif due < today:
+            reminder = overdue_reminder(row, rules, today, team=team, escalation=escalation)
+            await self.settle(row, reminder, today + DAY)
+        else:
+            milestones = milestones_of(row)
+            reminder = milestone_reminder(row, rules, today, milestones=milestones, team=team)
+            await self.settle(row, reminder, next_look(milestones, due, today))
 
     async def add(self, reminder: Reminder | None) -> None:
         """Take one more reminder (None: nothing to take)."""
         if reminder is not None:
             self._found.append(reminder)
-        if len(self._found) >= BATCH:
+        if len(self._found) >= BATCH or len(self._moves) >= BATCH:
             await self.flush()
 
     async def flush(self) -> None:
-        """Send what was taken so far."""
+        """Send what was taken so far (the claims first), then move the cases' next days on."""
         self.queued += await send_reminders(self._session, self._found, self._now)
-        self._found = []
+        await look_again(self._session, self._moves)
+        self._found, self._moves = [], []
 
     async def done(self) -> int:
         """Send the rest; how many reminders were queued now."""
@@ -231,8 +273,3 @@ def milestone_reminder(
         team,
         {"due": due.isoformat(), "days": rules.calendar.working_days_between(today, due)},
     )
-
-
-def overdue_where(case_kind: str, today: dt.date) -> list[Any]:
-    """SQL conditions: due before today, no overdue reminder of today yet."""
-    return [col(Case.due_date) < today, unreminded(f"{case_kind}.overdue", today)]

@@ -20,7 +20,7 @@ from bot.notify.recipients import Recipient, requester_recipients
 from bot.notify.send_windows import in_quiet_hours
 from bot.workflow.rules import Rules
 from bot.workflow.sweep_columns import NO_PROGRESS_STATUSES
-from scheduler.jobs.due_sets import case_batches, case_rows, unreminded
+from scheduler.jobs.due_sets import case_rows, keyset_batches, unreminded
 from scheduler.jobs.reminders import claim_many
 from store.enums import CaseKind, ComplaintStatus, RequestStatus
 from store.models import Case
@@ -43,8 +43,9 @@ async def progress_updates(session: AsyncSession, rules: Rules, now: dt.datetime
         return 0
     today = rules.local_date(now)
     queued = 0
-    async for batch in case_batches(
+    async for batch in keyset_batches(
         session,
+        col(Case.progress_next_on),
         col(Case.progress_next_on) <= today,
         col(Case.status).not_in([str(s) for s in NO_PROGRESS_STATUSES]),
         col(Case.requester_id).is_not(None),

@@ -10,32 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notify.recipients import Directory
 from bot.notify.send_windows import in_office_hours
 from bot.workflow.deadlines import request_base_due
 from bot.workflow.rules import Rules
-from scheduler.jobs.due_sets import case_batches, milestone_runs, unreminded
-from scheduler.jobs.reminders import (
-    Milestone,
-    Outgoing,
-    before_due,
-    current_milestone,
-    milestone_reminder,
-    overdue_reminder,
-    overdue_where,
-)
-from store.enums import CaseKind, RequestStatus, Role
-from store.models import Case
+from bot.workflow.sweep_columns import REQUEST_REMINDED
+from scheduler.jobs.due_sets import due_batches
+from scheduler.jobs.reminders import Milestone, Outgoing, before_due
+from store.enums import CaseKind, Role
 
-OPEN = (
-    RequestStatus.INCOMPLETE,
-    RequestStatus.REGISTERED,
-    RequestStatus.IN_PROGRESS,
-    RequestStatus.EXTENDED,
-)
+OPEN = REQUEST_REMINDED
 KIND = CaseKind.INFORMATION_REQUEST.value
 
 
@@ -50,41 +36,26 @@ def _milestones(rules: Rules, due: dt.date, base_due: dt.date | None) -> list[Mi
 
 
 async def request_reminders(session: AsyncSession, rules: Rules, now: dt.datetime) -> int:
-    """Queue today's reminder for every open request (office hours on working days only)."""
+    """Queue today's reminder for every open request (office hours on working days only).
+
+    Reads the requests whose stored next reminder day has come; each gets its overdue reminder
+    (due before today) or its current milestone's, and its next day moved on.
+    """
     if not in_office_hours(now, rules):
         return 0
     today, language = rules.local_date(now), rules.settings.language
     directory = await Directory.load(session)
     escalation = directory.role_recipients((Role.PPID_UTAMA, Role.ATASAN))
-    base = (
-        col(Case.kind) == KIND,
-        col(Case.status).in_([s.value for s in OPEN]),
-        col(Case.due_date).is_not(None),
-    )
 
-    def team(row: Any) -> list[Any]:
-        return directory.case_team(row.assigned_officer_id, row.unit_id, language)
+    def milestones_of(row: Any) -> list[Milestone]:
+        base_due = None if row.extended_at else request_base_due(row, rules)
+        return _milestones(rules, row.due_date, base_due)
 
     out = Outgoing(session, now)
-    async for batch in case_batches(session, *base, *overdue_where(KIND, today)):
+    async for batch in due_batches(session, today, KIND, OPEN):
         for row in batch:
-            await out.add(
-                overdue_reminder(row, rules, today, team=team(row), escalation=escalation)
+            team = directory.case_team(row.assigned_officer_id, row.unit_id, language)
+            await out.remind(
+                row, rules, today, team=team, escalation=escalation, milestones_of=milestones_of
             )
-    for extended in (False, True):
-        # Not extended, the base deadline is the due date itself (no extension days added).
-        def kind_on(due: dt.date, extended: bool = extended) -> str | None:
-            m = current_milestone(_milestones(rules, due, None if extended else due), today)
-            return m.kind if m else None
-
-        held = col(Case.extended_at).is_not(None) if extended else col(Case.extended_at).is_(None)
-        for run in milestone_runs(kind_on, today, backwards=False):
-            where = (held, run.where(col(Case.due_date)), unreminded(run.kind, col(Case.due_date)))
-            async for batch in case_batches(session, *base, *where):
-                for row in batch:
-                    base_due = None if row.extended_at else request_base_due(row, rules)
-                    milestones = _milestones(rules, row.due_date, base_due)
-                    await out.add(
-                        milestone_reminder(row, rules, today, milestones=milestones, team=team(row))
-                    )
     return await out.done()

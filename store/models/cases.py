@@ -50,6 +50,7 @@ class Case(SQLModel, table=True):
         Index("ix_cases_sweep_followup_from", "followup_from_on"),
         Index("ix_cases_sweep_progress_next", "progress_next_on"),
         Index("ix_cases_sweep_closed_at", "closed_at"),
+        Index("ix_cases_sweep_next_reminder", "kind", "status", "reminder_next_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -81,9 +82,11 @@ class Case(SQLModel, table=True):
 
     # sweep columns: what the reminder queries select on, stamped when the case is written
     # (bot/workflow/sweep_columns.py): the local date a complaint's follow-up clock runs from,
-    # and the next day a weekly progress update falls due (advanced by the scheduler)
+    # the next day a weekly progress update falls due, and the next day a reminder job must look
+    # at the case (both advanced by the scheduler)
     followup_from_on: dt.date | None = None
     progress_next_on: dt.date | None = None
+    reminder_next_on: dt.date | None = None
 
     # information request fields (domain.md §2)
     information_requested: str | None = Field(default=None, sa_column=Column(Text))

@@ -13,7 +13,9 @@ Create Date: 2026-12-02
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
+
+from store.migrate import run_data_step
 
 revision: str = "0013_report_columns"
 down_revision: str | Sequence[str] | None = "0012_merge_heads"
@@ -58,15 +60,7 @@ def upgrade() -> None:
     for name, columns in INDEXES:
         op.create_index(name, "cases", columns)
     op.create_index("ix_events_action_at", "events", ["action", "at", "actor", "case_id"])
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0:
-        return
-    step = context.config.attributes.get("data_steps", {}).get("report_columns")
-    if step is None:
-        raise RuntimeError(
-            "cases exist: run this migration with `loket init`, which fills the report columns"
-        )
-    step(bind)
+    run_data_step("report_columns", "the report columns")
 
 
 def downgrade() -> None:

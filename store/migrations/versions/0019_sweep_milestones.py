@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
-from alembic import context, op
+from alembic import op
+
+from store.migrate import run_data_step
 
 revision: str = "0019_sweep_milestones"
 down_revision: str | Sequence[str] | None = "0018_merge_heads"
@@ -41,15 +43,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("stamped_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
-    bind = op.get_bind()
-    step = context.config.attributes.get("data_steps", {}).get("sweep_columns")
-    if bind.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 0:
-        return
-    if step is None:
-        raise RuntimeError(
-            "cases exist: run this migration with `loket init`, which fills the sweep columns"
-        )
-    step(bind)
+    run_data_step("sweep_columns", "the sweep columns")
 
 
 def downgrade() -> None:

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
-from alembic import context, op
+from alembic import op
+
+from store.migrate import run_data_step
 
 revision: str = "0020_recap_event_columns"
 down_revision: str | Sequence[str] | None = "0019_sweep_milestones"
@@ -37,15 +39,7 @@ def upgrade() -> None:
         op.add_column("events", sa.Column(name, type_, nullable=True))
     op.create_index("ix_events_recap", "events", RECAP)
     op.drop_index("ix_events_action_at", table_name="events")
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT count(*) FROM events")).scalar_one() == 0:
-        return
-    step = context.config.attributes.get("data_steps", {}).get("recap_event_columns")
-    if step is None:
-        raise RuntimeError(
-            "events exist: run this migration with `loket init`, which fills the recap columns"
-        )
-    step(bind)
+    run_data_step("recap_event_columns", "the recap columns", table="events")
 
 
 def downgrade() -> None:
