@@ -122,6 +122,8 @@ class IntakeResult:
     rejected_attachments: tuple[str, ...] = ()
     # Why a message addressed to a case went to review (DETAILS_NOT_FROM_REQUESTER), if it did.
     reason: str | None = None
+    # The id of the case of `case_reference` (for the adapter's record).
+    case_id: int | None = None
 
 
 # An adapter's own record of the message, written in intake's transaction (see the docstring).
@@ -141,9 +143,12 @@ class Intake:
         *,
         answers: Answers | None = None,
         record: ChannelRecord | None = None,
+        rules: Rules | None = None,
     ) -> IntakeResult:
         """Record `msg` once; open a case, append it to its case, or queue it for review;
         answer as `answers` words it (else `PlainAnswers`); run `record` before committing.
+        `rules`: those read in the caller's transaction (a batch of messages reads them once),
+        else they are read here.
 
         A message whose (channel, external id) was seen before changes nothing and reports
         DUPLICATE with the original's case (`record` still runs, to recognise it too). Two
@@ -156,7 +161,7 @@ class Intake:
             attempts -= 1
             try:
                 async with self.db.transaction() as session:
-                    result = await self._handle(session, msg, answers or self.plain_answers)
+                    result = await self._handle(session, msg, answers or self.plain_answers, rules)
                     if record is not None:
                         await record(session, result)
                     return result
@@ -165,7 +170,7 @@ class Intake:
                     raise
 
     async def _handle(
-        self, session: AsyncSession, msg: InboundMessage, answers: Answers
+        self, session: AsyncSession, msg: InboundMessage, answers: Answers, rules: Rules | None
     ) -> IntakeResult:
         msg = _with_clean_names(msg)
         now = self.clock.now()
@@ -176,8 +181,9 @@ class Intake:
                 Disposition.DUPLICATE,
                 existing.id,
                 case.reference if case else None,  # type: ignore[arg-type]
+                case_id=case.id if case else None,
             )
-        rules = await load_rules(session, self.settings)
+        rules = rules or await load_rules(session, self.settings)
         requester = await find_or_create_requester(
             session,
             CONTACT_OF_CHANNEL.get(msg.channel, ContactKind.PHONE),
@@ -227,6 +233,7 @@ class Intake:
             case.due_date,
             missing,
             rejected,
+            case_id=case.id,
         )
 
     async def _target_case(

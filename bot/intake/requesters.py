@@ -74,7 +74,10 @@ async def find_or_create_requester(
         requester = Requester(name=name, language=language)
         session.add(requester)
         await session.flush()
-        await add_contact(session, requester, kind, value)
+        # Nobody owns the contact (find_requester found no one), so no lookup before adding it.
+        norm = normalise_contact(kind, value)
+        session.add(Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm))  # type: ignore[arg-type]
+        await session.flush()
     elif name and not requester.name:
         requester.name = name
         session.add(requester)

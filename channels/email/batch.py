@@ -10,6 +10,10 @@ committed, then \\Seen) holds for the batch as a whole, since the poller flags n
 the commit. A SIGKILL before the commit leaves nothing of the batch but its blobs (harmless,
 content-addressed) and its tries (mail_attempts, committed before).
 
+The batch also holds what its mails share instead of looking it up each: the rules (settings
+and calendar) read once in its transaction, the index of its mails' records (records.py), and
+the mails recorded, whose tries are forgotten with one statement before the commit.
+
 Which database and blob store a piece of ingestion uses is read from a context variable, so
 mailboxes watched side by side (asyncio tasks, each its own context) never share a batch.
 """
@@ -19,10 +23,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.workflow.rules import Rules
+from channels.email.message import MailLocation
+from channels.email.records import RecordIndex, forget_attempts
 from store.blobs import BlobStore
 from store.db import Database
 
@@ -57,12 +64,15 @@ class DeferredBlobs(BlobStore):
         return super().put(data, sync=sync)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Batch:
-    """The database and blob store ingestion uses inside one batch."""
+    """The database and blob store ingestion uses inside one batch, and what its mails share."""
 
     db: BatchDatabase
     blobs: DeferredBlobs
+    rules: Rules | None = None
+    records: RecordIndex = field(default_factory=RecordIndex)
+    recorded: list[MailLocation] = field(default_factory=list)
 
 
 CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
@@ -70,8 +80,9 @@ CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
 
 @contextlib.asynccontextmanager
 async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
-    """One transaction for the mails ingested in the block: their blobs synced once, then one
-    commit when the block ends without error (rolled back whole otherwise)."""
+    """One transaction for the mails ingested in the block: the tries of those recorded
+    forgotten, their blobs synced once, then one commit when the block ends without error
+    (rolled back whole otherwise)."""
     deferred = DeferredBlobs(blobs)
     async with db.transaction() as session:
         batch = Batch(BatchDatabase(db, session), deferred)
@@ -80,4 +91,5 @@ async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
             yield batch
         finally:
             CURRENT.reset(token)
+        await forget_attempts(session, batch.recorded)
         deferred.sync_all()  # the bytes are durable before the records that name them
