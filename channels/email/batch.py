@@ -11,8 +11,10 @@ the commit. A SIGKILL before the commit leaves nothing of the batch but its blob
 content-addressed) and its tries (mail_attempts, committed before).
 
 The batch also holds what its mails share instead of looking it up each: the rules (settings
-and calendar) read once in its transaction, the index of its mails' records (records.py), and
-the mails recorded, whose tries are forgotten with one statement before the commit.
+and calendar) read once in its transaction, the index of its mails' records (records.py),
+intake's lookups of its messages and senders (bot.intake.lookahead), the automatic answers
+each sender had today (replies.py), and the mails recorded, whose tries are forgotten with one
+statement before the commit.
 
 Which database and blob store a piece of ingestion uses is read from a context variable, so
 mailboxes watched side by side (asyncio tasks, each its own context) never share a batch.
@@ -27,9 +29,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.intake.lookahead import Lookahead, Prefetched
 from bot.workflow.rules import Rules
 from channels.email.message import MailLocation
 from channels.email.records import RecordIndex, forget_attempts
+from channels.email.replies import SentToday
 from store.blobs import BlobStore
 from store.db import Database
 
@@ -72,6 +76,8 @@ class Batch:
     blobs: DeferredBlobs
     rules: Rules | None = None
     records: RecordIndex = field(default_factory=RecordIndex)
+    lookahead: Lookahead = field(default_factory=Lookahead)
+    sent_today: SentToday = field(default_factory=Prefetched)
     recorded: list[MailLocation] = field(default_factory=list)
 
 

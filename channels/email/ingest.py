@@ -35,6 +35,7 @@ from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.errors import DomainError
 from bot.intake.door import Disposition, InboundMessage, Intake, IntakeResult
+from bot.intake.lookahead import look_ahead
 from bot.intake.validation import validate_email
 from bot.settings import Settings
 from bot.workflow.rules import Rules, load_rules
@@ -51,7 +52,7 @@ from channels.email.records import (
     recorded,
     seen_again,
 )
-from channels.email.replies import MailAnswers
+from channels.email.replies import MailAnswers, auto_replies_of
 from channels.email.threads import ThreadMatch, ThreadRule, resolve_thread
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
@@ -163,6 +164,12 @@ class MailIngestor:
             session = batch.db.batch_session
             batch.rules = await load_rules(session, self.settings)
             await batch.records.load(session, mails)
+            senders = [s for s in (usable_address(m.sender) for m in mails) if s is not None]
+            keys = [m.key for m in mails]
+            batch.lookahead = await look_ahead(session, Channel.EMAIL, keys, senders)
+            batch.sent_today = await auto_replies_of(
+                session, senders, self.clock.now(), self.settings
+            )
             yield batch
 
     async def tries(self, locations: list[MailLocation]) -> dict[int, int]:
@@ -363,11 +370,13 @@ class MailIngestor:
         inbound = dataclasses.replace(
             route.inbound, attachments=files, rejected_attachments=rejected
         )
+        batch = CURRENT.get()
         answers = MailAnswers(
             self.settings,
             in_reply_to=mail.message_id,
             no_reply=mail.no_reply,
             details_key=f"mail-details:{mail.location.mailbox}:{mail.key}",
+            sent_today=batch.sent_today if batch else None,
         )
         outcomes: list[_Ingested] = []
         runs: list[None] = []
@@ -394,7 +403,11 @@ class MailIngestor:
             outcomes.append((outcome, stored))
 
         await self.intake.handle_inbound(
-            inbound, answers=answers, record=record, rules=self._rules()
+            inbound,
+            answers=answers,
+            record=record,
+            rules=batch.rules if batch else None,
+            lookahead=batch.lookahead if batch else None,
         )
         return outcomes[-1]
 
