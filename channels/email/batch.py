@@ -22,20 +22,24 @@ mailboxes watched side by side (asyncio tasks, each its own context) never share
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.intake.lookahead import Lookahead, Prefetched
-from bot.workflow.rules import Rules
+from bot.settings import Settings
+from bot.workflow.rules import Rules, build_calendar
 from channels.email.message import MailLocation
 from channels.email.records import RecordIndex, forget_attempts
 from channels.email.replies import SentToday
 from store.blobs import BlobStore
 from store.db import Database
+from store.models import CalendarOverride
 
 
 class BatchDatabase(Database):
@@ -81,6 +85,25 @@ class Batch:
     recorded: list[MailLocation] = field(default_factory=list)
 
 
+class RulesOfBatches:
+    """The rules each batch reads in its transaction (as `load_rules` does), the calendar built
+    again only when the stored overrides changed: building one looks the national holidays up
+    afresh, tens of milliseconds."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._last: tuple[tuple[tuple[object, ...], ...], Rules] | None = None
+
+    async def read(self, session: AsyncSession) -> Rules:
+        """The rules in force, in `session`'s transaction."""
+        overrides = list((await session.exec(select(CalendarOverride))).all())
+        key = tuple((o.day, o.kind, o.name) for o in overrides)
+        if self._last is None or self._last[0] != key:
+            calendar = build_calendar(self.settings, overrides)
+            self._last = (key, Rules(settings=self.settings, calendar=calendar))
+        return self._last[1]
+
+
 CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
 
 
@@ -98,4 +121,6 @@ async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
         finally:
             CURRENT.reset(token)
         await forget_attempts(session, batch.recorded)
-        deferred.sync_all()  # the bytes are durable before the records that name them
+        # The bytes are durable before the records that name them (in a thread: the event loop
+        # goes on with the other mailboxes and channels meanwhile).
+        await asyncio.to_thread(deferred.sync_all)

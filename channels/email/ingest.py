@@ -40,7 +40,7 @@ from bot.intake.validation import validate_email
 from bot.settings import Settings
 from bot.workflow.rules import Rules, load_rules
 from channels.email.automatic import handle_automatic
-from channels.email.batch import CURRENT, Batch, batch_of
+from channels.email.batch import CURRENT, Batch, RulesOfBatches, batch_of
 from channels.email.forms import ParsedFields, parse_fields
 from channels.email.message import IncomingMail, MailKind, MailLocation
 from channels.email.records import (
@@ -111,6 +111,7 @@ class MailIngestor:
         self.settings, self.clock = settings, clock
         self._db, self._blobs, self._intake = db, blobs, intake
         self.secret = settings.reply_secret.get_secret_value()
+        self._rules_of_batches = RulesOfBatches(settings)
 
     @property
     def db(self) -> Database:
@@ -162,7 +163,7 @@ class MailIngestor:
         rules read once for all of them and the records of `mails` looked up at once."""
         async with batch_of(self._db, self._blobs) as batch:
             session = batch.db.batch_session
-            batch.rules = await load_rules(session, self.settings)
+            batch.rules = await self._rules_of_batches.read(session)
             await batch.records.load(session, mails)
             senders = [s for s in (usable_address(m.sender) for m in mails) if s is not None]
             keys = [m.key for m in mails]

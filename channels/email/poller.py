@@ -37,10 +37,11 @@ log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = 10.0
 RECONNECT_BACKOFF_MAX_SECONDS = 300.0
-# A batch: at most this many mails (a short hold of SQLite's write lock for other writers),
-# and this many bytes of them (a bigger mail is one alone);
+# A batch: at most this many mails (a short hold of SQLite's write lock for other writers:
+# about as long as 20 mails held it before a mail took half the statements), and this many
+# bytes of them (a bigger mail is one alone);
 # a FETCH of a batch answers three lines a mail (see imap.MAX_LINES_PER_RESPONSE).
-BATCH_MAILS = 20
+BATCH_MAILS = 40
 BATCH_BYTES = 32 * 1024 * 1024
 
 
