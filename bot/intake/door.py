@@ -42,7 +42,8 @@ from bot.intake.answers import (
     queue_reply,
 )
 from bot.intake.filling import fill_in
-from bot.intake.requesters import find_or_create_requester
+from bot.intake.lookahead import Lookahead
+from bot.intake.requesters import find_or_create_requester, normalise_contact
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
 from bot.notify.case_events import case_changed
@@ -122,6 +123,8 @@ class IntakeResult:
     rejected_attachments: tuple[str, ...] = ()
     # Why a message addressed to a case went to review (DETAILS_NOT_FROM_REQUESTER), if it did.
     reason: str | None = None
+    # The id of the case of `case_reference` (for the adapter's record).
+    case_id: int | None = None
 
 
 # An adapter's own record of the message, written in intake's transaction (see the docstring).
@@ -141,9 +144,14 @@ class Intake:
         *,
         answers: Answers | None = None,
         record: ChannelRecord | None = None,
+        rules: Rules | None = None,
+        lookahead: Lookahead | None = None,
     ) -> IntakeResult:
         """Record `msg` once; open a case, append it to its case, or queue it for review;
         answer as `answers` words it (else `PlainAnswers`); run `record` before committing.
+        `rules`: those read in the caller's transaction (a batch of messages reads them once),
+        else they are read here; `lookahead`: what was looked up for the caller's batch
+        (bot.intake.lookahead), else each lookup is made here.
 
         A message whose (channel, external id) was seen before changes nothing and reports
         DUPLICATE with the original's case (`record` still runs, to recognise it too). Two
@@ -156,7 +164,9 @@ class Intake:
             attempts -= 1
             try:
                 async with self.db.transaction() as session:
-                    result = await self._handle(session, msg, answers or self.plain_answers)
+                    result = await self._handle(
+                        session, msg, answers or self.plain_answers, rules, lookahead or Lookahead()
+                    )
                     if record is not None:
                         await record(session, result)
                     return result
@@ -165,25 +175,35 @@ class Intake:
                     raise
 
     async def _handle(
-        self, session: AsyncSession, msg: InboundMessage, answers: Answers
+        self,
+        session: AsyncSession,
+        msg: InboundMessage,
+        answers: Answers,
+        rules: Rules | None,
+        lookahead: Lookahead,
     ) -> IntakeResult:
         msg = _with_clean_names(msg)
         now = self.clock.now()
-        existing = await _find_message(session, msg.channel, msg.external_id)
+        known, existing = lookahead.messages.take((msg.channel.value, msg.external_id))
+        if not known:
+            existing = await _find_message(session, msg.channel, msg.external_id)
         if existing is not None:
             case = await session.get(Case, existing.case_id) if existing.case_id else None
             return IntakeResult(
                 Disposition.DUPLICATE,
                 existing.id,
                 case.reference if case else None,  # type: ignore[arg-type]
+                case_id=case.id if case else None,
             )
-        rules = await load_rules(session, self.settings)
+        rules = rules or await load_rules(session, self.settings)
+        kind = CONTACT_OF_CHANNEL.get(msg.channel, ContactKind.PHONE)
         requester = await find_or_create_requester(
             session,
-            CONTACT_OF_CHANNEL.get(msg.channel, ContactKind.PHONE),
+            kind,
             msg.sender,
             name=msg.sender_name,
             language=msg.language,
+            looked_up=lookahead.requesters.take((kind.value, normalise_contact(kind, msg.sender))),
         )
         case, disposition, reason = await self._target_case(session, msg, requester, rules, now)
         message = Message(
@@ -227,6 +247,7 @@ class Intake:
             case.due_date,
             missing,
             rejected,
+            case_id=case.id,
         )
 
     async def _target_case(

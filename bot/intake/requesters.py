@@ -66,15 +66,22 @@ async def find_or_create_requester(
     *,
     name: str | None = None,
     language: str = "id",
+    looked_up: tuple[bool, Requester | None] = (False, None),
 ) -> Requester:
-    """The requester owning the contact, created (with that contact) if unknown."""
-    requester = await find_requester(session, kind, value)
+    """The requester owning the contact, created (with that contact) if unknown; `looked_up`
+    (True, owner) when the caller has looked the owner up already (bot.intake.lookahead)."""
+    known, requester = looked_up
+    if not known:
+        requester = await find_requester(session, kind, value)
     name = clean_name(name)
     if requester is None:
         requester = Requester(name=name, language=language)
         session.add(requester)
         await session.flush()
-        await add_contact(session, requester, kind, value)
+        # Nobody owns the contact (find_requester found no one), so no lookup before adding it.
+        norm = normalise_contact(kind, value)
+        session.add(Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm))  # type: ignore[arg-type]
+        await session.flush()
     elif name and not requester.name:
         requester.name = name
         session.add(requester)

@@ -10,21 +10,36 @@ committed, then \\Seen) holds for the batch as a whole, since the poller flags n
 the commit. A SIGKILL before the commit leaves nothing of the batch but its blobs (harmless,
 content-addressed) and its tries (mail_attempts, committed before).
 
+The batch also holds what its mails share instead of looking it up each: the rules (settings
+and calendar) read once in its transaction, the index of its mails' records (records.py),
+intake's lookups of its messages and senders (bot.intake.lookahead), the automatic answers
+each sender had today (replies.py), and the mails recorded, whose tries are forgotten with one
+statement before the commit.
+
 Which database and blob store a piece of ingestion uses is read from a context variable, so
 mailboxes watched side by side (asyncio tasks, each its own context) never share a batch.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.intake.lookahead import Lookahead, Prefetched
+from bot.settings import Settings
+from bot.workflow.rules import Rules, build_calendar
+from channels.email.message import MailLocation
+from channels.email.records import RecordIndex, forget_attempts
+from channels.email.replies import SentToday
 from store.blobs import BlobStore
 from store.db import Database
+from store.models import CalendarOverride
 
 
 class BatchDatabase(Database):
@@ -57,12 +72,36 @@ class DeferredBlobs(BlobStore):
         return super().put(data, sync=sync)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Batch:
-    """The database and blob store ingestion uses inside one batch."""
+    """The database and blob store ingestion uses inside one batch, and what its mails share."""
 
     db: BatchDatabase
     blobs: DeferredBlobs
+    rules: Rules | None = None
+    records: RecordIndex = field(default_factory=RecordIndex)
+    lookahead: Lookahead = field(default_factory=Lookahead)
+    sent_today: SentToday = field(default_factory=Prefetched)
+    recorded: list[MailLocation] = field(default_factory=list)
+
+
+class RulesOfBatches:
+    """The rules each batch reads in its transaction (as `load_rules` does), the calendar built
+    again only when the stored overrides changed: building one looks the national holidays up
+    afresh, tens of milliseconds."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._last: tuple[tuple[tuple[object, ...], ...], Rules] | None = None
+
+    async def read(self, session: AsyncSession) -> Rules:
+        """The rules in force, in `session`'s transaction."""
+        overrides = list((await session.exec(select(CalendarOverride))).all())
+        key = tuple((o.day, o.kind, o.name) for o in overrides)
+        if self._last is None or self._last[0] != key:
+            calendar = build_calendar(self.settings, overrides)
+            self._last = (key, Rules(settings=self.settings, calendar=calendar))
+        return self._last[1]
 
 
 CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
@@ -70,8 +109,9 @@ CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
 
 @contextlib.asynccontextmanager
 async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
-    """One transaction for the mails ingested in the block: their blobs synced once, then one
-    commit when the block ends without error (rolled back whole otherwise)."""
+    """One transaction for the mails ingested in the block: the tries of those recorded
+    forgotten, their blobs synced once, then one commit when the block ends without error
+    (rolled back whole otherwise)."""
     deferred = DeferredBlobs(blobs)
     async with db.transaction() as session:
         batch = Batch(BatchDatabase(db, session), deferred)
@@ -80,4 +120,7 @@ async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
             yield batch
         finally:
             CURRENT.reset(token)
-        deferred.sync_all()  # the bytes are durable before the records that name them
+        await forget_attempts(session, batch.recorded)
+        # The bytes are durable before the records that name them (in a thread: the event loop
+        # goes on with the other mailboxes and channels meanwhile).
+        await asyncio.to_thread(deferred.sync_all)

@@ -21,8 +21,8 @@ import contextlib
 import copy
 import dataclasses
 import logging
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete
@@ -35,19 +35,29 @@ from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.errors import DomainError
 from bot.intake.door import Disposition, InboundMessage, Intake, IntakeResult
+from bot.intake.lookahead import look_ahead
 from bot.intake.validation import validate_email
 from bot.settings import Settings
-from bot.workflow.rules import load_rules
+from bot.workflow.rules import Rules, load_rules
 from channels.email.automatic import handle_automatic
-from channels.email.batch import CURRENT, Batch, batch_of
+from channels.email.batch import CURRENT, Batch, RulesOfBatches, batch_of
 from channels.email.forms import ParsedFields, parse_fields
 from channels.email.message import IncomingMail, MailKind, MailLocation
-from channels.email.replies import MailAnswers
+from channels.email.records import (
+    IN_CHUNK,
+    IngestOutcome,
+    MailDisposition,
+    attempt_at,
+    outcome_of,
+    recorded,
+    seen_again,
+)
+from channels.email.replies import MailAnswers, auto_replies_of
 from channels.email.threads import ThreadMatch, ThreadRule, resolve_thread
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.enums import CaseKind, Channel
-from store.models import Case, MailAttempt, MailRecord
+from store.models import MailAttempt, MailRecord
 
 log = logging.getLogger(__name__)
 
@@ -55,32 +65,9 @@ log = logging.getLogger(__name__)
 QUOTED_KEEP_CHARS = 20_000
 # Tries of counting one try of a mail that meets a unique key another poller took meanwhile.
 CONFLICT_ATTEMPTS = 3
-# UIDs per IN (...) list of one query.
-_IN_CHUNK = 500
 # Threads that go to an officer instead of to a case.
 _REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
-
-
-class MailDisposition(StrEnum):
-    """The state of a mail's record: what became of it, and of a review item an officer
-    resolved (bot.intake.door's dispositions for mail a person wrote; IGNORED for what is only
-    recorded: machine-written mail, copies of our own, a mail intake had already)."""
-
-    NEW_CASE = "new_case"
-    APPENDED = "appended"
-    REVIEW = "review"
-    IGNORED = "ignored"
-
-
-@dataclass(frozen=True)
-class IngestOutcome:
-    """What became of one email's record; `duplicate` when it had been recorded before."""
-
-    disposition: MailDisposition
-    classification: str
-    reason: str | None = None
-    case_reference: str | None = None
-    duplicate: bool = False
+__all__ = ["IngestOutcome", "MailDisposition", "MailIngestor", "case_details", "usable_address"]
 
 
 def case_details(kind: CaseKind, subject: str, fields: ParsedFields) -> dict[str, Any]:
@@ -111,6 +98,10 @@ class _Route:
     reason: str | None
 
 
+# What ingesting one mail did, and the record it wrote (None when it wrote none).
+_Ingested = tuple[IngestOutcome, MailRecord | None]
+
+
 class MailIngestor:
     """Turns fetched emails into cases, appended messages, review items or ignored records."""
 
@@ -120,6 +111,7 @@ class MailIngestor:
         self.settings, self.clock = settings, clock
         self._db, self._blobs, self._intake = db, blobs, intake
         self.secret = settings.reply_secret.get_secret_value()
+        self._rules_of_batches = RulesOfBatches(settings)
 
     @property
     def db(self) -> Database:
@@ -156,18 +148,30 @@ class MailIngestor:
         """Those of `uids` whose email in this mailbox and UIDVALIDITY was ingested already."""
         found: set[int] = set()
         async with self.db.session() as session:
-            for start in range(0, len(uids), _IN_CHUNK):
+            for start in range(0, len(uids), IN_CHUNK):
                 stmt = select(MailRecord.uid).where(
                     MailRecord.mailbox == mailbox,
                     MailRecord.uidvalidity == uidvalidity,
-                    col(MailRecord.uid).in_(uids[start : start + _IN_CHUNK]),
+                    col(MailRecord.uid).in_(uids[start : start + IN_CHUNK]),
                 )
                 found.update((await session.exec(stmt)).all())
         return found
 
-    def batch(self) -> contextlib.AbstractAsyncContextManager[Batch]:
-        """A block whose ingestions share one transaction and one fsync (batch.py)."""
-        return batch_of(self._db, self._blobs)
+    @contextlib.asynccontextmanager
+    async def batch(self, mails: Sequence[IncomingMail] = ()) -> AsyncIterator[Batch]:
+        """A block whose ingestions share one transaction and one fsync (batch.py), with the
+        rules read once for all of them and the records of `mails` looked up at once."""
+        async with batch_of(self._db, self._blobs) as batch:
+            session = batch.db.batch_session
+            batch.rules = await self._rules_of_batches.read(session)
+            await batch.records.load(session, mails)
+            senders = [s for s in (usable_address(m.sender) for m in mails) if s is not None]
+            keys = [m.key for m in mails]
+            batch.lookahead = await look_ahead(session, Channel.EMAIL, keys, senders)
+            batch.sent_today = await auto_replies_of(
+                session, senders, self.clock.now(), self.settings
+            )
+            yield batch
 
     async def tries(self, locations: list[MailLocation]) -> dict[int, int]:
         """UID -> tries so far, of those at `locations` (one mailbox and UIDVALIDITY) that were
@@ -216,10 +220,21 @@ class MailIngestor:
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
         raw_stored = self._keep_raw(mail.raw)
-        async with self.db.transaction() as session:
-            existing = await _recorded(session, mail)
-            if existing is not None:
-                return await _seen_again(session, existing, mail)
+        batch = CURRENT.get()
+        try:
+            outcome, written = await self._ingest(mail, raw_stored)
+        except BaseException:
+            if batch is not None:  # what its savepoint rolled back may be in the index
+                batch.records.trusted = False
+            raise
+        if batch is not None and written is not None:  # its savepoint is released
+            batch.records.learn(written)
+            batch.recorded.append(mail.location)
+        return outcome
+
+    async def _ingest(self, mail: IncomingMail, raw_stored: bool) -> _Ingested:
+        if (again := await self._recorded_before(mail)) is not None:
+            return again, None
         sender = usable_address(mail.sender)
         if (
             mail.kind == MailKind.HUMAN
@@ -229,6 +244,31 @@ class MailIngestor:
         ):
             return await self._through_intake(mail, sender, raw_stored)
         return await self._record_only(mail, raw_stored)
+
+    async def _recorded_before(self, mail: IncomingMail) -> IngestOutcome | None:
+        """The outcome of a mail recorded before (noted seen again), else None; inside a batch
+        whose index covers the mail, a new mail costs no statement."""
+        batch = CURRENT.get()
+        if batch is not None and batch.records.covers(mail) and batch.records.find(mail) is None:
+            return None
+        async with self.db.transaction() as session:
+            existing = await self._lookup(session, mail)
+            return None if existing is None else await seen_again(session, existing, mail)
+
+    async def _lookup(
+        self, session: AsyncSession, mail: IncomingMail, *, fresh: bool = False
+    ) -> MailRecord | None:
+        """The mail's record: from the batch's index when it covers the mail (unless `fresh`:
+        asked again after a conflict), else from the database."""
+        batch = CURRENT.get()
+        if not fresh and batch is not None and batch.records.covers(mail):
+            return batch.records.find(mail)
+        return await recorded(session, mail)
+
+    def _rules(self) -> Rules | None:
+        """The batch's rules (read once in its transaction), None outside a batch."""
+        batch = CURRENT.get()
+        return batch.rules if batch else None
 
     def _keep_raw(self, raw: bytes) -> bool:
         try:
@@ -256,24 +296,30 @@ class MailIngestor:
         )
 
     async def _commit(
-        self, session: AsyncSession, record: MailRecord, mail: IncomingMail
+        self,
+        session: AsyncSession,
+        record: MailRecord,
+        mail: IncomingMail,
+        case_reference: str | None,
     ) -> IngestOutcome:
-        """Add the record, forget the tries at its location, and report it (not yet committed)."""
+        """Add the record, forget the tries at its location (a batch forgets those of all its
+        recorded mails at its end), and report it (not yet committed)."""
         session.add(record)
-        await session.exec(delete(MailAttempt).where(*_attempt_at(mail.location)))
+        if CURRENT.get() is None:
+            await session.exec(delete(MailAttempt).where(*attempt_at(mail.location)))
         await session.flush()
-        outcome = await _outcome(session, record)
+        outcome = outcome_of(record, case_reference)
         crash_point("mail_before_commit")
         return outcome
 
-    async def _record_only(self, mail: IncomingMail, raw_stored: bool) -> IngestOutcome:
+    async def _record_only(self, mail: IncomingMail, raw_stored: bool) -> _Ingested:
         """Record mail that is no message from a person (acting on machine-written mail)."""
         try:
             async with self.db.transaction() as session:
-                existing = await _recorded(session, mail)
+                existing = await self._lookup(session, mail)
                 if existing is not None:
-                    return await _seen_again(session, existing, mail)
-                record = self._record(mail, raw_stored)
+                    return await seen_again(session, existing, mail), None
+                record, reference = self._record(mail, raw_stored), None
                 if mail.quarantine:
                     # Kept raw with what could be salvaged; never read again (issue #9).
                     record.disposition = MailDisposition.REVIEW.value
@@ -283,20 +329,21 @@ class MailIngestor:
                 elif mail.kind == MailKind.HUMAN:
                     record.disposition, record.reason = MailDisposition.REVIEW.value, "no_sender"
                 else:
-                    rules = await load_rules(session, self.settings)
+                    rules = self._rules() or await load_rules(session, self.settings)
                     case, record.reason = await handle_automatic(
                         session, mail, self.secret, rules, self.clock.now()
                     )
                     record.case_id = case.id if case else None
-                return await self._commit(session, record, mail)
+                    reference = case.reference if case else None
+                return await self._commit(session, record, mail, reference), record
         except IntegrityError:
             # A concurrent poller recorded this very mail first: it is theirs to act on.
             async with self.db.transaction() as session:
-                existing = await _recorded(session, mail)
+                existing = await recorded(session, mail)
                 if existing is None:
                     raise
                 log.info("email %s was ingested concurrently", mail.location)
-                return await _seen_again(session, existing, mail)
+                return await seen_again(session, existing, mail), None
 
     async def _route(self, mail: IncomingMail, sender: str) -> _Route:
         """The intake message for a human email, routed by its thread (or to review)."""
@@ -318,28 +365,31 @@ class MailIngestor:
             review, reason = True, f"unreadable_{mail.problems[0]}"[:64]
         return _Route(_inbound(mail, sender, match, fields, review=review), reason)
 
-    async def _through_intake(
-        self, mail: IncomingMail, sender: str, raw_stored: bool
-    ) -> IngestOutcome:
+    async def _through_intake(self, mail: IncomingMail, sender: str, raw_stored: bool) -> _Ingested:
         route = await self._route(mail, sender)
         files, rejected = store_files(self.blobs, mail.attachments)
         inbound = dataclasses.replace(
             route.inbound, attachments=files, rejected_attachments=rejected
         )
+        batch = CURRENT.get()
         answers = MailAnswers(
             self.settings,
             in_reply_to=mail.message_id,
             no_reply=mail.no_reply,
             details_key=f"mail-details:{mail.location.mailbox}:{mail.key}",
+            sent_today=batch.sent_today if batch else None,
         )
-        outcomes: list[IngestOutcome] = []
+        outcomes: list[_Ingested] = []
+        runs: list[None] = []
 
         async def record(session: AsyncSession, result: IntakeResult) -> None:
-            """The mail's record, in intake's transaction (run again with it after a conflict)."""
+            """The mail's record, in intake's transaction (run again with it after a conflict:
+            then the record is looked for in the database, another poller may have written it)."""
+            runs.append(None)
+            existing = await self._lookup(session, mail, fresh=len(runs) > 1)
             outcomes.clear()
-            existing = await _recorded(session, mail)
             if existing is not None:
-                outcomes.append(await _seen_again(session, existing, mail))
+                outcomes.append((await seen_again(session, existing, mail), None))
                 return
             stored = self._record(mail, raw_stored)
             stored.message_id = result.message_id
@@ -349,12 +399,17 @@ class MailIngestor:
                 if result.disposition == Disposition.DUPLICATE
                 else MailDisposition(result.disposition.value).value
             )
-            if result.case_reference is not None:
-                stmt = select(Case.id).where(Case.reference == result.case_reference)
-                stored.case_id = (await session.exec(stmt)).one()
-            outcomes.append(await self._commit(session, stored, mail))
+            stored.case_id = result.case_id
+            outcome = await self._commit(session, stored, mail, result.case_reference)
+            outcomes.append((outcome, stored))
 
-        await self.intake.handle_inbound(inbound, answers=answers, record=record)
+        await self.intake.handle_inbound(
+            inbound,
+            answers=answers,
+            record=record,
+            rules=batch.rules if batch else None,
+            lookahead=batch.lookahead if batch else None,
+        )
         return outcomes[-1]
 
 
@@ -393,8 +448,9 @@ def _inbound(
             fields=fields.values,
             field_errors=fields.errors,
         )
+    # No "email" detail for the sender's address: intake finds (or makes) the requester by it,
+    # so it is their contact already.
     details = case_details(mail.new_case_kind, mail.subject, fields)
-    details.setdefault("email", sender)
     return InboundMessage(
         **common,
         new_case_kind=mail.new_case_kind,
@@ -413,50 +469,3 @@ def _is_own(mail: IncomingMail, settings: Settings) -> bool:
     """Mail from our own address, tagged or not (a copy or a loop), is never acted on."""
     own = settings.mail_from
     return bool(own and mail.sender) and _without_tag(mail.sender or "") == _without_tag(own)
-
-
-def _attempt_at(location: MailLocation) -> tuple[Any, ...]:
-    return (
-        MailAttempt.mailbox == location.mailbox,
-        MailAttempt.uidvalidity == location.uidvalidity,
-        MailAttempt.uid == location.uid,
-    )
-
-
-async def _at(session: AsyncSession, location: MailLocation) -> MailRecord | None:
-    stmt = select(MailRecord).where(
-        MailRecord.mailbox == location.mailbox,
-        MailRecord.uidvalidity == location.uidvalidity,
-        MailRecord.uid == location.uid,
-    )
-    return (await session.exec(stmt)).first()
-
-
-async def _recorded(session: AsyncSession, mail: IncomingMail) -> MailRecord | None:
-    """The record of this mail: at its location, or by its key in its mailbox."""
-    if found := await _at(session, mail.location):
-        return found
-    stmt = select(MailRecord).where(
-        MailRecord.mailbox == mail.location.mailbox, MailRecord.message_key == mail.key
-    )
-    return (await session.exec(stmt)).first()
-
-
-async def _seen_again(
-    session: AsyncSession, record: MailRecord, mail: IncomingMail
-) -> IngestOutcome:
-    """An email recorded before: after a UIDVALIDITY change, note where it lives now."""
-    if record.uidvalidity != mail.location.uidvalidity:
-        record.uidvalidity, record.uid = mail.location.uidvalidity, mail.location.uid
-        session.add(record)
-    return dataclasses.replace(await _outcome(session, record), duplicate=True)
-
-
-async def _outcome(session: AsyncSession, record: MailRecord) -> IngestOutcome:
-    case = await session.get(Case, record.case_id) if record.case_id else None
-    return IngestOutcome(
-        MailDisposition(record.disposition),
-        record.classification,
-        record.reason,
-        case.reference if case else None,
-    )

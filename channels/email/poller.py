@@ -37,10 +37,11 @@ log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = 10.0
 RECONNECT_BACKOFF_MAX_SECONDS = 300.0
-# A batch: at most this many mails (a short hold of SQLite's write lock for other writers),
-# and this many bytes of them (a bigger mail is one alone);
+# A batch: at most this many mails (a short hold of SQLite's write lock for other writers:
+# about as long as 20 mails held it before a mail took half the statements), and this many
+# bytes of them (a bigger mail is one alone);
 # a FETCH of a batch answers three lines a mail (see imap.MAX_LINES_PER_RESPONSE).
-BATCH_MAILS = 20
+BATCH_MAILS = 40
 BATCH_BYTES = 32 * 1024 * 1024
 
 
@@ -89,6 +90,14 @@ class PollSummary:
         else:
             key = outcome.disposition.value
             self.counts[key] = self.counts.get(key, 0) + 1
+
+
+@dataclass
+class _Fetched:
+    """A batch fetched, and its reading on the workers (under way)."""
+
+    mails: list[FetchedMail]
+    reading: asyncio.Future[list[ReadResult]]
 
 
 def incoming_from(
@@ -181,22 +190,48 @@ class MailboxWatcher:
             summary.already_recorded += len(recorded)
             await self._mark(imap, [uid for uid in uids if uid in recorded])
         fresh = [uid for uid in uids if uid not in recorded]
-        for batch in batches(fresh, await imap.sizes(fresh)):
-            await self._take(imap, batch, summary)
+        cut = batches(fresh, await imap.sizes(fresh))
+        if not cut:
+            return summary
+        ahead: _Fetched | None = await self._fetch(imap, cut[0], summary)
+        following = cut[1:]
+        try:
+            while ahead is not None:
+                current = ahead
+                results = await current.reading
+                # The next batch is fetched now (the connection is idle) and read by the
+                # workers while this one is ingested.
+                ahead = await self._fetch(imap, following.pop(0), summary) if following else None
+                await self._take(imap, current.mails, results, summary)
+        finally:
+            if ahead is not None and not ahead.reading.done():
+                ahead.reading.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead.reading
         return summary
 
-    async def _take(self, imap: ImapSession, uids: list[int], summary: PollSummary) -> None:
-        """Fetch, read (on every worker at once) and ingest one batch, then flag it.
-
-        Mail tried before whose tries never finished (Loket died with it) is taken one mail
-        at a time, its try counted just before, so that a mail that kills Loket is the only
-        one to reach MAIL_MAX_ATTEMPTS; the rest is ingested in one transaction (batch.py)."""
+    async def _fetch(self, imap: ImapSession, uids: list[int], summary: PollSummary) -> _Fetched:
+        """Fetch one batch with one command and start reading it on the workers."""
         fetched = await imap.fetch_many(uids)
         mails = [fetched[uid] for uid in uids if uid in fetched]  # not expunged meanwhile
         for _mail in mails:
             crash_point("mail_fetched")
         summary.fetched += len(mails)
-        results = await self.reader.read_many([mail.raw for mail in mails])
+        reading = asyncio.ensure_future(self.reader.read_many([mail.raw for mail in mails]))
+        return _Fetched(mails, reading)
+
+    async def _take(
+        self,
+        imap: ImapSession,
+        mails: list[FetchedMail],
+        results: list[ReadResult],
+        summary: PollSummary,
+    ) -> None:
+        """Ingest one batch (read already), then flag it.
+
+        Mail tried before whose tries never finished (Loket died with it) is taken one mail
+        at a time, its try counted just before, so that a mail that kills Loket is the only
+        one to reach MAIL_MAX_ATTEMPTS; the rest is ingested in one transaction (batch.py)."""
         where = [MailLocation(self.config.name, imap.uidvalidity, m.uid) for m in mails]
         tried = await self.ingestor.tries(where)
         first = [i for i, loc in enumerate(where) if loc.uid not in tried]
@@ -218,7 +253,7 @@ class MailboxWatcher:
         if not mails:
             return
         outcomes: list[tuple[int, IngestOutcome]] = []
-        async with self.ingestor.batch():
+        async with self.ingestor.batch(mails):
             for mail in mails:
                 try:
                     outcomes.append((mail.location.uid, await self.ingestor.ingest(mail)))

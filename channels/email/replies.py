@@ -11,7 +11,7 @@ asked for no automatic answer (RFC 3834) gets none.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlmodel import col, func, select
@@ -29,6 +29,7 @@ from bot.intake.answers import (
     queue_reply,
     rejected_attachments_note,
 )
+from bot.intake.lookahead import Prefetched
 from bot.intake.requesters import normalise_contact
 from bot.letters.outbox import intake_receipt_letters
 from bot.notify.purposes import Purpose
@@ -109,18 +110,52 @@ def details_email(
     return _with_template(bodies, missing)
 
 
+def _since_midnight(now: dt.datetime, settings: Settings) -> dt.datetime:
+    return local_midnight(now.astimezone(settings.tz).date(), settings.tz)
+
+
+def _auto_replies(since: dt.datetime) -> tuple[Any, ...]:
+    """The WHERE clause of the automatic answers by email since `since`."""
+    return (
+        OutboxMessage.channel == Channel.EMAIL.value,
+        col(OutboxMessage.purpose).in_(AUTO_REPLY_PURPOSES),
+        col(OutboxMessage.created_at) >= since,
+    )
+
+
 async def auto_replies_today(
     session: AsyncSession, address: str, now: dt.datetime, settings: Settings
 ) -> int:
     """How many automatic answers went to `address` since local midnight."""
-    since = local_midnight(now.astimezone(settings.tz).date(), settings.tz)
     stmt = select(func.count()).where(
-        OutboxMessage.channel == Channel.EMAIL.value,
         OutboxMessage.recipient == normalise_contact(ContactKind.EMAIL, address),
-        col(OutboxMessage.purpose).in_(AUTO_REPLY_PURPOSES),
-        col(OutboxMessage.created_at) >= since,
+        *_auto_replies(_since_midnight(now, settings)),
     )
     return int((await session.exec(stmt)).one())
+
+
+SentToday = Prefetched[tuple[str, dt.datetime], int]
+
+
+async def auto_replies_of(
+    session: AsyncSession, addresses: Iterable[str], now: dt.datetime, settings: Settings
+) -> SentToday:
+    """`auto_replies_today` of each address with one query (a batch of mails asks it once),
+    each count given out once (bot.intake.lookahead.Prefetched): an address's next mail of the
+    batch counts anew, the batch's own answers included."""
+    since = _since_midnight(now, settings)
+    wanted = sorted({normalise_contact(ContactKind.EMAIL, a) for a in addresses})
+    counts: dict[tuple[str, dt.datetime], int | None] = {(a, since): 0 for a in wanted}
+    for start in range(0, len(wanted), 500):
+        stmt = (
+            select(OutboxMessage.recipient, func.count())
+            .where(col(OutboxMessage.recipient).in_(wanted[start : start + 500]))
+            .where(*_auto_replies(since))
+            .group_by(col(OutboxMessage.recipient))
+        )
+        for recipient, n in (await session.exec(stmt)).all():
+            counts[(recipient, since)] = int(n)
+    return Prefetched(counts)
 
 
 def _auto_payload(case: Case, in_reply_to: str | None, letters: Sequence[str]) -> dict[str, Any]:
@@ -140,14 +175,24 @@ class MailAnswers:
     not (NO_REPLY_REQUESTED, REPLY_CAPPED)."""
 
     def __init__(
-        self, settings: Settings, *, in_reply_to: str | None, no_reply: bool, details_key: str
+        self,
+        settings: Settings,
+        *,
+        in_reply_to: str | None,
+        no_reply: bool,
+        details_key: str,
+        sent_today: SentToday | None = None,
     ) -> None:
         self.settings, self.in_reply_to = settings, in_reply_to
         self.no_reply, self.details_key = no_reply, details_key
+        self.sent_today = sent_today or Prefetched()
         self.withheld: str | None = None
 
     async def _capped(self, session: AsyncSession, address: str, now: dt.datetime) -> bool:
-        sent = await auto_replies_today(session, address, now, self.settings)
+        key = (normalise_contact(ContactKind.EMAIL, address), _since_midnight(now, self.settings))
+        known, sent = self.sent_today.take(key)
+        if not known or sent is None:
+            sent = await auto_replies_today(session, address, now, self.settings)
         return sent >= self.settings.mail_ack_per_sender_per_day
 
     async def acknowledgement(self, session: AsyncSession, facts: Acknowledged) -> Reply | None:
