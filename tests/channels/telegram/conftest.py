@@ -120,6 +120,7 @@ class TelegramHarness:
         self.parts: ChannelParts | None = None
         self.server: WebServer | None = None
         self.extra_senders: dict[str, Any] = {}
+        self.dispatchers: list[Dispatcher] = []
 
     async def start(self) -> None:
         """Build and start the channel (getMe, commands, long polling)."""
@@ -135,7 +136,9 @@ class TelegramHarness:
             await self.server.start()
 
     async def stop(self) -> None:
-        """Stop the channel."""
+        """Stop the channel (once the answers queued by its handlers went out)."""
+        for dispatcher in self.dispatchers:
+            await dispatcher.settle()
         if self.server is not None:
             await self.server.stop()
             self.server = None
@@ -156,13 +159,15 @@ class TelegramHarness:
         """A dispatcher over the channel's sender (and any extra), bound to the sender."""
         assert self.parts is not None and self.parts.sender is not None
         senders = {"telegram": self.parts.sender, **self.extra_senders}
-        return Dispatcher(
+        dispatcher = Dispatcher(
             self.services.db,
             senders,
             self.services.clock,
             settings=self.services.settings,
             limiter=RateLimiter({}),
         )
+        self.dispatchers.append(dispatcher)
+        return dispatcher
 
     def citizen(self, user_id: int = 42, **kw: Any) -> Person:
         """A citizen in their private chat with the bot."""
