@@ -17,21 +17,18 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from app.settings import Settings
 from bench.common import backend_of, bench_database, emit, peak_rss_mb, reset_peak_rss
+from bench.telegram_channel import telegram_channel
 from bot.clock import SystemClock
 from bot.notify.outbox import enqueue
 from bot.notify.purposes import Purpose
-from bot.services import Services
-from channels.telegram import build
 from channels.telegram.sender import REPLY
 from sandbox.telegram_api.limits import RateLimits
 from sandbox.telegram_api.server import BotApiEmulator
 from scheduler.dispatch import Dispatcher
-from store.blobs import BlobStore
 from store.db import Database
 from store.migrate import upgrade
-from tests.support.telegram import TOKEN, telegram_settings
+from tests.support.telegram import TOKEN
 
 TELEGRAM_OVERALL, TELEGRAM_PER_CHAT = 30.0, 1.0
 
@@ -63,12 +60,8 @@ async def measure(url: str, n: int, chats: int) -> dict[str, float]:
         await upgrade(db)
         await queue_rows(db, n, chats)
         with TemporaryDirectory(prefix="loket-bench-") as tmp:
-            base = Settings(_env_file=None, database_url=url, attachment_dir=Path(tmp))  # type: ignore[call-arg]
-            settings = telegram_settings(base, api)
-            blobs = BlobStore(settings.attachment_dir, settings.attachment_max_bytes)
-            services = Services(settings, db, SystemClock(), blobs)
-            parts = build(services)
-            assert parts is not None and parts.sender is not None
+            services, parts = telegram_channel(url, db, api, Path(tmp))
+            settings = services.settings
             app = parts.runner.app  # type: ignore[attr-defined]
             await app.initialize()
             dispatcher = Dispatcher(

@@ -7,6 +7,11 @@ two choices, "Kirim"), waiting for the bot's answer before the next step; the fi
 updates handled per second over the burst and the p99 of the handler time per update (the
 Application's process_update, timed around the instance). `--limits` makes the emulator
 enforce Telegram's flood limits (a citizen then waits a second between answers in one chat).
+
+`--burst`: the N citizens each send BURST commands at once, without waiting (a broadcast that
+everyone answers); the figure is the updates persisted per second (the receiver's getUpdates
+and inbox commits, from the first update sent to the last committed), the handler p99 over
+them, and the seconds until every answer went out.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from app.settings import Settings
 from bench.common import (
     backend_of,
     bench_database,
@@ -27,27 +31,26 @@ from bench.common import (
     percentile_ms,
     reset_peak_rss,
 )
-from bot.clock import SystemClock
-from bot.services import Services
-from channels.telegram import build
+from bench.telegram_channel import telegram_channel
 from sandbox.telegram_api.limits import RateLimits
 from sandbox.telegram_api.server import BotApiEmulator
 from scheduler.dispatch import Dispatcher
-from store.blobs import BlobStore
 from store.db import Database
 from store.migrate import upgrade
 from tests.support.builders import VALID_NIK
-from tests.support.telegram import TOKEN, telegram_settings
+from tests.support.telegram import TOKEN
 
 AT_ONCE = 20
 ANSWERS = ("Siti Aminah", VALID_NIK, "Jl. Merdeka No. 1, Gambir, Jakarta Pusat", "siti@example.id",
            "Laporan realisasi anggaran dinas tahun 2025", "Penelitian skripsi")  # fmt: skip
 TAPS = ("softcopy", "Email", "Kirim")
+BURST = ("/start", "/bantuan", "/status", "/bantuan", "/start")  # each answered once
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--limits: the emulator enforces Telegram's flood limits."""
+    """--limits: the emulator enforces Telegram's flood limits; --burst: updates at once."""
     parser.add_argument("--limits", action="store_true", help="enforce Telegram's limits")
+    parser.add_argument("--burst", action="store_true", help="every update at once")
 
 
 async def citizen(api: BotApiEmulator, user_id: int) -> int:
@@ -72,20 +75,40 @@ async def citizen(api: BotApiEmulator, user_id: int) -> int:
     return steps
 
 
-async def measure(url: str, n: int, limits: bool) -> dict[str, Any]:
+async def burst(api: BotApiEmulator, runner: Any, n: int) -> dict[str, float]:
+    """Send every citizen's BURST at once; seconds until all are stored, and until answered."""
+    inbox = runner.receiver.inbox
+    store = inbox.store
+    stored: list[tuple[float, int]] = []
+
+    async def counted(items: Any, now: Any) -> int:
+        new = await store(items, now)
+        stored.append((time.perf_counter(), new))
+        return int(new)
+
+    inbox.store = counted
+    total = n * len(BURST)
+    start = time.perf_counter()
+    for text in BURST:
+        for i in range(n):
+            await api.push_text(text, user_id=50_000 + i, first_name="Siti", language_code="id")
+    await api.wait_until(lambda: sum(c for _, c in stored) >= total, 120)
+    persisted = max(t for t, _ in stored) - start
+    await api.wait_until(lambda: len(api.messages()) >= total, 300)
+    return {"persisted": persisted, "answered": time.perf_counter() - start, "updates": total}
+
+
+async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dict[str, Any]:
     """Run the burst; seconds, updates and the handler times."""
     api = await BotApiEmulator(TOKEN, limits=RateLimits() if limits else None).start()
     db = Database.from_url(url)
     handler_seconds: list[float] = []
+    got: dict[str, Any] = {}
     try:
         await upgrade(db)
         with TemporaryDirectory(prefix="loket-bench-") as tmp:
-            base = Settings(_env_file=None, database_url=url, attachment_dir=Path(tmp))  # type: ignore[call-arg]
-            settings = telegram_settings(base, api)
-            blobs = BlobStore(settings.attachment_dir, settings.attachment_max_bytes)
-            services = Services(settings, db, SystemClock(), blobs)
-            parts = build(services)
-            assert parts is not None and parts.sender is not None
+            services, parts = telegram_channel(url, db, api, Path(tmp))
+            settings = services.settings
             runner: Any = parts.runner
             runner.poll_timeout = 1
             app = runner.app
@@ -106,20 +129,23 @@ async def measure(url: str, n: int, limits: bool) -> dict[str, Any]:
             await runner.start()
             loop = asyncio.create_task(dispatcher.run_forever(stop))
             reset_peak_rss()
-            gate = asyncio.Semaphore(AT_ONCE)
+            if bursting:
+                got = await burst(api, runner, n)
+            else:
+                gate = asyncio.Semaphore(AT_ONCE)
 
-            async def one(user_id: int) -> int:
-                async with gate:
-                    return await citizen(api, user_id)
+                async def one(user_id: int) -> int:
+                    async with gate:
+                        return await citizen(api, user_id)
 
-            start = time.perf_counter()
-            updates = sum(await asyncio.gather(*(one(50_000 + i) for i in range(n))))
-            seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                updates = sum(await asyncio.gather(*(one(50_000 + i) for i in range(n))))
+                got = {"seconds": time.perf_counter() - start, "updates": updates}
             stop.set()
             await loop
             await dispatcher.settle()
             await runner.stop()
-        return {"seconds": seconds, "updates": updates, "handlers": handler_seconds}
+        return {**got, "handlers": handler_seconds}
     finally:
         await db.dispose()
         await api.stop()
@@ -128,10 +154,22 @@ async def measure(url: str, n: int, limits: bool) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> None:
     """Print the figure."""
     with bench_database(args.database_url, args.backend, "bench_telegram") as url:
-        got = asyncio.run(measure(url, args.n, args.limits))
+        got = asyncio.run(measure(url, args.n, args.limits, args.burst))
         backend = backend_of(url)
-    rate = got["updates"] / got["seconds"]
     p99 = percentile_ms(got["handlers"])
+    if args.burst:
+        rate = got["updates"] / got["persisted"]
+        emit(
+            "telegram", args.n, backend,
+            f"burst of {got['updates']} updates from {args.n} citizens: {rate:.0f} updates/s "
+            f"persisted, handler p99 {p99:.0f} ms, every answer out in {got['answered']:.1f} s",
+            burst=True, persisted_per_second=round(rate, 1), updates=got["updates"],
+            persisted_seconds=round(got["persisted"], 3),
+            answered_seconds=round(got["answered"], 2),
+            p99_ms=p99, limits=args.limits, peak_rss_mb=peak_rss_mb(),
+        )  # fmt: skip
+        return
+    rate = got["updates"] / got["seconds"]
     emit(
         "telegram", args.n, backend,
         f"{got['updates']} updates from {args.n} citizens ({AT_ONCE} at once) in "

@@ -35,7 +35,23 @@ recipient had been quiet: then the limit hit is the bot's), never the other reci
 
 Dispatch soon. `dispatch_soon(channel, recipient)` starts a background drain of that one
 recipient's due rows (a chat handler that queued its reply returns at once; the reply goes out
-in order behind whatever the chat was owed already).
+in order behind whatever the chat was owed already). A wake-up is owed until a round of that
+recipient's drain, begun after it, found nothing else of this process in its way; so none is
+lost to another drain of the process (tests/scheduler/test_dispatch_soon.py, one test each):
+- a wake-up arriving while another drain is mid-claim: that claim may take the recipient's
+  head (the rows behind it are then not heads), so the wake-up is parked until the claim is
+  over, and the recipient's drain runs again then (or when the head it took has been sent);
+- a row behind a head another drain is sending: that drain does not take it (it was committed
+  after that drain's cutoff), so the wake-up stays parked until that send is done;
+- a drain that skipped the recipient because its head was in flight in the recipient's own
+  drain: that recipient's drain, crossed so, runs one more round over all its due rows, so
+  nothing waits for the next poll;
+- purposes a wake-up adds while a round runs join that round's next claims at once, so a row
+  of the round's purposes never overtakes an earlier one of the added purposes (an answer
+  never goes before the proof of request queued ahead of it);
+- a round that failed (the database) keeps what it was owed for the next wake-up or poll.
+Other processes' drains are not seen: there the next poll round (OUTBOX_POLL_SECONDS) sends what
+one of them held up. `drain_once` lets the background deliveries finish first.
 """
 
 from __future__ import annotations
@@ -44,7 +60,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -66,7 +83,10 @@ from store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 SOON_WAIT_SECONDS = 10.0  # a `dispatch_soon` waits out a retry_after up to this in place
+ALL = "*"  # a wake-up for every purpose: all of the recipient's due rows, in order
 _ERROR_CHARS = 1000
+
+Key = tuple[str, str]  # (channel, recipient)
 
 
 class Dispatcher:
@@ -92,8 +112,13 @@ class Dispatcher:
             channel_buckets(settings.outbox_email_per_second), slots=shared_slots(db)
         )
         self.batch_size, self.concurrency = batch_size, max(1, concurrency)
-        self._soon: dict[tuple[str, str], asyncio.Task[DrainSummary]] = {}
-        self._again: dict[tuple[str, str], set[str]] = {}  # what each recipient is owed soon
+        self._soon: dict[Key, asyncio.Task[DrainSummary]] = {}
+        self._owed: dict[Key, set[str]] = {}  # wake-ups not answered yet: purposes (or ALL)
+        self._rounds: dict[Key, set[str]] = {}  # the purposes of each recipient's running round
+        self._wide_claims = 0  # claims in progress not limited to one recipient
+        self._wide_started = 0  # such claims begun so far
+        self._flying: Counter[Key] = Counter()  # rows being sent now, by recipient
+        self._landed: Counter[Key] = Counter()  # sends finished by drains other than its own
         for sender in self.senders.values():
             bind = getattr(sender, "bind_dispatch", None)
             if bind is not None:
@@ -103,8 +128,10 @@ class Dispatcher:
         """Try every row that is due now once (pending, or `sending` with an expired lease).
 
         Rows of channels without a sender stay pending. Rows rescheduled during this drain are
-        not tried again in it.
+        not tried again in it. The background deliveries (`dispatch_soon`) finish first: a
+        recipient whose row they are sending would be skipped.
         """
+        await self.settle()
         return await self._drain(None)
 
     async def dispatch_now(self, *, case_id: int, purpose: str) -> bool:
@@ -127,29 +154,62 @@ class Dispatcher:
         `retry_after` up to SOON_WAIT_SECONDS is waited out in place, as a person waiting for
         an answer would."""
         key = (channel, recipient)
-        wanted = self._again.setdefault(key, set())
-        wanted.update(purposes or ("*",))
+        self._owed.setdefault(key, set()).update(purposes or (ALL,))
+        current = self._rounds.get(key)
+        if current is not None:  # the running round's next claims take these purposes too
+            current.update(purposes or (ALL,))
+        return self._wake(key)
+
+    def _wake(self, key: Key) -> asyncio.Task[DrainSummary]:
+        """The recipient's drain: the running one, or a new one."""
         running = self._soon.get(key)
         if running is not None and not running.done():
             return running
-        only = {"channel": channel, "recipient": recipient}
-        task = asyncio.create_task(self._drain_soon(key, only), name=f"loket-dispatch-{channel}")
+        task = asyncio.create_task(self._drain_soon(key), name=f"loket-dispatch-{key[0]}")
         self._soon[key] = task
         return task
 
-    async def _drain_soon(self, key: tuple[str, str], only: Mapping[str, Any]) -> DrainSummary:
+    async def _drain_soon(self, key: Key) -> DrainSummary:
+        """Rounds of one recipient's due rows while it is owed a wake-up (module docstring)."""
+        only = {"channel": key[0], "recipient": key[1]}
         summary = DrainSummary()
+        wanted: set[str] = set()
         try:
-            while wanted := self._again.pop(key, None):
-                purposes = () if "*" in wanted else sorted(wanted)
-                summary = await self._drain(None, only, purposes, wait_out=SOON_WAIT_SECONDS)
+            while wanted := self._owed.pop(key, set()):
+                wide, landed = self._wide_started - self._wide_claims, self._landed[key]
+                self._rounds[key] = purposes = set(wanted)
+                summary = await self._drain(
+                    None, only, purposes, wait_out=SOON_WAIT_SECONDS, origin=key
+                )
+                del self._rounds[key]
+                if self._wide_claims > 0 or self._flying[key] > 0:
+                    # Parked: that claim's end, or that send's, wakes this recipient again.
+                    self._owed.setdefault(key, set()).update(wanted)
+                    break
+                if self._landed[key] != landed:  # a send of another drain held this round up
+                    self._owed.setdefault(key, set()).update(wanted)
+                if summary.claimed and self._wide_started != wide:
+                    # A drain claimed while this one was sending: it skipped this recipient.
+                    self._owed.setdefault(key, set()).add(ALL)
             return summary
         except Exception:
+            self._owed.setdefault(key, set()).update(wanted)  # kept: the next wake-up sends it
             log.exception("dispatching one recipient's rows failed; the next drain sends them")
             return summary
         finally:
             if self._soon.get(key) is asyncio.current_task():
                 del self._soon[key]
+                self._landed.pop(key, None)
+                self._rounds.pop(key, None)
+
+    def _unpark(self, keys: Sequence[Key]) -> None:
+        """Wake the parked recipients among `keys` (owed, no drain of theirs running, nothing
+        of theirs being sent: that send's end wakes them)."""
+        for key in keys:
+            running = self._soon.get(key)
+            idle = running is None or running.done()
+            if key in self._owed and idle and self._flying[key] <= 0:
+                self._wake(key)
 
     async def settle(self) -> None:
         """Wait for every background `dispatch_soon` to finish (tests, a clean stop)."""
@@ -175,12 +235,14 @@ class Dispatcher:
         self,
         stop_event: asyncio.Event | None,
         only: Mapping[str, Any] | None = None,
-        purposes: Sequence[str] = (),
+        purposes: Collection[str] = (),
         *,
         wait_out: float = 0.0,
+        origin: Key | None = None,
     ) -> DrainSummary:
         """Claim heads of recipients and send them side by side, up to `concurrency` in flight,
-        claiming again as sends finish, until nothing due is left (or `stop_event` is set)."""
+        claiming again as sends finish, until nothing due is left (or `stop_event` is set).
+        `origin` is the recipient whose own drain this is (None: any recipient's rows)."""
         summary = DrainSummary()
         cutoff = self.clock.now()
         flying: set[asyncio.Task[None]] = set()
@@ -190,11 +252,16 @@ class Dispatcher:
                 stopping = stop_event is not None and stop_event.is_set()
                 room = min(self.batch_size, self.concurrency - len(flying))
                 if not stopping and not exhausted and room > 0:
-                    batch = await self._claim(cutoff, only, limit=room, purposes=purposes)
+                    # Read at each claim: a wake-up may widen a recipient's running round.
+                    wanted = () if ALL in purposes else tuple(sorted(purposes))
+                    batch = await self._claim_counted(cutoff, only, room, wanted, origin)
                     summary.claimed += len(batch)
                     for row in batch:
-                        send = self._deliver(row, summary, stop_event, wait_out)
+                        send = self._deliver(row, summary, stop_event, wait_out, origin)
                         flying.add(asyncio.create_task(send))
+                    if origin is None:
+                        self._wide_claims -= 1
+                        self._unpark(list(self._owed))
                     exhausted = not batch and not flying
                 if not flying:
                     return summary
@@ -205,6 +272,31 @@ class Dispatcher:
         finally:
             if flying:  # an error ends the drain: let the other sends finish and be marked
                 await asyncio.gather(*flying, return_exceptions=True)
+
+    async def _claim_counted(
+        self,
+        cutoff: dt.datetime,
+        only: Mapping[str, Any] | None,
+        limit: int,
+        purposes: Sequence[str],
+        origin: Key | None,
+    ) -> list[OutboxMessage]:
+        """`_claim`, its rows counted as flying by recipient before anything else runs; a claim
+        not limited to one recipient stays counted (`_wide_claims`) until its caller has
+        counted them (it decrements)."""
+        if origin is None:
+            self._wide_claims += 1
+            self._wide_started += 1
+        try:
+            batch = await self._claim(cutoff, only, limit=limit, purposes=purposes)
+        except BaseException:
+            if origin is None:
+                self._wide_claims -= 1
+                self._unpark(list(self._owed))
+            raise
+        for row in batch:
+            self._flying[(row.channel, row.recipient)] += 1
+        return batch
 
     async def _claim(
         self,
@@ -242,9 +334,30 @@ class Dispatcher:
         summary: DrainSummary,
         stop_event: asyncio.Event | None = None,
         wait_out: float = 0.0,
+        origin: Key | None = None,
     ) -> None:
         """Send one claimed row when the limiter lets it, and mark it; a `retry_after` up to
-        `wait_out` is waited out once in place, a longer one reschedules the row."""
+        `wait_out` is waited out once in place, a longer one reschedules the row. Then a
+        recipient's drain this send held up goes on (module docstring)."""
+        key = (row.channel, row.recipient)
+        try:
+            await self._deliver_once(row, summary, stop_event, wait_out)
+        finally:
+            self._flying[key] -= 1
+            if self._flying[key] <= 0:
+                del self._flying[key]
+            if key != origin:
+                if key in self._soon:
+                    self._landed[key] += 1
+                self._unpark([key])
+
+    async def _deliver_once(
+        self,
+        row: OutboxMessage,
+        summary: DrainSummary,
+        stop_event: asyncio.Event | None,
+        wait_out: float,
+    ) -> None:
         sender = self.senders[row.channel]
         for in_place in (wait_out > 0, False):
             await self.limiter.acquire(row.channel, row.recipient)

@@ -22,8 +22,7 @@ async def test_an_answer_is_a_sent_outbox_row_keyed_by_its_update(tg: TelegramHa
     update = await siti.say("/start")
     menu = await siti.reply()
     assert "Selamat datang" in menu["text"]
-    for dispatcher in tg.dispatchers:
-        await dispatcher.settle()
+    await tg.settle()
     (row,) = await answers(tg)
     assert (row.status, row.recipient) == ("sent", "42")
     assert row.dedup_key == f"tg-reply:{update['update_id']}:1"

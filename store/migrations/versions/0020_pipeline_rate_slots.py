@@ -4,8 +4,8 @@
 so every worker paces against the same limits (scheduler/rate_slots.py). The outbox index on
 (channel, recipient, status) lets a claim find each recipient's earliest unsent row.
 
-Revision ID: 0017_pipeline_rate_slots
-Revises: 0016_merge_heads
+Revision ID: 0020_pipeline_rate_slots
+Revises: 0019_sweep_milestones
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0017_pipeline_rate_slots"
-down_revision: str | Sequence[str] | None = "0016_merge_heads"
+revision: str = "0020_pipeline_rate_slots"
+down_revision: str | Sequence[str] | None = "0019_sweep_milestones"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
