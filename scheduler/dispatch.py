@@ -72,7 +72,7 @@ from bot.notify.delivery_failures import report_undeliverable
 from bot.privacy.masking import redact
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
-from scheduler.queue import heads_due, keep_behind
+from scheduler.queue import heads_due, keep_behind, overtakes
 from scheduler.rate_slots import shared_slots
 from scheduler.ratelimit import RateLimiter, channel_buckets
 from scheduler.retry import DrainSummary, RetryPolicy
@@ -115,6 +115,7 @@ class Dispatcher:
         self._soon: dict[Key, asyncio.Task[DrainSummary]] = {}
         self._owed: dict[Key, set[str]] = {}  # wake-ups not answered yet: purposes (or ALL)
         self._rounds: dict[Key, set[str]] = {}  # the purposes of each recipient's running round
+        self._queued_at: dict[int, dt.datetime] = {}  # a claimed row's not_before before its lease
         self._wide_claims = 0  # claims in progress not limited to one recipient
         self._wide_started = 0  # such claims begun so far
         self._flying: Counter[Key] = Counter()  # rows being sent now, by recipient
@@ -255,6 +256,12 @@ class Dispatcher:
                     # Read at each claim: a wake-up may widen a recipient's running round.
                     wanted = () if ALL in purposes else tuple(sorted(purposes))
                     batch = await self._claim_counted(cutoff, only, room, wanted, origin)
+                    widened = () if ALL in purposes else tuple(sorted(purposes))
+                    again = False
+                    if origin is not None and batch and widened != wanted:
+                        claimed = len(batch)
+                        batch = await self._put_back_overtaking(batch, widened)
+                        again = len(batch) < claimed  # claim again, the wider purposes first
                     summary.claimed += len(batch)
                     for row in batch:
                         send = self._deliver(row, summary, stop_event, wait_out, origin)
@@ -262,7 +269,9 @@ class Dispatcher:
                     if origin is None:
                         self._wide_claims -= 1
                         self._unpark(list(self._owed))
-                    exhausted = not batch and not flying
+                    exhausted = not batch and not flying and not again
+                    if again and not flying:
+                        continue
                 if not flying:
                     return summary
                 done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
@@ -298,6 +307,38 @@ class Dispatcher:
             self._flying[(row.channel, row.recipient)] += 1
         return batch
 
+    async def _put_back_overtaking(
+        self, batch: list[OutboxMessage], purposes: Sequence[str]
+    ) -> list[OutboxMessage]:
+        """A recipient's round claimed `batch` while a wake-up widened its purposes: a row that
+        a due row of the wider purposes was queued ahead of goes back as it was (pending, its
+        place and attempt restored), so the next claim takes that one first. The rest."""
+        now = self.clock.now()
+        kept: list[OutboxMessage] = []
+        back: list[OutboxMessage] = []
+        async with self.db.transaction() as session:
+            for row in batch:
+                queued = self._queued_at[row.id]
+                if not await overtakes(session, row, queued, now, purposes):
+                    kept.append(row)
+                    continue
+                stored = await session.get(OutboxMessage, row.id)
+                assert stored is not None
+                stored.status, stored.not_before = OutboxStatus.PENDING.value, queued
+                stored.attempts = max(0, stored.attempts - 1)
+                session.add(stored)
+                back.append(row)
+        for row in back:
+            del self._queued_at[row.id]
+            self._settle_flight((row.channel, row.recipient))
+        return kept
+
+    def _settle_flight(self, key: Key) -> None:
+        """One row of `key` counted as flying is no longer."""
+        self._flying[key] -= 1
+        if self._flying[key] <= 0:
+            del self._flying[key]
+
     async def _claim(
         self,
         cutoff: dt.datetime,
@@ -322,6 +363,7 @@ class Dispatcher:
                     # Only a row whose lease ran out gets here: its sender never reported back.
                     await self._fail(session, row, "lease expired after the last attempt", now)
                     continue
+                self._queued_at[row.id] = row.not_before  # type: ignore[index]
                 row.status, row.not_before = OutboxStatus.SENDING.value, lease_end
                 row.attempts += 1
                 session.add(row)
@@ -343,9 +385,8 @@ class Dispatcher:
         try:
             await self._deliver_once(row, summary, stop_event, wait_out)
         finally:
-            self._flying[key] -= 1
-            if self._flying[key] <= 0:
-                del self._flying[key]
+            self._queued_at.pop(row.id, None)  # type: ignore[arg-type]
+            self._settle_flight(key)
             if key != origin:
                 if key in self._soon:
                     self._landed[key] += 1

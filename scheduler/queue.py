@@ -98,3 +98,28 @@ async def keep_behind(session: AsyncSession, row: OutboxMessage) -> None:
         .values(not_before=row.not_before)
         .execution_options(synchronize_session=False)
     )
+
+
+async def overtakes(
+    session: AsyncSession,
+    row: OutboxMessage,
+    queued: dt.datetime,
+    now: dt.datetime,
+    purposes: Sequence[str] = (),
+) -> bool:
+    """Whether `row` (its place in the queue `queued`, before it was claimed) would go ahead of
+    a due pending row of its recipient queued before it (of `purposes`, if given)."""
+    other = OutboxMessage
+    ahead = [
+        col(other.channel) == row.channel,
+        col(other.recipient) == row.recipient,
+        col(other.status) == OutboxStatus.PENDING.value,
+        col(other.not_before) <= now,
+        or_(
+            col(other.not_before) < queued,
+            and_(col(other.not_before) == queued, col(other.id) < row.id),
+        ),
+    ]
+    if purposes:
+        ahead.append(col(other.purpose).in_(purposes))
+    return (await session.exec(select(other.id).where(*ahead).limit(1))).first() is not None

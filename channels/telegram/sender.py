@@ -94,9 +94,7 @@ class TelegramSender:
                 now=self.services.clock.now(),
                 payload={REPLY: answer},
             )
-        # All that the chat is owed at once, not only answers: an answer must not overtake the
-        # proof of request queued before it.
-        return self.soon(chat_id)
+        return self.soon(chat_id, (Purpose.CHAT_REPLY.value,))
 
     def soon(self, chat_id: int, purposes: Sequence[str] = IMMEDIATE) -> Awaitable[Any] | None:
         """Have the dispatcher send `chat_id`'s rows of `purposes` (by default what a chat is

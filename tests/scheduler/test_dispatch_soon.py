@@ -172,3 +172,30 @@ async def test_a_wake_up_for_other_purposes_during_a_round_keeps_the_recipients_
     await dispatch.settle()
     # Not the next answer first (its purpose was the round's): the proof was queued before it.
     assert [m.body for m in sender.sent] == ["answer", "proof", "next answer"]
+
+
+async def test_a_claim_begun_before_purposes_were_added_does_not_let_a_row_overtake(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender = ScriptedSender()
+    dispatch = dispatcher(services, sender)
+    claiming, go_on = asyncio.Event(), asyncio.Event()
+    claim: Callable[..., Awaitable[list[OutboxMessage]]] = dispatch._claim
+
+    async def held_claim(*args: Any, **kw: Any) -> list[OutboxMessage]:
+        if not claiming.is_set():  # the round's first claim, its purposes read, not yet run
+            claiming.set()
+            await go_on.wait()
+        return await claim(*args, **kw)
+
+    monkeypatch.setattr(dispatch, "_claim", held_claim)
+    soon = dispatch.dispatch_soon("telegram", CHAT, ["chat"])
+    await claiming.wait()
+    await queue(services, "proof", purpose="acknowledgement")
+    dispatch.dispatch_soon("telegram", CHAT, ["acknowledgement"])
+    await queue(services, "answer")
+    go_on.set()
+    await soon
+    await dispatch.settle()
+    assert [m.body for m in sender.sent] == ["proof", "answer"]
+    assert [(r.status, r.attempts) for r in await rows(services)] == [("sent", 1), ("sent", 1)]
