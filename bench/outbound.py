@@ -62,7 +62,7 @@ async def measure(url: str, n: int, chats: int) -> dict[str, float]:
         with TemporaryDirectory(prefix="loket-bench-") as tmp:
             services, parts = telegram_channel(url, db, api, Path(tmp))
             settings = services.settings
-            app = parts.runner.app  # type: ignore[attr-defined]
+            app = parts.runner.worker.app  # type: ignore[attr-defined]
             await app.initialize()
             dispatcher = Dispatcher(
                 db, {"telegram": parts.sender}, services.clock, settings=settings

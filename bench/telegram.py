@@ -111,7 +111,7 @@ async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dic
             settings = services.settings
             runner: Any = parts.runner
             runner.poll_timeout = 1
-            app = runner.app
+            app = runner.worker.app
             process = app.process_update
 
             async def timed(update: object) -> None:
