@@ -243,7 +243,8 @@ class Dispatcher:
     ) -> DrainSummary:
         """Claim heads of recipients and send them side by side, up to `concurrency` in flight,
         claiming again as sends finish, until nothing due is left (or `stop_event` is set).
-        `origin` is the recipient whose own drain this is (None: any recipient's rows)."""
+        `origin` is the recipient whose own drain this is (None: any recipient's rows); its
+        `purposes` are read at each claim, as a wake-up may widen them (ALL: every purpose)."""
         summary = DrainSummary()
         cutoff = self.clock.now()
         flying: set[asyncio.Task[None]] = set()
@@ -260,7 +261,10 @@ class Dispatcher:
                     again = False
                     if origin is not None and batch and widened != wanted:
                         claimed = len(batch)
-                        batch = await self._put_back_overtaking(batch, widened)
+                        try:
+                            batch = await self._put_back_overtaking(batch, widened)
+                        except Exception:  # sent as claimed: out of order at worst, not lost
+                            log.exception("checking a claim against widened purposes failed")
                         again = len(batch) < claimed  # claim again, the wider purposes first
                     summary.claimed += len(batch)
                     for row in batch:
