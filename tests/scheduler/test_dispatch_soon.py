@@ -62,6 +62,29 @@ def dispatcher(services: Services, sender: ScriptedSender) -> Dispatcher:
     )  # fmt: skip
 
 
+class HeldClaim:
+    """Wraps a dispatcher's `_claim`: the first claim waits for `go_on` (`after`: once it has
+    claimed a row; else before it queries), with `claiming` set while it waits."""
+
+    def __init__(self, dispatch: Dispatcher, monkeypatch: pytest.MonkeyPatch, *, after: bool):
+        self.claim: Callable[..., Awaitable[list[OutboxMessage]]] = dispatch._claim
+        self.after, self.claiming, self.go_on = after, asyncio.Event(), asyncio.Event()
+        monkeypatch.setattr(dispatch, "_claim", self)
+
+    async def __call__(self, *args: Any, **kw: Any) -> list[OutboxMessage]:
+        """Claim, held once where told."""
+        if not self.after and not self.claiming.is_set():
+            await self._hold()
+        batch = await self.claim(*args, **kw)
+        if self.after and batch and not self.claiming.is_set():
+            await self._hold()
+        return batch
+
+    async def _hold(self) -> None:
+        self.claiming.set()
+        await self.go_on.wait()
+
+
 def later(services: Services) -> None:
     """Move the clock on: a row queued now is past the cutoff of a drain begun before."""
     services.clock.advance(dt.timedelta(seconds=1))  # type: ignore[attr-defined]
@@ -72,24 +95,14 @@ async def test_a_wake_up_during_another_drains_claim_is_kept(
 ) -> None:
     sender = ScriptedSender()
     dispatch = dispatcher(services, sender)
-    claiming, go_on = asyncio.Event(), asyncio.Event()
-    claim: Callable[..., Awaitable[list[OutboxMessage]]] = dispatch._claim
-
-    async def held_claim(*args: Any, **kw: Any) -> list[OutboxMessage]:
-        batch = await claim(*args, **kw)
-        if batch and not claiming.is_set():  # the poll's first claim: made, not yet counted
-            claiming.set()
-            await go_on.wait()
-        return batch
-
-    monkeypatch.setattr(dispatch, "_claim", held_claim)
+    held = HeldClaim(dispatch, monkeypatch, after=True)  # the poll's claim: made, not counted
     await queue(services, "first")
     poll = asyncio.create_task(dispatch.drain_once())
-    await claiming.wait()
+    await held.claiming.wait()
     later(services)
     await queue(services, "answer")
     await dispatch.dispatch_soon("telegram", CHAT)  # finds the chat's head taken: parked
-    go_on.set()
+    held.go_on.set()
     await poll
     await dispatch.settle()
     assert [m.body for m in sender.sent] == ["first", "answer"]
@@ -179,22 +192,13 @@ async def test_a_claim_begun_before_purposes_were_added_does_not_let_a_row_overt
 ) -> None:
     sender = ScriptedSender()
     dispatch = dispatcher(services, sender)
-    claiming, go_on = asyncio.Event(), asyncio.Event()
-    claim: Callable[..., Awaitable[list[OutboxMessage]]] = dispatch._claim
-
-    async def held_claim(*args: Any, **kw: Any) -> list[OutboxMessage]:
-        if not claiming.is_set():  # the round's first claim, its purposes read, not yet run
-            claiming.set()
-            await go_on.wait()
-        return await claim(*args, **kw)
-
-    monkeypatch.setattr(dispatch, "_claim", held_claim)
+    held = HeldClaim(dispatch, monkeypatch, after=False)  # purposes read, query not yet run
     soon = dispatch.dispatch_soon("telegram", CHAT, ["chat"])
-    await claiming.wait()
+    await held.claiming.wait()
     await queue(services, "proof", purpose="acknowledgement")
     dispatch.dispatch_soon("telegram", CHAT, ["acknowledgement"])
     await queue(services, "answer")
-    go_on.set()
+    held.go_on.set()
     await soon
     await dispatch.settle()
     assert [m.body for m in sender.sent] == ["proof", "answer"]
