@@ -1,4 +1,4 @@
-"""Per-channel send rate limits, as sliding windows on the real (monotonic) clock.
+"""Per-channel send rate limits, paced a safety margin below the channels' own limits.
 
 Telegram's documented limits (core.telegram.org/bots/faq, "broadcasting to users"): about 30
 messages per second overall, no more than one per second in one chat, and no more than 20 per
@@ -6,6 +6,23 @@ minute in one group (group chat ids are negative). Mail servers set their own li
 email cap is a setting (OUTBOX_EMAIL_PER_SECOND). WhatsApp's Cloud API (developers.facebook.com,
 "Throughput" and "pair rate limit"): 80 messages per second per business number, and about one
 message every 6 seconds to one user (10 a minute, bursts allowed).
+
+How a send is paced. The first bucket of a channel is channel-wide (the bot, the business
+number, the mail server); the others belong to one recipient (its chat, its group, its user
+pair). A send first waits for its recipient's buckets, then takes the next channel-wide slot,
+so a chat that must wait never holds up a send to another chat. Each window is stretched by
+MARGIN (a limit of 30 a second is kept as 30 in 1.03 s): a little jitter between our clock and
+the server's never turns into a 429. A one-message-per-window bucket (one per second per chat)
+counts from when the previous send *finished* (`settle`), because the server may have counted
+it at any moment up to its answer; so does the channel-wide window (a send in flight counts as
+now). Channel-wide slots are also spaced evenly (no bursts) on the monotonic clock.
+`back_off` honours a `retry_after`: the recipient's buckets (or the whole channel's, when two
+recipients are told to wait at once) wait that long.
+
+Across workers (`slots`, PostgreSQL): the same buckets as rows of `rate_slots`, each the next
+instant a send may start, reserved atomically in the database (scheduler/rate_slots.py); there
+the windows are even spacing plus `settle`, and each worker also keeps its own sends in flight
+within the channel-wide window.
 """
 
 from __future__ import annotations
@@ -15,8 +32,11 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from store.enums import Channel
+
+MARGIN = 0.03  # windows are kept 3 % longer than the channel's own
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,16 @@ class Limit:
 
     count: int
     seconds: float
+
+    @property
+    def window(self) -> float:
+        """The window we keep: `seconds` stretched by MARGIN."""
+        return self.seconds * (1 + MARGIN)
+
+    @property
+    def spacing(self) -> float:
+        """The even spacing that keeps `count` per `window`."""
+        return self.window / self.count
 
 
 Bucket = tuple[str, Limit]
@@ -53,7 +83,8 @@ def telegram_buckets(recipient: str) -> list[Bucket]:
 
 
 def channel_buckets(email_per_second: float) -> dict[str, BucketsFor]:
-    """The bucket function of every channel with a limit (others are not limited)."""
+    """The bucket function of every channel with a limit (others are not limited); the first
+    bucket of each list is the channel-wide one."""
     if email_per_second >= 1:
         email_limit = Limit(int(email_per_second), 1.0)
     else:  # e.g. 0.5: one mail every two seconds
@@ -65,8 +96,20 @@ def channel_buckets(email_per_second: float) -> dict[str, BucketsFor]:
     }
 
 
+class SlotStore(Protocol):
+    """Buckets shared by every worker of an installation (scheduler/rate_slots.py)."""
+
+    async def reserve(self, buckets: list[Bucket]) -> float:
+        """Reserve the next start shared by `buckets`; seconds to wait until it."""
+        ...
+
+    async def push(self, keys: list[str], seconds: float) -> None:
+        """No bucket of `keys` starts a send within the next `seconds`."""
+        ...
+
+
 class RateLimiter:
-    """Waits until a send fits in every window it counts against, then records it."""
+    """Waits until a send fits in every bucket it counts against, then records it."""
 
     def __init__(
         self,
@@ -74,33 +117,131 @@ class RateLimiter:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        slots: SlotStore | None = None,
     ) -> None:
         self._buckets, self._monotonic, self._sleep = dict(buckets), monotonic, sleep
+        self._slots = slots
         self._history: dict[str, deque[float]] = {}
-        self._lock = asyncio.Lock()
+        self._blocked: dict[str, float] = {}  # key -> monotonic instant of a retry_after's end
+        self._told: dict[str, tuple[str, float]] = {}  # channel -> last recipient told to wait
+        self._flying: dict[str, int] = {}  # channel-wide key -> sends started, not finished
+        self._done: dict[str, deque[float]] = {}  # channel-wide key -> when sends finished
 
-    def _wait_needed(self, buckets: list[Bucket], now: float) -> float:
-        wait = 0.0
-        for key, limit in buckets:
-            history = self._history.setdefault(key, deque())
-            while history and history[0] <= now - limit.seconds:
-                history.popleft()
-            if len(history) >= limit.count:
-                wait = max(wait, history[-limit.count] + limit.seconds - now)
-        return wait
+    def _slot(self, key: str, limit: Limit, earliest: float, *, even: bool = False) -> float:
+        """Reserve the first instant >= `earliest` that keeps `limit`, evenly spaced if `even`
+        (reservations of one key never go back in time, so its history stays sorted)."""
+        history = self._history.setdefault(key, deque())
+        slot = max(earliest, self._blocked.get(key, earliest), history[-1] if history else earliest)
+        if len(history) >= limit.count:
+            slot = max(slot, history[-limit.count] + limit.window)
+        if even and history:  # spread a channel's sends, no bursts
+            slot = max(slot, history[-1] + limit.spacing)
+        history.append(slot)
+        while history and history[0] <= slot - limit.window and len(history) > limit.count:
+            history.popleft()
+        return slot
+
+    async def _wait_until(self, slot: float) -> float:
+        wait = slot - self._monotonic()
+        if wait > 0:
+            await self._sleep(wait)
+            return wait
+        return 0.0
 
     async def acquire(self, channel: str, recipient: str) -> float:
         """Block until a send to `recipient` on `channel` is allowed; return seconds waited."""
         buckets_for = self._buckets.get(channel)
         if buckets_for is None:
             return 0.0
-        buckets = buckets_for(recipient)
-        waited = 0.0
-        async with self._lock:
-            while (wait := self._wait_needed(buckets, self._monotonic())) > 0:
-                await self._sleep(wait)
-                waited += wait
-            now = self._monotonic()
-            for key, _ in buckets:
-                self._history[key].append(now)
+        overall, *own = buckets_for(recipient)
+        if self._slots is not None:
+            waited = 0.0
+            for stage in (own, [overall]):
+                if stage:
+                    wait = await self._slots.reserve(stage)
+                    if wait > 0:
+                        await self._sleep(wait)
+                        waited += wait
+            return waited + await self._take_channel(*overall, even=False)
+        now = self._monotonic()
+        mine = [(key, limit, self._slot(key, limit, now)) for key, limit in own]
+        waited = await self._wait_until(max((slot for *_, slot in mine), default=now))
+        waited += await self._take_channel(*overall)
+        start = self._monotonic()
+        for key, _, slot in mine:  # the recipient's send starts now, not at its own slot
+            self._restamp(key, slot, start)
         return waited
+
+    async def _take_channel(self, key: str, limit: Limit, *, even: bool = True) -> float:
+        """The next even slot of the channel-wide bucket, and then room in its window counting
+        each send until it *finished* (one still in flight counts as now): the server counted
+        it somewhere between its start and its answer, so no jitter can crowd its window."""
+        waited = 0.0
+        if even:
+            waited = await self._wait_until(self._slot(key, limit, self._monotonic(), even=True))
+        done = self._done.setdefault(key, deque())
+        while True:
+            now = self._monotonic()
+            while done and done[0] <= now - limit.window:
+                done.popleft()
+            if self._flying.get(key, 0) + len(done) < limit.count:
+                break
+            wait = max(done[0] + limit.window - now if done else limit.spacing, 0.001)
+            await self._sleep(wait)
+            waited += wait
+        self._flying[key] = self._flying.get(key, 0) + 1
+        return waited
+
+    def _restamp(self, key: str, old: float, new: float) -> None:
+        history = self._history[key]
+        if new > old and history and history[-1] == old:
+            history[-1] = new
+
+    def in_flight(self, channel: str) -> int:
+        """How many sends on `channel` were allowed and not yet settled (0 when idle: every
+        acquire must be matched by a settle, or the channel's window fills up for good)."""
+        buckets_for = self._buckets.get(channel)
+        return self._flying.get(buckets_for("")[0][0], 0) if buckets_for else 0
+
+    async def settle(self, channel: str, recipient: str) -> None:
+        """A send `acquire` allowed has finished (or was given up): the channel's window counts
+        it from now, and so do the recipient's one-per-window buckets. Call once per acquire."""
+        buckets_for = self._buckets.get(channel)
+        if buckets_for is None:
+            return
+        key = buckets_for(recipient)[0][0]
+        self._flying[key] = max(0, self._flying.get(key, 0) - 1)
+        self._done.setdefault(key, deque()).append(self._monotonic())
+        singles = [(k, lim) for k, lim in buckets_for(recipient)[1:] if lim.count == 1]
+        if self._slots is not None:
+            for key, limit in singles:
+                await self._slots.push([key], limit.seconds)
+            return
+        now = self._monotonic()
+        for key, limit in singles:
+            history = self._history.get(key)
+            if history:
+                self._restamp(key, history[-1], now - (limit.window - limit.seconds))
+
+    async def back_off(
+        self, channel: str, recipient: str, seconds: float, *, whole_channel: bool | None = None
+    ) -> None:
+        """Honour a `retry_after`: no send to `recipient` (or on the whole channel) for
+        `seconds`. Unless told, the whole channel waits when a second recipient is told to wait
+        while the first still waits: then the limit hit is the channel's, not one chat's."""
+        buckets_for = self._buckets.get(channel)
+        if buckets_for is None or seconds <= 0:
+            return
+        buckets = buckets_for(recipient)
+        if whole_channel is None:
+            now = self._monotonic()
+            other, until = self._told.get(channel, (recipient, now))
+            whole_channel = other != recipient and until > now
+            self._told[channel] = (recipient, now + seconds)
+        keys = [key for key, _ in (buckets if whole_channel else buckets[1:] or buckets)]
+        if self._slots is not None:
+            await self._slots.push(keys, seconds)
+            return
+        until = self._monotonic() + seconds
+        for key in keys:
+            self._blocked[key] = max(self._blocked.get(key, until), until)

@@ -4,11 +4,13 @@ A channel plugs into outbound with two parts: a Renderer, which turns a stored r
 channel-neutral message of bot/notify/message.py) into that channel's transport form, and a
 Sender, which renders a row and transmits it. The dispatcher (scheduler/dispatch.py) is the
 only code that claims rows and marks them sent or failed; it hands itself to each sender that
-asks (`bind_dispatch`), so a channel can have a just-queued row sent now (`DispatchNow`).
+asks (`bind_dispatch`), so a channel can have a just-queued row sent now, or soon without
+waiting for it (`DispatchNow`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Sequence
 from typing import Protocol, TypeVar
 
 from store.models import OutboxMessage
@@ -54,6 +56,14 @@ class DispatchNow(Protocol):
     async def dispatch_now(self, *, case_id: int, purpose: str) -> bool:
         """Claim, send and mark the due rows of `case_id` with `purpose` now, as a drain would;
         True if every one was sent. Rows held back (quiet hours) stay for the next drain."""
+        ...
+
+    def dispatch_soon(
+        self, channel: str, recipient: str, purposes: Sequence[str] = ()
+    ) -> Awaitable[object]:
+        """Deliver the due rows of one recipient (of `purposes`, if given) in the background,
+        in order, starting now; returns the delivery at once, to await or not (a chat
+        channel's queued answer to the message just handled)."""
         ...
 
 

@@ -7,16 +7,26 @@ reply to it reaches that case. The row itself is claimed and marked by the dispa
 
 Errors map onto the outbox contract: 429 -> TemporaryFailure(retry_after), 403/400 ->
 PermanentFailure, network trouble -> TemporaryFailure.
+
+A handler's own answers (`reply`) are outbox rows too (purpose CHAT_REPLY, the Bot API's text,
+keyboard and reply-to kept as they are in the payload): the handler commits the row and returns
+at once, never waiting on a rate limit; the dispatcher sends the chat's proof of request and
+replies in order right away (`dispatch_soon`). A handler run again after a crash queues the
+same keys, so its answers are not doubled.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Sequence
+from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import TelegramError
 
 from bot.notify.delivery import DispatchNow
+from bot.notify.outbox import enqueue
+from bot.notify.purposes import Purpose
 from bot.services import Services
 from channels.telegram.errors import delivery_failure
 from channels.telegram.render import TelegramPart, TelegramRenderer
@@ -25,6 +35,11 @@ from store.enums import Channel
 from store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+REPLY = "telegram_reply"  # the payload key of a handler's own answer
+Markup = InlineKeyboardMarkup | ForceReply
+# What the chat is owed at once: the proof of request and the handlers' answers, in order.
+IMMEDIATE = (Purpose.ACKNOWLEDGEMENT.value, Purpose.CHAT_REPLY.value)
 
 
 class TelegramSender:
@@ -48,8 +63,51 @@ class TelegramSender:
             return False
         return await self._dispatch.dispatch_now(case_id=case_id, purpose=purpose)
 
+    async def reply(
+        self,
+        dedup_key: str,
+        chat_id: int,
+        text: str,
+        markup: Markup | None = None,
+        *,
+        reply_to: int | None = None,
+        case_id: int | None = None,
+    ) -> Awaitable[Any] | None:
+        """Queue a handler's answer (committed before this returns) and have it sent soon, in
+        order behind what the chat is owed; the sent message is linked to `case_id`. Returns
+        the delivery task to await when a later direct send must follow it (None: no dispatcher
+        runs here, and the row waits for the next drain)."""
+        answer = {
+            "text": text,
+            "markup": markup.to_dict() if markup is not None else None,
+            "reply_to": reply_to,
+            "case_id": case_id,
+        }
+        async with self.services.db.transaction() as session:
+            await enqueue(
+                session,
+                dedup_key=dedup_key,
+                channel=self.channel,
+                recipient=str(chat_id),
+                purpose=Purpose.CHAT_REPLY.value,
+                body=text,
+                now=self.services.clock.now(),
+                payload={REPLY: answer},
+            )
+        return self.soon(chat_id, (Purpose.CHAT_REPLY.value,))
+
+    def soon(self, chat_id: int, purposes: Sequence[str] = IMMEDIATE) -> Awaitable[Any] | None:
+        """Have the dispatcher send `chat_id`'s rows of `purposes` (by default what a chat is
+        owed at once: IMMEDIATE) in the background, in order; the delivery to await if wanted,
+        or None when no dispatcher runs in this process."""
+        if self._dispatch is None:
+            return None
+        return self._dispatch.dispatch_soon(self.channel, str(chat_id), purposes)
+
     async def send(self, message: OutboxMessage) -> str | None:
         """Deliver one row; return the Telegram message id of its (first) message."""
+        if REPLY in message.payload:
+            return await self._send_reply(message)
         rendering = await self.renderer.render(message)
         try:
             sent = [await self._send_part(rendering.chat_id, part) for part in rendering.parts]
@@ -74,3 +132,25 @@ class TelegramSender:
         return await self.bot.send_message(
             chat_id, part.text or "", reply_markup=part.markup, reply_parameters=part.reply
         )
+
+    async def _send_reply(self, message: OutboxMessage) -> str:
+        answer = message.payload[REPLY]
+        chat_id = int(message.recipient)
+        data = answer.get("markup")
+        markup: Markup | None = None
+        if data and "inline_keyboard" in data:
+            markup = InlineKeyboardMarkup.de_json(data, self.bot)
+        elif data:
+            markup = ForceReply.de_json(data, self.bot)
+        reply_to = answer.get("reply_to")
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        try:
+            sent = await self.bot.send_message(
+                chat_id, answer["text"], reply_markup=markup, reply_parameters=reply
+            )
+        except TelegramError as exc:
+            raise delivery_failure(exc) from exc
+        if answer.get("case_id") is not None:
+            now = self.services.clock.now()
+            await self.state.link(chat_id, sent.message_id, answer["case_id"], now)
+        return str(sent.message_id)

@@ -89,6 +89,8 @@ class Turn:
     _draft: Draft | None = field(default=None, init=False)
     _button: Button | None = field(default=None, init=False)
     _answered: bool = field(default=False, init=False)
+    _replies: int = field(default=0, init=False)
+    _delivery: Awaitable[object] | None = field(default=None, init=False)
 
     @property
     def bot(self) -> Bot:
@@ -177,9 +179,22 @@ class Turn:
         *,
         chat_id: int | None = None,
         reply_to: int | None = None,
-    ) -> Message:
-        """Answer in this chat (or `chat_id`)."""
-        return await say(self.bot, chat_id or self.chat_id, text, markup, reply_to=reply_to)
+        case_id: int | None = None,
+    ) -> None:
+        """Answer in this chat (or `chat_id`): queued in the outbox and committed, sent soon in
+        order by the dispatcher, the message linked to `case_id`; never waits for the send.
+        Keyed by this update, so a handler run again does not answer twice."""
+        self._replies += 1
+        key = f"tg-reply:{self.update.update_id}:{self._replies}"
+        self._delivery = await self.loket.sender.reply(
+            key, chat_id or self.chat_id, text, markup, reply_to=reply_to, case_id=case_id
+        )
+
+    async def delivered(self) -> None:
+        """Wait until the answers queued so far went out (before a direct send that must
+        follow them, such as a document)."""
+        if self._delivery is not None:
+            await self._delivery
 
     async def ack(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the button tap (the spinner stops); an old query is not an error. Telegram

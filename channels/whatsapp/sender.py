@@ -54,6 +54,10 @@ class Pace(Protocol):
         """Wait until one more message to `recipient` fits the channel's limits."""
         ...
 
+    async def settle(self, channel: str, recipient: str) -> None:
+        """The message `acquire` allowed has been answered (or given up): once per acquire."""
+        ...
+
 
 def with_media(body: dict[str, Any], media_id: str) -> dict[str, Any]:
     """`body` with the uploaded file's id in its document (or its template's header)."""
@@ -128,7 +132,9 @@ class WhatsAppSender:
         for i, part in enumerate(parts):
             if i < done:
                 continue
-            if i > done and self._pace is not None:  # the dispatcher paced the first one
+            paced = i > done and self._pace is not None  # the dispatcher paced the first one
+            if paced:
+                assert self._pace is not None
                 await self._pace.acquire(self.channel, row.recipient)
             try:
                 body, file = part.body, part.document
@@ -140,6 +146,10 @@ class WhatsAppSender:
                 if i and exc.code != WINDOW_CLOSED:
                     await self._note(row.id, {PARTS_SENT: i, FIRST_WAMID: first})
                 raise
+            finally:
+                if paced:  # the limiter counts a send in flight until it is settled
+                    assert self._pace is not None
+                    await self._pace.settle(self.channel, row.recipient)
             first = first or wamid
         assert first is not None
         return first

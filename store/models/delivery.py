@@ -1,11 +1,12 @@
-"""The outbox (every outbound message) and the record of sent reminders."""
+"""The outbox (every outbound message), the record of sent reminders, and the send-rate slots
+shared by every worker."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Float, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.models._base import json_column, utcnow
@@ -18,6 +19,8 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    # One queue per recipient (scheduler/queue.py): its unsent rows, found by recipient.
+    __table_args__ = (Index("ix_outbox_recipient_queue", "channel", "recipient", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(unique=True, max_length=255)
@@ -50,3 +53,13 @@ class SentReminder(SQLModel, table=True):
     kind: str = Field(max_length=64)
     anchor: dt.date
     sent_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class RateSlot(SQLModel, table=True):
+    """One send-rate bucket of the installation (the bot, one chat, one group, the mail server):
+    the next instant, in the database's epoch seconds, a send counted against it may start."""
+
+    __tablename__ = "rate_slots"
+
+    bucket: str = Field(primary_key=True, max_length=340)
+    next_at: float = Field(default=0.0, sa_column=Column(Float, nullable=False))

@@ -190,7 +190,8 @@ async def test_stop_hands_claimed_rows_back(services: Services) -> None:
 
 
 async def test_two_dispatchers_never_send_a_row_twice(services: Services) -> None:
-    await queue(services, 60)
+    for r in range(6):
+        await queue(services, 10, recipient=f"42{r}", prefix=f"r{r}-")
     sender = ScriptedSender(delay=0.002)
     other_db = Database.from_url(services.settings.database_url)
     try:
@@ -210,3 +211,76 @@ async def test_two_dispatchers_never_send_a_row_twice(services: Services) -> Non
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 60
     assert all(r.sent > 0 for r in results), "both dispatchers took part"
     assert {r.status for r in await rows(services)} == {"sent"}
+
+
+class Overlap(ScriptedSender):
+    """Records, per recipient, the bodies in send order and whether two sends overlapped."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.002)
+        self.busy: set[str] = set()
+        self.overlapped = False
+        self.order: dict[str, list[str]] = {}
+
+    async def send(self, message: OutboxMessage) -> str | None:
+        self.overlapped |= message.recipient in self.busy
+        self.busy.add(message.recipient)
+        try:
+            return await super().send(message)
+        finally:
+            self.busy.discard(message.recipient)
+            self.order.setdefault(message.recipient, []).append(message.body)
+
+
+async def test_two_dispatchers_send_each_recipients_rows_one_at_a_time_in_order(
+    services: Services,
+) -> None:
+    for r in range(4):
+        await queue(services, 8, recipient=f"7{r}", prefix=f"o{r}-")
+    sender = Overlap()
+    other_db = Database.from_url(services.settings.database_url)
+    try:
+        one = dispatcher(services, sender)
+        two = Dispatcher(
+            other_db, {"telegram": sender}, services.clock, settings=services.settings,
+            limiter=NO_LIMITS,
+        )  # fmt: skip
+        await asyncio.gather(one.drain_once(), two.drain_once(), one.drain_once())
+    finally:
+        await other_db.dispose()
+    assert not sender.overlapped
+    assert sender.order == {f"7{r}": [f"hello {i}" for i in range(8)] for r in range(4)}
+
+
+async def test_a_retried_row_keeps_the_recipients_later_rows_behind_it(
+    services: Services,
+) -> None:
+    await queue(services, 3)
+    sender = ScriptedSender()
+    sender.fail_next(TemporaryFailure("429", retry_after=5))
+    assert (await dispatcher(services, sender).drain_once()).sent == 0  # the others wait too
+    services.clock.advance(dt.timedelta(seconds=5))  # type: ignore[attr-defined]
+    assert (await dispatcher(services, sender).drain_once()).sent == 3
+    assert [m.body for m in sender.sent] == ["hello 0", "hello 1", "hello 2"]
+
+
+async def test_many_recipients_are_sent_side_by_side(services: Services) -> None:
+    for r in range(10):
+        await queue(services, 1, recipient=f"9{r}", prefix=f"s{r}-")
+    peak = 0
+
+    class Counting(ScriptedSender):
+        flying = 0
+
+        async def send(self, message: OutboxMessage) -> str | None:
+            nonlocal peak
+            self.flying += 1
+            peak = max(peak, self.flying)
+            try:
+                return await super().send(message)
+            finally:
+                self.flying -= 1
+
+    sender = Counting(delay=0.01)
+    assert (await dispatcher(services, sender).drain_once()).sent == 10
+    assert peak > 1

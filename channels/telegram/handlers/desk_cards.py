@@ -19,7 +19,7 @@ from bot.errors import DomainError
 from bot.i18n import t
 from bot.workflow.decision_terms import parse_terms
 from channels.telegram import keyboards
-from channels.telegram.turn import NotMine, Turn, handler
+from channels.telegram.turn import NotMine, Turn, handler, say
 
 FLOW = "desk"
 IMMEDIATE = frozenset({"claim", "start_processing", "close", "resume"})
@@ -58,8 +58,7 @@ async def show_card(turn: Turn, card: Card, *, edit: bool) -> None:
     if edit:
         await turn.edit(card.text, card_markup(card))
         return
-    sent = await turn.say(card.text, card_markup(card))
-    await turn.loket.state.link(turn.chat_id, sent.message_id, card.case_id, turn.now())
+    await turn.say(card.text, card_markup(card), case_id=card.case_id)
 
 
 async def ask_for(
@@ -134,8 +133,7 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
         if turn.query is not None:
             await turn.edit(None, markup)
         else:
-            sent = await turn.say(t(f"tg.desk.choose.{action}", lang), markup)
-            await turn.loket.state.link(turn.chat_id, sent.message_id, case_id, turn.now())
+            await turn.say(t(f"tg.desk.choose.{action}", lang), markup, case_id=case_id)
     else:
         raise DomainError("desk.unknown_action", action=action)
 
@@ -143,7 +141,8 @@ async def press(turn: Turn, action: str, case_id: int) -> None:
 async def _reveal(turn: Turn, case_id: int, lang: str) -> None:
     revealed = await turn.loket.desk.reveal(turn.officer, case_id)
     try:
-        await turn.say(revealed.text, chat_id=turn.user_id)
+        # Sent at once, not queued: a private chat the officer never opened is refused here.
+        await say(turn.bot, turn.user_id, revealed.text)
         for f in revealed.files:
             data = turn.services.blobs.get(f.sha256)
             await turn.bot.send_document(turn.user_id, InputFile(data, filename=f.filename))

@@ -27,7 +27,6 @@ from bot.intake.forms import (
     summary_text,
 )
 from bot.letters.outbox import RECEIPT_OF_CASE_KIND
-from bot.notify.purposes import Purpose
 from channels.telegram import files, keyboards
 from channels.telegram.state import Draft
 from channels.telegram.turn import NotMine, Turn, handler
@@ -252,16 +251,14 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
     assert result.case_reference is not None
     async with turn.services.db.session() as session:
         case = await get_case(session, result.case_reference)
-    # The proof of request goes out now, not at the dispatcher's next round; a repeated
-    # submit (DUPLICATE) finds it sent and gets the number again below. The dispatcher claims
-    # and marks the row (dispatch_now), so a drain running meanwhile never sends it twice.
-    # The receipt PDF follows as its own row at the dispatcher's next round (bot.letters.outbox).
-    delivered = result.disposition == Disposition.NEW_CASE and await turn.loket.sender.dispatch_now(
-        case_id=case.id,  # type: ignore[arg-type]
-        purpose=Purpose.ACKNOWLEDGEMENT,
-    )
+    # The proof of request goes out now, not at the dispatcher's next round, and the answer
+    # below right after it: both are queued, and the dispatcher sends the chat's immediate
+    # rows in order at once (TelegramSender.reply), so this handler never waits for a send. A
+    # repeated submit (DUPLICATE) finds it sent and gets the number again below. The receipt
+    # PDF follows as its own row at the dispatcher's next round (bot.letters.outbox).
+    queued = result.disposition == Disposition.NEW_CASE and turn.loket.sender.soon(turn.chat_id)
     due = format_date(case.due_date, lang)
-    key = "tg.after_submit" if delivered else "tg.submitted"
+    key = "tg.after_submit" if queued else "tg.submitted"
     await turn.say(t(key, lang, reference=case.reference, due=due), keyboards.menu(lang))
 
 
@@ -274,14 +271,9 @@ async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:
         [FileData(f["filename"], f["content_type"], data) for f, data in _attachments(turn, draft)],
     )
     lang = draft.language
-    sent = await turn.say(
-        t(
-            "tg.desk.registered",
-            lang,
-            **case_headline(case, lang).params(),
-        )
+    await turn.say(
+        t("tg.desk.registered", lang, **case_headline(case, lang).params()), case_id=case.id
     )
-    await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]
     await _send_receipt(turn, case, lang)
 
 

@@ -160,7 +160,8 @@ async def on_send(turn: Turn) -> None:
     await turn.save()
     lang = draft.language
     due = format_date(case.due_date, lang)
-    sent = await turn.say(
-        t("tg.objection.registered", lang, reference=case.reference, due=due), keyboards.menu(lang)
+    await turn.say(
+        t("tg.objection.registered", lang, reference=case.reference, due=due),
+        keyboards.menu(lang),
+        case_id=case.id,
     )
-    await turn.loket.state.link(turn.chat_id, sent.message_id, case.id, turn.now())  # type: ignore[arg-type]

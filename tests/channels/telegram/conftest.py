@@ -120,6 +120,7 @@ class TelegramHarness:
         self.parts: ChannelParts | None = None
         self.server: WebServer | None = None
         self.extra_senders: dict[str, Any] = {}
+        self.dispatcher: Dispatcher | None = None
 
     async def start(self) -> None:
         """Build and start the channel (getMe, commands, long polling)."""
@@ -135,7 +136,8 @@ class TelegramHarness:
             await self.server.start()
 
     async def stop(self) -> None:
-        """Stop the channel."""
+        """Stop the channel (once the answers queued by its handlers went out)."""
+        await self.settle()
         if self.server is not None:
             await self.server.stop()
             self.server = None
@@ -149,20 +151,40 @@ class TelegramHarness:
         await self.start()
 
     async def dispatch(self) -> DrainSummary:
-        """Deliver every due outbox row now through the channel's sender (and any extra)."""
-        return await self._dispatcher().drain_once()
+        """Deliver every due outbox row now through the channel's sender (and any extra), and
+        what that drain left to the chats' own background deliveries."""
+        summary = await self._dispatcher().drain_once()
+        await self.settle()
+        return summary
+
+    async def settle(self) -> None:
+        """Wait until the answers the handlers queued went out (the background deliveries)."""
+        if self.dispatcher is not None:
+            await self.dispatcher.settle()
 
     def _dispatcher(self) -> Dispatcher:
-        """A dispatcher over the channel's sender (and any extra), bound to the sender."""
+        """The process's one dispatcher, as `loket run` has: over the channel's sender (and any
+        extra added since), bound to them."""
         assert self.parts is not None and self.parts.sender is not None
         senders = {"telegram": self.parts.sender, **self.extra_senders}
-        return Dispatcher(
-            self.services.db,
-            senders,
-            self.services.clock,
-            settings=self.services.settings,
-            limiter=RateLimiter({}),
-        )
+        if (
+            self.dispatcher is None
+            or self.dispatcher.senders.get("telegram") is not senders["telegram"]
+        ):
+            self.dispatcher = Dispatcher(
+                self.services.db,
+                senders,
+                self.services.clock,
+                settings=self.services.settings,
+                limiter=RateLimiter({}),
+            )
+        for channel, sender in senders.items():
+            if self.dispatcher.senders.get(channel) is not sender:
+                self.dispatcher.senders[channel] = sender
+                bind = getattr(sender, "bind_dispatch", None)
+                if bind is not None:
+                    bind(self.dispatcher)
+        return self.dispatcher
 
     def citizen(self, user_id: int = 42, **kw: Any) -> Person:
         """A citizen in their private chat with the bot."""

@@ -133,6 +133,7 @@ async def test_an_update_that_keeps_failing_becomes_a_dead_letter_officers_can_r
     assert (dead.attempts, dead.payload is not None) == (2, True)
     assert done.external_id == str(later["update_id"])
 
+    await tg.settle()  # the answers sent in the background are marked (and logged) by now
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", db_url)
     listed = await loket(["telegram", "dead-letters", "--json"])
