@@ -189,25 +189,54 @@ async def test_stop_hands_claimed_rows_back(services: Services) -> None:
     assert all(r.not_before <= services.clock.now() for r in stored[1:])
 
 
+class WaitsForOther(ScriptedSender):
+    """Holds its first send until the other dispatcher's sender has sent (`other_sent`)."""
+
+    def __init__(self, other_sent: asyncio.Event) -> None:
+        super().__init__(delay=0.002)
+        self.other_sent = other_sent
+
+    async def send(self, message: OutboxMessage) -> str | None:
+        await asyncio.wait_for(self.other_sent.wait(), timeout=30)
+        return await super().send(message)
+
+
+class SignalsFirstSend(ScriptedSender):
+    """Sets `sent_once` when it has sent a row."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.002)
+        self.sent_once = asyncio.Event()
+
+    async def send(self, message: OutboxMessage) -> str | None:
+        result = await super().send(message)
+        self.sent_once.set()
+        return result
+
+
 async def test_two_dispatchers_never_send_a_row_twice(services: Services) -> None:
+    # Each dispatcher keeps at most 3 of the 6 recipients' heads in flight, and the first's
+    # sends wait for the second's first one: both take part whichever claims first (no race).
     for r in range(6):
         await queue(services, 10, recipient=f"42{r}", prefix=f"r{r}-")
-    sender = ScriptedSender(delay=0.002)
+    second = SignalsFirstSend()
+    first = WaitsForOther(second.sent_once)
     other_db = Database.from_url(services.settings.database_url)
     try:
-        one = dispatcher(services, sender)
+        one = dispatcher(services, first)
         two = Dispatcher(
             other_db,
-            {"telegram": sender},
+            {"telegram": second},
             services.clock,
             settings=services.settings,
             limiter=NO_LIMITS,
         )
         one.batch_size = two.batch_size = 5
+        one.concurrency = two.concurrency = 3
         results = await asyncio.gather(one.drain_once(), two.drain_once())
     finally:
         await other_db.dispose()
-    ids = [m.id for m in sender.sent]
+    ids = [m.id for m in first.sent + second.sent]
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 60
     assert all(r.sent > 0 for r in results), "both dispatchers took part"
     assert {r.status for r in await rows(services)} == {"sent"}
