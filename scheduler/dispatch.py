@@ -120,6 +120,14 @@ class Dispatcher:
         self._wide_started = 0  # such claims begun so far
         self._flying: Counter[Key] = Counter()  # rows being sent now, by recipient
         self._landed: Counter[Key] = Counter()  # sends finished by drains other than its own
+        # Channels whose sender takes a bounded number of sends at once (`sends_at_once`): a
+        # row holds its place from the send until it is marked, so a kill repeats at most that
+        # many of the channel's sends (email: one, as before the pipeline).
+        self._gates: dict[str, asyncio.Semaphore] = {
+            channel: asyncio.Semaphore(limit)
+            for channel, sender in self.senders.items()
+            if (limit := getattr(sender, "sends_at_once", None))
+        }
         for sender in self.senders.values():
             bind = getattr(sender, "bind_dispatch", None)
             if bind is not None:
@@ -397,6 +405,17 @@ class Dispatcher:
                 self._unpark([key])
 
     async def _deliver_once(
+        self,
+        row: OutboxMessage,
+        summary: DrainSummary,
+        stop_event: asyncio.Event | None,
+        wait_out: float,
+    ) -> None:
+        gate = self._gates.get(row.channel)
+        async with gate if gate is not None else contextlib.nullcontext():
+            await self._deliver_paced(row, summary, stop_event, wait_out)
+
+    async def _deliver_paced(
         self,
         row: OutboxMessage,
         summary: DrainSummary,

@@ -70,7 +70,9 @@ class DispatchNow(Protocol):
 class Sender(Protocol):
     """Delivers outbox rows of one channel (renders each with its Renderer, then transmits it).
     Registered with the dispatcher at start-up. A sender may also define
-    `bind_dispatch(dispatch: DispatchNow) -> None`; the dispatcher calls it when it is built.
+    `bind_dispatch(dispatch: DispatchNow) -> None`; the dispatcher calls it when it is built,
+    and `sends_at_once: int`, how many of its rows may be in flight at once (unbounded if
+    absent), each from its send until it is marked sent.
     """
 
     channel: str

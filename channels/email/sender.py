@@ -45,6 +45,9 @@ class EmailSender:
     """Delivers email outbox rows through the SMTP_* server."""
 
     channel = Channel.EMAIL.value
+    # One mail at a time, sent and marked before the next (scheduler/dispatch.py): a mail
+    # server takes few connections of one client anyway, and a kill repeats at most one mail.
+    sends_at_once = 1
 
     def __init__(
         self,

@@ -313,3 +313,42 @@ async def test_many_recipients_are_sent_side_by_side(services: Services) -> None
     sender = Counting(delay=0.01)
     assert (await dispatcher(services, sender).drain_once()).sent == 10
     assert peak > 1
+
+
+class OneAtATime(ScriptedSender):
+    """An email sender taking one send at a time: records whether two overlapped and whether
+    every earlier row was already marked sent when the next send began."""
+
+    sends_at_once = 1
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(channel="email", delay=0.002)
+        self.services = services
+        self.busy = 0
+        self.overlapped = False
+        self.unmarked_before_send = 0
+
+    async def send(self, message: OutboxMessage) -> str | None:
+        self.overlapped |= self.busy > 0
+        self.busy += 1
+        try:
+            sent_ids = {m.id for m in self.sent}
+            stored = {r.id: r.status for r in await rows(self.services)}
+            self.unmarked_before_send += sum(stored[i] != "sent" for i in sent_ids)
+            return await super().send(message)
+        finally:
+            self.busy -= 1
+
+
+async def test_a_sender_taking_one_send_at_a_time_has_one_row_in_flight(
+    services: Services,
+) -> None:
+    # Email declares sends_at_once = 1: a SIGKILL then repeats at most one mail (the pipeline
+    # otherwise sends to many recipients at once, and a kill would repeat every send in flight).
+    for r in range(5):
+        await queue(services, 2, channel="email", recipient=f"warga{r}@warga.test", prefix=f"e{r}-")
+    sender = OneAtATime(services)
+    summary = await dispatcher(services, sender).drain_once()
+    assert summary.sent == 10 and len(sender.sent) == 10
+    assert not sender.overlapped
+    assert sender.unmarked_before_send == 0
