@@ -413,46 +413,37 @@ class Dispatcher:
     ) -> None:
         gate = self._gates.get(row.channel)
         async with gate if gate is not None else contextlib.nullcontext():
-            await self._deliver_paced(row, summary, stop_event, wait_out)
-
-    async def _deliver_paced(
-        self,
-        row: OutboxMessage,
-        summary: DrainSummary,
-        stop_event: asyncio.Event | None,
-        wait_out: float,
-    ) -> None:
-        sender = self.senders[row.channel]
-        for in_place in (wait_out > 0, False):
-            await self.limiter.acquire(row.channel, row.recipient)
-            if stop_event is not None and stop_event.is_set():
-                await self.limiter.settle(row.channel, row.recipient)
-                summary.released += await self._release([row])
+            sender = self.senders[row.channel]
+            for in_place in (wait_out > 0, False):
+                await self.limiter.acquire(row.channel, row.recipient)
+                if stop_event is not None and stop_event.is_set():
+                    await self.limiter.settle(row.channel, row.recipient)
+                    summary.released += await self._release([row])
+                    return
+                try:
+                    external_id = await sender.send(row)
+                except PermanentFailure as exc:
+                    await self._finish_failed(row, exc.reason, blame_contact=True)
+                    summary.failed += 1
+                except TemporaryFailure as exc:
+                    if exc.retry_after is not None:
+                        await self.limiter.back_off(row.channel, row.recipient, exc.retry_after)
+                        if in_place and exc.retry_after <= wait_out:
+                            continue
+                    failed = await self._retry(row, exc.reason, exc.retry_after)
+                    summary.failed += failed
+                    summary.retried += not failed
+                except Exception as exc:
+                    log.exception("sender %s raised on outbox row %s", row.channel, row.id)
+                    failed = await self._retry(row, f"{type(exc).__name__}: {exc}", None)
+                    summary.failed += failed
+                    summary.retried += not failed
+                else:
+                    await self._mark_sent(row, external_id)
+                    summary.sent += 1
+                finally:
+                    await self.limiter.settle(row.channel, row.recipient)
                 return
-            try:
-                external_id = await sender.send(row)
-            except PermanentFailure as exc:
-                await self._finish_failed(row, exc.reason, blame_contact=True)
-                summary.failed += 1
-            except TemporaryFailure as exc:
-                if exc.retry_after is not None:
-                    await self.limiter.back_off(row.channel, row.recipient, exc.retry_after)
-                    if in_place and exc.retry_after <= wait_out:
-                        continue
-                failed = await self._retry(row, exc.reason, exc.retry_after)
-                summary.failed += failed
-                summary.retried += not failed
-            except Exception as exc:
-                log.exception("sender %s raised on outbox row %s", row.channel, row.id)
-                failed = await self._retry(row, f"{type(exc).__name__}: {exc}", None)
-                summary.failed += failed
-                summary.retried += not failed
-            else:
-                await self._mark_sent(row, external_id)
-                summary.sent += 1
-            finally:
-                await self.limiter.settle(row.channel, row.recipient)
-            return
 
     async def _mark_sent(self, row: OutboxMessage, external_id: str | None) -> None:
         now = self.clock.now()
