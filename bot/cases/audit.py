@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import local_date
 from bot.settings import Settings
 from store.db import Database
 from store.models import Case, Event, Officer
@@ -27,7 +28,7 @@ def remember_timezone(db: Database, settings: Settings) -> None:
 
 def _local_day(session: AsyncSession, at: dt.datetime) -> dt.date:
     zone = ZoneInfo(session.info.get(TIMEZONE_INFO, _DEFAULT_TIMEZONE))
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(zone).date()
+    return local_date(at if at.tzinfo else at.replace(tzinfo=dt.UTC), zone)  # stored: UTC
 
 
 def officer_actor(officer: Officer) -> str:
