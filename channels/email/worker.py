@@ -1,6 +1,6 @@
 """Reading mail in a worker process, so that one hostile mail can neither stall nor kill Loket.
 
-Each worker (a `ProcessPoolExecutor` of one process of its own, spawn context) reads one mail
+Each worker (a `bot.child_process.ChildProcess`: a process of its own) reads one mail
 at a time, called from asyncio through `loop.run_in_executor`: the event loop (Telegram, the
 scheduler) keeps running while mail is parsed, and a backlog is read on every core at once
 (`read_many`, one worker per core). A worker's address space is limited to
@@ -14,18 +14,14 @@ process of its own, go on with their mails untouched.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
-import multiprocessing
 import os
-import resource
-import signal
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from bot.child_process import ChildProcess
 from channels.email.message import MailReading
 from channels.email.reader import read_mail
 
@@ -36,10 +32,8 @@ TIMEOUT = "timeout"
 MEMORY_LIMIT = "memory_limit"
 WORKER_DIED = "worker_died"
 READER_FAILED = "reader_failed"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Starting the worker (a new interpreter importing the parser) on a busy machine.
 START_TIMEOUT_SECONDS = 120.0
-CLOSE_GRACE_SECONDS = 2.0
 # Workers reading at once (the machine's cores, up to this many).
 MAX_WORKERS = 4
 
@@ -56,80 +50,17 @@ class ReadResult:
     failure: str | None = None
 
 
-def prepare_worker(megabytes: int, parent_pid: int | None = None) -> None:
-    """Pool initializer: cap this process's address space (RLIMIT_AS) at `megabytes`, die with
-    its parent, and let go of the parent's stdout and stderr.
-
-    Loket may be killed (SIGKILL, the OOM killer); a worker left behind would hold the
-    terminal or the pipe of whoever started Loket open forever. On Linux the kernel kills the
-    worker when Loket dies (PR_SET_PDEATHSIG).
-    """
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = megabytes * 1024 * 1024
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if parent_pid is not None and os.getppid() != parent_pid:
-        # Loket died while this worker was still starting, before the kernel could be asked
-        # to end it with Loket: nobody will ever send it a mail.
-        os._exit(0)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
+def _loaded(reader: Callable[[bytes], MailReading]) -> int:
+    """Run in a new worker: its pid, once `reader` (sent by reference, so its module, the whole
+    parser, is imported on the way in) is loaded. On a busy machine that import takes seconds,
+    which must not count against the first mail's MAIL_PARSE_TIMEOUT_SECONDS."""
+    del reader
+    return os.getpid()
 
 
 def default_workers() -> int:
     """How many mails are read at once: one per core, at most MAX_WORKERS."""
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
-
-
-class _Worker:
-    """One worker process of its own (a one-process pool), so that a mail that kills or stalls
-    it takes no other mail down with it."""
-
-    def __init__(self, memory_mb: int) -> None:
-        self.memory_mb = memory_mb
-        self.pool: ProcessPoolExecutor | None = None
-
-    def executor(self) -> ProcessPoolExecutor:
-        if self.pool is None:
-            # spawn: the worker is Loket's own child, so PR_SET_PDEATHSIG ends it with Loket (a
-            # forkserver's children keep the forkserver, and each other, alive).
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=context,
-                initializer=prepare_worker,
-                initargs=(self.memory_mb, os.getpid()),
-            )
-        return self.pool
-
-    def kill(self) -> bool:
-        """Kill the process (it may still be busy with a mail); True when there was one."""
-        pool, self.pool = self.pool, None
-        if pool is None:
-            return False
-        # ProcessPoolExecutor.kill_workers() arrives in Python 3.14; until then, its processes.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        return True
-
-    def close(self) -> None:
-        """Stop the process: at once when idle, killed after CLOSE_GRACE_SECONDS when busy."""
-        pool, self.pool = self.pool, None
-        if pool is None:
-            return
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(CLOSE_GRACE_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join()
 
 
 class MailReaderPool:
@@ -144,26 +75,26 @@ class MailReaderPool:
         workers: int = 1,
     ) -> None:
         self.timeout_seconds, self.memory_mb, self.reader = timeout_seconds, memory_mb, reader
-        self._workers = [_Worker(memory_mb) for _ in range(max(1, workers))]
-        self._free: asyncio.Queue[_Worker] | None = None
+        self._workers = [ChildProcess(memory_mb) for _ in range(max(1, workers))]
+        self._free: asyncio.Queue[ChildProcess] | None = None
         self.replaced = 0  # how often a worker was replaced after a failure
 
-    def _idle(self) -> asyncio.Queue[_Worker]:
+    def _idle(self) -> asyncio.Queue[ChildProcess]:
         if self._free is None:
             self._free = asyncio.Queue()
             for worker in self._workers:
                 self._free.put_nowait(worker)
         return self._free
 
-    async def _started(self, worker: _Worker) -> ProcessPoolExecutor:
-        """The worker's pool with its process up (starting a process is not the mail's time);
-        raises WorkerUnavailable when no process can be started."""
+    async def _started(self, worker: ChildProcess) -> ProcessPoolExecutor:
+        """The worker's pool with its process up and the reader imported (neither is the mail's
+        time); raises WorkerUnavailable when no process can be started."""
         if worker.pool is not None:
             return worker.pool
         pool = worker.executor()
         try:
             await asyncio.wait_for(
-                asyncio.get_running_loop().run_in_executor(pool, os.getpid),
+                asyncio.get_running_loop().run_in_executor(pool, _loaded, self.reader),
                 START_TIMEOUT_SECONDS,
             )
         except Exception as exc:
@@ -185,7 +116,7 @@ class MailReaderPool:
         """Read `raws` on every worker at once; the results in the same order."""
         return list(await asyncio.gather(*(self.read(raw) for raw in raws)))
 
-    async def _read_in(self, worker: _Worker, raw: bytes) -> ReadResult:
+    async def _read_in(self, worker: ChildProcess, raw: bytes) -> ReadResult:
         loop = asyncio.get_running_loop()
         pool = await self._started(worker)
         try:
@@ -203,7 +134,7 @@ class MailReaderPool:
         self._replace(worker)
         return ReadResult(None, failure)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: ChildProcess) -> None:
         """Kill the worker's process and start afresh next time."""
         if worker.kill():
             self.replaced += 1
