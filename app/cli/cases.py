@@ -20,11 +20,11 @@ from app.cli.common import (
     run,
     say,
     settings_or_exit,
+    viewed_case,
 )
 from app.cli.letters import write_letter
 from app.cli.setup import unit_by_code
-from bot.cases.audit import record_view
-from bot.cases.opening import get_case, missing_fields
+from bot.cases.opening import missing_fields
 from bot.cases.view import case_headline, case_view
 from bot.cases.walk_in import register_walk_in
 from bot.clock import ensure_aware
@@ -233,16 +233,7 @@ def cases_show(
 
     async def work(svc: Services) -> dict[str, Any]:
         async with svc.db.transaction() as session:
-            case = await get_case(session, reference)
-            # domain.md §7: who saw a case is logged too, and a reveal of personal data apart.
-            await record_view(
-                session,
-                case_id=case.id,
-                actor=actor(),
-                reveal=reveal,
-                via="cli cases show",
-                at=svc.clock.now(),
-            )
+            case = await viewed_case(session, svc, reference, reveal=reveal, via="cli cases show")
             view = await case_view(session, case, reveal=reveal)
             pending = await pending_identity_changes(session, case)
             view["identity_requests"] = [r.shown(reveal=reveal) for r in pending]

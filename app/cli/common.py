@@ -16,14 +16,17 @@ import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.settings import Settings, load_settings
 from app.wiring import build_services
-from bot.cases.audit import cli_actor
+from bot.cases.audit import cli_actor, record_view
+from bot.cases.opening import get_case
 from bot.errors import DomainError, LoketError, NotFoundError
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
 from bot.settings import SettingsError
+from store.models import Case
 
 T = TypeVar("T")
 # Exit status of a command refused for its input (click's own status for usage errors).
@@ -80,6 +83,20 @@ def actor() -> str:
         return cli_actor(getpass.getuser())
     except (KeyError, OSError):
         return cli_actor("unknown")
+
+
+async def viewed_case(
+    session: AsyncSession, svc: Services, reference: str, *, reveal: bool, via: str
+) -> Case:
+    """The case `reference` (NotFoundError if none), its view by this CLI user audited first.
+
+    domain.md §7: who saw a case is logged too, and a reveal of personal data apart.
+    """
+    case = await get_case(session, reference)
+    await record_view(
+        session, case_id=case.id, actor=actor(), reveal=reveal, via=via, at=svc.clock.now()
+    )
+    return case
 
 
 def _missing_sqlite_folder(url: str) -> str | None:

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli.common import actor, cli_language, console, print_json, run, say
+from app.cli.common import actor, cli_language, console, print_json, run, say, viewed_case
 from app.cli.officers import find_officer
-from bot.cases.audit import record_view
 from bot.cases.opening import get_case
 from bot.errors import DomainError
 from bot.i18n import t
@@ -30,16 +29,7 @@ def identity_lines(requests: list[dict[str, Any]], language: str) -> list[str]:
 
 async def _list(svc: Services, reference: str, reveal: bool) -> list[dict[str, Any]]:
     async with svc.db.transaction() as session:
-        case = await get_case(session, reference)
-        # domain.md §7: a reveal of personal data is audited like every other view.
-        await record_view(
-            session,
-            case_id=case.id,
-            actor=actor(),
-            reveal=reveal,
-            via="cli cases identity",
-            at=svc.clock.now(),
-        )
+        case = await viewed_case(session, svc, reference, reveal=reveal, via="cli cases identity")
         return [r.shown(reveal=reveal) for r in await pending_identity_changes(session, case)]
 
 
