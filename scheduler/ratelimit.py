@@ -26,7 +26,11 @@ recipients are told to wait at once) wait that long.
 Across workers (`slots`, PostgreSQL): the same buckets as rows of `rate_slots`, each the next
 instant a send may start, reserved atomically in the database (scheduler/rate_slots.py); there
 the windows are even spacing (MARGIN longer) plus `settle`, and each worker also keeps its own
-sends in flight within the channel-wide window.
+sends in flight within the channel-wide window. A worker reserves the channel's slots BLOCK at
+a time (one statement for four sends, one block at a time per worker) and hands them to its
+sends in order; a slot whose send woke more than `lateness` after it lapses, so no window of
+`seconds` holds more than `count` starts of all workers together. A worker told a whole-channel
+`retry_after` drops the slots it holds; another worker uses at most the rest of its block.
 """
 
 from __future__ import annotations
