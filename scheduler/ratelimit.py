@@ -202,27 +202,35 @@ class RateLimiter:
         in flight counts as now): the server counted it somewhere between its start and its
         answer, so no jitter can crowd its window, and no late wake-up loses a slot."""
         waited = await self._wait_until(self._blocked.get(key, 0.0))
-        done = self._done.setdefault(key, deque())
-        while True:
-            now = self._monotonic()
-            while done and done[0] <= now - limit.wide_window:
-                done.popleft()
-            if self._flying.get(key, 0) + len(done) < limit.count:
-                break
-            wait = max(done[0] + limit.wide_window - now if done else limit.spacing, 0.001)
+        while (wait := self._room_in(key, limit)) > 0:
             await self._sleep(wait)
             waited += wait
         self._flying[key] = self._flying.get(key, 0) + 1
         return waited
 
+    def _room_in(self, key: str, limit: Limit) -> float:
+        """0 when the channel-wide window has room for one more send now, else the seconds
+        until it may have."""
+        done = self._done.setdefault(key, deque())
+        now = self._monotonic()
+        while done and done[0] <= now - limit.wide_window:
+            done.popleft()
+        if self._flying.get(key, 0) + len(done) < limit.count:
+            return 0.0
+        return max(done[0] + limit.wide_window - now if done else limit.spacing, 0.001)
+
     async def _take_shared(self, key: str, limit: Limit) -> float:
-        """This worker's next shared channel-wide slot (BLOCK more reserved in one round trip
-        when none is left), then room in its own window. A slot missed by more than
-        `lateness` (a late wake-up) lapses: another worker's slots follow it closely."""
+        """Room in this worker's own channel-wide window, then its next shared slot (BLOCK
+        more reserved in one round trip when none is left). A slot missed by more than
+        `lateness` (a late wake-up), or met with the window full again, lapses: another
+        worker's slots follow it closely."""
         assert self._slots is not None
         waited = 0.0
         refilling = self._refilling.setdefault(key, asyncio.Lock())
         while True:
+            while (wait := self._room_in(key, limit)) > 0:
+                await self._sleep(wait)
+                waited += wait
             async with refilling:  # one block at a time, so no worker hoards the bot's slots
                 spare = self._spare.setdefault(key, [])
                 if not spare:
@@ -232,8 +240,9 @@ class RateLimiter:
                         bisect.insort(spare, first + i * limit.spacing)
                 slot = spare.pop(0)
             waited += await self._wait_until(slot)
-            if self._monotonic() <= slot + limit.lateness:
-                return waited + await self._take_channel(key, limit)
+            if self._monotonic() <= slot + limit.lateness and self._room_in(key, limit) == 0:
+                self._flying[key] = self._flying.get(key, 0) + 1
+                return waited
 
     def _restamp(self, key: str, old: float, new: float) -> None:
         history = self._history[key]
