@@ -421,7 +421,7 @@ class Dispatcher:
                     summary.released += await self._release([row])
                     return
                 try:
-                    external_id = await sender.send(row)
+                    external_id = await self._send_settled(sender, row)
                 except PermanentFailure as exc:
                     await self._finish_failed(row, exc.reason, blame_contact=True)
                     summary.failed += 1
@@ -441,9 +441,15 @@ class Dispatcher:
                 else:
                     await self._mark_sent(row, external_id)
                     summary.sent += 1
-                finally:
-                    await self.limiter.settle(row.channel, row.recipient)
                 return
+
+    async def _send_settled(self, sender: Sender, row: OutboxMessage) -> str | None:
+        """The sender's send; the limiter counts it as finished at its answer, before the row
+        is marked (the mark's transaction is not the channel's time)."""
+        try:
+            return await sender.send(row)
+        finally:
+            await self.limiter.settle(row.channel, row.recipient)
 
     async def _mark_sent(self, row: OutboxMessage, external_id: str | None) -> None:
         now = self.clock.now()

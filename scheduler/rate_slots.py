@@ -6,8 +6,10 @@ workers joining and dying, and would waste the share of an idle worker. Instead 
 one row of `rate_slots` holding the next instant (the database's own clock, so workers on
 different machines agree) a send counted against it may start. A reservation locks the
 bucket rows (in key order, so two workers never deadlock), takes the latest of their next
-instants and now, and moves each bucket on by its spacing, all in one short transaction: a
-send costs one round trip per stage (its recipient's buckets, then the channel's).
+instants and now, and moves each bucket on by its spacing, all in one short transaction; a
+stage of one bucket (the bot, a private chat) is a single upsert statement that locks, reads
+and moves the row at once, and `push` is one statement for all its keys, so a send costs one
+statement per stage (its recipient's buckets, then the channel's) and one for its `settle`.
 
 SQLite has one worker (#13: a second one refuses its singleton roles), so there the limiter
 keeps its buckets in memory (scheduler/ratelimit.py) and `shared_slots` returns None.
@@ -15,23 +17,35 @@ keeps its buckets in memory (scheduler/ratelimit.py) and `shared_slots` returns 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import text
 
-from scheduler.ratelimit import Bucket
+from scheduler.ratelimit import Bucket, Limit
 from store.db import Database
 
-_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
+_DB_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
 _KEYS = "CAST(:keys AS varchar[])"
 
 
 class PostgresSlots:
     """The `rate_slots` rows as the limiter's SlotStore."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Callable[[], float] | None = None) -> None:
+        """`clock`: seconds on a clock every worker shares; None is the database's own
+        (tests pass their fake clock, as instants in the rows are then theirs)."""
+        self.db, self._clock = db, clock
+        self._now = _DB_NOW if clock is None else "CAST(:now AS float8)"
 
-    async def reserve(self, buckets: list[Bucket]) -> float:
-        """Reserve the next start shared by `buckets`; seconds to wait until it."""
+    def _params(self, **params: object) -> dict[str, object]:
+        return params if self._clock is None else {**params, "now": self._clock()}
+
+    async def reserve(self, buckets: list[Bucket], count: int = 1) -> float:
+        """Reserve the next start shared by `buckets` (with `count` > 1, of one bucket: that
+        many consecutive slots, `spacing` apart); seconds to wait until the first."""
+        if len(buckets) == 1:
+            return await self._reserve_one(*buckets[0], count)
+        assert count == 1, "a block of slots is reserved in one bucket only"
         ordered = sorted(buckets)
         keys = [key for key, _ in ordered]
         async with self.db.transaction() as session:
@@ -44,10 +58,10 @@ class PostgresSlots:
             )
             rows = await (await session.connection()).execute(
                 text(
-                    f"SELECT bucket, next_at, {_NOW} FROM rate_slots WHERE bucket = ANY({_KEYS})"
-                    " ORDER BY bucket FOR UPDATE"
+                    f"SELECT bucket, next_at, {self._now} FROM rate_slots"
+                    f" WHERE bucket = ANY({_KEYS}) ORDER BY bucket FOR UPDATE"
                 ),
-                {"keys": keys},
+                self._params(keys=keys),
             )
             found = rows.all()
             now = float(found[0][2])
@@ -59,24 +73,38 @@ class PostgresSlots:
                 )
         return max(0.0, start - now)
 
+    async def _reserve_one(self, key: str, limit: Limit, count: int) -> float:
+        """One bucket's next `count` starts in a single statement (the upsert locks and moves
+        it); seconds to wait until the first."""
+        block = limit.spacing * count
+        async with self.db.transaction() as session:
+            row = (
+                await (await session.connection()).execute(
+                    text(
+                        f"WITH t AS (SELECT {self._now} AS now)"
+                        " INSERT INTO rate_slots (bucket, next_at)"
+                        " SELECT :key, t.now + :block FROM t ON CONFLICT (bucket) DO UPDATE"
+                        " SET next_at = GREATEST(rate_slots.next_at + :block, EXCLUDED.next_at)"
+                        " RETURNING rate_slots.next_at, (SELECT now FROM t)"
+                    ),
+                    self._params(key=key, block=block),
+                )
+            ).one()
+        wait = float(row[0]) - block - float(row[1])
+        return wait if wait > 1e-6 else 0.0  # (now + block) - block is now, give or take
+
     async def push(self, keys: list[str], seconds: float) -> None:
         """No bucket of `keys` starts a send within the next `seconds`."""
         async with self.db.transaction() as session:
-            for key in sorted(keys):
-                await (await session.connection()).execute(
-                    text(
-                        "INSERT INTO rate_slots (bucket, next_at) VALUES (:key, 0)"
-                        " ON CONFLICT (bucket) DO NOTHING"
-                    ),
-                    {"key": key},
-                )
-                await (await session.connection()).execute(
-                    text(
-                        f"UPDATE rate_slots SET next_at = GREATEST(next_at, {_NOW} + :s)"
-                        " WHERE bucket = :key"
-                    ),
-                    {"key": key, "s": seconds},
-                )
+            await (await session.connection()).execute(
+                text(
+                    f"INSERT INTO rate_slots (bucket, next_at)"
+                    f" SELECT k, {self._now} + :s FROM unnest({_KEYS}) k ORDER BY k"
+                    " ON CONFLICT (bucket) DO UPDATE"
+                    " SET next_at = GREATEST(rate_slots.next_at, EXCLUDED.next_at)"
+                ),
+                self._params(keys=sorted(keys), s=seconds),
+            )
 
 
 def shared_slots(db: Database) -> PostgresSlots | None:

@@ -9,25 +9,34 @@ message every 6 seconds to one user (10 a minute, bursts allowed).
 
 How a send is paced. The first bucket of a channel is channel-wide (the bot, the business
 number, the mail server); the others belong to one recipient (its chat, its group, its user
-pair). A send first waits for its recipient's buckets, then takes the next channel-wide slot,
-so a chat that must wait never holds up a send to another chat. Each window is stretched by
-MARGIN (a limit of 30 a second is kept as 30 in 1.03 s): a little jitter between our clock and
-the server's never turns into a 429. A one-message-per-window bucket (one per second per chat)
-counts from when the previous send *finished* (`settle`), because the server may have counted
-it at any moment up to its answer; so does the channel-wide window (a send in flight counts as
-now). Channel-wide slots are also spaced evenly (no bursts) on the monotonic clock.
+pair). A send first waits for its recipient's buckets, then for room in the channel-wide
+window, so a chat that must wait never holds up a send to another chat. A recipient's window
+is stretched by MARGIN (a limit of one a second is kept as one in 1.03 s): a little jitter
+between our clock and the server's never turns into a 429. A one-message-per-window bucket
+(one per second per chat) counts from when the previous send *finished* (`settle`), because the
+server may have counted it at any moment up to its answer. The channel-wide window is sliding
+window accounting, not even spacing: a send starts when fewer than `count` sends are in flight
+or finished within the last window (WIDE_MARGIN longer than the channel's). The server counts a
+send between its start and its answer, so any window of the server's holds no more than
+`count` sends, however late a wake-up was or how the sends bunch; and a slot a late wake-up
+missed is made up as soon as the window allows (no even slots to lose).
 `back_off` honours a `retry_after`: the recipient's buckets (or the whole channel's, when two
 recipients are told to wait at once) wait that long.
 
 Across workers (`slots`, PostgreSQL): the same buckets as rows of `rate_slots`, each the next
 instant a send may start, reserved atomically in the database (scheduler/rate_slots.py); there
-the windows are even spacing plus `settle`, and each worker also keeps its own sends in flight
-within the channel-wide window.
+the windows are even spacing (MARGIN longer) plus `settle`, and each worker also keeps its own
+sends in flight within the channel-wide window. A worker reserves the channel's slots BLOCK at
+a time (one statement for four sends, one block at a time per worker) and hands them to its
+sends in order; a slot whose send woke more than `lateness` after it lapses, so no window of
+`seconds` holds more than `count` starts of all workers together. A worker told a whole-channel
+`retry_after` drops the slots it holds; another worker uses at most the rest of its block.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -37,6 +46,10 @@ from typing import Protocol
 from store.enums import Channel
 
 MARGIN = 0.03  # windows are kept 3 % longer than the channel's own
+BLOCK = 4  # channel-wide shared slots a worker reserves in one round trip
+# The channel-wide window counts each send until its answer came back, a round trip of margin
+# already; 1 % more covers a server clock running slightly fast.
+WIDE_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -52,9 +65,21 @@ class Limit:
         return self.seconds * (1 + MARGIN)
 
     @property
+    def wide_window(self) -> float:
+        """The channel-wide window we keep, counting sends until they finished."""
+        return self.seconds * (1 + WIDE_MARGIN)
+
+    @property
     def spacing(self) -> float:
         """The even spacing that keeps `count` per `window`."""
         return self.window / self.count
+
+    @property
+    def lateness(self) -> float:
+        """How late a shared slot may still be used: slots `spacing` apart, each used at most
+        this late, put no more than `count` starts in any window of `seconds` (that needs
+        lateness < seconds * MARGIN; 90 % of it is used)."""
+        return self.seconds * MARGIN * 0.9
 
 
 Bucket = tuple[str, Limit]
@@ -99,8 +124,9 @@ def channel_buckets(email_per_second: float) -> dict[str, BucketsFor]:
 class SlotStore(Protocol):
     """Buckets shared by every worker of an installation (scheduler/rate_slots.py)."""
 
-    async def reserve(self, buckets: list[Bucket]) -> float:
-        """Reserve the next start shared by `buckets`; seconds to wait until it."""
+    async def reserve(self, buckets: list[Bucket], count: int = 1) -> float:
+        """Reserve the next start shared by `buckets` (with `count` > 1, of one bucket: that
+        many consecutive slots, `spacing` apart); seconds to wait until the first."""
         ...
 
     async def push(self, keys: list[str], seconds: float) -> None:
@@ -126,16 +152,16 @@ class RateLimiter:
         self._told: dict[str, tuple[str, float]] = {}  # channel -> last recipient told to wait
         self._flying: dict[str, int] = {}  # channel-wide key -> sends started, not finished
         self._done: dict[str, deque[float]] = {}  # channel-wide key -> when sends finished
+        self._spare: dict[str, list[float]] = {}  # channel-wide key -> our reserved slots, sorted
+        self._refilling: dict[str, asyncio.Lock] = {}  # channel-wide key -> reserving a block
 
-    def _slot(self, key: str, limit: Limit, earliest: float, *, even: bool = False) -> float:
-        """Reserve the first instant >= `earliest` that keeps `limit`, evenly spaced if `even`
-        (reservations of one key never go back in time, so its history stays sorted)."""
+    def _slot(self, key: str, limit: Limit, earliest: float) -> float:
+        """Reserve the first instant >= `earliest` that keeps `limit` (reservations of one key
+        never go back in time, so its history stays sorted)."""
         history = self._history.setdefault(key, deque())
         slot = max(earliest, self._blocked.get(key, earliest), history[-1] if history else earliest)
         if len(history) >= limit.count:
             slot = max(slot, history[-limit.count] + limit.window)
-        if even and history:  # spread a channel's sends, no bursts
-            slot = max(slot, history[-1] + limit.spacing)
         history.append(slot)
         while history and history[0] <= slot - limit.window and len(history) > limit.count:
             history.popleft()
@@ -156,13 +182,12 @@ class RateLimiter:
         overall, *own = buckets_for(recipient)
         if self._slots is not None:
             waited = 0.0
-            for stage in (own, [overall]):
-                if stage:
-                    wait = await self._slots.reserve(stage)
-                    if wait > 0:
-                        await self._sleep(wait)
-                        waited += wait
-            return waited + await self._take_channel(*overall, even=False)
+            if own:
+                wait = await self._slots.reserve(own)
+                if wait > 0:
+                    await self._sleep(wait)
+                    waited += wait
+            return waited + await self._take_shared(*overall)
         now = self._monotonic()
         mine = [(key, limit, self._slot(key, limit, now)) for key, limit in own]
         waited = await self._wait_until(max((slot for *_, slot in mine), default=now))
@@ -172,25 +197,52 @@ class RateLimiter:
             self._restamp(key, slot, start)
         return waited
 
-    async def _take_channel(self, key: str, limit: Limit, *, even: bool = True) -> float:
-        """The next even slot of the channel-wide bucket, and then room in its window counting
-        each send until it *finished* (one still in flight counts as now): the server counted
-        it somewhere between its start and its answer, so no jitter can crowd its window."""
-        waited = 0.0
-        if even:
-            waited = await self._wait_until(self._slot(key, limit, self._monotonic(), even=True))
-        done = self._done.setdefault(key, deque())
-        while True:
-            now = self._monotonic()
-            while done and done[0] <= now - limit.window:
-                done.popleft()
-            if self._flying.get(key, 0) + len(done) < limit.count:
-                break
-            wait = max(done[0] + limit.window - now if done else limit.spacing, 0.001)
+    async def _take_channel(self, key: str, limit: Limit) -> float:
+        """Room in the channel-wide window, counting each send until it *finished* (one still
+        in flight counts as now): the server counted it somewhere between its start and its
+        answer, so no jitter can crowd its window, and no late wake-up loses a slot."""
+        waited = await self._wait_until(self._blocked.get(key, 0.0))
+        while (wait := self._room_in(key, limit)) > 0:
             await self._sleep(wait)
             waited += wait
         self._flying[key] = self._flying.get(key, 0) + 1
         return waited
+
+    def _room_in(self, key: str, limit: Limit) -> float:
+        """0 when the channel-wide window has room for one more send now, else the seconds
+        until it may have."""
+        done = self._done.setdefault(key, deque())
+        now = self._monotonic()
+        while done and done[0] <= now - limit.wide_window:
+            done.popleft()
+        if self._flying.get(key, 0) + len(done) < limit.count:
+            return 0.0
+        return max(done[0] + limit.wide_window - now if done else limit.spacing, 0.001)
+
+    async def _take_shared(self, key: str, limit: Limit) -> float:
+        """Room in this worker's own channel-wide window, then its next shared slot (BLOCK
+        more reserved in one round trip when none is left). A slot missed by more than
+        `lateness` (a late wake-up), or met with the window full again, lapses: another
+        worker's slots follow it closely."""
+        assert self._slots is not None
+        waited = 0.0
+        refilling = self._refilling.setdefault(key, asyncio.Lock())
+        while True:
+            while (wait := self._room_in(key, limit)) > 0:
+                await self._sleep(wait)
+                waited += wait
+            async with refilling:  # one block at a time, so no worker hoards the bot's slots
+                spare = self._spare.setdefault(key, [])
+                if not spare:
+                    wait = await self._slots.reserve([(key, limit)], count=BLOCK)
+                    first = self._monotonic() + wait
+                    for i in range(BLOCK):
+                        bisect.insort(spare, first + i * limit.spacing)
+                slot = spare.pop(0)
+            waited += await self._wait_until(slot)
+            if self._monotonic() <= slot + limit.lateness and self._room_in(key, limit) == 0:
+                self._flying[key] = self._flying.get(key, 0) + 1
+                return waited
 
     def _restamp(self, key: str, old: float, new: float) -> None:
         history = self._history[key]
@@ -240,6 +292,8 @@ class RateLimiter:
             self._told[channel] = (recipient, now + seconds)
         keys = [key for key, _ in (buckets if whole_channel else buckets[1:] or buckets)]
         if self._slots is not None:
+            if whole_channel:  # our reserved slots are void; the next block starts after it
+                self._spare.pop(buckets[0][0], None)
             await self._slots.push(keys, seconds)
             return
         until = self._monotonic() + seconds

@@ -191,8 +191,8 @@ async def test_a_row_of_many_messages_waits_for_the_pair_rate_limit(wa: WhatsApp
     )  # fmt: skip
     assert (await dispatcher.drain_once()).sent == 1
     assert len(wa.api.sent_to(WA_ID)) == 2 + 12
-    # 10 a minute to one user (scheduler/ratelimit.py): the 11th waits out the minute; the
-    # other waits are the business number's even spacing (80 a second, with a margin)
+    # 10 a minute to one user (scheduler/ratelimit.py): the 11th waits out the minute; any
+    # other wait is short (the business number's window: 80 a second, with a margin)
     (minute,) = [s for s in slept if s >= 1]
     assert 60 <= minute < 63 and all(s < 0.1 for s in slept if s < 1)
     # every message the sender paced itself was settled: none is left counting as in flight
