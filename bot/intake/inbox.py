@@ -29,6 +29,7 @@ from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.db import Database
 from store.models import InboundUpdate
@@ -193,20 +194,28 @@ class Inbox:
 
     async def begin(self, row_id: int) -> int:
         """Count one more attempt (committed before the handler runs); return its number."""
-        t = InboundUpdate
+        table = InboundUpdate.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(table.c.id == row_id)
+            .values(attempts=table.c.attempts + 1)
+            .returning(table.c.attempts)
+        )
         async with self.db.transaction() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(t).where(col(t.id) == row_id).values(attempts=col(t.attempts) + 1)
-            )
-            row = await session.get(t, row_id)
-            assert row is not None
-            return row.attempts
+            return int((await (await session.connection()).execute(stmt)).scalar_one())
 
     async def done(self, row_id: int, now: dt.datetime) -> None:
         """Mark the update handled and drop its payload (it may hold personal data; the keys
         stay so that a re-delivery is still recognised)."""
-        await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now,
-                        **FREED)  # fmt: skip
+        async with self.db.transaction() as session:
+            await self.done_in(session, row_id, now)
+
+    async def done_in(self, session: AsyncSession, row_id: int, now: dt.datetime) -> None:
+        """`done`, in the caller's transaction: committed with what handling the update
+        wrote, or not at all."""
+        t = InboundUpdate
+        values = {"state": DONE, "payload": None, "last_error": None, "finished_at": now, **FREED}
+        await session.exec(update(t).where(col(t.id) == row_id).values(**values))  # type: ignore[call-overload]
 
     async def failed(
         self, row_id: int, error: str, now: dt.datetime, *, final: bool = False
