@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
@@ -73,6 +73,54 @@ class Held:
     def interrupted(self) -> bool:
         """True when an earlier attempt started but never reported back (the process died)."""
         return self.attempts > 0 and self.last_error is None
+
+
+def _claim_statement() -> Any:
+    """`Inbox.claim`'s UPDATE, built once (bound at each call: in_channel, at, at_most,
+    by_worker, held_until): a claim per finished lane is the inbox's most frequent statement."""
+    table = InboundUpdate.__table__  # type: ignore[attr-defined]
+    u, other = table.alias("u"), table.alias("other")
+    now = bindparam("at", type_=table.c.claimed_until.type)
+    same_lane = and_(
+        other.c.channel == u.c.channel, other.c.lane == u.c.lane, other.c.state == PENDING
+    )
+    earlier = or_(
+        other.c.position < u.c.position,
+        and_(other.c.position == u.c.position, other.c.id < u.c.id),
+    )
+    unclaimed = or_(u.c.claimed_until.is_(None), u.c.claimed_until <= now)
+    pick = (
+        core_select(u.c.id)
+        .where(
+            u.c.channel == bindparam("in_channel"),
+            u.c.state == PENDING,
+            u.c.next_attempt_at <= now,
+            unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
+            ~exists().where(same_lane, earlier),  # the lane's head
+            ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
+        )
+        .order_by(u.c.id)
+        .limit(bindparam("at_most", type_=Integer))
+        .with_for_update(of=u, skip_locked=True)  # PostgreSQL; SQLite has one writer
+        .cte("picked")  # run once: a rescanned `IN (... LIMIT n)` would pick more rows
+    )
+    until = bindparam("held_until", type_=table.c.claimed_until.type)
+    return (
+        update(table)
+        .where(table.c.id == pick.c.id, table.c.state == PENDING)
+        .values(claimed_by=bindparam("by_worker"), claimed_until=until)
+        .returning(
+            table.c.id,
+            table.c.external_id,
+            table.c.lane,
+            table.c.payload,
+            table.c.attempts,
+            table.c.last_error,
+        )
+    )
+
+
+_CLAIM = _claim_statement()
 
 
 class Inbox:
@@ -126,47 +174,12 @@ class Inbox:
         to `limit` free lanes, if it is due, and return them. A lane is free when none of its
         pending updates holds a live claim; a lane whose first update waits for a retry waits
         with it (a chat's order is kept). No two callers, in any process, get the same lane."""
-        table = InboundUpdate.__table__  # type: ignore[attr-defined]
-        u, other = table.alias("u"), table.alias("other")
-        same_lane = and_(
-            other.c.channel == u.c.channel, other.c.lane == u.c.lane, other.c.state == PENDING
-        )
-        earlier = or_(
-            other.c.position < u.c.position,
-            and_(other.c.position == u.c.position, other.c.id < u.c.id),
-        )
-        unclaimed = or_(u.c.claimed_until.is_(None), u.c.claimed_until <= now)
-        pick = (
-            core_select(u.c.id)
-            .where(
-                u.c.channel == channel,
-                u.c.state == PENDING,
-                u.c.next_attempt_at <= now,
-                unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
-                ~exists().where(same_lane, earlier),  # the lane's head
-                ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
-            )
-            .order_by(u.c.id)
-            .limit(limit)
-            .with_for_update(of=u, skip_locked=True)  # PostgreSQL; SQLite has one writer
-            .cte("picked")  # run once: a rescanned `IN (... LIMIT n)` would pick more rows
-        )
-        stmt = (
-            update(table)
-            .where(table.c.id == pick.c.id, table.c.state == PENDING)
-            .values(claimed_by=self.worker, claimed_until=now + self.claim_for)
-            .returning(
-                table.c.id,
-                table.c.external_id,
-                table.c.lane,
-                table.c.payload,
-                table.c.attempts,
-                table.c.last_error,
-            )
-        )
+        until = now + self.claim_for
+        params = {"in_channel": channel, "at": now, "at_most": limit, "by_worker": self.worker,
+                  "held_until": until}  # fmt: skip
         async with self.db.transaction() as session:
             conn = await session.connection()
-            rows = (await conn.execute(stmt)).all()
+            rows = (await conn.execute(_CLAIM, params)).all()
         return [
             Held(r.id, r.external_id, r.lane, r.payload or {}, r.attempts, r.last_error)
             for r in sorted(rows, key=lambda r: r.id)
