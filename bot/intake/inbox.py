@@ -148,26 +148,27 @@ class Inbox:
             return 0
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         table = InboundUpdate.__table__  # type: ignore[attr-defined]
-        stored = 0
+        rows = [
+            {
+                "channel": item.channel,
+                "external_id": item.external_id,
+                "message_key": item.message_key,
+                "lane": item.lane,
+                "position": item.position,
+                "payload": item.payload,
+                "state": PENDING,
+                "attempts": 0,
+                "received_at": now,
+                "next_attempt_at": now,
+            }
+            for item in items
+        ]
+        # One statement for the batch (a getUpdates batch is at most 100 updates). No
+        # conflict target: the external id and the message key both mean "seen".
+        stmt = dialect.insert(table).values(rows).on_conflict_do_nothing()
         async with self.db.transaction() as session:
-            conn = await session.connection()
-            for item in items:
-                row = {
-                    "channel": item.channel,
-                    "external_id": item.external_id,
-                    "message_key": item.message_key,
-                    "lane": item.lane,
-                    "position": item.position,
-                    "payload": item.payload,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "received_at": now,
-                    "next_attempt_at": now,
-                }
-                # No conflict target: the external id and the message key both mean "seen".
-                stmt = dialect.insert(table).values(**row).on_conflict_do_nothing()
-                stored += (await conn.execute(stmt)).rowcount or 0
-        return stored
+            result = await (await session.connection()).execute(stmt)
+        return int(result.rowcount or 0)
 
     async def claim(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Held]:
         """Claim for this worker, until `now + claim_for`, the earliest pending update of up

@@ -15,8 +15,11 @@ raises leaves the update pending for a retry (after a doubling delay, at most
 INBOX_MAX_ATTEMPTS times, then `dead`: `loket telegram dead-letters` lists and retries it).
 A process killed mid-update leaves it pending too: the next process handles it again.
 Handlers are idempotent for that (inbound messages are keyed by chat and message id, a form by
-its token), and a conversation step that was saved already is not applied a second time
-(telegram_drafts.last_update_id, see ChannelState.applied).
+its token). What a handler writes of its own (the conversation's state, its answers) is
+committed in one transaction with the update's `done` (channels/telegram/writes.py): a killed
+handler leaves none of it, and the update is handled again whole. A step committed earlier,
+before a direct send that had to follow its answers (Turn.delivered), is not applied a second
+time (telegram_drafts.last_update_id, see ChannelState.applied).
 """
 
 from __future__ import annotations

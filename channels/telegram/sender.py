@@ -9,10 +9,11 @@ Errors map onto the outbox contract: 429 -> TemporaryFailure(retry_after), 403/4
 PermanentFailure, network trouble -> TemporaryFailure.
 
 A handler's own answers (`reply`) are outbox rows too (purpose CHAT_REPLY, the Bot API's text,
-keyboard and reply-to kept as they are in the payload): the handler commits the row and returns
-at once, never waiting on a rate limit; the dispatcher sends the chat's proof of request and
-replies in order right away (`dispatch_soon`). A handler run again after a crash queues the
-same keys, so its answers are not doubled.
+keyboard and reply-to kept as they are in the payload): the row is committed with the
+update's state and its `done` (channels/telegram/writes.py), never waiting on a rate limit;
+then the dispatcher sends the chat's proof of request and replies in order right away
+(`dispatch_soon`). A handler run again after a crash queues the same keys, so its answers are
+not doubled.
 """
 
 from __future__ import annotations
