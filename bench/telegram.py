@@ -4,8 +4,12 @@ handlers) and the dispatcher that sends their answers.
 
 Each citizen goes through the request form as a person would (/start, the kind, six answers,
 two choices, "Kirim"), waiting for the bot's answer before the next step; the figure is the
-updates handled per second over the burst and the p99 of the handler time per update (the
-Application's process_update, timed around the instance). `--limits` makes the emulator
+updates handled per second over the burst and the p99 of the handler time per update: the
+receiver's whole handling of it, from counting the attempt in the inbox to the commit of its
+state, answers and `done` (`process_update_p99_ms`: the Application's part within it), and the
+p99 from each update's inbox commit to the end of its handling (`queue_p99_ms`: the wait for a
+lane included, so a bounded number of handlers in flight cannot hide a queue). `--limits` makes
+the emulator
 enforce Telegram's flood limits (a citizen then waits a second between answers in one chat).
 
 `--burst`: the N citizens each send BURST commands at once, without waiting (a broadcast that
@@ -75,34 +79,71 @@ async def citizen(api: BotApiEmulator, user_id: int) -> int:
     return steps
 
 
-async def burst(api: BotApiEmulator, runner: Any, n: int) -> dict[str, float]:
+class Timings:
+    """When each update was committed to the inbox and when its handling ended, and how long
+    each handling took (the whole of it, and the Application's process_update within it)."""
+
+    def __init__(self) -> None:
+        self.stored: list[tuple[float, int]] = []  # (when a store commit returned, new ones)
+        self.stored_at: dict[str, float] = {}  # update id -> when it was first committed
+        self.done_at: dict[str, float] = {}  # update id -> when its handling ended
+        self.handled: list[float] = []  # seconds of each handling (inbox begin to done)
+        self.processed: list[float] = []  # seconds of each process_update
+
+    def install(self, receiver: Any) -> None:
+        """Time `receiver`'s inbox commits, its handling of each update, and process_update."""
+        store, handle = receiver.inbox.store, receiver.lanes.handle
+        process = receiver.app.process_update
+
+        async def stored(items: Any, now: Any) -> int:
+            new = await store(items, now)
+            at = time.perf_counter()
+            self.stored.append((at, new))
+            for item in items:
+                self.stored_at.setdefault(item.external_id, at)
+            return int(new)
+
+        async def handled(item: Any) -> None:
+            start = time.perf_counter()
+            try:
+                await handle(item)
+            finally:
+                self.done_at[item.external_id] = end = time.perf_counter()
+                self.handled.append(end - start)
+
+        async def processed(update: object) -> None:
+            start = time.perf_counter()
+            try:
+                await process(update)
+            finally:
+                self.processed.append(time.perf_counter() - start)
+
+        receiver.inbox.store, receiver.lanes.handle = stored, handled
+        receiver.app.process_update = processed
+
+    def queue_waits(self) -> list[float]:
+        """Seconds from each update's inbox commit to the end of its handling."""
+        return [end - self.stored_at[k] for k, end in self.done_at.items() if k in self.stored_at]
+
+
+async def burst(api: BotApiEmulator, timings: Timings, n: int) -> dict[str, float]:
     """Send every citizen's BURST at once; seconds until all are stored, and until answered."""
-    inbox = runner.receiver.inbox
-    store = inbox.store
-    stored: list[tuple[float, int]] = []
-
-    async def counted(items: Any, now: Any) -> int:
-        new = await store(items, now)
-        stored.append((time.perf_counter(), new))
-        return int(new)
-
-    inbox.store = counted
     total = n * len(BURST)
     start = time.perf_counter()
     for text in BURST:
         for i in range(n):
             await api.push_text(text, user_id=50_000 + i, first_name="Siti", language_code="id")
-    await api.wait_until(lambda: sum(c for _, c in stored) >= total, 120)
-    persisted = max(t for t, _ in stored) - start
+    await api.wait_until(lambda: sum(c for _, c in timings.stored) >= total, 120)
+    persisted = max(t for t, _ in timings.stored) - start
     await api.wait_until(lambda: len(api.messages()) >= total, 300)
     return {"persisted": persisted, "answered": time.perf_counter() - start, "updates": total}
 
 
 async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dict[str, Any]:
-    """Run the burst; seconds, updates and the handler times."""
+    """Run the burst; seconds, updates and the timings."""
     api = await BotApiEmulator(TOKEN, limits=RateLimits() if limits else None).start()
     db = Database.from_url(url)
-    handler_seconds: list[float] = []
+    timings = Timings()
     got: dict[str, Any] = {}
     try:
         await upgrade(db)
@@ -111,26 +152,16 @@ async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dic
             settings = services.settings
             runner: Any = parts.runner
             runner.poll_timeout = 1
-            app = runner.worker.app
-            process = app.process_update
-
-            async def timed(update: object) -> None:
-                start = time.perf_counter()
-                try:
-                    await process(update)
-                finally:
-                    handler_seconds.append(time.perf_counter() - start)
-
-            app.process_update = timed
             dispatcher = Dispatcher(
                 db, {"telegram": parts.sender}, services.clock, settings=settings
             )
             stop = asyncio.Event()
-            await runner.start()
+            await runner.start()  # nothing is stored yet: the timings see every update
+            timings.install(runner.receiver)
             loop = asyncio.create_task(dispatcher.run_forever(stop))
             reset_peak_rss()
             if bursting:
-                got = await burst(api, runner, n)
+                got = await burst(api, timings, n)
             else:
                 gate = asyncio.Semaphore(AT_ONCE)
 
@@ -145,7 +176,7 @@ async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dic
             await loop
             await dispatcher.settle()
             await runner.stop()
-        return {**got, "handlers": handler_seconds}
+        return {**got, "timings": timings}
     finally:
         await db.dispose()
         await api.stop()
@@ -156,17 +187,27 @@ def run(args: argparse.Namespace) -> None:
     with bench_database(args.database_url, args.backend, "bench_telegram") as url:
         got = asyncio.run(measure(url, args.n, args.limits, args.burst))
         backend = backend_of(url)
-    p99 = percentile_ms(got["handlers"])
+    timings: Timings = got["timings"]
+    p99 = percentile_ms(timings.handled)
+    times = {
+        "p99_ms": p99,  # the whole handling of an update: inbox begin to its commit with done
+        "p50_ms": percentile_ms(timings.handled, 0.5),
+        "process_update_p99_ms": percentile_ms(timings.processed),
+        # From the update's inbox commit to the end of its handling: the wait for a lane too.
+        "queue_p50_ms": percentile_ms(timings.queue_waits(), 0.5),
+        "queue_p99_ms": percentile_ms(timings.queue_waits()),
+    }
     if args.burst:
         rate = got["updates"] / got["persisted"]
         emit(
             "telegram", args.n, backend,
             f"burst of {got['updates']} updates from {args.n} citizens: {rate:.0f} updates/s "
-            f"persisted, handler p99 {p99:.0f} ms, every answer out in {got['answered']:.1f} s",
+            f"persisted, handler p99 {p99:.0f} ms (persisted to handled p99 "
+            f"{times['queue_p99_ms']:.0f} ms), every answer out in {got['answered']:.1f} s",
             burst=True, persisted_per_second=round(rate, 1), updates=got["updates"],
             persisted_seconds=round(got["persisted"], 3),
             answered_seconds=round(got["answered"], 2),
-            p99_ms=p99, limits=args.limits, peak_rss_mb=peak_rss_mb(),
+            **times, limits=args.limits, peak_rss_mb=peak_rss_mb(),
         )  # fmt: skip
         return
     rate = got["updates"] / got["seconds"]
@@ -176,5 +217,5 @@ def run(args: argparse.Namespace) -> None:
         f"{got['seconds']:.1f} s = {rate:.1f} updates/s handled, handler p99 {p99:.0f} ms"
         + (" (Telegram's limits on)" if args.limits else ""),
         rate=round(rate, 2), updates=got["updates"], seconds=round(got["seconds"], 2),
-        p99_ms=p99, limits=args.limits, peak_rss_mb=peak_rss_mb(),
+        **times, limits=args.limits, peak_rss_mb=peak_rss_mb(),
     )  # fmt: skip

@@ -64,6 +64,8 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
@@ -452,13 +454,11 @@ class Dispatcher:
             await self.limiter.settle(row.channel, row.recipient)
 
     async def _mark_sent(self, row: OutboxMessage, external_id: str | None) -> None:
-        now = self.clock.now()
-        async with self.db.transaction() as session:
-            stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
-            stored.status, stored.sent_at = OutboxStatus.SENT.value, now
-            stored.external_id, stored.last_error = external_id, None
-            session.add(stored)
+        t = OutboxMessage
+        sent = {"status": OutboxStatus.SENT.value, "sent_at": self.clock.now(),
+                "external_id": external_id, "last_error": None}  # fmt: skip
+        async with self.db.transaction() as session:  # one statement: no read before it
+            await session.exec(update(t).where(col(t.id) == row.id).values(**sent))  # type: ignore[call-overload]
         log.info("sent outbox row %s (%s, %s)", row.id, row.channel, row.purpose)
 
     async def _retry(self, row: OutboxMessage, reason: str, retry_after: float | None) -> bool:

@@ -53,6 +53,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # SQL errors and logs never carry the statement's parameters (names, NIKs, addresses).
     kwargs.setdefault("hide_parameters", True)
     if full.startswith("sqlite"):
+        if make_url(full).database not in (None, "", ":memory:"):
+            # One connection: every transaction is IMMEDIATE (below), so a second connection
+            # could only wait for the write lock in SQLite's busy handler, whose growing
+            # sleeps (up to 100 ms each) let later callers overtake it; the pool's queue
+            # hands the one connection over in order, as soon as it is free.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(full, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -25,10 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.db import Database
 from store.models import InboundUpdate
@@ -74,6 +75,54 @@ class Held:
         return self.attempts > 0 and self.last_error is None
 
 
+def _claim_statement() -> Any:
+    """`Inbox.claim`'s UPDATE, built once (bound at each call: in_channel, at, at_most,
+    by_worker, held_until): a claim per finished lane is the inbox's most frequent statement."""
+    table = InboundUpdate.__table__  # type: ignore[attr-defined]
+    u, other = table.alias("u"), table.alias("other")
+    now = bindparam("at", type_=table.c.claimed_until.type)
+    same_lane = and_(
+        other.c.channel == u.c.channel, other.c.lane == u.c.lane, other.c.state == PENDING
+    )
+    earlier = or_(
+        other.c.position < u.c.position,
+        and_(other.c.position == u.c.position, other.c.id < u.c.id),
+    )
+    unclaimed = or_(u.c.claimed_until.is_(None), u.c.claimed_until <= now)
+    pick = (
+        core_select(u.c.id)
+        .where(
+            u.c.channel == bindparam("in_channel"),
+            u.c.state == PENDING,
+            u.c.next_attempt_at <= now,
+            unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
+            ~exists().where(same_lane, earlier),  # the lane's head
+            ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
+        )
+        .order_by(u.c.id)
+        .limit(bindparam("at_most", type_=Integer))
+        .with_for_update(of=u, skip_locked=True)  # PostgreSQL; SQLite has one writer
+        .cte("picked")  # run once: a rescanned `IN (... LIMIT n)` would pick more rows
+    )
+    until = bindparam("held_until", type_=table.c.claimed_until.type)
+    return (
+        update(table)
+        .where(table.c.id == pick.c.id, table.c.state == PENDING)
+        .values(claimed_by=bindparam("by_worker"), claimed_until=until)
+        .returning(
+            table.c.id,
+            table.c.external_id,
+            table.c.lane,
+            table.c.payload,
+            table.c.attempts,
+            table.c.last_error,
+        )
+    )
+
+
+_CLAIM = _claim_statement()
+
+
 class Inbox:
     """Reads and writes of `inbound_updates`, each in its own short transaction."""
 
@@ -99,73 +148,39 @@ class Inbox:
             return 0
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         table = InboundUpdate.__table__  # type: ignore[attr-defined]
-        stored = 0
+        rows = [
+            {
+                "channel": item.channel,
+                "external_id": item.external_id,
+                "message_key": item.message_key,
+                "lane": item.lane,
+                "position": item.position,
+                "payload": item.payload,
+                "state": PENDING,
+                "attempts": 0,
+                "received_at": now,
+                "next_attempt_at": now,
+            }
+            for item in items
+        ]
+        # One statement for the batch (a getUpdates batch is at most 100 updates). No
+        # conflict target: the external id and the message key both mean "seen".
+        stmt = dialect.insert(table).values(rows).on_conflict_do_nothing()
         async with self.db.transaction() as session:
-            conn = await session.connection()
-            for item in items:
-                row = {
-                    "channel": item.channel,
-                    "external_id": item.external_id,
-                    "message_key": item.message_key,
-                    "lane": item.lane,
-                    "position": item.position,
-                    "payload": item.payload,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "received_at": now,
-                    "next_attempt_at": now,
-                }
-                # No conflict target: the external id and the message key both mean "seen".
-                stmt = dialect.insert(table).values(**row).on_conflict_do_nothing()
-                stored += (await conn.execute(stmt)).rowcount or 0
-        return stored
+            result = await (await session.connection()).execute(stmt)
+        return int(result.rowcount or 0)
 
     async def claim(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Held]:
         """Claim for this worker, until `now + claim_for`, the earliest pending update of up
         to `limit` free lanes, if it is due, and return them. A lane is free when none of its
         pending updates holds a live claim; a lane whose first update waits for a retry waits
         with it (a chat's order is kept). No two callers, in any process, get the same lane."""
-        table = InboundUpdate.__table__  # type: ignore[attr-defined]
-        u, other = table.alias("u"), table.alias("other")
-        same_lane = and_(
-            other.c.channel == u.c.channel, other.c.lane == u.c.lane, other.c.state == PENDING
-        )
-        earlier = or_(
-            other.c.position < u.c.position,
-            and_(other.c.position == u.c.position, other.c.id < u.c.id),
-        )
-        unclaimed = or_(u.c.claimed_until.is_(None), u.c.claimed_until <= now)
-        pick = (
-            core_select(u.c.id)
-            .where(
-                u.c.channel == channel,
-                u.c.state == PENDING,
-                u.c.next_attempt_at <= now,
-                unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
-                ~exists().where(same_lane, earlier),  # the lane's head
-                ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
-            )
-            .order_by(u.c.id)
-            .limit(limit)
-            .with_for_update(of=u, skip_locked=True)  # PostgreSQL; SQLite has one writer
-            .cte("picked")  # run once: a rescanned `IN (... LIMIT n)` would pick more rows
-        )
-        stmt = (
-            update(table)
-            .where(table.c.id == pick.c.id, table.c.state == PENDING)
-            .values(claimed_by=self.worker, claimed_until=now + self.claim_for)
-            .returning(
-                table.c.id,
-                table.c.external_id,
-                table.c.lane,
-                table.c.payload,
-                table.c.attempts,
-                table.c.last_error,
-            )
-        )
+        until = now + self.claim_for
+        params = {"in_channel": channel, "at": now, "at_most": limit, "by_worker": self.worker,
+                  "held_until": until}  # fmt: skip
         async with self.db.transaction() as session:
             conn = await session.connection()
-            rows = (await conn.execute(stmt)).all()
+            rows = (await conn.execute(_CLAIM, params)).all()
         return [
             Held(r.id, r.external_id, r.lane, r.payload or {}, r.attempts, r.last_error)
             for r in sorted(rows, key=lambda r: r.id)
@@ -193,20 +208,28 @@ class Inbox:
 
     async def begin(self, row_id: int) -> int:
         """Count one more attempt (committed before the handler runs); return its number."""
-        t = InboundUpdate
+        table = InboundUpdate.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(table.c.id == row_id)
+            .values(attempts=table.c.attempts + 1)
+            .returning(table.c.attempts)
+        )
         async with self.db.transaction() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(t).where(col(t.id) == row_id).values(attempts=col(t.attempts) + 1)
-            )
-            row = await session.get(t, row_id)
-            assert row is not None
-            return row.attempts
+            return int((await (await session.connection()).execute(stmt)).scalar_one())
 
     async def done(self, row_id: int, now: dt.datetime) -> None:
         """Mark the update handled and drop its payload (it may hold personal data; the keys
         stay so that a re-delivery is still recognised)."""
-        await self._set(row_id, state=DONE, payload=None, last_error=None, finished_at=now,
-                        **FREED)  # fmt: skip
+        async with self.db.transaction() as session:
+            await self.done_in(session, row_id, now)
+
+    async def done_in(self, session: AsyncSession, row_id: int, now: dt.datetime) -> None:
+        """`done`, in the caller's transaction: committed with what handling the update
+        wrote, or not at all."""
+        t = InboundUpdate
+        values = {"state": DONE, "payload": None, "last_error": None, "finished_at": now, **FREED}
+        await session.exec(update(t).where(col(t.id) == row_id).values(**values))  # type: ignore[call-overload]
 
     async def failed(
         self, row_id: int, error: str, now: dt.datetime, *, final: bool = False

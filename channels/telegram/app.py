@@ -83,7 +83,7 @@ class TelegramWorker:
         now = self.services.clock.now()
         await loket.state.forget_drafts(now - FORGET_DRAFTS)
         self.receiver = TelegramReceiver(
-            self.app, self.services, loket.state, poll_timeout=self.poll_timeout
+            self.app, self.services, loket.state, loket.sender, poll_timeout=self.poll_timeout
         )
         await self.app.initialize()
         await self._publish_commands()

@@ -15,8 +15,11 @@ raises leaves the update pending for a retry (after a doubling delay, at most
 INBOX_MAX_ATTEMPTS times, then `dead`: `loket telegram dead-letters` lists and retries it).
 A process killed mid-update leaves it pending too: the next process handles it again.
 Handlers are idempotent for that (inbound messages are keyed by chat and message id, a form by
-its token), and a conversation step that was saved already is not applied a second time
-(telegram_drafts.last_update_id, see ChannelState.applied).
+its token). What a handler writes of its own (the conversation's state, its answers) is
+committed in one transaction with the update's `done` (channels/telegram/writes.py): a killed
+handler leaves none of it, and the update is handled again whole. A step committed earlier,
+before a direct send that had to follow its answers (Turn.delivered), is not applied a second
+time (telegram_drafts.last_update_id, see ChannelState.applied).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
@@ -41,7 +45,9 @@ from bot.intake.inbox import DEAD, Held, Inbound, Inbox
 from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
+from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
+from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +117,12 @@ class TelegramReceiver:
         app: Application,  # type: ignore[type-arg]
         services: Services,
         state: ChannelState,
+        sender: TelegramSender,
         *,
         poll_timeout: int,
         concurrency: int | None = None,
     ) -> None:
-        self.app, self.services, self.state = app, services, state
+        self.app, self.services, self.state, self.sender = app, services, state, sender
         self.poll_timeout = poll_timeout
         settings = services.settings
         self.inbox = Inbox(
@@ -244,8 +251,12 @@ class TelegramReceiver:
                 log.info("update %s was applied before the process stopped", item.external_id)
                 await self.inbox.done(item.id, now())
                 return
-            attempt = _Attempt(number)
-            tokens = (_ATTEMPT.set(attempt), HANDLING.set(update.update_id))
+            attempt, writes = _Attempt(number), UpdateWrites()
+            tokens = (
+                _ATTEMPT.set(attempt),
+                HANDLING.set(update.update_id),
+                UPDATE_WRITES.set(writes),
+            )
             try:
                 crash_point("telegram_handling")
                 await self.app.process_update(update)
@@ -254,16 +265,30 @@ class TelegramReceiver:
             finally:
                 _ATTEMPT.reset(tokens[0])
                 HANDLING.reset(tokens[1])
+                UPDATE_WRITES.reset(tokens[2])
             crash_point("telegram_handled")
             if attempt.error is None:
-                await self.inbox.done(item.id, now())
+                await self._commit(writes, done=item.id)
                 return
+            # What the failed attempt wrote is kept, as it was before it failed (a retry
+            # queues the same answer keys, so none is doubled).
+            await self._commit(writes)
             if await self.inbox.failed(item.id, _describe(attempt.error), now()) == DEAD:
                 log.error("update %s failed %d times; kept as a dead letter", item.external_id,
                           number)  # fmt: skip
         except Exception:
             log.exception("the Telegram inbox could not record update %s", item.external_id)
             await asyncio.sleep(IDLE_WAIT)
+
+    async def _commit(self, writes: UpdateWrites, *, done: int | None = None) -> None:
+        """Commit the update's draft rows and answers (and, given `done`, the inbox row marked
+        done) in one transaction, then have the answers sent."""
+
+        async def mark_done(session: AsyncSession) -> None:
+            assert done is not None
+            await self.inbox.done_in(session, done, self.services.clock.now())
+
+        await self.sender.commit(writes, mark_done if done is not None else None)
 
     async def _applied(self, update: Update) -> bool:
         chat, user = update.effective_chat, update.effective_user

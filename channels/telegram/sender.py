@@ -9,18 +9,20 @@ Errors map onto the outbox contract: 429 -> TemporaryFailure(retry_after), 403/4
 PermanentFailure, network trouble -> TemporaryFailure.
 
 A handler's own answers (`reply`) are outbox rows too (purpose CHAT_REPLY, the Bot API's text,
-keyboard and reply-to kept as they are in the payload): the handler commits the row and returns
-at once, never waiting on a rate limit; the dispatcher sends the chat's proof of request and
-replies in order right away (`dispatch_soon`). A handler run again after a crash queues the
-same keys, so its answers are not doubled.
+keyboard and reply-to kept as they are in the payload): the row is committed with the
+update's state and its `done` (channels/telegram/writes.py), never waiting on a rate limit;
+then the dispatcher sends the chat's proof of request and replies in order right away
+(`dispatch_soon`). A handler run again after a crash queues the same keys, so its answers are
+not doubled.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import TelegramError
 
@@ -31,6 +33,7 @@ from bot.services import Services
 from channels.telegram.errors import delivery_failure
 from channels.telegram.render import TelegramPart, TelegramRenderer
 from channels.telegram.state import ChannelState
+from channels.telegram.writes import UPDATE_WRITES, QueuedAnswer, UpdateWrites
 from store.enums import Channel
 from store.models import OutboxMessage
 
@@ -73,28 +76,64 @@ class TelegramSender:
         reply_to: int | None = None,
         case_id: int | None = None,
     ) -> Awaitable[Any] | None:
-        """Queue a handler's answer (committed before this returns) and have it sent soon, in
-        order behind what the chat is owed; the sent message is linked to `case_id`. Returns
-        the delivery task to await when a later direct send must follow it (None: no dispatcher
-        runs here, and the row waits for the next drain)."""
+        """Queue a handler's answer and have it sent soon, in order behind what the chat is
+        owed; the sent message is linked to `case_id`. While an update is handled the answer
+        is committed with the update's state and its `done` (channels/telegram/writes.py),
+        and None is returned; otherwise it is committed before this returns, and the delivery
+        task to await when a later direct send must follow it is returned (None: no
+        dispatcher runs here, and the row waits for the next drain)."""
         answer = {
             "text": text,
             "markup": markup.to_dict() if markup is not None else None,
             "reply_to": reply_to,
             "case_id": case_id,
         }
+        queued = QueuedAnswer(dedup_key, chat_id, text, {REPLY: answer})
+        held = UPDATE_WRITES.get()
+        if held is not None:  # committed with the update's state and its `done`, then sent
+            held.answers.append(queued)
+            return None
         async with self.services.db.transaction() as session:
+            await self.queue_answers(session, [queued])
+        return self.wake([queued])
+
+    async def commit(
+        self, held: UpdateWrites, also: Callable[[AsyncSession], Awaitable[None]] | None = None
+    ) -> Awaitable[Any] | None:
+        """Commit what a handled update holds (its draft rows and answers) and `also` (the
+        inbox's `done`) in one transaction, then have the answers sent soon; returns the
+        delivery of the last answer's chat (None: no answer, or no dispatcher here)."""
+        if held or also is not None:
+            async with self.services.db.transaction() as session:
+                await self.state.write_drafts(session, list(held.drafts.values()))
+                await self.queue_answers(session, held.answers)
+                if also is not None:
+                    await also(session)
+        return self.wake(held.answers)
+
+    async def queue_answers(self, session: AsyncSession, answers: Sequence[QueuedAnswer]) -> None:
+        """Queue the answers as CHAT_REPLY outbox rows in `session`'s transaction (a key
+        queued before is not queued again)."""
+        now = self.services.clock.now()
+        for queued in answers:
             await enqueue(
                 session,
-                dedup_key=dedup_key,
+                dedup_key=queued.dedup_key,
                 channel=self.channel,
-                recipient=str(chat_id),
+                recipient=str(queued.chat_id),
                 purpose=Purpose.CHAT_REPLY.value,
-                body=text,
-                now=self.services.clock.now(),
-                payload={REPLY: answer},
+                body=queued.text,
+                now=now,
+                payload=queued.payload,
             )
-        return self.soon(chat_id, (Purpose.CHAT_REPLY.value,))
+
+    def wake(self, answers: Sequence[QueuedAnswer]) -> Awaitable[Any] | None:
+        """Have the committed `answers` sent soon, each chat's in order; the delivery of the
+        last one's chat (None: no dispatcher runs here, the rows wait for the next drain)."""
+        delivery: Awaitable[Any] | None = None
+        for chat_id in dict.fromkeys(a.chat_id for a in answers):
+            delivery = self.soon(chat_id, (Purpose.CHAT_REPLY.value,))
+        return delivery
 
     def soon(self, chat_id: int, purposes: Sequence[str] = IMMEDIATE) -> Awaitable[Any] | None:
         """Have the dispatcher send `chat_id`'s rows of `purposes` (by default what a chat is

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from channels.telegram.writes import UPDATE_WRITES
 from store.db import Database
 from store.models import (
     TelegramCaseMessage,
@@ -91,7 +93,8 @@ class ChannelState:
         return Draft(chat_id, user_id, row.language, row.flow, row.step, dict(row.data))
 
     async def save(self, draft: Draft, now: dt.datetime) -> None:
-        """Store the conversation (insert or replace)."""
+        """Store the conversation (insert or replace); while an update is handled, committed
+        with its answers and its `done` (channels/telegram/writes.py)."""
         values = {
             "chat_id": draft.chat_id,
             "user_id": draft.user_id,
@@ -102,14 +105,25 @@ class ChannelState:
             "updated_at": now,
             "last_update_id": HANDLING.get(),
         }
-        table = TelegramDraft.__table__  # type: ignore[attr-defined]
-        stmt = _dialect(self.db).insert(table).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
-            set_={k: v for k, v in values.items() if k not in ("chat_id", "user_id")},
-        )
+        held = UPDATE_WRITES.get()
+        if held is not None:  # committed with the update's answers and its `done`
+            held.drafts[(draft.chat_id, draft.user_id)] = values
+            return
         async with self.db.transaction() as session:
-            await (await session.connection()).execute(stmt)
+            await self.write_drafts(session, [values])
+
+    async def write_drafts(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Insert or replace the draft rows (values as `save` builds them) in `session`'s
+        transaction."""
+        table = TelegramDraft.__table__  # type: ignore[attr-defined]
+        conn = await session.connection()
+        for values in rows:
+            stmt = _dialect(self.db).insert(table).values(**values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["chat_id", "user_id"],
+                set_={k: v for k, v in values.items() if k not in ("chat_id", "user_id")},
+            )
+            await conn.execute(stmt)
 
     async def link(self, chat_id: int, message_id: int, case_id: int, now: dt.datetime) -> None:
         """Remember that this chat message belongs to `case_id` (for reply routing)."""

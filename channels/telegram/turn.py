@@ -38,6 +38,7 @@ from channels.telegram.errors import retry_after_seconds
 from channels.telegram.keyboards import Button, StaleButton, decode
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState, Draft
+from channels.telegram.writes import UPDATE_WRITES
 from store.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -181,18 +182,23 @@ class Turn:
         reply_to: int | None = None,
         case_id: int | None = None,
     ) -> None:
-        """Answer in this chat (or `chat_id`): queued in the outbox and committed, sent soon in
-        order by the dispatcher, the message linked to `case_id`; never waits for the send.
-        Keyed by this update, so a handler run again does not answer twice."""
+        """Answer in this chat (or `chat_id`): an outbox row committed with the update's state
+        and its `done` (channels/telegram/writes.py), sent soon in order by the dispatcher,
+        the message linked to `case_id`; never waits for the send. Keyed by this update, so a
+        handler run again does not answer twice."""
         self._replies += 1
         key = f"tg-reply:{self.update.update_id}:{self._replies}"
-        self._delivery = await self.loket.sender.reply(
+        delivery = await self.loket.sender.reply(
             key, chat_id or self.chat_id, text, markup, reply_to=reply_to, case_id=case_id
         )
+        self._delivery = delivery or self._delivery
 
     async def delivered(self) -> None:
-        """Wait until the answers queued so far went out (before a direct send that must
-        follow them, such as a document)."""
+        """Commit what this update holds so far (its state and answers) and wait until the
+        answers went out: before a direct send that must follow them (a document)."""
+        held = UPDATE_WRITES.get()
+        if held:
+            self._delivery = await self.loket.sender.commit(held.take()) or self._delivery
         if self._delivery is not None:
             await self._delivery
 

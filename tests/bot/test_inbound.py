@@ -24,7 +24,9 @@ async def test_stored_once_by_id_or_message_key(services: Services) -> None:
     inbox = Inbox(services.db)
     assert await inbox.store([item(1, "a", "m1"), item(2, "a")], T0) == 2
     assert await inbox.store([item(1, "a"), item(3, "a", "m1"), item(4, "b")], T0) == 1
-    assert await inbox.counts("whatsapp") == {"pending": 3}
+    # One batch (one statement) holding the same update twice, by id or by message key.
+    assert await inbox.store([item(5, "a", "m5"), item(5, "a"), item(6, "b", "m5")], T0) == 1
+    assert await inbox.counts("whatsapp") == {"pending": 4}
 
 
 async def test_each_lane_in_order_and_a_failing_head_holds_only_its_lane(

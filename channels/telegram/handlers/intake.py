@@ -287,6 +287,7 @@ async def _send_receipt(turn: Turn, case: Case, lang: str) -> None:
         RECEIPT_OF_CASE_KIND[case.kind],  # type: ignore[arg-type]
     )
     caption = t("letters.tg.print_receipt", lang, reference=case.reference)
+    await turn.delivered()  # the answer "registered" first, then its receipt
     try:
         await turn.bot.send_document(
             turn.user_id, InputFile(pdf, filename=letter.filename), caption=caption

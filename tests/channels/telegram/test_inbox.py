@@ -23,6 +23,7 @@ from bot.intake.inbox import Inbox
 from bot.services import Services
 from channels.telegram.handlers import menu
 from channels.telegram.receiver import CHANNEL, to_inbound
+from channels.telegram.sender import TelegramSender
 from sandbox.telegram_api.server import BotApiEmulator
 from store.models import InboundUpdate, TelegramDraft
 from tests.channels.telegram.conftest import TelegramHarness
@@ -194,6 +195,37 @@ async def test_a_step_saved_before_the_kill_is_not_applied_again(tg: TelegramHar
     assert "Selamat datang" in (await siti.send("/start"))["text"]  # handled after /batal
     assert tg.api.unread(42) == []  # /batal was not answered a second time
     await settled(tg.services, "done", "done", "done")
+
+
+async def test_an_update_killed_after_saving_its_step_still_answers_when_handled_again(
+    tg: TelegramHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /start saves the conversation, then queues its answer. The handler dies in between (as
+    # a killed process would: nothing after that point runs or reports back). Handled again,
+    # the update must still be answered, not taken as applied with its answer lost.
+    queue_answer, died = TelegramSender.reply, asyncio.Event()
+
+    async def dying(self: TelegramSender, *args: Any, **kwargs: Any) -> Any:
+        if not died.is_set():
+            died.set()
+            raise asyncio.CancelledError
+        return await queue_answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(TelegramSender, "reply", dying)
+    siti = tg.citizen(42)
+    update = await siti.say("/start")
+    await asyncio.wait_for(died.wait(), 5)
+    await tg.stop()
+    async with tg.services.db.transaction() as session:  # the dead process's claim ran out
+        row = (await session.exec(select(InboundUpdate).where(
+            InboundUpdate.external_id == str(update["update_id"])))).one()  # fmt: skip
+        assert (row.state, row.attempts, row.last_error) == ("pending", 1, None)
+        row.claimed_until = None
+        session.add(row)
+    await tg.start()
+    assert "Selamat datang" in (await siti.reply())["text"]
+    await settled(tg.services, "done")
+    assert tg.api.unread(42) == []  # answered once
 
 
 async def test_a_webhook_update_is_answered_200_only_once_stored(

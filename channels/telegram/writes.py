@@ -1,0 +1,49 @@
+"""What handling one update writes to the store (the conversation's state and the answers),
+held in memory while its handler runs and committed in one transaction with the inbox's
+`done` (channels/telegram/receiver.py).
+
+One commit per handled update instead of one per draft save and per answer: fewer turns of
+the single writer (SQLite) and of the event loop for every update of a burst. And none of it
+is committed without the rest: a process killed mid-handler leaves neither the new state nor
+the answers, so the update is handled again whole (never "applied" with its answers lost).
+
+Outside a handled update (no `UpdateWrites` set, e.g. an officer's action from another task)
+a draft save or an answer is committed at once, as before.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class QueuedAnswer:
+    """One answer of a handler: the outbox row's key, chat, text and payload."""
+
+    dedup_key: str
+    chat_id: int
+    text: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class UpdateWrites:
+    """The draft rows (by chat and user: the last save wins) and the answers, in order."""
+
+    drafts: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    answers: list[QueuedAnswer] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.drafts or self.answers)
+
+    def take(self) -> UpdateWrites:
+        """Everything held so far, handed over once (this one is empty afterwards)."""
+        taken = UpdateWrites(self.drafts, self.answers)
+        self.drafts, self.answers = {}, []
+        return taken
+
+
+# The writes of the update handled in this task (set by the receiver around its handlers).
+UPDATE_WRITES: ContextVar[UpdateWrites | None] = ContextVar("telegram_update_writes", default=None)
