@@ -40,7 +40,7 @@ from bot.intake.validation import validate_email
 from bot.settings import Settings
 from bot.workflow.rules import Rules, load_rules
 from channels.email.automatic import handle_automatic
-from channels.email.batch import CURRENT, Batch, RulesOfBatches, batch_of
+from channels.email.batch import CURRENT, Batch, BatchBroken, RulesOfBatches, batch_of
 from channels.email.forms import ParsedFields, parse_fields
 from channels.email.message import IncomingMail, MailKind, MailLocation
 from channels.email.records import (
@@ -158,10 +158,14 @@ class MailIngestor:
         return found
 
     @contextlib.asynccontextmanager
-    async def batch(self, mails: Sequence[IncomingMail] = ()) -> AsyncIterator[Batch]:
+    async def batch(
+        self, mails: Sequence[IncomingMail] = (), *, apart: bool = True
+    ) -> AsyncIterator[Batch]:
         """A block whose ingestions share one transaction and one fsync (batch.py), with the
-        rules read once for all of them and the records of `mails` looked up at once."""
-        async with batch_of(self._db, self._blobs) as batch:
+        rules read once for all of them and the records of `mails` looked up at once; each
+        mail in a savepoint of its own when `apart`, else none (`BatchBroken` at the first
+        mail that fails: run the batch again apart)."""
+        async with batch_of(self._db, self._blobs, apart=apart) as batch:
             session = batch.db.batch_session
             batch.rules = await self._rules_of_batches.read(session)
             await batch.records.load(session, mails)
@@ -223,10 +227,14 @@ class MailIngestor:
         batch = CURRENT.get()
         try:
             outcome, written = await self._ingest(mail, raw_stored)
-        except BaseException:
+        except BaseException as exc:
             if batch is not None:  # what its savepoint rolled back may be in the index
                 batch.records.trusted = False
+                if not batch.db.apart and isinstance(exc, Exception):
+                    raise BatchBroken(type(exc).__name__) from exc
             raise
+        if batch is not None:
+            batch.db.check()  # an error caught within it broke a batch run together
         if batch is not None and written is not None:  # its savepoint is released
             batch.records.learn(written)
             batch.recorded.append(mail.location)
