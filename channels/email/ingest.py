@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,8 +64,6 @@ log = logging.getLogger(__name__)
 
 # How much of the quoted part of a reply is kept with the message (the raw mail keeps all).
 QUOTED_KEEP_CHARS = 20_000
-# Tries of counting one try of a mail that meets a unique key another poller took meanwhile.
-CONFLICT_ATTEMPTS = 3
 # Threads that go to an officer instead of to a case.
 _REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
 __all__ = ["IngestOutcome", "MailDisposition", "MailIngestor", "case_details", "usable_address"]
@@ -194,32 +193,24 @@ class MailIngestor:
     async def note_attempts(self, locations: list[MailLocation]) -> list[int]:
         """Count one more try at each email at `locations` (all in one mailbox and UIDVALIDITY;
         committed before they are ingested) and return how many tries each has had, this one
-        included."""
+        included (one statement: a count another poller made meanwhile is added to, never
+        lost)."""
         if not locations:
             return []
-        first = locations[0]
-        for _ in range(CONFLICT_ATTEMPTS):
-            try:
-                async with self.db.transaction() as session:
-                    stmt = select(MailAttempt).where(
-                        MailAttempt.mailbox == first.mailbox,
-                        MailAttempt.uidvalidity == first.uidvalidity,
-                        col(MailAttempt.uid).in_([loc.uid for loc in locations]),
-                    )
-                    known = {a.uid: a for a in (await session.exec(stmt)).all()}
-                    now, tries = self.clock.now(), []
-                    for loc in locations:
-                        attempt = known.get(loc.uid) or MailAttempt(
-                            mailbox=loc.mailbox, uidvalidity=loc.uidvalidity, uid=loc.uid
-                        )
-                        attempt.attempts += 1
-                        attempt.last_at = now
-                        session.add(attempt)
-                        tries.append(attempt.attempts)
-                    return tries
-            except IntegrityError:  # another poller counted the same mail first
-                continue
-        raise RuntimeError(f"could not count a try of {first}")
+        table = MailAttempt.__table__  # type: ignore[attr-defined]
+        now = self.clock.now()
+        rows = [{"mailbox": loc.mailbox, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
+                 "attempts": 1, "last_at": now} for loc in locations]  # fmt: skip
+        async with self.db.transaction() as session:
+            connection = await session.connection()
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(table).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["mailbox", "uidvalidity", "uid"],
+                set_={"attempts": table.c.attempts + 1, "last_at": stmt.excluded.last_at},
+            ).returning(table.c.uid, table.c.attempts)
+            tries = {uid: n for uid, n in (await connection.execute(stmt)).all()}
+        return [tries[loc.uid] for loc in locations]
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""

@@ -108,7 +108,7 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     uids = [dovecot.append(folder, request(n)) for n in range(6)]
-    real_open_case = door.open_case
+    real_open_case = door.open_case_noting_missing
     synced: list[int] = []
     real_sync = BlobStore.sync_all
 
@@ -122,7 +122,7 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
         synced.append(1)
         real_sync(self)
 
-    monkeypatch.setattr(door, "open_case", open_then_fail)
+    monkeypatch.setattr(door, "open_case_noting_missing", open_then_fail)
     monkeypatch.setattr(BlobStore, "sync_all", counted_sync)
     savepoints = savepoints_of(mail_services)
     summary = await watcher.poll_now()
@@ -139,7 +139,7 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
     assert [int(c.reference.rsplit("/", 1)[1]) for c in cases] == [1, 2, 3, 4, 5]
     flags = dovecot.flags(folder)
     assert ["\\Seen" in flags[u] for u in uids] == [True, True, False, True, True, True]
-    monkeypatch.setattr(door, "open_case", real_open_case)
+    monkeypatch.setattr(door, "open_case_noting_missing", real_open_case)
     again = await watcher.poll_now()  # tried again on its own, and taken
     assert (again.fetched, again.counts) == (1, {"new_case": 1})
 
