@@ -104,7 +104,14 @@ async def missing_fields(session: AsyncSession, case: Case) -> list[str]:
     return [name for name in required if not any(has(d) for d in FIELD[name].details)]
 
 
-async def open_case(
+async def open_case(session: AsyncSession, **opening: Any) -> Case:
+    """Register a new request or complaint (see `open_case_noting_missing`, whose keyword
+    arguments it takes): reference issued at once, due date set, audited."""
+    case, _missing = await open_case_noting_missing(session, **opening)
+    return case
+
+
+async def open_case_noting_missing(
     session: AsyncSession,
     *,
     kind: CaseKind | str,
@@ -117,11 +124,13 @@ async def open_case(
     details: dict[str, Any] | None = None,
     unit_id: int | None = None,
     language: str | None = None,
-) -> Case:
-    """Register a new request or complaint: reference issued at once, due date set, audited.
+) -> tuple[Case, list[str]]:
+    """Register a new request or complaint: reference issued at once, due date set, audited;
+    return it with its required fields still empty (`missing_fields` as it opened).
 
     The reference is the requester's proof of request (UU KIP Pasal 22(4)-(5)), so it is issued
     even when required fields are missing; such a request is `incomplete` until they arrive.
+    The case is written once, its status and derived columns settled before its INSERT.
     """
     kind = CaseKind(kind)
     if kind == CaseKind.OBJECTION:
@@ -147,13 +156,14 @@ async def open_case(
         updated_at=now,
         **fields,
     )
-    session.add(case)
-    await session.flush()
-    if kind == CaseKind.INFORMATION_REQUEST and not await missing_fields(session, case):
+    missing = await missing_fields(session, case)  # not in the session yet: nothing flushed
+    if kind == CaseKind.INFORMATION_REQUEST and not missing:
         # Complete on arrival: complete since receipt, even when registered later at the desk.
         case.status = RequestStatus.REGISTERED
         case.completed_at = received_at
     refresh_derived(case, rules)
+    session.add(case)
+    await session.flush()
     await record_event(
         session,
         case_id=case.id,
@@ -164,7 +174,7 @@ async def open_case(
         data={"channel": case.channel, "due_date": case.due_date.isoformat()},
     )
     await case_changed(session, case, "registered", rules, now)
-    return case
+    return case, missing
 
 
 async def update_details(

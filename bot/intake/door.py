@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.attachments import StoredFile, attach_files
 from bot.cases.audit import record_event, requester_actor
-from bot.cases.opening import missing_fields, open_case
+from bot.cases.opening import missing_fields, open_case_noting_missing
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.intake.answers import (
@@ -205,7 +205,9 @@ class Intake:
             language=msg.language,
             looked_up=lookahead.requesters.take((kind.value, normalise_contact(kind, msg.sender))),
         )
-        case, disposition, reason = await self._target_case(session, msg, requester, rules, now)
+        case, disposition, reason, missing_at_opening = await self._target_case(
+            session, msg, requester, rules, now
+        )
         message = Message(
             case_id=case.id if case else None,
             direction=Direction.INBOUND.value,
@@ -233,7 +235,10 @@ class Intake:
             await case_changed(session, case, "message_received", rules, now)
             if case.requester_id == requester.id and (msg.fields or msg.field_errors or rejected):
                 await self._take_details(session, msg, case, answers, rules, now)
-        missing = tuple(await missing_fields(session, case))
+        if missing_at_opening is not None:  # nothing since has filled in a field
+            missing = tuple(missing_at_opening)
+        else:
+            missing = tuple(await missing_fields(session, case))
         if disposition == Disposition.NEW_CASE:
             facts = Acknowledged(case, msg.sender, msg.external_id, msg.language, now, missing,
                                  rejected, msg.field_errors)  # fmt: skip
@@ -257,21 +262,23 @@ class Intake:
         requester: Requester,
         rules: Rules,
         now: dt.datetime,
-    ) -> tuple[Case | None, Disposition, str | None]:
+    ) -> tuple[Case | None, Disposition, str | None, list[str] | None]:
+        """The case the message goes to, what intake does with it, why (review), and the
+        fields a case opened for it still misses (None for a case it did not open)."""
         requester_id = requester.id
         if msg.case_reference:
             case = (
                 await session.exec(select(Case).where(Case.reference == msg.case_reference))
             ).first()
             if case is None:
-                return None, Disposition.REVIEW, None
+                return None, Disposition.REVIEW, None, None
             if case.requester_id != requester_id:
                 if msg.fields or msg.field_errors:
                     # Only the requester fills in their case; anyone else on a thread (the
                     # citizen forwarded our message) is for an officer to judge (issue #9).
-                    return None, Disposition.REVIEW, DETAILS_NOT_FROM_REQUESTER
+                    return None, Disposition.REVIEW, DETAILS_NOT_FROM_REQUESTER, None
                 if msg.proven_case != case.reference:
-                    return None, Disposition.REVIEW, None
+                    return None, Disposition.REVIEW, None, None
             await record_event(
                 session,
                 case_id=case.id,
@@ -286,16 +293,17 @@ class Intake:
             if await rating_from_reply(
                 session, case, msg.text, rules=rules, actor=requester_actor(requester_id), now=now
             ):
-                return case, Disposition.APPENDED, None  # the rating asked for, not a complaint
+                # the rating asked for, not a complaint
+                return case, Disposition.APPENDED, None, None
             if case.kind == CaseKind.COMPLAINT and awaiting_reply:
                 # domain.md §4: a reply from the complainant reopens the case / stops auto-close.
                 await complainant_replied(
                     session, case, rules=rules, actor=requester_actor(requester_id), now=now
                 )
-            return case, Disposition.APPENDED, None
+            return case, Disposition.APPENDED, None, None
         if msg.new_case_kind is None:
-            return None, Disposition.REVIEW, None
-        case = await open_case(
+            return None, Disposition.REVIEW, None, None
+        case, missing = await open_case_noting_missing(
             session,
             kind=msg.new_case_kind,
             channel=msg.channel,
@@ -308,7 +316,7 @@ class Intake:
             language=msg.language,
             unit_id=msg.unit_id,
         )
-        return case, Disposition.NEW_CASE, None
+        return case, Disposition.NEW_CASE, None, missing
 
     def _attach_files(
         self, session: AsyncSession, msg: InboundMessage, message: Message, case: Case | None

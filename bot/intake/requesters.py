@@ -78,10 +78,11 @@ async def find_or_create_requester(
         requester = Requester(name=name, language=language)
         session.add(requester)
         await session.flush()
-        # Nobody owns the contact (find_requester found no one), so no lookup before adding it.
+        # Nobody owns the contact (find_requester found no one), so no lookup before adding it;
+        # it is written with the transaction's next flush (a race with another first message of
+        # the same sender meets its unique key there, still in the caller's transaction).
         norm = normalise_contact(kind, value)
         session.add(Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm))  # type: ignore[arg-type]
-        await session.flush()
     elif name and not requester.name:
         requester.name = name
         session.add(requester)

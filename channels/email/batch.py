@@ -1,10 +1,15 @@
 """One transaction and one fsync for a batch of mails, with each mail's own work unchanged.
 
-Inside `MailBatch.open()` the ingestion of a mail (channels/email/ingest.py, intake's door
-included) runs as it always does, only its `transaction()` is a SAVEPOINT of the batch's one
-transaction and its blobs are written without an fsync each: a mail whose ingestion fails rolls
-back its savepoint alone (the others stay), a conflict is retried in a new savepoint by intake
-as before. When the block ends, every blob of the batch is made durable with one `sync_all()`,
+Inside `batch_of()` the ingestion of a mail (channels/email/ingest.py, intake's door included)
+runs as it always does, only its `transaction()` is part of the batch's one transaction and its
+blobs are written without an fsync each. A batch is first tried *together*: a `transaction()`
+is no statement at all, and the first error that leaves one (a mail the core cannot take, a
+unique conflict with another poller) breaks the batch (`BatchBroken`): it is rolled back whole
+and the caller runs it again *apart*, where each `transaction()` is a SAVEPOINT, so that a mail
+whose ingestion fails rolls back its savepoint alone (the others stay) and a conflict is
+retried in a new savepoint by intake. A batch that commits together wrote exactly what it would
+have written apart (every savepoint would have been released), two statements a mail fewer.
+When the block ends, every blob of the batch is made durable with one `sync_all()`,
 then the batch commits: the crash-safety order of one mail (bytes durable, then the record
 committed, then \\Seen) holds for the batch as a whole, since the poller flags nothing before
 the commit. A SIGKILL before the commit leaves nothing of the batch but its blobs (harmless,
@@ -42,12 +47,18 @@ from store.db import Database
 from store.models import CalendarOverride
 
 
-class BatchDatabase(Database):
-    """The database as seen inside a batch: every transaction a savepoint of the one session."""
+class BatchBroken(Exception):
+    """An error left a transaction of a batch tried together: roll it back, run it apart."""
 
-    def __init__(self, outer: Database, session: AsyncSession) -> None:
+
+class BatchDatabase(Database):
+    """The database as seen inside a batch: every transaction a part of the one session's (a
+    savepoint when the batch runs apart)."""
+
+    def __init__(self, outer: Database, session: AsyncSession, *, apart: bool) -> None:
         super().__init__(outer.engine)
-        self.batch_session = session
+        self.batch_session, self.apart = session, apart
+        self.broken: BaseException | None = None
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -56,9 +67,23 @@ class BatchDatabase(Database):
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A savepoint: released when the block ends without error, else rolled back alone."""
-        async with self.batch_session.begin_nested():
+        """Apart, a savepoint: released when the block ends without error, else rolled back
+        alone. Together, the session itself: an error leaving the block breaks the batch."""
+        if self.apart:
+            async with self.batch_session.begin_nested():
+                yield self.batch_session
+            return
+        try:
             yield self.batch_session
+        except BaseException as exc:
+            self.broken = self.broken or exc
+            raise
+
+    def check(self) -> None:
+        """Raise BatchBroken if an error left one of the batch's transactions (even one that
+        its caller caught: what it wrote before the error is not undone without a savepoint)."""
+        if self.broken is not None:
+            raise BatchBroken(type(self.broken).__name__) from self.broken
 
 
 class DeferredBlobs(BlobStore):
@@ -108,18 +133,20 @@ CURRENT: ContextVar[Batch | None] = ContextVar("mail_batch", default=None)
 
 
 @contextlib.asynccontextmanager
-async def batch_of(db: Database, blobs: BlobStore) -> AsyncIterator[Batch]:
+async def batch_of(db: Database, blobs: BlobStore, *, apart: bool) -> AsyncIterator[Batch]:
     """One transaction for the mails ingested in the block: the tries of those recorded
     forgotten, their blobs synced once, then one commit when the block ends without error
-    (rolled back whole otherwise)."""
+    (rolled back whole otherwise; `BatchBroken` when it ran together and an error left one of
+    its transactions: run it again `apart`)."""
     deferred = DeferredBlobs(blobs)
     async with db.transaction() as session:
-        batch = Batch(BatchDatabase(db, session), deferred)
+        batch = Batch(BatchDatabase(db, session, apart=apart), deferred)
         token = CURRENT.set(batch)
         try:
             yield batch
         finally:
             CURRENT.reset(token)
+        batch.db.check()
         await forget_attempts(session, batch.recorded)
         # The bytes are durable before the records that name them (in a thread: the event loop
         # goes on with the other mailboxes and channels meanwhile).

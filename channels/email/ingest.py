@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,7 +41,7 @@ from bot.intake.validation import validate_email
 from bot.settings import Settings
 from bot.workflow.rules import Rules, load_rules
 from channels.email.automatic import handle_automatic
-from channels.email.batch import CURRENT, Batch, RulesOfBatches, batch_of
+from channels.email.batch import CURRENT, Batch, BatchBroken, RulesOfBatches, batch_of
 from channels.email.forms import ParsedFields, parse_fields
 from channels.email.message import IncomingMail, MailKind, MailLocation
 from channels.email.records import (
@@ -63,8 +64,6 @@ log = logging.getLogger(__name__)
 
 # How much of the quoted part of a reply is kept with the message (the raw mail keeps all).
 QUOTED_KEEP_CHARS = 20_000
-# Tries of counting one try of a mail that meets a unique key another poller took meanwhile.
-CONFLICT_ATTEMPTS = 3
 # Threads that go to an officer instead of to a case.
 _REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
 __all__ = ["IngestOutcome", "MailDisposition", "MailIngestor", "case_details", "usable_address"]
@@ -158,10 +157,14 @@ class MailIngestor:
         return found
 
     @contextlib.asynccontextmanager
-    async def batch(self, mails: Sequence[IncomingMail] = ()) -> AsyncIterator[Batch]:
+    async def batch(
+        self, mails: Sequence[IncomingMail] = (), *, apart: bool = True
+    ) -> AsyncIterator[Batch]:
         """A block whose ingestions share one transaction and one fsync (batch.py), with the
-        rules read once for all of them and the records of `mails` looked up at once."""
-        async with batch_of(self._db, self._blobs) as batch:
+        rules read once for all of them and the records of `mails` looked up at once; each
+        mail in a savepoint of its own when `apart`, else none (`BatchBroken` at the first
+        mail that fails: run the batch again apart)."""
+        async with batch_of(self._db, self._blobs, apart=apart) as batch:
             session = batch.db.batch_session
             batch.rules = await self._rules_of_batches.read(session)
             await batch.records.load(session, mails)
@@ -190,32 +193,24 @@ class MailIngestor:
     async def note_attempts(self, locations: list[MailLocation]) -> list[int]:
         """Count one more try at each email at `locations` (all in one mailbox and UIDVALIDITY;
         committed before they are ingested) and return how many tries each has had, this one
-        included."""
+        included (one statement: a count another poller made meanwhile is added to, never
+        lost)."""
         if not locations:
             return []
-        first = locations[0]
-        for _ in range(CONFLICT_ATTEMPTS):
-            try:
-                async with self.db.transaction() as session:
-                    stmt = select(MailAttempt).where(
-                        MailAttempt.mailbox == first.mailbox,
-                        MailAttempt.uidvalidity == first.uidvalidity,
-                        col(MailAttempt.uid).in_([loc.uid for loc in locations]),
-                    )
-                    known = {a.uid: a for a in (await session.exec(stmt)).all()}
-                    now, tries = self.clock.now(), []
-                    for loc in locations:
-                        attempt = known.get(loc.uid) or MailAttempt(
-                            mailbox=loc.mailbox, uidvalidity=loc.uidvalidity, uid=loc.uid
-                        )
-                        attempt.attempts += 1
-                        attempt.last_at = now
-                        session.add(attempt)
-                        tries.append(attempt.attempts)
-                    return tries
-            except IntegrityError:  # another poller counted the same mail first
-                continue
-        raise RuntimeError(f"could not count a try of {first}")
+        table = MailAttempt.__table__  # type: ignore[attr-defined]
+        now = self.clock.now()
+        rows = [{"mailbox": loc.mailbox, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
+                 "attempts": 1, "last_at": now} for loc in locations]  # fmt: skip
+        async with self.db.transaction() as session:
+            connection = await session.connection()
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(table).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["mailbox", "uidvalidity", "uid"],
+                set_={"attempts": table.c.attempts + 1, "last_at": stmt.excluded.last_at},
+            ).returning(table.c.uid, table.c.attempts)
+            tries = {uid: n for uid, n in (await connection.execute(stmt)).all()}
+        return [tries[loc.uid] for loc in locations]
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
@@ -223,10 +218,14 @@ class MailIngestor:
         batch = CURRENT.get()
         try:
             outcome, written = await self._ingest(mail, raw_stored)
-        except BaseException:
+        except BaseException as exc:
             if batch is not None:  # what its savepoint rolled back may be in the index
                 batch.records.trusted = False
+                if not batch.db.apart and isinstance(exc, Exception):
+                    raise BatchBroken(type(exc).__name__) from exc
             raise
+        if batch is not None:
+            batch.db.check()  # an error caught within it broke a batch run together
         if batch is not None and written is not None:  # its savepoint is released
             batch.records.learn(written)
             batch.recorded.append(mail.location)

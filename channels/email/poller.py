@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.privacy.masking import redact
 from bot.settings import Settings
+from channels.email.batch import BatchBroken
 from channels.email.errors import MailboxError
 from channels.email.imap import IDLE_RENEW_SECONDS, FetchedMail, ImapSession
 from channels.email.ingest import IngestOutcome, MailIngestor
@@ -252,13 +253,29 @@ class MailboxWatcher:
         """Ingest `mails` in one transaction and flag those taken after its commit."""
         if not mails:
             return
+        try:
+            outcomes = await self._ingest_batch(mails, summary, apart=len(mails) == 1)
+        except BatchBroken as broken:
+            if isinstance(broken.__cause__, (OperationalError, InterfaceError)):
+                raise broken.__cause__ from None  # the database is away: retry after back-off
+            outcomes = await self._ingest_batch(mails, summary, apart=True)
+        for _uid, outcome in outcomes:
+            summary.add(outcome)
+            crash_point("mail_committed")
+        await self._mark(imap, [uid for uid, _outcome in outcomes])
+
+    async def _ingest_batch(
+        self, mails: list[IncomingMail], summary: PollSummary, *, apart: bool
+    ) -> list[tuple[int, IngestOutcome]]:
+        """Ingest `mails` in one transaction: together (BatchBroken at the first mail that
+        fails) or `apart`, each mail in a savepoint, one that fails left for the next pass."""
         outcomes: list[tuple[int, IngestOutcome]] = []
-        async with self.ingestor.batch(mails):
+        async with self.ingestor.batch(mails, apart=apart):
             for mail in mails:
                 try:
                     outcomes.append((mail.location.uid, await self.ingestor.ingest(mail)))
-                except (OperationalError, InterfaceError):
-                    raise  # the database is away: stop this pass, retry after the back-off
+                except (OperationalError, InterfaceError, BatchBroken):
+                    raise  # the database is away, or the batch is to run again apart
                 except Exception as exc:
                     # One mail the core cannot take must not hold up the ones after it; its
                     # savepoint is rolled back, it stays unread and is tried again on the next
@@ -266,10 +283,7 @@ class MailboxWatcher:
                     log.error("email %s not ingested, left for the next pass: %s",
                               mail.location, describe(exc))  # fmt: skip
                     summary.failed += 1
-        for _uid, outcome in outcomes:
-            summary.add(outcome)
-            crash_point("mail_committed")
-        await self._mark(imap, [uid for uid, _outcome in outcomes])
+        return outcomes
 
     async def _mark(self, imap: ImapSession, uids: list[int]) -> None:
         """Flag (or move) the committed mails at `uids`, in one command."""

@@ -1,12 +1,14 @@
 """A backlog taken in batches: one UID FETCH and one STORE per batch, mails read on several
-workers at once (a hostile one fails alone), one transaction per batch in which a mail the core
-cannot take rolls back only its own savepoint, and the blobs synced before the commit."""
+workers at once (a hostile one fails alone), one transaction per batch, tried without a
+savepoint per mail and run again with them when a mail the core cannot take breaks it (that
+mail's savepoint alone rolled back), and the blobs synced before the commit."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 import bot.intake.door as door
@@ -71,6 +73,33 @@ async def test_a_hostile_mail_read_beside_others_fails_alone() -> None:
     assert pool.replaced == 1
 
 
+def savepoints_of(services: Services) -> list[int]:
+    """A list that grows by one with every SAVEPOINT statement sent to the test's database."""
+    seen: list[int] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SAVEPOINT"):
+            seen.append(1)
+
+    event.listen(services.db.engine.sync_engine, "before_cursor_execute", note)
+    return seen
+
+
+async def test_a_batch_that_no_mail_breaks_is_taken_without_savepoints(
+    mail_services: Services, dovecot: DovecotServer, folder: str, watcher: MailboxWatcher
+) -> None:
+    for n in range(4):
+        dovecot.append(folder, request(n))
+    dovecot.append(folder, request(9, sender="Warga 1 <warga1@warga.test>"))  # a second mail
+    savepoints = savepoints_of(mail_services)
+    summary = await watcher.poll_now()
+    assert (summary.fetched, summary.failed, summary.counts) == (5, 0, {"new_case": 5})
+    assert savepoints == []
+    async with mail_services.db.session() as session:
+        owners = (await session.exec(select(Case.requester_id))).all()
+    assert len(owners) == 5 and len(set(owners)) == 4  # the second mail: the same citizen
+
+
 async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
     mail_services: Services,
     dovecot: DovecotServer,
@@ -79,7 +108,7 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     uids = [dovecot.append(folder, request(n)) for n in range(6)]
-    real_open_case = door.open_case
+    real_open_case = door.open_case_noting_missing
     synced: list[int] = []
     real_sync = BlobStore.sync_all
 
@@ -93,11 +122,13 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
         synced.append(1)
         real_sync(self)
 
-    monkeypatch.setattr(door, "open_case", open_then_fail)
+    monkeypatch.setattr(door, "open_case_noting_missing", open_then_fail)
     monkeypatch.setattr(BlobStore, "sync_all", counted_sync)
+    savepoints = savepoints_of(mail_services)
     summary = await watcher.poll_now()
     assert (summary.fetched, summary.failed, summary.counts) == (6, 1, {"new_case": 5})
     assert len(synced) == 1  # one sync for the batch, before its commit
+    assert len(savepoints) >= 6  # broken together, so run again apart: a savepoint a mail
     async with mail_services.db.session() as session:
         cases = (await session.exec(select(Case).order_by(col(Case.id)))).all()
         texts = (await session.exec(select(Message.subject))).all()
@@ -108,7 +139,7 @@ async def test_a_mail_failing_inside_the_batch_rolls_back_only_its_own_work(
     assert [int(c.reference.rsplit("/", 1)[1]) for c in cases] == [1, 2, 3, 4, 5]
     flags = dovecot.flags(folder)
     assert ["\\Seen" in flags[u] for u in uids] == [True, True, False, True, True, True]
-    monkeypatch.setattr(door, "open_case", real_open_case)
+    monkeypatch.setattr(door, "open_case_noting_missing", real_open_case)
     again = await watcher.poll_now()  # tried again on its own, and taken
     assert (again.fetched, again.counts) == (1, {"new_case": 1})
 
