@@ -80,17 +80,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, migrated, empty database for this test on `backend`."""
+def fresh_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, label: str = "loket"
+) -> str:
+    """The URL of a new, migrated, empty database on `backend` (copied from the template):
+    a file `label`.db in tmp_path, or a PostgreSQL database of its own."""
     if backend == "sqlite":
-        target = tmp_path / "loket.db"
+        target = tmp_path / f"{label}.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
     server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"t{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
+    name = f"t{next(_db_counter)}_{label}_{abs(hash(request.node.nodeid)) % 10**8}"
     create_database(server, name, template="loket_template")
     return server.url(name)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database for this test on `backend`."""
+    return fresh_database_url(backend, request, tmp_path)
 
 
 @pytest.fixture

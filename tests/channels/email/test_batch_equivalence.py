@@ -6,7 +6,6 @@ Message-ID twice, an automatic reply, an attachment)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +30,8 @@ from store.models import (
     Requester,
 )
 from tests.channels.email.conftest import with_settings
-from tests.conftest import _db_counter
+from tests.conftest import fresh_database_url
 from tests.support.emails import make_email
-from tests.support.postgres import PostgresServer, create_database
 
 TABLES: tuple[type[SQLModel], ...] = (
     Requester, Contact, Case, Event, Message, Attachment, OutboxMessage, MailRecord
@@ -95,14 +93,7 @@ def mails() -> list[bytes]:
 @pytest.fixture
 def second_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A second fresh, migrated database on the test's backend."""
-    if backend == "sqlite":
-        target = tmp_path / "second.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite:///{target}"
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"t{next(_db_counter)}_second"
-    create_database(server, name, template="loket_template")
-    return server.url(name)
+    return fresh_database_url(backend, request, tmp_path, "second")
 
 
 def incoming(services: Services, raws: list[bytes]) -> list[IncomingMail]:
