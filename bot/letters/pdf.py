@@ -6,7 +6,7 @@ document, and a document must never make the server fetch a URL.
 
 WeasyPrint holds the GIL for most of a document (0.1-0.2 s for a letter on an idle core, 0.7 s
 on a busy one), and every case filed by a citizen sends a receipt letter: rendered in a thread,
-a burst of new cases would starve the event loop (Telegram updates, intake, the dispatcher).
+a burst of new cases would starve the event loop (the chat handlers, intake, the dispatcher).
 So `render_pdf` renders in a child process of its own (bot/child_process.py), one document at
 a time, each with a time limit; a child that stalls or dies is replaced.
 """
