@@ -227,9 +227,8 @@ class Inbox:
     async def done_in(self, session: AsyncSession, row_id: int, now: dt.datetime) -> None:
         """`done`, in the caller's transaction: committed with what handling the update
         wrote, or not at all."""
-        t = InboundUpdate
-        values = {"state": DONE, "payload": None, "last_error": None, "finished_at": now, **FREED}
-        await session.exec(update(t).where(col(t.id) == row_id).values(**values))  # type: ignore[call-overload]
+        await _set_in(session, row_id, state=DONE, payload=None, last_error=None,
+                      finished_at=now, **FREED)  # fmt: skip
 
     async def failed(
         self, row_id: int, error: str, now: dt.datetime, *, final: bool = False
@@ -296,6 +295,11 @@ class Inbox:
         return int(result.rowcount or 0)
 
     async def _set(self, row_id: int, **values: Any) -> None:
-        t = InboundUpdate
         async with self.db.transaction() as session:
-            await session.exec(update(t).where(col(t.id) == row_id).values(**values))  # type: ignore[call-overload]
+            await _set_in(session, row_id, **values)
+
+
+async def _set_in(session: AsyncSession, row_id: int, **values: Any) -> None:
+    """Set `values` on the update `row_id`, in the caller's transaction."""
+    t = InboundUpdate
+    await session.exec(update(t).where(col(t.id) == row_id).values(**values))  # type: ignore[call-overload]
