@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email import message_from_bytes, policy
+from email import message_from_bytes
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
@@ -30,6 +31,64 @@ MAX_PARTS = 2_000
 MAX_CONTAINERS = 200
 
 
+# Parsed headers are kept (`_KeptHeaders`) up to this many characters of values in all ...
+MAX_KEPT_HEADER_CHARS = 100_000
+# ... and only for values with at most this many "(": a comment nested deeper could reach the
+# recursion limit at one call depth and not at another, so its parse is never reused.
+MAX_KEPT_HEADER_PARENS = 20
+
+
+class _HeaderParseFailed(ValueError):
+    """The header was parsed before and the parser raised (every caller catches Exception)."""
+
+
+class _KeptHeaders(HeaderRegistry):
+    """policy.default's header factory, keeping what it made: a mail asks for its Content-Type
+    a dozen times (the parser, get_content_type, get_param ...) and the stdlib parses it anew
+    each time, in a header class it makes anew each time. Header objects are immutable and
+    their parse depends on (name, value) only, so a kept one is the same as a new one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+        self._kept: dict[tuple[str, str], BaseHeader | None] = {}
+        self._kept_chars = 0
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        """The header class for `name`, made once per lower-cased name."""
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        """The parsed header, as `HeaderRegistry` makes it (raises as it raises)."""
+        key = (name, value)
+        kept = self._kept.get(key, key)
+        if kept is None:
+            raise _HeaderParseFailed(name)
+        if kept is not key:
+            return kept  # type: ignore[return-value]
+        keep = value.count("(") <= MAX_KEPT_HEADER_PARENS
+        try:
+            header = self[name](name, value)
+        except Exception:
+            if keep:
+                self._keep(key, None)
+            raise
+        if keep:
+            self._keep(key, header)
+        return header
+
+    def _keep(self, key: tuple[str, str], header: BaseHeader | None) -> None:
+        if self._kept_chars + len(key[1]) > MAX_KEPT_HEADER_CHARS:
+            self._kept.clear()
+            self._kept_chars = 0
+        self._kept[key] = header
+        self._kept_chars += len(key[1])
+
+
 class _LenientPolicy(EmailPolicy):
     """policy.default, except that a header it cannot parse comes back as its raw text."""
 
@@ -43,7 +102,8 @@ class _LenientPolicy(EmailPolicy):
         return _FOLD_RE.sub("", str(value)).replace("\x00", "")
 
 
-LENIENT = _LenientPolicy()  # policy.default is EmailPolicy() with these same defaults
+# policy.default is EmailPolicy() with these same defaults (and a header factory like this one)
+LENIENT = _LenientPolicy(header_factory=_KeptHeaders())
 _FOLD_RE = re.compile(r"\r?\n")
 _ADDRESS_RE = re.compile(r"[^\s<>()\[\]\\,;:\"@]{1,64}@[A-Za-z0-9.-]{1,253}")
 
@@ -82,7 +142,7 @@ def header_text(msg: Message, name: str) -> str:
     if not values:
         return ""
     try:
-        return " ".join(str(policy.default.header_factory(name, values[0])).split())
+        return " ".join(str(LENIENT.header_factory(name, values[0])).split())
     except Exception:  # a header the parser cannot make sense of is still worth its raw text
         return " ".join(values[0].split())
 
@@ -95,7 +155,7 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
             pairs: list[tuple[str, str]] = []
             if len(value) <= MAX_PARSED_HEADER_CHARS:
                 try:
-                    header = policy.default.header_factory(name, value)
+                    header = LENIENT.header_factory(name, value)
                     pairs = [
                         (a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())
                     ]
