@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from email import message_from_bytes
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses
 from typing import Any
+from weakref import WeakKeyDictionary
 
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 # A header value longer than this is not worth parsing structurally (issue #9: a 91 KB RFC 2231
@@ -105,6 +106,13 @@ class _LenientPolicy(EmailPolicy):
 # policy.default is EmailPolicy() with these same defaults (and a header factory like this one)
 LENIENT = _LenientPolicy(header_factory=_KeptHeaders())
 _FOLD_RE = re.compile(r"\r?\n")
+# Each message's headers as raw_values gives them, by lower-cased name (a mail's are asked
+# for some 25 times), with the header list they were read from.
+_RAW_VALUES: WeakKeyDictionary[Message, tuple[list[Any], dict[str, list[str]]]] = (
+    WeakKeyDictionary()
+)
+_ESCAPED_RE = re.compile("[\udc80-\udcff]")  # raw 8-bit bytes, as the parser keeps them
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _ADDRESS_RE = re.compile(r"[^\s<>()\[\]\\,;:\"@]{1,64}@[A-Za-z0-9.-]{1,253}")
 
 
@@ -120,7 +128,7 @@ def decode_bytes(data: bytes) -> str:
 
 def unsurrogate(value: str) -> str:
     """Undo surrogate escapes (raw 8-bit bytes kept by the parser) by decoding the bytes."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii() or not _ESCAPED_RE.search(value):
         return value
     return decode_bytes(value.encode("utf-8", "surrogateescape"))
 
@@ -128,12 +136,27 @@ def unsurrogate(value: str) -> str:
 def raw_values(msg: Message, name: str) -> list[str]:
     """Every value of header `name`, unfolded, with raw 8-bit bytes decoded and NULs dropped
     (no database takes a NUL in text)."""
-    wanted = name.lower()
-    return [
-        unsurrogate(_FOLD_RE.sub("", str(value))).replace("\x00", "")
-        for key, value in msg.raw_items()
-        if key.lower() == wanted
-    ]
+    headers = msg._headers
+    kept = _RAW_VALUES.get(msg)
+    if kept is None or kept[0] != headers:  # new, or its headers changed since
+        index: dict[str, list[str]] = {}
+        for key, value in headers:
+            clean = unsurrogate(_FOLD_RE.sub("", str(value))).replace("\x00", "")
+            index.setdefault(key.lower(), []).append(clean)
+        kept = _RAW_VALUES[msg] = (list(headers), index)
+    return list(kept[1].get(name.lower(), ()))
+
+
+def _plain_unstructured(name: str, value: str) -> bool:
+    """True when the header parser would give `value` back as it is: an unstructured header
+    (Subject, Precedence ...) with no encoded-word ("=?") and no surrogate. Its parse is a run
+    of text and blank tokens whose str() is the value (or it raises, and the raw text is used:
+    the same again), so the parse is not needed."""
+    return (
+        "=?" not in value
+        and (value.isascii() or not _SURROGATE_RE.search(value))
+        and issubclass(LENIENT.header_factory[name], UnstructuredHeader)
+    )
 
 
 def header_text(msg: Message, name: str) -> str:
@@ -141,6 +164,8 @@ def header_text(msg: Message, name: str) -> str:
     values = raw_values(msg, name)
     if not values:
         return ""
+    if _plain_unstructured(name, values[0]):
+        return " ".join(values[0].split())
     try:
         return " ".join(str(LENIENT.header_factory(name, values[0])).split())
     except Exception:  # a header the parser cannot make sense of is still worth its raw text
@@ -153,7 +178,11 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     for name in names:
         for value in raw_values(msg, name):
             pairs: list[tuple[str, str]] = []
-            if len(value) <= MAX_PARSED_HEADER_CHARS:
+            if _plain_unstructured(name, value):
+                pass  # Delivered-To, X-Original-To ...: the parser gives no addresses
+            elif (simple := _simple_addresses(name, value)) is not None:
+                pairs = simple
+            elif len(value) <= MAX_PARSED_HEADER_CHARS:
                 try:
                     header = LENIENT.header_factory(name, value)
                     pairs = [
@@ -166,6 +195,32 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
                 pairs = [("", addr) for addr in _ADDRESS_RE.findall(value)]
             found.extend(pairs)
     return [(display, addr.strip()) for display, addr in found if "@" in addr]
+
+
+# The address lists most mail carries ("Name Name <local@domain>", "<local@domain>",
+# "local@domain", separated by "," or ", "), read by a regex as the header parser reads them:
+# the display name is its words joined by single spaces, the address is the text as written
+# (only atext and dots: nothing the parser would quote). Anything else goes to the parser.
+_WORD = r"[A-Za-z0-9_-]+"
+_ADDR_SPEC = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_SIMPLE_MAILBOX_RE = re.compile(
+    rf"(?:({_WORD}(?: {_WORD})*) )?<({_ADDR_SPEC})>|<({_ADDR_SPEC})>|({_ADDR_SPEC})"
+)
+
+
+def _simple_addresses(name: str, value: str) -> list[tuple[str, str]] | None:
+    """The (display name, address) pairs of a plain address list, as the parser gives them;
+    None when `value` is not one (or `name` is no address header)."""
+    if not value.isascii() or not issubclass(LENIENT.header_factory[name], AddressHeader):
+        return None
+    pairs = []
+    for i, piece in enumerate(value.split(",")):
+        found = _SIMPLE_MAILBOX_RE.fullmatch(piece[1:] if i and piece[:1] == " " else piece)
+        if found is None:
+            return None
+        display, angled, bracketed, bare = found.groups()
+        pairs.append((display or "", angled or bracketed or bare))
+    return pairs
 
 
 def _compat_addresses(value: str) -> list[tuple[str, str]]:
@@ -181,6 +236,82 @@ def message_ids(value: str) -> list[str]:
     if not ids and value and value.strip() and " " not in value.strip():
         ids = [value.strip().strip("<>")]  # a bare id without brackets
     return ids
+
+
+# Runs of base64 lines (an attachment's body) are handed to the parser as one short line each.
+# The parser reads a mail line by line in Python, and then searches each leaf body for its last
+# line end with a regex run over the whole body: most of a 100 KB attachment's cost. A line of
+# only base64 characters is nothing to the parser (no header: no ":", no leading blank; no
+# boundary: no "-"; not empty), it is only gathered into a body, a preamble or an epilogue, and
+# so is the stand-in, also [A-Za-z0-9]: the parser builds the same tree, and putting the runs
+# back into those texts gives the same strings. A run is whole lines, none empty, each ended by
+# CRLF or LF (a lone CR is a line end to the parser: no run holds one), and the line end after
+# its last line stays in the mail (the parser may strip it at a boundary, as before). A mail
+# that holds the stand-ins' prefix itself is parsed as it is.
+_BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+# Each byte as its class: "a" a base64 character, CR and LF themselves, "#" anything else.
+_CLASSES = bytes(
+    ord("a") if byte in _BASE64 else byte if byte in b"\r\n" else ord("#") for byte in range(256)
+)
+_RUN_START = b"\n" + b"a" * 40  # only runs whose first line is this long are looked at
+_STAND_IN_PREFIX = "LoketRunStandIn"
+_STAND_IN_RE = re.compile(_STAND_IN_PREFIX + "[0-9]{6}Z")
+MIN_RUN_BYTES = 2_048
+
+
+def _runs_stood_in(raw: bytes) -> tuple[bytes, dict[str, str]]:
+    """`raw` with each long run of base64 lines replaced by a stand-in, and the runs by it."""
+    if len(raw) < MIN_RUN_BYTES or _STAND_IN_PREFIX.encode() in raw:
+        return raw, {}
+    classes = raw.translate(_CLASSES)
+    runs: dict[str, str] = {}
+    pieces: list[bytes] = []
+    done = 0
+    start = classes.find(_RUN_START)
+    while start >= 0:
+        first = start + 1  # the run's first line starts after a line end
+        end = classes.find(b"#", first)
+        end = len(classes) if end < 0 else end
+        blank = [
+            b
+            for b in (classes.find(b"\n\n", first, end), classes.find(b"\n\r\n", first, end))
+            if b >= 0
+        ]
+        end = min(blank) + 1 if blank else end  # up to the line end before a blank line
+        last_eol = classes.rfind(b"\n", first, end)  # the run ends before this line end
+        stop = last_eol - 1 if last_eol > first and classes[last_eol - 1] == 13 else last_eol
+        if stop - first >= MIN_RUN_BYTES and classes.count(b"\r", first, stop) == classes.count(
+            b"\r\n", first, stop
+        ):
+            name = f"{_STAND_IN_PREFIX}{len(runs):06d}Z"
+            runs[name] = raw[first:stop].decode("ascii")
+            pieces += (raw[done:first], name.encode("ascii"))
+            done = stop
+        start = classes.find(_RUN_START, max(end, first + 1) - 1)
+    if not runs:
+        return raw, {}
+    pieces.append(raw[done:])
+    return b"".join(pieces), runs
+
+
+def _put_back(msg: Message, runs: dict[str, str]) -> None:
+    """Put the runs back where the parser put their stand-ins: bodies, preambles, epilogues."""
+
+    def back(text: str) -> str:
+        return _STAND_IN_RE.sub(lambda m: runs[m.group(0)], text)
+
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        payload = part._payload  # as stored: get_payload() would decode it
+        if isinstance(payload, list):
+            stack.extend(child for child in payload if isinstance(child, Message))
+        elif isinstance(payload, str) and _STAND_IN_PREFIX in payload:
+            part._payload = back(payload)
+        for name in ("preamble", "epilogue"):
+            text = getattr(part, name)
+            if isinstance(text, str) and _STAND_IN_PREFIX in text:
+                setattr(part, name, back(text))
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -200,7 +331,11 @@ def read_message(raw: bytes) -> tuple[EmailMessage, bool]:
         and lowered.count(b"message/rfc822") <= MAX_CONTAINERS
     ):
         try:
-            return message_from_bytes(raw, policy=LENIENT), True  # type: ignore[return-value]
+            stand_in, runs = _runs_stood_in(raw)
+            msg = message_from_bytes(stand_in, policy=LENIENT)
+            if runs:
+                _put_back(msg, runs)
+            return msg, True  # type: ignore[return-value]
         except Exception:  # RecursionError in the parser on deep nesting
             pass
     try:
