@@ -25,7 +25,6 @@ from channels.email.classify import classify
 from channels.email.mime import (
     LENIENT,
     _plain_unstructured,
-    _runs_stood_in,
     _simple_addresses,
     addresses,
     header_text,
@@ -33,6 +32,7 @@ from channels.email.mime import (
 )
 from channels.email.parse import parse_mail
 from channels.email.reader import read_mail
+from channels.email.standins import runs_stood_in
 from tests.channels.email.reader_before import classify as classify_before
 from tests.channels.email.reader_before import mime as mime_before
 from tests.channels.email.reader_before import parse as parse_before
@@ -293,7 +293,7 @@ def test_stood_in_runs_give_the_parsers_own_tree() -> None:
     mails = [_with_runs(seed) for seed in range(400)] + list(_generated(400))
     stood_in = 0
     for raw in mails:
-        stood_in += bool(_runs_stood_in(raw)[1])
+        stood_in += bool(runs_stood_in(raw)[1])
         assert _tree(read_message(raw)[0]) == _tree(message_from_bytes(raw, policy=LENIENT))
     assert stood_in > 300
 
