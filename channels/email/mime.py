@@ -35,7 +35,7 @@ MAX_CONTAINERS = 200
 
 
 # Parsed headers are kept (`_KeptHeaders`) up to this many characters of values in all ...
-MAX_KEPT_HEADER_CHARS = 100_000
+MAX_KEPT_HEADER_CHARS = 32_000
 # ... and only for values with at most this many "(": a comment nested deeper could reach the
 # recursion limit at one call depth and not at another, so its parse is never reused.
 MAX_KEPT_HEADER_PARENS = 20

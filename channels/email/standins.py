@@ -27,25 +27,39 @@ _STAND_IN_RE = re.compile(_STAND_IN_PREFIX + "[0-9]{6}Z")
 MIN_RUN_BYTES = 2_048
 
 
+class _Ahead:
+    """The next place of each of a few byte strings at or after a position that only grows: a
+    place found once is kept until the position passes it, so that no part of the mail is
+    searched twice for the same string (linear time, however many runs and blank lines)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.places: dict[bytes, int] = {}
+
+    def find(self, needle: bytes, position: int) -> int:
+        """The first place of `needle` at or after `position`, len(data) when there is none."""
+        place = self.places.get(needle, -1)
+        if place < position:
+            place = self.data.find(needle, position)
+            place = self.places[needle] = len(self.data) if place < 0 else place
+        return place
+
+
 def runs_stood_in(raw: bytes) -> tuple[bytes, dict[str, str]]:
     """`raw` with each long run of base64 lines replaced by a stand-in, and the runs by it."""
     if len(raw) < MIN_RUN_BYTES or _STAND_IN_PREFIX.encode() in raw:
         return raw, {}
     classes = raw.translate(_CLASSES)
+    ahead = _Ahead(classes)
     runs: dict[str, str] = {}
     pieces: list[bytes] = []
     done = 0
-    start = classes.find(_RUN_START)
-    while start >= 0:
+    start = ahead.find(_RUN_START, 0)
+    while start < len(classes):
         first = start + 1  # the run's first line starts after a line end
-        end = classes.find(b"#", first)
-        end = len(classes) if end < 0 else end
-        blank = [
-            b
-            for b in (classes.find(b"\n\n", first, end), classes.find(b"\n\r\n", first, end))
-            if b >= 0
-        ]
-        end = min(blank) + 1 if blank else end  # up to the line end before a blank line
+        end = ahead.find(b"#", first)
+        blank = min(ahead.find(b"\n\n", first), ahead.find(b"\n\r\n", first))
+        end = min(end, blank + 1)  # up to the line end before a blank line, if one comes first
         last_eol = classes.rfind(b"\n", first, end)  # the run ends before this line end
         stop = last_eol - 1 if last_eol > first and classes[last_eol - 1] == 13 else last_eol
         if stop - first >= MIN_RUN_BYTES and classes.count(b"\r", first, stop) == classes.count(
@@ -55,7 +69,7 @@ def runs_stood_in(raw: bytes) -> tuple[bytes, dict[str, str]]:
             runs[name] = raw[first:stop].decode("ascii")
             pieces += (raw[done:first], name.encode("ascii"))
             done = stop
-        start = classes.find(_RUN_START, max(end, first + 1) - 1)
+        start = ahead.find(_RUN_START, max(end - 1, first))
     if not runs:
         return raw, {}
     pieces.append(raw[done:])

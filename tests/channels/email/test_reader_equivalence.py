@@ -291,6 +291,9 @@ def _with_runs(seed: int) -> bytes:
 
 def test_stood_in_runs_give_the_parsers_own_tree() -> None:
     mails = [_with_runs(seed) for seed in range(400)] + list(_generated(400))
+    # runs cut by blank lines, and lines that only look like the start of a run
+    mails += [b"Subject: s\n\n" + (b"QUJD" * 15 + b"\n" * n) * 3000 for n in (1, 2, 3)]
+    mails += [b"Subject: s\r\n\r\n" + (b"QUJD" * 15 + b"\r\n\r\n" + b"x" * 50) * 3000]
     stood_in = 0
     for raw in mails:
         stood_in += bool(runs_stood_in(raw)[1])
