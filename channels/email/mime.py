@@ -180,11 +180,11 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     for name in names:
         for value in raw_values(msg, name):
             pairs: list[tuple[str, str]] = []
-            if _plain_unstructured(name, value):
-                pass  # Delivered-To, X-Original-To ...: the parser gives no addresses
+            if len(value) > MAX_PARSED_HEADER_CHARS or _plain_unstructured(name, value):
+                pass  # too long to parse; or Delivered-To ...: the parser gives no addresses
             elif (simple := _simple_addresses(name, value)) is not None:
                 pairs = simple
-            elif len(value) <= MAX_PARSED_HEADER_CHARS:
+            else:
                 try:
                     header = LENIENT.header_factory(name, value)
                     pairs = [

@@ -80,7 +80,7 @@ def put_back(msg: Message, runs: dict[str, str]) -> None:
     """Put the runs back where the parser put their stand-ins: bodies, preambles, epilogues."""
 
     def back(text: str) -> str:
-        return _STAND_IN_RE.sub(lambda m: runs[m.group(0)], text)
+        return _STAND_IN_RE.sub(lambda m: runs.get(m.group(0), m.group(0)), text)
 
     stack = [msg]
     while stack:

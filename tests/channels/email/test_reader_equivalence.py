@@ -331,6 +331,10 @@ def _address_list(rng: random.Random) -> str:
 def test_header_shortcuts_read_headers_as_the_parser_does() -> None:
     rng = random.Random(5)
     values = [_header_value(rng) for _ in range(4000)] + [_address_list(rng) for _ in range(3000)]
+    # longer than MAX_PARSED_HEADER_CHARS: not parsed, the addresses found by a regex
+    values += [
+        ", ".join(f"Warga {i} <{'w' * 70}{i}@warga.test>" for i in range(n)) for n in (90, 200)
+    ]
     simple = plain = 0
     for value in values:
         name = rng.choice(_HEADERS)
