@@ -21,7 +21,7 @@ from bot.cases.fields import (
 )
 from bot.cases.references import allocate_reference
 from bot.errors import DomainError, NotFoundError
-from bot.intake.requesters import add_contact, contacts_of
+from bot.intake.requesters import add_contact, contacts_of, known_contact_kinds
 from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.notify.case_events import case_changed
 from bot.workflow.machine import apply_transition, check_allowed
@@ -91,8 +91,10 @@ async def missing_fields(session: AsyncSession, case: Case) -> list[str]:
     if not required:
         return []
     requester = await session.get(Requester, case.requester_id) if case.requester_id else None
-    contacts = await contacts_of(session, requester.id) if requester and requester.id else []
-    kinds = {c.kind for c in contacts}
+    kinds = known_contact_kinds(session, requester.id if requester else None)
+    if kinds is None:
+        contacts = await contacts_of(session, requester.id) if requester and requester.id else []
+        kinds = {c.kind for c in contacts}
 
     def has(detail: str) -> bool:
         if detail in CONTACT_DETAILS:
