@@ -2,29 +2,129 @@
 
 Nothing in such a transaction is rolled back alone (no savepoint: an error rolls the whole of
 it back, and the caller runs its messages again one by one), so what it writes may be counted
-in memory instead of read back: the reference numbers after each counter's first upsert
-(bot.cases.references) and the contact kinds of the requesters it creates
-(bot.intake.requesters), which is what a new case's missing fields are computed from.
+in memory instead of read back, and written when its rows of a table can go together:
+- the reference numbers, after each counter's first upsert (bot.cases.references);
+- the contact kinds of the requesters it creates (bot.intake.requesters), which is what a new
+  case's missing fields are computed from;
+- the rows whose ids are needed at once (a requester, a case, a message) are each one cached
+  INSERT .. RETURNING instead of a flush of the session (`write_now`);
+- the rows whose ids nobody reads in it (contacts, audit events, a channel's records of its
+  messages: `write_later`) wait, and are written a table at a time with one INSERT of many
+  rows, before the session's next query (so every read sees them) and at the block's end.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.sql import Insert
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.references import hold_references
-from bot.intake.requesters import CONTACT_KINDS
+
+# The `session.info` key of the contact kinds of the requesters a transaction taken together
+# created: requester id -> kinds (bot.intake.requesters keeps it).
+CONTACT_KINDS = "loket.contact_kinds"
+_TOGETHER = "loket.together"
+# The `session.info` key of the rows waiting to be written (`write_later`), in order.
+_PENDING = "loket.rows_pending"
+_INSERTS: dict[Any, Insert] = {}
+
+
+def is_together(session: AsyncSession) -> bool:
+    """Whether `session`'s transaction is taken together (see the module docstring)."""
+    return _TOGETHER in session.info
+
+
+async def write_now(session: AsyncSession, row: SQLModel) -> None:
+    """Write `row` (new) and give it its id: with a flush of `session`, or in a transaction
+    taken together with one INSERT of it alone, `row` then kept in `session` as if flushed
+    (what else is pending waits for the next flush)."""
+    if not is_together(session):
+        session.add(row)
+        await session.flush()
+        return
+    mapper = inspect(type(row))
+    table = mapper.local_table
+    (key,) = (c.key for c in mapper.primary_key)
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS[table] = table.insert().returning(table.c[key])
+    connection = await session.connection()
+    setattr(row, key, (await connection.execute(stmt, _values(row))).scalar_one())
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+def write_later(session: AsyncSession, row: SQLModel) -> None:
+    """Add `row` (new, its id read by nobody in the transaction) to `session`; in a transaction
+    taken together it waits for one INSERT with the other rows of its table (written before
+    the session's next query and at the end of the block)."""
+    pending: list[SQLModel] | None = session.info.get(_PENDING)
+    if pending is None:
+        session.add(row)
+    else:
+        pending.append(row)
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    """The column values of a new row as set on it (its id left out while it has none)."""
+    mapper = inspect(type(row))
+    state = inspect(row)
+    return {
+        attr.columns[0].name: state.dict[attr.key]
+        for attr in mapper.column_attrs
+        if attr.key in state.dict
+        and not (attr.columns[0].primary_key and state.dict[attr.key] is None)
+    }
+
+
+def _write_pending(session: Session) -> None:
+    """Write the rows waiting in `session` (sync: in the session's greenlet), a statement a
+    table (their ids in the order they were added, as one by one)."""
+    pending: list[SQLModel] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    rows, pending[:] = list(pending), []
+    by_table: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_table.setdefault(inspect(type(row)).local_table, []).append(_values(row))
+    connection = session.connection()
+    for table, values in by_table.items():
+        if all(v.keys() == values[0].keys() for v in values):
+            connection.execute(table.insert(), values)
+        else:  # rows set differently: one by one, in order
+            for one in values:
+                connection.execute(table.insert(), one)
+
+
+def _before_statement(state: ORMExecuteState) -> None:
+    _write_pending(state.session)
+
+
+async def write_waiting(session: AsyncSession) -> None:
+    """Write the rows waiting in `session` now (`write_later`), a statement a table."""
+    await session.run_sync(_write_pending)
 
 
 @contextlib.asynccontextmanager
 async def taken_together(session: AsyncSession) -> AsyncIterator[None]:
-    """Let the block's work in `session` count in memory (see the module docstring); the
-    counters are written back when it ends without error."""
+    """Let the block's work in `session` count in memory and write a table's rows together
+    (see the module docstring); the counters are written back when it ends without error."""
     session.info[CONTACT_KINDS] = {}
+    session.info[_TOGETHER] = True
+    session.info[_PENDING] = []
+    event.listen(session.sync_session, "do_orm_execute", _before_statement)
     try:
         async with hold_references(session):
             yield
+            await write_waiting(session)
     finally:
-        session.info.pop(CONTACT_KINDS, None)
+        event.remove(session.sync_session, "do_orm_execute", _before_statement)
+        for key in (CONTACT_KINDS, _TOGETHER, _PENDING):
+            session.info.pop(key, None)

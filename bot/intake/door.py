@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.attachments import StoredFile, attach_files
 from bot.cases.audit import record_event, requester_actor
 from bot.cases.opening import missing_fields, open_case_noting_missing
+from bot.cases.together import write_now
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.intake.answers import (
@@ -221,8 +222,7 @@ class Intake:
             meta=dict(msg.meta),
             created_at=msg.received_at,
         )
-        session.add(message)
-        await session.flush()
+        await write_now(session, message)
         rejected = self._attach_files(session, msg, message, case)
         if case is None:
             return IntakeResult(

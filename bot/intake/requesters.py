@@ -5,15 +5,15 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.together import CONTACT_KINDS, write_later, write_now
 from bot.errors import DomainError
 from bot.intake.validation import clean_name, normalise_phone, validate_email
 from store.enums import ContactKind
 from store.models import Contact, Requester
 
-# The `session.info` key of the contact kinds of the requesters a transaction taken together
-# created (bot.cases.together): requester id -> kinds, kept as their contacts are added, so
-# that what such a requester still misses is known without reading their contacts back.
-CONTACT_KINDS = "loket.contact_kinds"
+# The contact kinds of the requesters a transaction taken together created (bot.cases.together)
+# are kept as their contacts are added, so that what such a requester still misses is known
+# without reading their contacts back.
 
 
 def _note_kind(session: AsyncSession, requester_id: int | None, kind: str, *, new: bool) -> None:
@@ -101,13 +101,13 @@ async def find_or_create_requester(
     name = clean_name(name)
     if requester is None:
         requester = Requester(name=name, language=language)
-        session.add(requester)
-        await session.flush()
+        await write_now(session, requester)
         # Nobody owns the contact (find_requester found no one), so no lookup before adding it;
         # it is written with the transaction's next flush (a race with another first message of
         # the same sender meets its unique key there, still in the caller's transaction).
         norm = normalise_contact(kind, value)
-        session.add(Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm))  # type: ignore[arg-type]
+        write_later(session, Contact(requester_id=requester.id, kind=ContactKind(kind).value,
+                                     value=norm))  # type: ignore[arg-type]  # fmt: skip
         _note_kind(session, requester.id, ContactKind(kind).value, new=True)
     elif name and not requester.name:
         requester.name = name

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cases.together import taken_together
+from bot.cases.together import taken_together, write_waiting
 from bot.intake.lookahead import Lookahead, Prefetched
 from bot.settings import Settings
 from bot.workflow.rules import Rules, build_calendar
@@ -150,6 +150,13 @@ async def batch_of(db: Database, blobs: BlobStore, *, apart: bool) -> AsyncItera
             async with together:
                 yield batch
                 batch.db.check()
+                if not apart:
+                    try:
+                        await write_waiting(session)
+                    except Exception as exc:
+                        # The rows the mails left waiting met a conflict (another poller): no
+                        # mail's own failure, so the batch is run again apart.
+                        raise BatchBroken(type(exc).__name__) from exc
         finally:
             CURRENT.reset(token)
         await forget_attempts(session, batch.recorded)
