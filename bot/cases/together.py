@@ -8,9 +8,10 @@ in memory instead of read back, and written when its rows of a table can go toge
   case's missing fields are computed from;
 - the rows whose ids are needed at once (a requester, a case, a message) are each one cached
   INSERT .. RETURNING instead of a flush of the session (`write_now`);
-- the rows whose ids nobody reads in it (contacts, audit events, a channel's records of its
-  messages: `write_later`) wait, and are written a table at a time with one INSERT of many
-  rows, before the session's next query (so every read sees them) and at the block's end.
+- the rows whose ids nobody reads in it (contacts, audit events, the acknowledgements queued
+  in the outbox, a channel's records of its messages: `write_later`, `wait_for`) wait, and
+  are written a table at a time with one INSERT of many rows, before the session's next query
+  (so every read sees them) and at the block's end.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ CONTACT_KINDS = "loket.contact_kinds"
 _TOGETHER = "loket.together"
 # The `session.info` key of the rows waiting to be written (`write_later`), in order.
 _PENDING = "loket.rows_pending"
-_INSERTS: dict[Any, Insert] = {}
+_INSERTS: dict[tuple[str, Any], Insert] = {}
 
 
 def is_together(session: AsyncSession) -> bool:
@@ -52,9 +53,9 @@ async def write_now(session: AsyncSession, row: SQLModel) -> None:
     mapper = inspect(type(row))
     table = mapper.local_table
     (key,) = (c.key for c in mapper.primary_key)
-    stmt = _INSERTS.get(table)
+    stmt = _INSERTS.get(("returning", table))
     if stmt is None:
-        stmt = _INSERTS[table] = table.insert().returning(table.c[key])
+        stmt = _INSERTS[("returning", table)] = table.insert().returning(table.c[key])
     connection = await session.connection()
     setattr(row, key, (await connection.execute(stmt, _values(row))).scalar_one())
     make_transient_to_detached(row)
@@ -65,11 +66,26 @@ def write_later(session: AsyncSession, row: SQLModel) -> None:
     """Add `row` (new, its id read by nobody in the transaction) to `session`; in a transaction
     taken together it waits for one INSERT with the other rows of its table (written before
     the session's next query and at the end of the block)."""
-    pending: list[SQLModel] | None = session.info.get(_PENDING)
-    if pending is None:
+    if not wait_for(session, _plain_insert(inspect(type(row)).local_table), _values(row)):
         session.add(row)
-    else:
-        pending.append(row)
+
+
+def wait_for(session: AsyncSession, insert: Insert, values: dict[str, Any]) -> bool:
+    """In a transaction taken together, keep the row `values` for `insert` (of one table, the
+    same statement for all of that table's waiting rows) and say True; False outside one
+    (nothing kept: the caller writes it)."""
+    pending: list[tuple[Insert, dict[str, Any]]] | None = session.info.get(_PENDING)
+    if pending is None:
+        return False
+    pending.append((insert, values))
+    return True
+
+
+def _plain_insert(table: Any) -> Insert:
+    stmt = _INSERTS.get(("plain", table))
+    if stmt is None:
+        stmt = _INSERTS[("plain", table)] = table.insert()
+    return stmt
 
 
 def _values(row: SQLModel) -> dict[str, Any]:
@@ -87,20 +103,20 @@ def _values(row: SQLModel) -> dict[str, Any]:
 def _write_pending(session: Session) -> None:
     """Write the rows waiting in `session` (sync: in the session's greenlet), a statement a
     table (their ids in the order they were added, as one by one)."""
-    pending: list[SQLModel] | None = session.info.get(_PENDING)
+    pending: list[tuple[Insert, dict[str, Any]]] | None = session.info.get(_PENDING)
     if not pending:
         return
     rows, pending[:] = list(pending), []
-    by_table: dict[Any, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_table.setdefault(inspect(type(row)).local_table, []).append(_values(row))
+    by_statement: dict[Insert, list[dict[str, Any]]] = {}
+    for insert, values in rows:
+        by_statement.setdefault(insert, []).append(values)
     connection = session.connection()
-    for table, values in by_table.items():
+    for insert, values in by_statement.items():
         if all(v.keys() == values[0].keys() for v in values):
-            connection.execute(table.insert(), values)
+            connection.execute(insert, values)
         else:  # rows set differently: one by one, in order
             for one in values:
-                connection.execute(table.insert(), one)
+                connection.execute(insert, one)
 
 
 def _before_statement(state: ORMExecuteState) -> None:

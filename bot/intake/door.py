@@ -40,7 +40,6 @@ from bot.intake.answers import (
     DetailsTaken,
     PlainAnswers,
     Reply,
-    queue_reply,
 )
 from bot.intake.filling import fill_in
 from bot.intake.lookahead import Lookahead
@@ -48,6 +47,7 @@ from bot.intake.requesters import find_or_create_requester, normalise_contact
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
 from bot.notify.case_events import case_changed
+from bot.notify.outbox import enqueue_later
 from bot.settings import Settings
 from bot.workflow.complaint_rating import rating_from_reply
 from bot.workflow.complaints import complainant_replied
@@ -375,9 +375,12 @@ class Intake:
         if reply is None:
             return
         recipient = reply.recipient or msg.sender
-        await queue_reply(
-            session, reply, channel=msg.channel.value, recipient=recipient, case_id=case.id, now=now
-        )
+        # queue_reply's row, written with the others of a batch taken together (no answer
+        # needed: once per its dedup key either way)
+        await enqueue_later(session, dedup_key=reply.dedup_key, channel=msg.channel.value,
+                            recipient=recipient, purpose=reply.purpose, subject=reply.subject,
+                            body=reply.body, case_id=case.id, now=now,
+                            payload=reply.payload)  # fmt: skip
         if reply.receipt_apart:
             await queue_intake_receipt(
                 session, case, channel=msg.channel.value, recipient=recipient, now=now
