@@ -35,6 +35,8 @@ _TOGETHER = "loket.together"
 # The `session.info` key of the rows waiting to be written (`write_later`), in order.
 _PENDING = "loket.rows_pending"
 _INSERTS: dict[tuple[str, Any], Insert] = {}
+# Per model: (attribute, column name, primary key?) of each column.
+_COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
 
 
 def is_together(session: AsyncSession) -> bool:
@@ -90,13 +92,17 @@ def _plain_insert(table: Any) -> Insert:
 
 def _values(row: SQLModel) -> dict[str, Any]:
     """The column values of a new row as set on it (its id left out while it has none)."""
-    mapper = inspect(type(row))
-    state = inspect(row)
+    columns = _COLUMNS.get(type(row))
+    if columns is None:
+        attrs = inspect(type(row)).column_attrs
+        columns = _COLUMNS[type(row)] = tuple(
+            (a.key, a.columns[0].name, a.columns[0].primary_key) for a in attrs
+        )
+    given = row.__dict__  # the instance's loaded attributes (SQLAlchemy's state.dict)
     return {
-        attr.columns[0].name: state.dict[attr.key]
-        for attr in mapper.column_attrs
-        if attr.key in state.dict
-        and not (attr.columns[0].primary_key and state.dict[attr.key] is None)
+        name: given[key]
+        for key, name, primary in columns
+        if key in given and not (primary and given[key] is None)
     }
 
 
