@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.together import is_together, wait_for, write_waiting
 from bot.i18n import t
 from bot.notify.message import OutboundMessage, plain_params
 from bot.notify.purposes import Purpose
@@ -164,9 +165,51 @@ async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(table.c.id)
     )
+    if is_together(session):
+        await write_waiting(session)  # rows queued later (`queue_later`) first: ids in order
     conn = await session.connection()
     queued = len((await conn.execute(stmt, list(rows))).all())
     return queued
+
+
+_LATER: dict[str, Any] = {}
+
+
+async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert outbox rows like `queue_rows` (skipping any whose dedup_key exists) when the
+    caller needs no count: in a transaction taken together (bot.cases.together) they wait
+    for one INSERT with the others, written before the session's next query or commit."""
+    name = session.bind.dialect.name
+    stmt = _LATER.get(name)
+    if stmt is None:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if name == "postgresql" else sqlite
+        stmt = _LATER[name] = dialect.insert(table).on_conflict_do_nothing(
+            index_elements=["dedup_key"]
+        )
+    if not all([wait_for(session, stmt, dict(row)) for row in rows]):
+        await queue_rows(session, rows)
+
+
+async def enqueue_later(
+    session: AsyncSession,
+    *,
+    dedup_key: str,
+    channel: str,
+    recipient: str,
+    purpose: str,
+    body: str,
+    now: dt.datetime,
+    subject: str | None = None,
+    case_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """`enqueue` for a caller that needs no answer (`queue_later`): the row is queued once
+    per `dedup_key`, in the caller's transaction, perhaps with others of it in one INSERT."""
+    row = _row(dedup_key=dedup_key, channel=channel, recipient=recipient, purpose=purpose,
+               subject=subject, body=body, case_id=case_id, now=now, payload=payload,
+               not_before=None)  # fmt: skip
+    await queue_later(session, [row])
 
 
 async def enqueue(
