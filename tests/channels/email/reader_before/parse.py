@@ -23,8 +23,9 @@ from typing import TypeVar
 from urllib.parse import unquote
 
 from bot.cases.attachments import FileData
-from tests.channels.email.reader_before.bounce_text import failed_addresses
-from tests.channels.email.reader_before.htmltext import html_to_text
+from channels.email.bounce_text import failed_addresses
+from channels.email.htmltext import html_to_text
+from channels.email.quotes import ReplyParts, split_reply
 from tests.channels.email.reader_before.mime import (
     addresses,
     header_text,
@@ -34,7 +35,6 @@ from tests.channels.email.reader_before.mime import (
     read_message,
     unsurrogate,
 )
-from tests.channels.email.reader_before.quotes import ReplyParts, split_reply
 
 # Labels the WHATWG Encoding Standard decodes as windows-1252 (browsers do; so do we).
 _WINDOWS_1252 = frozenset(
