@@ -68,8 +68,10 @@ def write_later(session: AsyncSession, row: SQLModel) -> None:
     """Add `row` (new, its id read by nobody in the transaction) to `session`; in a transaction
     taken together it waits for one INSERT with the other rows of its table (written before
     the session's next query and at the end of the block)."""
-    if not wait_for(session, _plain_insert(inspect(type(row)).local_table), _values(row)):
+    if not is_together(session):  # no statement or values to make
         session.add(row)
+        return
+    wait_for(session, _plain_insert(inspect(type(row)).local_table), _values(row))
 
 
 def wait_for(session: AsyncSession, insert: Insert, values: dict[str, Any]) -> bool:

@@ -40,6 +40,7 @@ from bot.intake.answers import (
     DetailsTaken,
     PlainAnswers,
     Reply,
+    reply_row,
 )
 from bot.intake.filling import fill_in
 from bot.intake.lookahead import Lookahead
@@ -47,7 +48,7 @@ from bot.intake.requesters import find_or_create_requester, normalise_contact
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
 from bot.notify.case_events import case_changed
-from bot.notify.outbox import enqueue_later
+from bot.notify.outbox import queue_later
 from bot.settings import Settings
 from bot.workflow.complaint_rating import rating_from_reply
 from bot.workflow.complaints import complainant_replied
@@ -375,12 +376,11 @@ class Intake:
         if reply is None:
             return
         recipient = reply.recipient or msg.sender
-        # queue_reply's row, written with the others of a batch taken together (no answer
-        # needed: once per its dedup key either way)
-        await enqueue_later(session, dedup_key=reply.dedup_key, channel=msg.channel.value,
-                            recipient=recipient, purpose=reply.purpose, subject=reply.subject,
-                            body=reply.body, case_id=case.id, now=now,
-                            payload=reply.payload)  # fmt: skip
+        # Written with the other rows of a batch taken together (bot.cases.together): no
+        # answer is needed, the row is queued once per its dedup key either way.
+        row = reply_row(reply, channel=msg.channel.value, recipient=recipient, case_id=case.id,
+                        now=now)  # fmt: skip
+        await queue_later(session, [row])
         if reply.receipt_apart:
             await queue_intake_receipt(
                 session, case, channel=msg.channel.value, recipient=recipient, now=now

@@ -108,7 +108,7 @@ def message_row(
         in_reply_to=in_reply_to,
         automatic=automatic,
     )
-    return _row(
+    return outbox_row(
         dedup_key=dedup_key,
         channel=recipient.channel,
         recipient=recipient.address,
@@ -122,7 +122,7 @@ def message_row(
     )
 
 
-def _row(
+def outbox_row(
     *,
     dedup_key: str,
     channel: str,
@@ -135,6 +135,7 @@ def _row(
     payload: dict[str, Any] | None,
     not_before: dt.datetime | None,
 ) -> dict[str, Any]:
+    """One pending outbox row as given (`queue_rows` and `queue_later` insert it)."""
     return {
         "dedup_key": dedup_key,
         "channel": channel,
@@ -179,6 +180,9 @@ async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
     """Insert outbox rows like `queue_rows` (skipping any whose dedup_key exists) when the
     caller needs no count: in a transaction taken together (bot.cases.together) they wait
     for one INSERT with the others, written before the session's next query or commit."""
+    if not is_together(session):
+        await queue_rows(session, rows)
+        return
     name = session.bind.dialect.name
     stmt = _LATER.get(name)
     if stmt is None:
@@ -187,29 +191,8 @@ async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
         stmt = _LATER[name] = dialect.insert(table).on_conflict_do_nothing(
             index_elements=["dedup_key"]
         )
-    if not all([wait_for(session, stmt, dict(row)) for row in rows]):
-        await queue_rows(session, rows)
-
-
-async def enqueue_later(
-    session: AsyncSession,
-    *,
-    dedup_key: str,
-    channel: str,
-    recipient: str,
-    purpose: str,
-    body: str,
-    now: dt.datetime,
-    subject: str | None = None,
-    case_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> None:
-    """`enqueue` for a caller that needs no answer (`queue_later`): the row is queued once
-    per `dedup_key`, in the caller's transaction, perhaps with others of it in one INSERT."""
-    row = _row(dedup_key=dedup_key, channel=channel, recipient=recipient, purpose=purpose,
-               subject=subject, body=body, case_id=case_id, now=now, payload=payload,
-               not_before=None)  # fmt: skip
-    await queue_later(session, [row])
+    for row in rows:
+        wait_for(session, stmt, dict(row))
 
 
 async def enqueue(
@@ -228,11 +211,11 @@ async def enqueue(
 ) -> bool:
     """Queue one row as given unless a row with `dedup_key` exists; True if it was queued now.
 
-    The row-level internal of `notify` (bot/intake/door.py and the email intake still call it
-    with their channel's own payload shape until they move to `notify`). Committed with the
+    The row-level internal of `notify` (the channels' senders still call it with their own
+    payload shape until they move to `notify`). Committed with the
     caller's change, so a crash never loses it and a retry never doubles it.
     """
-    row = _row(
+    row = outbox_row(
         dedup_key=dedup_key,
         channel=channel,
         recipient=recipient,

@@ -12,14 +12,14 @@ ValueError on a NUL in a parameter), also inside the MIME parser and every `get_
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email import message_from_bytes
 from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from channels.email.standins import put_back, runs_stood_in
@@ -113,6 +113,7 @@ _FOLD_RE = re.compile(r"\r?\n")
 _RAW_VALUES: WeakKeyDictionary[Message, tuple[list[Any], dict[str, list[str]]]] = (
     WeakKeyDictionary()
 )
+T = TypeVar("T")
 _ESCAPED_RE = re.compile("[\udc80-\udcff]")  # raw 8-bit bytes, as the parser keeps them
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _ADDRESS_RE = re.compile(r"[^\s<>()\[\]\\,;:\"@]{1,64}@[A-Za-z0-9.-]{1,253}")
@@ -135,18 +136,31 @@ def unsurrogate(value: str) -> str:
     return decode_bytes(value.encode("utf-8", "surrogateescape"))
 
 
+def kept_per_headers(
+    kept: WeakKeyDictionary[Message, tuple[list[Any], T]],
+    msg: Message,
+    read: Callable[[Message], T],
+) -> T:
+    """`read(msg)`, computed once and kept in `kept` until `msg`'s headers change."""
+    headers = msg._headers
+    known = kept.get(msg)
+    if known is None or known[0] != headers:  # new, or its headers changed since
+        known = kept[msg] = (list(headers), read(msg))
+    return known[1]
+
+
+def _raw_index(msg: Message) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for key, value in msg._headers:
+        clean = unsurrogate(_FOLD_RE.sub("", str(value))).replace("\x00", "")
+        index.setdefault(key.lower(), []).append(clean)
+    return index
+
+
 def raw_values(msg: Message, name: str) -> list[str]:
     """Every value of header `name`, unfolded, with raw 8-bit bytes decoded and NULs dropped
     (no database takes a NUL in text)."""
-    headers = msg._headers
-    kept = _RAW_VALUES.get(msg)
-    if kept is None or kept[0] != headers:  # new, or its headers changed since
-        index: dict[str, list[str]] = {}
-        for key, value in headers:
-            clean = unsurrogate(_FOLD_RE.sub("", str(value))).replace("\x00", "")
-            index.setdefault(key.lower(), []).append(clean)
-        kept = _RAW_VALUES[msg] = (list(headers), index)
-    return list(kept[1].get(name.lower(), ()))
+    return list(kept_per_headers(_RAW_VALUES, msg, _raw_index).get(name.lower(), ()))
 
 
 def _plain_unstructured(name: str, value: str) -> bool:

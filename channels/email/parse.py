@@ -29,6 +29,7 @@ from channels.email.htmltext import html_to_text
 from channels.email.mime import (
     addresses,
     header_text,
+    kept_per_headers,
     leaf_parts,
     message_ids,
     raw_values,
@@ -172,12 +173,7 @@ def _safe_filename(part: Message) -> str | None:
     """The part's file name (`_read_filename`), read once per part: `_is_inline_text` asks for
     it of each part two or three times, and each time parses its Content-Disposition and
     Content-Type parameters anew."""
-    kept = _FILENAMES.get(part)
-    if kept is not None and kept[0] == part._headers:
-        return kept[1]
-    name = _read_filename(part)
-    _FILENAMES[part] = (list(part._headers), name)
-    return name
+    return kept_per_headers(_FILENAMES, part, _read_filename)
 
 
 def _read_filename(part: Message) -> str | None:
