@@ -287,6 +287,7 @@ class Dispatcher:
                     if again and not flying:
                         continue
                 if not flying:
+                    await self.limiter.rest()  # an idle channel's lease goes to other workers
                     return summary
                 done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
                 exhausted = False

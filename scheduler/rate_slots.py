@@ -17,15 +17,17 @@ keeps its buckets in memory (scheduler/ratelimit.py) and `shared_slots` returns 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import text
 
-from scheduler.ratelimit import Bucket, Limit
+from scheduler.ratelimit import Bucket, Grant, Limit
 from store.db import Database
 
 _DB_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
 _KEYS = "CAST(:keys AS varchar[])"
+WANT_FRESH = 1.0  # a worker's request for a lease stands this long unless renewed
 
 
 class PostgresSlots:
@@ -104,6 +106,119 @@ class PostgresSlots:
                     " SET next_at = GREATEST(rate_slots.next_at, EXCLUDED.next_at)"
                 ),
                 self._params(keys=sorted(keys), s=seconds),
+            )
+
+    async def take(self, key: str, holder: str, seconds: float, clear: float) -> Grant | None:
+        """Hold `key` alone for `seconds` (renewed if `holder` holds it; taken if it is free,
+        or its holder's lease ran out, and no other worker asked first); None when another
+        worker holds it (this one is then the next to get it, unless one asked first)."""
+        params = self._params(key=key, holder=holder, s=seconds)
+        async with self.db.transaction() as session:
+            conn = await session.connection()
+            renewed = (
+                await conn.execute(
+                    text(
+                        f"WITH t AS (SELECT {self._now} AS now) UPDATE rate_leases"
+                        " SET expires_at = t.now + :s FROM t"
+                        " WHERE bucket = :key AND holder = :holder"
+                        " RETURNING wanted_by, wanted_at, t.now"
+                    ),
+                    params,
+                )
+            ).one_or_none()
+            if renewed is not None:
+                other = renewed[0] not in ("", holder) and renewed[1] > renewed[2] - WANT_FRESH
+                return Grant(seconds, wanted=other)
+            await conn.execute(
+                text(
+                    "INSERT INTO rate_leases (bucket, holder, expires_at, wanted_by, wanted_at,"
+                    " blocked_until, history) VALUES (:key, '', 0, '', 0, 0, '[]')"
+                    " ON CONFLICT (bucket) DO NOTHING"
+                ),
+                params,
+            )
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT holder, expires_at, wanted_by, wanted_at, blocked_until, history,"
+                        f" {self._now} FROM rate_leases WHERE bucket = :key FOR UPDATE"
+                    ),
+                    params,
+                )
+            ).one()
+            now = float(row[6])
+            expired = row[0] != "" and float(row[1]) <= now
+            asked = row[2] not in ("", holder) and float(row[3]) > now - WANT_FRESH
+            if (row[0] != "" and not expired) or asked:  # held, or promised to another
+                if not asked:
+                    await conn.execute(
+                        text(
+                            "UPDATE rate_leases SET wanted_by = :holder,"
+                            " wanted_at = CAST(:at AS float8) WHERE bucket = :key"
+                        ),
+                        {**params, "at": now},
+                    )
+                return None
+            await conn.execute(
+                text(
+                    "UPDATE rate_leases SET holder = :holder, expires_at = CAST(:until AS float8),"
+                    " wanted_by = '', wanted_at = 0 WHERE bucket = :key"
+                ),
+                {**params, "until": now + seconds},
+            )
+        # A holder that died may have sent up to the end of its lease: wait out its windows.
+        clear_in = float(row[1]) + clear - now if expired else 0.0
+        history = [(k, now - float(at)) for k, at in json.loads(row[5])]
+        return Grant(
+            seconds, taken=True, clear_in=max(0.0, clear_in),
+            blocked_for=max(0.0, float(row[4]) - now), history=history,
+        )  # fmt: skip
+
+    async def release(
+        self, key: str, holder: str, history: Sequence[tuple[str, float]], blocked_for: float
+    ) -> None:
+        """Give up `key` (if `holder` holds it), handing over its recent sends (bucket, seconds
+        ago) and how long the whole channel must still wait."""
+        async with self.db.transaction() as session:
+            conn = await session.connection()
+            found = (
+                await conn.execute(
+                    text(
+                        f"SELECT {self._now} FROM rate_leases"
+                        " WHERE bucket = :key AND holder = :holder FOR UPDATE"
+                    ),
+                    self._params(key=key, holder=holder),
+                )
+            ).one_or_none()
+            if found is None:
+                return
+            now = float(found[0])
+            await conn.execute(
+                text(
+                    "UPDATE rate_leases SET holder = '', expires_at = CAST(:now AS float8),"
+                    " history = :history,"
+                    " blocked_until = GREATEST(blocked_until, CAST(:blocked AS float8))"
+                    " WHERE bucket = :key"
+                ),
+                {
+                    "key": key,
+                    "now": now,
+                    "history": json.dumps([[k, now - age] for k, age in history]),
+                    "blocked": now + blocked_for,
+                },
+            )
+
+    async def block(self, key: str, seconds: float) -> None:
+        """No worker that takes `key` next starts a send within the next `seconds`."""
+        async with self.db.transaction() as session:
+            await (await session.connection()).execute(
+                text(
+                    "INSERT INTO rate_leases (bucket, holder, expires_at, wanted_by, wanted_at,"
+                    f" blocked_until, history) VALUES (:key, '', 0, '', 0, {self._now} + :s, '[]')"
+                    " ON CONFLICT (bucket) DO UPDATE SET blocked_until ="
+                    " GREATEST(rate_leases.blocked_until, EXCLUDED.blocked_until)"
+                ),
+                self._params(key=key, s=seconds),
             )
 
 
