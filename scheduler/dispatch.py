@@ -74,8 +74,9 @@ from bot.settings import Settings
 from bot.workflow.rules import load_rules
 from scheduler.marks import SentMarks
 from scheduler.queue import heads_due, keep_behind, overtakes
+from scheduler.rate_limits import channel_buckets
 from scheduler.rate_slots import shared_slots
-from scheduler.ratelimit import RateLimiter, channel_buckets
+from scheduler.ratelimit import RateLimiter
 from scheduler.retry import DrainSummary, RetryPolicy
 from store.db import Database
 from store.enums import OutboxStatus

@@ -1,18 +1,24 @@
-"""Send-rate buckets shared by every worker of an installation (PostgreSQL).
+"""Send-rate state shared by every worker of an installation (PostgreSQL).
 
-Why a table, not per-worker shares of the budget: the limits are Telegram's (and WhatsApp's,
-and the mail server's) per bot, and also per chat; a share per worker would have to follow
-workers joining and dying, and would waste the share of an idle worker. Instead each bucket is
-one row of `rate_slots` holding the next instant (the database's own clock, so workers on
-different machines agree) a send counted against it may start. A reservation locks the
-bucket rows (in key order, so two workers never deadlock), takes the latest of their next
-instants and now, and moves each bucket on by its spacing, all in one short transaction; a
-stage of one bucket (the bot, a private chat) is a single upsert statement that locks, reads
-and moves the row at once, and `push` is one statement for all its keys, so a send costs one
-statement per stage (its recipient's buckets, then the channel's) and one for its `settle`.
+The limits are Telegram's (WhatsApp's, the mail server's) per bot and per chat, however many
+workers send for it; a share of the budget per worker would have to follow workers joining and
+dying, and would waste an idle worker's share. Two tables, on the database's own clock (so
+workers on different machines agree), each statement one short transaction:
+
+- `rate_leases`: one row per channel-wide bucket (the bot, the business number, the mail
+  server): the worker that alone paces it until `expires_at` (scheduler/ratelimit.py), the
+  worker that asked for it next (an ask stands WANT_FRESH unless renewed), and what the last
+  holder handed over (its recent sends, the end of a whole-channel retry_after). `take` renews
+  the caller's lease, or takes a free or lapsed one unless another worker asked first, or else
+  records the caller's ask; `release` hands it over; `block` makes whoever holds it next wait.
+- `rate_slots`: one row per shared bucket of more than one send a window that is not
+  channel-wide (a group's 20 a minute, a WhatsApp user's 10 a minute), holding the next instant
+  a send counted against it may start. `reserve` locks the rows in key order (two workers never
+  deadlock), takes the latest of their instants and now, and moves each on by its spacing (one
+  bucket: a single upsert); `push` moves them past a retry_after.
 
 SQLite has one worker (#13: a second one refuses its singleton roles), so there the limiter
-keeps its buckets in memory (scheduler/ratelimit.py) and `shared_slots` returns None.
+keeps all of it in memory and `shared_slots` returns None.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import text
 
-from scheduler.ratelimit import Bucket, Grant, Limit
+from scheduler.rate_limits import Bucket, Limit
+from scheduler.ratelimit import Grant
 from store.db import Database
 
 _DB_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
@@ -42,12 +49,10 @@ class PostgresSlots:
     def _params(self, **params: object) -> dict[str, object]:
         return params if self._clock is None else {**params, "now": self._clock()}
 
-    async def reserve(self, buckets: list[Bucket], count: int = 1) -> float:
-        """Reserve the next start shared by `buckets` (with `count` > 1, of one bucket: that
-        many consecutive slots, `spacing` apart); seconds to wait until the first."""
+    async def reserve(self, buckets: list[Bucket]) -> float:
+        """Reserve the next start shared by `buckets`; seconds to wait until it."""
         if len(buckets) == 1:
-            return await self._reserve_one(*buckets[0], count)
-        assert count == 1, "a block of slots is reserved in one bucket only"
+            return await self._reserve_one(*buckets[0])
         ordered = sorted(buckets)
         keys = [key for key, _ in ordered]
         async with self.db.transaction() as session:
@@ -75,10 +80,10 @@ class PostgresSlots:
                 )
         return max(0.0, start - now)
 
-    async def _reserve_one(self, key: str, limit: Limit, count: int) -> float:
-        """One bucket's next `count` starts in a single statement (the upsert locks and moves
-        it); seconds to wait until the first."""
-        block = limit.spacing * count
+    async def _reserve_one(self, key: str, limit: Limit) -> float:
+        """One bucket's next start in a single statement (the upsert locks and moves it);
+        seconds to wait until it."""
+        block = limit.spacing
         async with self.db.transaction() as session:
             row = (
                 await (await session.connection()).execute(

@@ -1,36 +1,34 @@
-"""Per-channel send rate limits, paced a safety margin below the channels' own limits.
+"""Pacing sends a safety margin below the channels' limits (scheduler/rate_limits.py).
 
-Telegram's documented limits (core.telegram.org/bots/faq, "broadcasting to users"): about 30
-messages per second overall, no more than one per second in one chat, and no more than 20 per
-minute in one group (group chat ids are negative). Mail servers set their own limit, so the
-email cap is a setting (OUTBOX_EMAIL_PER_SECOND). WhatsApp's Cloud API (developers.facebook.com,
-"Throughput" and "pair rate limit"): 80 messages per second per business number, and about one
-message every 6 seconds to one user (10 a minute, bursts allowed).
+How a send is paced. A send first waits for its recipient's buckets, then for room in the
+channel-wide window, so a chat that must wait never holds up a send to another chat. A
+recipient's window is stretched by MARGIN (a limit of one a second is kept as one in 1.03 s): a
+little jitter between our clock and the server's never turns into a 429. A one-message-per-window
+bucket (one per second per chat) counts from when the previous send *finished* (`settle`),
+because the server may have counted it at any moment up to its answer. The channel-wide window
+is sliding window accounting, not even spacing: a send starts when fewer than `count` sends are
+in flight or finished within the last window (WIDE_MARGIN longer than the channel's). The
+server counts a send between its start and its answer, so any window of the server's holds no
+more than `count` sends, however late a wake-up was or how the sends bunch; and a slot a late
+wake-up missed is made up as soon as the window allows. `back_off` honours a `retry_after`: the
+recipient's buckets (or the whole channel's, when two recipients are told to wait at once)
+wait that long.
 
-How a send is paced. The first bucket of a channel is channel-wide (the bot, the business
-number, the mail server); the others belong to one recipient (its chat, its group, its user
-pair). A send first waits for its recipient's buckets, then for room in the channel-wide
-window, so a chat that must wait never holds up a send to another chat. A recipient's window
-is stretched by MARGIN (a limit of one a second is kept as one in 1.03 s): a little jitter
-between our clock and the server's never turns into a 429. A one-message-per-window bucket
-(one per second per chat) counts from when the previous send *finished* (`settle`), because the
-server may have counted it at any moment up to its answer. The channel-wide window is sliding
-window accounting, not even spacing: a send starts when fewer than `count` sends are in flight
-or finished within the last window (WIDE_MARGIN longer than the channel's). The server counts a
-send between its start and its answer, so any window of the server's holds no more than
-`count` sends, however late a wake-up was or how the sends bunch; and a slot a late wake-up
-missed is made up as soon as the window allows (no even slots to lose).
-`back_off` honours a `retry_after`: the recipient's buckets (or the whole channel's, when two
-recipients are told to wait at once) wait that long.
-
-Across workers (`slots`, PostgreSQL): the same buckets as rows of `rate_slots`, each the next
-instant a send may start, reserved atomically in the database (scheduler/rate_slots.py); there
-the windows are even spacing (MARGIN longer) plus `settle`, and each worker also keeps its own
-sends in flight within the channel-wide window. A worker reserves the channel's slots BLOCK at
-a time (one statement for four sends, one block at a time per worker) and hands them to its
-sends in order; a slot whose send woke more than `lateness` after it lapses, so no window of
-`seconds` holds more than `count` starts of all workers together. A worker told a whole-channel
-`retry_after` drops the slots it holds; another worker uses at most the rest of its block.
+Across workers (`slots`, PostgreSQL, where several `loket run` may send for one bot): each
+channel-wide bucket is leased to one worker at a time (`rate_leases`, scheduler/rate_slots.py),
+and the holder paces it in memory exactly as above, with the one-a-window buckets of the
+recipients it sends to. Buckets of more than one send a window that are not channel-wide (a
+group's 20 a minute, a WhatsApp user's 10 a minute) stay shared rows of `rate_slots`, reserved
+atomically before the lease is asked for. A lease lasts LEASE_SECONDS, a send renews it once
+less than RENEW_BELOW is left, and no send starts in its last GUARD (a send's way to the
+server). A worker that wants a bucket another holds asks for it (again every POLL); the holder
+stops starting sends once it held the lease TERM, and releases it when nothing it started is in
+flight, or at once at the end of a drain (`rest`). A release hands over the sends of the last
+HANDOVER seconds (the channel's and its recipients') and the rest of a whole-channel
+`retry_after`, which the next holder counts as its own. A lease whose holder died lapses; the
+next holder starts no send before the lapsed lease's end plus the longest window, so the dead
+worker's sends are out of every window first. So one worker at a time sends on a channel, and no
+window of the server's holds more than `count` sends of all workers together.
 """
 
 from __future__ import annotations
@@ -45,14 +43,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from store.enums import Channel
+from scheduler.rate_limits import Bucket, BucketsFor, Limit
 
 log = logging.getLogger(__name__)
 
-MARGIN = 0.03  # windows are kept 3 % longer than the channel's own
-# The channel-wide window counts each send until its answer came back, a round trip of margin
-# already; 1 % more covers a server clock running slightly fast.
-WIDE_MARGIN = 0.01
 # Across workers: a channel-wide bucket is leased to one worker at a time.
 LEASE_SECONDS = 2.0  # how long a take or renewal holds it
 RENEW_BELOW = 1.5  # renewed by the next send once less than this is left
@@ -60,68 +54,6 @@ GUARD = 0.5  # no send starts in the last GUARD of a lease (a send's way to the 
 TERM = 2.0  # held at least this long before it is handed to a worker that asked
 POLL = 0.1  # a worker waiting for the lease asks again this often
 HANDOVER = 2.0  # recent sends older than this are not handed over (longer than any window)
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `count` sends in any window of `seconds`."""
-
-    count: int
-    seconds: float
-
-    @property
-    def window(self) -> float:
-        """The window we keep: `seconds` stretched by MARGIN."""
-        return self.seconds * (1 + MARGIN)
-
-    @property
-    def wide_window(self) -> float:
-        """The channel-wide window we keep, counting sends until they finished."""
-        return self.seconds * (1 + WIDE_MARGIN)
-
-    @property
-    def spacing(self) -> float:
-        """The even spacing that keeps `count` per `window`."""
-        return self.window / self.count
-
-
-Bucket = tuple[str, Limit]
-BucketsFor = Callable[[str], list[Bucket]]
-
-TELEGRAM_OVERALL = Limit(30, 1.0)
-TELEGRAM_PER_CHAT = Limit(1, 1.0)
-TELEGRAM_PER_GROUP = Limit(20, 60.0)
-
-
-WHATSAPP_OVERALL = Limit(80, 1.0)
-WHATSAPP_PER_USER = Limit(10, 60.0)
-
-
-def whatsapp_buckets(recipient: str) -> list[Bucket]:
-    """The windows one WhatsApp send counts against: the business number and the user pair."""
-    return [("whatsapp", WHATSAPP_OVERALL), (f"whatsapp:{recipient}", WHATSAPP_PER_USER)]
-
-
-def telegram_buckets(recipient: str) -> list[Bucket]:
-    """The windows one Telegram send counts against: overall, its chat, and its group."""
-    buckets = [("telegram", TELEGRAM_OVERALL), (f"telegram:{recipient}", TELEGRAM_PER_CHAT)]
-    if recipient.startswith("-"):
-        buckets.append((f"telegram-group:{recipient}", TELEGRAM_PER_GROUP))
-    return buckets
-
-
-def channel_buckets(email_per_second: float) -> dict[str, BucketsFor]:
-    """The bucket function of every channel with a limit (others are not limited); the first
-    bucket of each list is the channel-wide one."""
-    if email_per_second >= 1:
-        email_limit = Limit(int(email_per_second), 1.0)
-    else:  # e.g. 0.5: one mail every two seconds
-        email_limit = Limit(1, 1.0 / email_per_second)
-    return {
-        Channel.TELEGRAM.value: telegram_buckets,
-        Channel.WHATSAPP.value: whatsapp_buckets,
-        Channel.EMAIL.value: lambda _recipient: [("email", email_limit)],
-    }
 
 
 @dataclass(frozen=True)
@@ -142,7 +74,7 @@ class Grant:
 class SlotStore(Protocol):
     """Buckets and leases shared by every worker of an installation (scheduler/rate_slots.py)."""
 
-    async def reserve(self, buckets: list[Bucket], count: int = 1) -> float:
+    async def reserve(self, buckets: list[Bucket]) -> float:
         """Reserve the next start shared by `buckets`; seconds to wait until it."""
         ...
 

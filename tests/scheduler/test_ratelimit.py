@@ -12,15 +12,9 @@ from collections import defaultdict
 import pytest
 
 from bot.services import Services
+from scheduler.rate_limits import MARGIN, channel_buckets
 from scheduler.rate_slots import PostgresSlots, shared_slots
-from scheduler.ratelimit import (
-    GUARD,
-    LEASE_SECONDS,
-    MARGIN,
-    RateLimiter,
-    SlotStore,
-    channel_buckets,
-)
+from scheduler.ratelimit import GUARD, LEASE_SECONDS, RateLimiter, SlotStore
 
 
 class FakeTime:
