@@ -64,8 +64,6 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
@@ -74,9 +72,11 @@ from bot.notify.delivery_failures import report_undeliverable
 from bot.privacy.masking import redact
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
+from scheduler.marks import SentMarks
 from scheduler.queue import heads_due, keep_behind, overtakes
+from scheduler.rate_limits import channel_buckets
 from scheduler.rate_slots import shared_slots
-from scheduler.ratelimit import RateLimiter, channel_buckets
+from scheduler.ratelimit import RateLimiter
 from scheduler.retry import DrainSummary, RetryPolicy
 from store.db import Database
 from store.enums import OutboxStatus
@@ -114,6 +114,7 @@ class Dispatcher:
             channel_buckets(settings.outbox_email_per_second), slots=shared_slots(db)
         )
         self.batch_size, self.concurrency = batch_size, max(1, concurrency)
+        self._marks = SentMarks(db)
         self._soon: dict[Key, asyncio.Task[DrainSummary]] = {}
         self._owed: dict[Key, set[str]] = {}  # wake-ups not answered yet: purposes (or ALL)
         self._rounds: dict[Key, set[str]] = {}  # the purposes of each recipient's running round
@@ -287,6 +288,7 @@ class Dispatcher:
                     if again and not flying:
                         continue
                 if not flying:
+                    await self.limiter.rest()  # an idle channel's lease goes to other workers
                     return summary
                 done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
                 exhausted = False
@@ -454,11 +456,9 @@ class Dispatcher:
             await self.limiter.settle(row.channel, row.recipient)
 
     async def _mark_sent(self, row: OutboxMessage, external_id: str | None) -> None:
-        t = OutboxMessage
-        sent = {"status": OutboxStatus.SENT.value, "sent_at": self.clock.now(),
-                "external_id": external_id, "last_error": None}  # fmt: skip
-        async with self.db.transaction() as session:  # one statement: no read before it
-            await session.exec(update(t).where(col(t.id) == row.id).values(**sent))  # type: ignore[call-overload]
+        """The row is `sent` once this returns (committed with the marks of other sends that
+        finished meanwhile: scheduler/marks.py)."""
+        await self._marks.mark(row.id, external_id, self.clock.now())  # type: ignore[arg-type]
         log.info("sent outbox row %s (%s, %s)", row.id, row.channel, row.purpose)
 
     async def _retry(self, row: OutboxMessage, reason: str, retry_after: float | None) -> bool:

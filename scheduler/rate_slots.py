@@ -1,31 +1,40 @@
-"""Send-rate buckets shared by every worker of an installation (PostgreSQL).
+"""Send-rate state shared by every worker of an installation (PostgreSQL).
 
-Why a table, not per-worker shares of the budget: the limits are Telegram's (and WhatsApp's,
-and the mail server's) per bot, and also per chat; a share per worker would have to follow
-workers joining and dying, and would waste the share of an idle worker. Instead each bucket is
-one row of `rate_slots` holding the next instant (the database's own clock, so workers on
-different machines agree) a send counted against it may start. A reservation locks the
-bucket rows (in key order, so two workers never deadlock), takes the latest of their next
-instants and now, and moves each bucket on by its spacing, all in one short transaction; a
-stage of one bucket (the bot, a private chat) is a single upsert statement that locks, reads
-and moves the row at once, and `push` is one statement for all its keys, so a send costs one
-statement per stage (its recipient's buckets, then the channel's) and one for its `settle`.
+The limits are Telegram's (WhatsApp's, the mail server's) per bot and per chat, however many
+workers send for it; a share of the budget per worker would have to follow workers joining and
+dying, and would waste an idle worker's share. Two tables, on the database's own clock (so
+workers on different machines agree), each statement one short transaction:
+
+- `rate_leases`: one row per channel-wide bucket (the bot, the business number, the mail
+  server): the worker that alone paces it until `expires_at` (scheduler/ratelimit.py), the
+  worker that asked for it next (an ask stands WANT_FRESH unless renewed), and what the last
+  holder handed over (its recent sends, the end of a whole-channel retry_after). `take` renews
+  the caller's lease, or takes a free or lapsed one unless another worker asked first, or else
+  records the caller's ask; `release` hands it over; `block` makes whoever holds it next wait.
+- `rate_slots`: one row per shared bucket of more than one send a window that is not
+  channel-wide (a group's 20 a minute, a WhatsApp user's 10 a minute), holding the next instant
+  a send counted against it may start. `reserve` locks the rows in key order (two workers never
+  deadlock), takes the latest of their instants and now, and moves each on by its spacing (one
+  bucket: a single upsert); `push` moves them past a retry_after.
 
 SQLite has one worker (#13: a second one refuses its singleton roles), so there the limiter
-keeps its buckets in memory (scheduler/ratelimit.py) and `shared_slots` returns None.
+keeps all of it in memory and `shared_slots` returns None.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import text
 
-from scheduler.ratelimit import Bucket, Limit
+from scheduler.rate_limits import Bucket, Limit
+from scheduler.ratelimit import Grant
 from store.db import Database
 
 _DB_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
 _KEYS = "CAST(:keys AS varchar[])"
+WANT_FRESH = 1.0  # a worker's request for a lease stands this long unless renewed
 
 
 class PostgresSlots:
@@ -40,12 +49,10 @@ class PostgresSlots:
     def _params(self, **params: object) -> dict[str, object]:
         return params if self._clock is None else {**params, "now": self._clock()}
 
-    async def reserve(self, buckets: list[Bucket], count: int = 1) -> float:
-        """Reserve the next start shared by `buckets` (with `count` > 1, of one bucket: that
-        many consecutive slots, `spacing` apart); seconds to wait until the first."""
+    async def reserve(self, buckets: list[Bucket]) -> float:
+        """Reserve the next start shared by `buckets`; seconds to wait until it."""
         if len(buckets) == 1:
-            return await self._reserve_one(*buckets[0], count)
-        assert count == 1, "a block of slots is reserved in one bucket only"
+            return await self._reserve_one(*buckets[0])
         ordered = sorted(buckets)
         keys = [key for key, _ in ordered]
         async with self.db.transaction() as session:
@@ -73,10 +80,10 @@ class PostgresSlots:
                 )
         return max(0.0, start - now)
 
-    async def _reserve_one(self, key: str, limit: Limit, count: int) -> float:
-        """One bucket's next `count` starts in a single statement (the upsert locks and moves
-        it); seconds to wait until the first."""
-        block = limit.spacing * count
+    async def _reserve_one(self, key: str, limit: Limit) -> float:
+        """One bucket's next start in a single statement (the upsert locks and moves it);
+        seconds to wait until it."""
+        block = limit.spacing
         async with self.db.transaction() as session:
             row = (
                 await (await session.connection()).execute(
@@ -104,6 +111,119 @@ class PostgresSlots:
                     " SET next_at = GREATEST(rate_slots.next_at, EXCLUDED.next_at)"
                 ),
                 self._params(keys=sorted(keys), s=seconds),
+            )
+
+    async def take(self, key: str, holder: str, seconds: float, clear: float) -> Grant | None:
+        """Hold `key` alone for `seconds` (renewed if `holder` holds it; taken if it is free,
+        or its holder's lease ran out, and no other worker asked first); None when another
+        worker holds it (this one is then the next to get it, unless one asked first)."""
+        params = self._params(key=key, holder=holder, s=seconds)
+        async with self.db.transaction() as session:
+            conn = await session.connection()
+            renewed = (
+                await conn.execute(
+                    text(
+                        f"WITH t AS (SELECT {self._now} AS now) UPDATE rate_leases"
+                        " SET expires_at = t.now + :s FROM t"
+                        " WHERE bucket = :key AND holder = :holder"
+                        " RETURNING wanted_by, wanted_at, t.now"
+                    ),
+                    params,
+                )
+            ).one_or_none()
+            if renewed is not None:
+                other = renewed[0] not in ("", holder) and renewed[1] > renewed[2] - WANT_FRESH
+                return Grant(seconds, wanted=other)
+            await conn.execute(
+                text(
+                    "INSERT INTO rate_leases (bucket, holder, expires_at, wanted_by, wanted_at,"
+                    " blocked_until, history) VALUES (:key, '', 0, '', 0, 0, '[]')"
+                    " ON CONFLICT (bucket) DO NOTHING"
+                ),
+                params,
+            )
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT holder, expires_at, wanted_by, wanted_at, blocked_until, history,"
+                        f" {self._now} FROM rate_leases WHERE bucket = :key FOR UPDATE"
+                    ),
+                    params,
+                )
+            ).one()
+            now = float(row[6])
+            expired = row[0] != "" and float(row[1]) <= now
+            asked = row[2] not in ("", holder) and float(row[3]) > now - WANT_FRESH
+            if (row[0] != "" and not expired) or asked:  # held, or promised to another
+                if not asked:
+                    await conn.execute(
+                        text(
+                            "UPDATE rate_leases SET wanted_by = :holder,"
+                            " wanted_at = CAST(:at AS float8) WHERE bucket = :key"
+                        ),
+                        {**params, "at": now},
+                    )
+                return None
+            await conn.execute(
+                text(
+                    "UPDATE rate_leases SET holder = :holder, expires_at = CAST(:until AS float8),"
+                    " wanted_by = '', wanted_at = 0 WHERE bucket = :key"
+                ),
+                {**params, "until": now + seconds},
+            )
+        # A holder that died may have sent up to the end of its lease: wait out its windows.
+        clear_in = float(row[1]) + clear - now if expired else 0.0
+        history = [(k, now - float(at)) for k, at in json.loads(row[5])]
+        return Grant(
+            seconds, taken=True, clear_in=max(0.0, clear_in),
+            blocked_for=max(0.0, float(row[4]) - now), history=history,
+        )  # fmt: skip
+
+    async def release(
+        self, key: str, holder: str, history: Sequence[tuple[str, float]], blocked_for: float
+    ) -> None:
+        """Give up `key` (if `holder` holds it), handing over its recent sends (bucket, seconds
+        ago) and how long the whole channel must still wait."""
+        async with self.db.transaction() as session:
+            conn = await session.connection()
+            found = (
+                await conn.execute(
+                    text(
+                        f"SELECT {self._now} FROM rate_leases"
+                        " WHERE bucket = :key AND holder = :holder FOR UPDATE"
+                    ),
+                    self._params(key=key, holder=holder),
+                )
+            ).one_or_none()
+            if found is None:
+                return
+            now = float(found[0])
+            await conn.execute(
+                text(
+                    "UPDATE rate_leases SET holder = '', expires_at = CAST(:now AS float8),"
+                    " history = :history,"
+                    " blocked_until = GREATEST(blocked_until, CAST(:blocked AS float8))"
+                    " WHERE bucket = :key"
+                ),
+                {
+                    "key": key,
+                    "now": now,
+                    "history": json.dumps([[k, now - age] for k, age in history]),
+                    "blocked": now + blocked_for,
+                },
+            )
+
+    async def block(self, key: str, seconds: float) -> None:
+        """No worker that takes `key` next starts a send within the next `seconds`."""
+        async with self.db.transaction() as session:
+            await (await session.connection()).execute(
+                text(
+                    "INSERT INTO rate_leases (bucket, holder, expires_at, wanted_by, wanted_at,"
+                    f" blocked_until, history) VALUES (:key, '', 0, '', 0, {self._now} + :s, '[]')"
+                    " ON CONFLICT (bucket) DO UPDATE SET blocked_until ="
+                    " GREATEST(rate_leases.blocked_until, EXCLUDED.blocked_until)"
+                ),
+                self._params(key=key, s=seconds),
             )
 
 

@@ -4,7 +4,7 @@ from store.models.annual import AnnualNarrative
 from store.models.calendar import CalendarOverride, CalendarStamp
 from store.models.cases import Attachment, Case, Event, Message
 from store.models.conversation import ConversationDraft
-from store.models.delivery import OutboxMessage, RateSlot, SentReminder
+from store.models.delivery import OutboxMessage, RateLease, RateSlot, SentReminder
 from store.models.email import MailAttempt, MailMailbox, MailRecord
 from store.models.inbound import InboundUpdate
 from store.models.people import (
@@ -41,6 +41,7 @@ __all__ = [
     "Officer",
     "OfficerIdentity",
     "OutboxMessage",
+    "RateLease",
     "RateSlot",
     "ReferenceCounter",
     "Requester",

@@ -63,3 +63,19 @@ class RateSlot(SQLModel, table=True):
 
     bucket: str = Field(primary_key=True, max_length=340)
     next_at: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+
+
+class RateLease(SQLModel, table=True):
+    """Who alone paces one channel-wide send-rate bucket (the bot) now, until when (the
+    database's epoch seconds), who asked for it next, and what the last holder handed over:
+    its recent sends and a whole-channel retry_after's end (scheduler/rate_slots.py)."""
+
+    __tablename__ = "rate_leases"
+
+    bucket: str = Field(primary_key=True, max_length=340)
+    holder: str = Field(default="", max_length=64)
+    expires_at: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    wanted_by: str = Field(default="", max_length=64)
+    wanted_at: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    blocked_until: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    history: str = Field(default="[]", sa_column=Column(Text, nullable=False))

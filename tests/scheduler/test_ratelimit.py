@@ -12,8 +12,9 @@ from collections import defaultdict
 import pytest
 
 from bot.services import Services
+from scheduler.rate_limits import MARGIN, channel_buckets
 from scheduler.rate_slots import PostgresSlots, shared_slots
-from scheduler.ratelimit import BLOCK, MARGIN, RateLimiter, SlotStore, channel_buckets
+from scheduler.ratelimit import GUARD, LEASE_SECONDS, RateLimiter, SlotStore
 
 
 class FakeTime:
@@ -165,31 +166,78 @@ async def test_whatsapp_keeps_the_pair_rate_limit_of_one_user() -> None:
     assert times[11] - times[10] < 0.1  # another user was never held back by the pair
 
 
-async def test_workers_share_the_buckets_on_postgresql(services: Services) -> None:
-    slots = shared_slots(services.db)
-    if slots is None:
+def shared(services: Services, time: FakeTime) -> PostgresSlots:
+    """The `rate_slots` and `rate_leases` rows on the fake clock (PostgreSQL only)."""
+    if shared_slots(services.db) is None:
         pytest.skip("SQLite runs one worker; its buckets are in memory")
-    one, two = (RateLimiter(channel_buckets(5), slots=slots, sleep=_no_sleep) for _ in "12")
-    waits = [await one.acquire("telegram", "42"), await two.acquire("telegram", "42")]
-    assert waits[0] == 0 and waits[1] > 0.9  # the second worker waits for the first's send
-    await one.back_off("telegram", "43", 30, whole_channel=True)
-    # Telegram told one worker: the other uses up the bot's slots it already held (its block,
-    # a tenth of a second), then waits it out too.
-    waits = [await two.acquire("telegram", str(44 + i)) for i in range(BLOCK)]
-    assert max(waits[: BLOCK - 1]) < 1 and waits[-1] > 25
+    return PostgresSlots(services.db, clock=time.monotonic)
 
 
-async def _no_sleep(_seconds: float) -> None:
-    return None
+async def test_workers_hand_the_bots_lease_over_with_their_recent_sends(
+    services: Services,
+) -> None:
+    time = FakeTime()
+    slots = shared(services, time)
+    one, two = (limiter(time, slots=slots) for _ in "12")
+    await one.acquire("telegram", "42")
+    time.now += 0.2  # the answer
+    await one.settle("telegram", "42")
+    await one.rest()  # the drain is over: the lease is handed back
+    await two.acquire("telegram", "42")  # the other worker, the same chat
+    assert time.now >= 1.2  # a second after the first worker's answer
+    await two.settle("telegram", "42")
+    await two.rest()
+    started = time.now
+    await one.acquire("telegram", "43")  # another chat is not held up
+    assert time.now - started < 0.01
+
+
+async def test_a_retry_after_for_the_whole_bot_holds_every_worker(services: Services) -> None:
+    time = FakeTime()
+    slots = shared(services, time)
+    one, two = (limiter(time, slots=slots) for _ in "12")
+    await one.acquire("telegram", "42")
+    await one.back_off("telegram", "42", 30, whole_channel=True)  # Telegram told one worker
+    await one.settle("telegram", "42")
+    await one.rest()
+    await two.acquire("telegram", "43")  # the other takes the lease, and the wait with it
+    assert time.now >= 30
+    await two.settle("telegram", "43")
+
+
+async def test_a_worker_dying_with_the_lease_holds_the_others_out_of_its_windows(
+    services: Services,
+) -> None:
+    time = FakeTime()
+    slots = shared(services, time)
+    dying, alive = (limiter(time, slots=slots) for _ in "12")
+    starts = []
+    for chat in range(30):  # thirty sends in flight, then the worker is gone (no settle)
+        await dying.acquire("telegram", str(chat))
+        starts.append(time.now)
+    await alive.acquire("telegram", "7")  # waits for the lease to run out, then a window more
+    assert time.now >= LEASE_SECONDS + 1.0 and time.now - max(starts) >= 1.0 + GUARD
+    starts.append(time.now)
+    for chat in range(30, 60):
+        await alive.settle("telegram", str(chat - 1) if chat > 30 else "7")
+        await alive.acquire("telegram", str(chat))
+        starts.append(time.now)
+    assert most_in_a_window(starts, 1.0) <= 30
 
 
 async def chains_of_sends(
-    workers: list[RateLimiter], time: OverlappingTime, chats: int = 40, rounds: int = 4
+    workers: list[RateLimiter],
+    time: OverlappingTime,
+    chats: int = 40,
+    rounds: int = 4,
+    joining: float = 0.0,
 ) -> tuple[list[float], list[float], dict[str, list[tuple[float, float]]]]:
     """Every chat gets `rounds` messages one after another (as the dispatcher sends a chat's
     rows), each by the next worker, all chats at once (`time` counts `chats` tasks); each
-    answer takes up to 60 ms. The starts, the instants the server counted them (at the start
-    or at the answer: the two worst cases), and each chat's (start, answer)."""
+    answer takes up to 60 ms. With `joining`, the chats of the last worker start that many
+    seconds late, all through it (a worker joining mid-run). The starts, the instants the
+    server counted them (at the start or at the answer: the two worst cases), and each chat's
+    (start, answer)."""
     rng = random.Random(7)
     starts: list[float] = []
     counted: list[float] = []
@@ -197,8 +245,11 @@ async def chains_of_sends(
 
     async def chain(chat: int) -> None:
         try:
+            late = joining > 0 and chat % len(workers) == len(workers) - 1
+            if late:
+                await time.sleep(joining)
             for k in range(rounds):
-                worker = workers[(chat + k) % len(workers)]
+                worker = workers[-1] if late else workers[(chat + k) % len(workers)]
                 await worker.acquire("telegram", str(chat))
                 start = time.now
                 await time.sleep(rng.uniform(0, 0.06))  # the Bot API answering
@@ -238,4 +289,22 @@ async def test_workers_sharing_rate_slots_keep_telegrams_limits(services: Servic
     workers = [limiter(time, slots=slots) for _ in range(3)]
     starts, _, per_chat = await chains_of_sends(workers, time)
     assert len(starts) == 160 and most_in_a_window(starts, 1.0) <= 30
+    assert one_chat_a_second(per_chat)
+
+
+async def test_one_worker_holding_the_lease_paces_as_in_memory(services: Services) -> None:
+    time = OverlappingTime(tasks=40)
+    slots = shared(services, time)
+    starts, counted, per_chat = await chains_of_sends([limiter(time, slots=slots)], time)
+    assert most_in_a_window(counted, 1.0) <= 30
+    assert one_chat_a_second(per_chat)
+    assert len(starts) / max(starts) >= 0.95 * 30  # late wake-ups lose nothing, as in memory
+
+
+async def test_a_worker_joining_mid_run_keeps_telegrams_limits(services: Services) -> None:
+    time = OverlappingTime(tasks=40)
+    slots = shared(services, time)
+    workers = [limiter(time, slots=slots) for _ in range(2)]
+    starts, counted, per_chat = await chains_of_sends(workers, time, rounds=8, joining=3.0)
+    assert len(starts) == 320 and most_in_a_window(counted, 1.0) <= 30
     assert one_chat_a_second(per_chat)

@@ -19,7 +19,8 @@ from bot.notify.requester_updates import _HEADLINES
 from channels.whatsapp.settings import WhatsAppSettings
 from channels.whatsapp.templates import STEPS, TEMPLATES
 from scheduler.dispatch import Dispatcher
-from scheduler.ratelimit import RateLimiter, channel_buckets
+from scheduler.rate_limits import channel_buckets
+from scheduler.ratelimit import RateLimiter
 from store.models import Case, OutboxMessage
 from tests.channels.whatsapp.conftest import WhatsAppHarness
 
