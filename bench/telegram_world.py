@@ -109,12 +109,19 @@ class World:
             target=_serve, args=(child, n, limits, bursting), name="bench-telegram-world"
         )
         self._process.start()
-        self.address: Address = self._conn.recv()
+        self.address: Address = self._receive()
+
+    def _receive(self) -> Any:
+        """The child's next word; RuntimeError if it died first (not waiting for ever)."""
+        while not self._conn.poll(0.5):
+            if not self._process.is_alive():
+                raise RuntimeError(f"the emulator's process ended ({self._process.exitcode})")
+        return self._conn.recv()
 
     async def run(self) -> dict[str, float]:
         """Let the citizens go; what they measured, when they are done."""
         self._conn.send("go")
-        result: dict[str, float] = await asyncio.to_thread(self._conn.recv)
+        result: dict[str, float] = await asyncio.to_thread(self._receive)
         return result
 
     def close(self) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +15,80 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_READERS = 4  # connections for `Database.session()` reads beside the one writer (WAL)
+URGENT_RUN = 4  # urgent turns of the SQLite writer in a row before a waiting other one's
+
+# Work someone is waiting for (a chat's update being handled): on SQLite its transactions take
+# the one writer before background work's (the outbox's sends). Set in a task's context with
+# `with_priority`; tasks it creates inherit it.
+_URGENT: contextvars.ContextVar[bool] = contextvars.ContextVar("loket_db_urgent", default=False)
+
+
+def with_priority(urgent: bool = True) -> contextvars.Context:
+    """A copy of the current context whose transactions are `urgent` (or not): run a call or
+    create a task in it (`asyncio.create_task(..., context=...)`)."""
+    context = contextvars.copy_context()
+    context.run(_URGENT.set, urgent)
+    return context
+
+
+class _WriterTurns:
+    """Who takes SQLite's one writer connection next: urgent transactions first, each kind in
+    its order; after URGENT_RUN urgent turns in a row a waiting other one goes, so background
+    work is slowed, never stopped. A task already holding the writer passes (as before, a
+    nested transaction then waits for the pool)."""
+
+    def __init__(self) -> None:
+        self._holder: asyncio.Task[Any] | None = None
+        self._busy = False
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),
+            deque(),
+        )
+        self._run = 0
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the writer for the block."""
+        me = asyncio.current_task()
+        if self._busy and me is not None and self._holder is me:
+            yield
+            return
+        await self._acquire(_URGENT.get())
+        self._holder = me
+        try:
+            yield
+        finally:
+            self._holder = None
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting[0 if urgent else 1]
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed the turn as it was cancelled: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def _release(self) -> None:
+        urgent, other = self._waiting
+        order = (other, urgent) if self._run >= URGENT_RUN and other else (urgent, other)
+        for queue in order:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    self._run = self._run + 1 if queue is urgent else 0
+                    waiter.set_result(None)
+                    return
+        self._busy, self._run = False, 0
 
 
 def async_url(url: str) -> str:
@@ -26,8 +103,10 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, busy timeout, BEGIN IMMEDIATE: writers queue instead of failing."""
+def _configure_sqlite(engine: AsyncEngine, *, reader: bool = False) -> None:
+    """WAL, foreign keys, busy timeout, BEGIN IMMEDIATE: writers queue instead of failing. A
+    `reader` connection is query-only and begins deferred: in WAL it reads the last committed
+    state without ever waiting for the writer."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -38,13 +117,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")
+        if reader:
+            cur.execute("PRAGMA query_only=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can deadlock against another
         # writer (SQLITE_BUSY without waiting); IMMEDIATE takes the write lock up front.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -66,22 +147,51 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(full, pool_pre_ping=True, **kwargs)
 
 
+def create_reader(url: str) -> AsyncEngine | None:
+    """The engine `Database.session()` reads through on an SQLite file: SQLITE_READERS
+    query-only connections beside the one writer, so a read never queues behind the writes
+    (WAL: readers and the writer do not block each other). None elsewhere (PostgreSQL's pool
+    serves both; an in-memory SQLite database is one connection's own)."""
+    full = async_url(url)
+    if not full.startswith("sqlite") or make_url(full).database in (None, "", ":memory:"):
+        return None
+    engine = create_async_engine(
+        full,
+        connect_args={"timeout": 30},
+        hide_parameters=True,
+        pool_size=SQLITE_READERS,
+        max_overflow=0,
+    )
+    _configure_sqlite(engine, reader=True)
+    return engine
+
+
 class Database:
     """An engine plus a session factory; `transaction()` commits on success, rolls back on error."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, reader: AsyncEngine | None = None) -> None:
+        self.engine, self.reader = engine, reader
+        # SQLite's one writer is handed out urgent work first (`with_priority`).
+        self._turns = _WriterTurns() if reader is not None else None
         # What every new session carries in `session.info` (the core's facts about the store's
         # contents, such as the time zone its local dates are in); read at each session's start.
         self.session_info: dict[str, Any] = {}
         self._sessions = async_sessionmaker(
             engine, class_=AsyncSession, expire_on_commit=False, info=self.session_info
         )
+        self._reads = (
+            async_sessionmaker(
+                reader, class_=AsyncSession, expire_on_commit=False, info=self.session_info
+            )
+            if reader is not None
+            else self._sessions
+        )
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
-        """Open a database by URL (sqlite:///file.db or postgresql://...)."""
-        return cls(create_engine(url, **kwargs))
+        """Open a database by URL (sqlite:///file.db or postgresql://...); on an SQLite file,
+        reads (`session()`) have connections of their own (`create_reader`)."""
+        return cls(create_engine(url, **kwargs), create_reader(url))
 
     @property
     def dialect(self) -> str:
@@ -90,16 +200,24 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing is committed unless the caller commits."""
-        async with self._sessions() as session:
+        """A session for reads (on an SQLite file a query-only connection: it sees what was
+        committed before its first read, and cannot write)."""
+        async with self._reads() as session:
             yield session
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed as one unit when the block ends without error."""
-        async with self._sessions() as session, session.begin():
+        """A session whose work is committed as one unit when the block ends without error (on
+        an SQLite file: urgent work's first, see `with_priority`)."""
+        if self._turns is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._turns.turn(), self._sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.reader is not None:
+            await self.reader.dispose()
