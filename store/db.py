@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-SQLITE_READERS = 4  # connections for `Database.session()` reads beside the one writer (WAL)
 URGENT_RUN = 4  # urgent turns of the SQLite writer in a row before a waiting other one's
 
 # Work someone is waiting for (a chat's update being handled): on SQLite its transactions take
@@ -103,10 +102,8 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, reader: bool = False) -> None:
-    """WAL, foreign keys, busy timeout, BEGIN IMMEDIATE: writers queue instead of failing. A
-    `reader` connection is query-only and begins deferred: in WAL it reads the last committed
-    state without ever waiting for the writer."""
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, busy timeout, BEGIN IMMEDIATE: writers queue instead of failing."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -117,15 +114,13 @@ def _configure_sqlite(engine: AsyncEngine, *, reader: bool = False) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")
-        if reader:
-            cur.execute("PRAGMA query_only=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can deadlock against another
         # writer (SQLITE_BUSY without waiting); IMMEDIATE takes the write lock up front.
-        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -147,51 +142,26 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(full, pool_pre_ping=True, **kwargs)
 
 
-def create_reader(url: str) -> AsyncEngine | None:
-    """The engine `Database.session()` reads through on an SQLite file: SQLITE_READERS
-    query-only connections beside the one writer, so a read never queues behind the writes
-    (WAL: readers and the writer do not block each other). None elsewhere (PostgreSQL's pool
-    serves both; an in-memory SQLite database is one connection's own)."""
-    full = async_url(url)
-    if not full.startswith("sqlite") or make_url(full).database in (None, "", ":memory:"):
-        return None
-    engine = create_async_engine(
-        full,
-        connect_args={"timeout": 30},
-        hide_parameters=True,
-        pool_size=SQLITE_READERS,
-        max_overflow=0,
-    )
-    _configure_sqlite(engine, reader=True)
-    return engine
-
-
 class Database:
     """An engine plus a session factory; `transaction()` commits on success, rolls back on error."""
 
-    def __init__(self, engine: AsyncEngine, reader: AsyncEngine | None = None) -> None:
-        self.engine, self.reader = engine, reader
-        # SQLite's one writer is handed out urgent work first (`with_priority`).
-        self._turns = _WriterTurns() if reader is not None else None
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # SQLite's one pooled connection is handed out urgent work first (`with_priority`).
+        size = getattr(engine.pool, "size", None)
+        single = engine.dialect.name == "sqlite" and callable(size) and size() == 1
+        self._turns = _WriterTurns() if single else None
         # What every new session carries in `session.info` (the core's facts about the store's
         # contents, such as the time zone its local dates are in); read at each session's start.
         self.session_info: dict[str, Any] = {}
         self._sessions = async_sessionmaker(
             engine, class_=AsyncSession, expire_on_commit=False, info=self.session_info
         )
-        self._reads = (
-            async_sessionmaker(
-                reader, class_=AsyncSession, expire_on_commit=False, info=self.session_info
-            )
-            if reader is not None
-            else self._sessions
-        )
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
-        """Open a database by URL (sqlite:///file.db or postgresql://...); on an SQLite file,
-        reads (`session()`) have connections of their own (`create_reader`)."""
-        return cls(create_engine(url, **kwargs), create_reader(url))
+        """Open a database by URL (sqlite:///file.db or postgresql://...)."""
+        return cls(create_engine(url, **kwargs))
 
     @property
     def dialect(self) -> str:
@@ -200,9 +170,13 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads (on an SQLite file a query-only connection: it sees what was
-        committed before its first read, and cannot write)."""
-        async with self._reads() as session:
+        """A session for reads; nothing is committed unless the caller commits (on an SQLite
+        file: urgent work's first, see `with_priority`)."""
+        if self._turns is None:
+            async with self._sessions() as session:
+                yield session
+            return
+        async with self._turns.turn(), self._sessions() as session:
             yield session
 
     @contextlib.asynccontextmanager
@@ -219,5 +193,3 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        if self.reader is not None:
-            await self.reader.dispose()
