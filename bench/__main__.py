@@ -19,6 +19,7 @@ FIGURES: dict[str, tuple[str, int, str]] = {
     "chaos": ("bench.chaos", 500, "N emails + N Telegram messages into a SIGKILLed run"),
     "mail": ("bench.mail", 10_000, "`loket mail poll --once` over N mails, and django-helpdesk"),
     "fuzz_mail": ("bench.fuzz_mail", 100_000, "the mail reader over N hostile mails"),
+    "mail_read": ("bench.mail_read", 1_000, "CPU ms to read a mail, over N mails of the mix"),
     "outbound": ("bench.outbound", 600, "N outbox rows to Telegram chats under its limits"),
     "telegram": ("bench.telegram", 100, "N citizens filing requests on Telegram, 20 at once"),
 }

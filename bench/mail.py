@@ -115,17 +115,39 @@ def fill(server: DovecotServer, folders: list[str], mails: Iterable[bytes]) -> i
 
 def _timed(
     command: list[str], env: dict[str, str], cwd: Path, timeout: float
-) -> tuple[float, float, str]:
-    """Run `command`; (seconds, peak RSS MB of it, its output), exit on failure."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+) -> tuple[float, float, str, tuple[float, float]]:
+    """Run `command`; (seconds, peak RSS MB of it, its output, CPU seconds of its own process
+    (sampled from /proc every 0.1 s, the last tenth of a second missing) and of it with every
+    child it waited for, its reader workers included), exit on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False)  # fmt: skip
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{command[1:3]} failed ({done.returncode}): {done.stderr[-3000:]}")
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return seconds, round(peak / 1024, 1), done.stdout + done.stderr
+    own = 0.0
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                text=True)  # fmt: skip
+        while proc.poll() is None:
+            own = max(own, _cpu_of(proc.pid))
+            if time.perf_counter() - started > timeout:
+                proc.kill()
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        output = out.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[1:3]} failed ({proc.returncode}): {output[-3000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = max(before.ru_maxrss, after.ru_maxrss)
+    total = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, round(peak / 1024, 1), output, (round(own, 2), round(total, 2))
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) of process `pid` so far, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _migrate(url: str) -> None:
@@ -138,8 +160,9 @@ async def _migrate(url: str) -> None:
 
 def poll_loket(
     server: DovecotServer, folder: str, url: str, work: Path, timeout: float
-) -> tuple[float, float, str]:
-    """`loket mail poll --once` on `folder`: (seconds, peak RSS MB, its summary line)."""
+) -> tuple[float, float, str, tuple[float, float]]:
+    """`loket mail poll --once` on `folder`: (seconds, peak RSS MB, its summary line, CPU
+    seconds of the poll process and of it with its reader workers)."""
     asyncio.run(_migrate(url))
     env = {
         **os.environ,
@@ -162,8 +185,8 @@ def poll_loket(
         command = [pyinstrument, "-r", renderer, "-o", profile, loket, "mail", "poll", "--once"]
     else:
         command = [loket, "mail", "poll", "--once"]
-    seconds, peak, output = _timed(command, env, work, timeout)
-    return seconds, peak, output.strip().splitlines()[-1] if output.strip() else ""
+    seconds, peak, output, cpu = _timed(command, env, work, timeout)
+    return seconds, peak, output.strip().splitlines()[-1] if output.strip() else "", cpu
 
 
 PEER_SETTINGS = """\
@@ -251,9 +274,9 @@ def poll_peer(
     queue = PEER_QUEUE.format(port=server.port, user=server.user, password=server.password,
                               folder=folder, mail_from=MAIL_FROM)  # fmt: skip
     _timed([*manage, "shell", "-c", queue], env, project, timeout)
-    seconds, peak, _ = _timed([*manage, "get_email"], env, project, timeout)
+    seconds, peak, _, _cpu = _timed([*manage, "get_email"], env, project, timeout)
     count = "from helpdesk.models import Ticket; print(Ticket.objects.count())"
-    _s, _p, tickets = _timed([*manage, "shell", "-c", count], env, project, timeout)
+    _s, _p, tickets, _c = _timed([*manage, "shell", "-c", count], env, project, timeout)
     return seconds, peak, tickets.strip().splitlines()[-1] if tickets.strip() else "?"
 
 
@@ -279,11 +302,16 @@ def run(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         filled = fill(server, [ours] if args.no_peer else [ours, theirs], mails)
         print(f"# filled {filled} mails in {time.perf_counter() - started:.1f} s", flush=True)
-        seconds, peak, summary = poll_loket(server, ours, url, work, args.timeout)
+        seconds, peak, summary, (own, total) = poll_loket(server, ours, url, work, args.timeout)
         print(f"# loket: {summary}", flush=True)
         values: dict[str, Any] = {"rate": round(args.n / seconds, 1), "seconds": round(seconds, 2),
-                                  "peak_rss_mb": peak, "load": os.getloadavg()[0]}  # fmt: skip
-        human = f"{values['rate']} msg/s ({seconds:.1f} s), peak {peak} MB"
+                                  "peak_rss_mb": peak, "load": os.getloadavg()[0],
+                                  "poll_cpu_ms_per_mail": round(1000 * own / args.n, 2),
+                                  "cpu_ms_per_mail_with_readers": round(1000 * total / args.n, 2),
+                                  }  # fmt: skip
+        human = (f"{values['rate']} msg/s ({seconds:.1f} s), peak {peak} MB, CPU a mail "
+                 f"{values['poll_cpu_ms_per_mail']} ms in the poll "
+                 f"({values['cpu_ms_per_mail_with_readers']} ms with its readers)")  # fmt: skip
         if not args.no_peer:
             try:
                 peer_s, peer_peak, tickets = poll_peer(server, theirs, args.peer_venv, work,

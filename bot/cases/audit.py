@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.together import write_later
 from bot.clock import local_date
 from bot.settings import Settings
 from store.db import Database
@@ -78,7 +79,7 @@ async def record_event(
             case = await session.get(Case, case_id)
         if case is not None:
             event.case_kind, event.case_received_on = case.kind, case.received_on
-    session.add(event)
+    write_later(session, event)  # nobody reads its id in the transaction
     return event
 
 

@@ -20,8 +20,9 @@ from bot.cases.fields import (
     required_fields,
 )
 from bot.cases.references import allocate_reference
+from bot.cases.together import write_now
 from bot.errors import DomainError, NotFoundError
-from bot.intake.requesters import add_contact, contacts_of
+from bot.intake.requesters import add_contact, contacts_of, known_contact_kinds
 from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
 from bot.notify.case_events import case_changed
 from bot.workflow.machine import apply_transition, check_allowed
@@ -73,7 +74,8 @@ async def apply_requester_details(
         requester.nik = validate_nik(details["nik"])
         changed.append("nik")
     session.add(requester)
-    await session.flush()
+    if requester.id is None:  # else the change goes with the transaction's next flush
+        await session.flush()
     if _clean(details.get("phone")):
         await add_contact(session, requester, ContactKind.PHONE, normalise_phone(details["phone"]))
         changed.append("phone")
@@ -91,8 +93,10 @@ async def missing_fields(session: AsyncSession, case: Case) -> list[str]:
     if not required:
         return []
     requester = await session.get(Requester, case.requester_id) if case.requester_id else None
-    contacts = await contacts_of(session, requester.id) if requester and requester.id else []
-    kinds = {c.kind for c in contacts}
+    kinds = known_contact_kinds(session, requester.id if requester else None)
+    if kinds is None:
+        contacts = await contacts_of(session, requester.id) if requester and requester.id else []
+        kinds = {c.kind for c in contacts}
 
     def has(detail: str) -> bool:
         if detail in CONTACT_DETAILS:
@@ -162,8 +166,7 @@ async def open_case_noting_missing(
         case.status = RequestStatus.REGISTERED
         case.completed_at = received_at
     refresh_derived(case, rules)
-    session.add(case)
-    await session.flush()
+    await write_now(session, case)
     await record_event(
         session,
         case_id=case.id,

@@ -1,9 +1,19 @@
-"""Human-friendly reference numbers (`PPID/2026/000123`), unique per kind and year."""
+"""Human-friendly reference numbers (`PPID/2026/000123`), unique per kind and year.
+
+A transaction that opens many cases (a batch of messages taken together, with no savepoint
+that could roll one number back alone) may hold its counters (`hold_references`): the first
+number of a (prefix, year) is taken with the one atomic upsert, which locks the counter row
+until the transaction ends (the write lock on SQLite), so the following ones are counted in
+memory and written back with one UPDATE a counter before the commit.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +22,8 @@ from store.enums import CaseKind
 from store.models import ReferenceCounter
 
 REFERENCE_RE = re.compile(r"\b([A-Z][A-Z0-9-]{1,15})/(\d{4})/(\d{6})\b")
+# The `session.info` key of the counters a transaction holds: (prefix, year) -> [first, last].
+_HELD = "loket.references_held"
 
 
 def prefix_for(kind: CaseKind | str, settings: Settings) -> str:
@@ -33,6 +45,11 @@ async def allocate_reference(
     number back and two transactions can never read the same value.
     """
     prefix = prefix_for(kind, settings)
+    held: dict[tuple[str, int], list[int]] | None = session.info.get(_HELD)
+    if held is not None and (prefix, year) in held:
+        numbers = held[(prefix, year)]  # the row is locked by this transaction's upsert
+        numbers[1] += 1
+        return f"{prefix}/{year}/{numbers[1]:06d}"
     table = ReferenceCounter.__table__  # type: ignore[attr-defined]
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     stmt = (
@@ -42,7 +59,33 @@ async def allocate_reference(
         .returning(table.c.last)
     )
     number = (await (await session.connection()).execute(stmt)).scalar_one()
+    if held is not None:
+        held[(prefix, year)] = [number, number]
     return f"{prefix}/{year}/{number:06d}"
+
+
+@contextlib.asynccontextmanager
+async def hold_references(session: AsyncSession) -> AsyncIterator[None]:
+    """Count the references issued in the block in memory after each counter's first upsert,
+    and write the counters back when it ends without error (see the module docstring). Only
+    for a transaction in which nothing is rolled back alone (no savepoint): an error in the
+    block must roll the whole transaction back."""
+    held: dict[tuple[str, int], list[int]] = {}
+    session.info[_HELD] = held
+    try:
+        yield
+    finally:
+        session.info.pop(_HELD, None)
+    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    for (prefix, year), (first, last) in held.items():
+        if last != first:
+            stmt = (
+                update(table)
+                .where(table.c.prefix == prefix, table.c.year == year)
+                .values(last=last)
+            )
+            await connection.execute(stmt)
 
 
 def find_references(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.fields import FIELD
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import outbox_row, queue_rows
 from bot.notify.purposes import Purpose
 from bot.settings import Settings
 from store.models import Case
@@ -74,6 +74,25 @@ class Reply:
     receipt_apart: bool = False
 
 
+def reply_row(
+    reply: Reply, *, channel: str, recipient: str, case_id: int | None, now: dt.datetime
+) -> dict[str, Any]:
+    """The outbox row of `reply` for `recipient` (unless its `recipient` says otherwise) on
+    `channel`, keyed by its dedup key (`queue_rows`, `queue_later` insert it once)."""
+    return outbox_row(
+        dedup_key=reply.dedup_key,
+        channel=channel,
+        recipient=reply.recipient or recipient,
+        purpose=reply.purpose,
+        subject=reply.subject,
+        body=reply.body,
+        case_id=case_id,
+        now=now,
+        payload=reply.payload,
+        not_before=None,
+    )
+
+
 async def queue_reply(
     session: AsyncSession,
     reply: Reply,
@@ -85,18 +104,8 @@ async def queue_reply(
 ) -> bool:
     """Queue `reply` for `recipient` (unless its `recipient` says otherwise) on `channel`, in
     the caller's transaction, once per its dedup key; True if it was queued now."""
-    return await enqueue(
-        session,
-        dedup_key=reply.dedup_key,
-        channel=channel,
-        recipient=reply.recipient or recipient,
-        purpose=reply.purpose,
-        subject=reply.subject,
-        body=reply.body,
-        case_id=case_id,
-        now=now,
-        payload=reply.payload,
-    )
+    row = reply_row(reply, channel=channel, recipient=recipient, case_id=case_id, now=now)
+    return bool(await queue_rows(session, [row]))
 
 
 class Answers(Protocol):

@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cases.attachments import StoredFile, attach_files
 from bot.cases.audit import record_event, requester_actor
 from bot.cases.opening import missing_fields, open_case_noting_missing
+from bot.cases.together import write_now
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.intake.answers import (
@@ -39,7 +40,7 @@ from bot.intake.answers import (
     DetailsTaken,
     PlainAnswers,
     Reply,
-    queue_reply,
+    reply_row,
 )
 from bot.intake.filling import fill_in
 from bot.intake.lookahead import Lookahead
@@ -47,6 +48,7 @@ from bot.intake.requesters import find_or_create_requester, normalise_contact
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
 from bot.notify.case_events import case_changed
+from bot.notify.outbox import queue_later
 from bot.settings import Settings
 from bot.workflow.complaint_rating import rating_from_reply
 from bot.workflow.complaints import complainant_replied
@@ -221,8 +223,7 @@ class Intake:
             meta=dict(msg.meta),
             created_at=msg.received_at,
         )
-        session.add(message)
-        await session.flush()
+        await write_now(session, message)
         rejected = self._attach_files(session, msg, message, case)
         if case is None:
             return IntakeResult(
@@ -375,9 +376,11 @@ class Intake:
         if reply is None:
             return
         recipient = reply.recipient or msg.sender
-        await queue_reply(
-            session, reply, channel=msg.channel.value, recipient=recipient, case_id=case.id, now=now
-        )
+        # Written with the other rows of a batch taken together (bot.cases.together): no
+        # answer is needed, the row is queued once per its dedup key either way.
+        row = reply_row(reply, channel=msg.channel.value, recipient=recipient, case_id=case.id,
+                        now=now)  # fmt: skip
+        await queue_later(session, [row])
         if reply.receipt_apart:
             await queue_intake_receipt(
                 session, case, channel=msg.channel.value, recipient=recipient, now=now

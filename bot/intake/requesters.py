@@ -5,10 +5,34 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.together import CONTACT_KINDS, write_later, write_now
 from bot.errors import DomainError
 from bot.intake.validation import clean_name, normalise_phone, validate_email
 from store.enums import ContactKind
 from store.models import Contact, Requester
+
+# The contact kinds of the requesters a transaction taken together created (bot.cases.together)
+# are kept as their contacts are added, so that what such a requester still misses is known
+# without reading their contacts back.
+
+
+def _note_kind(session: AsyncSession, requester_id: int | None, kind: str, *, new: bool) -> None:
+    known: dict[int, set[str]] | None = session.info.get(CONTACT_KINDS)
+    if known is None or requester_id is None:
+        return
+    if new:
+        known[requester_id] = {kind}
+    elif requester_id in known:
+        known[requester_id].add(kind)
+
+
+def known_contact_kinds(session: AsyncSession, requester_id: int | None) -> set[str] | None:
+    """The kinds of the contacts of a requester created in this transaction taken together,
+    or None when they are to be read from the store."""
+    known: dict[int, set[str]] | None = session.info.get(CONTACT_KINDS)
+    if known is None or requester_id is None:
+        return None
+    return known.get(requester_id)
 
 
 def normalise_contact(kind: ContactKind | str, value: str) -> str:
@@ -56,6 +80,7 @@ async def add_contact(
     contact = Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm)  # type: ignore[arg-type]
     session.add(contact)
     await session.flush()
+    _note_kind(session, requester.id, contact.kind, new=False)
     return contact
 
 
@@ -76,13 +101,14 @@ async def find_or_create_requester(
     name = clean_name(name)
     if requester is None:
         requester = Requester(name=name, language=language)
-        session.add(requester)
-        await session.flush()
+        await write_now(session, requester)
         # Nobody owns the contact (find_requester found no one), so no lookup before adding it;
         # it is written with the transaction's next flush (a race with another first message of
         # the same sender meets its unique key there, still in the caller's transaction).
         norm = normalise_contact(kind, value)
-        session.add(Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm))  # type: ignore[arg-type]
+        write_later(session, Contact(requester_id=requester.id, kind=ContactKind(kind).value,
+                                     value=norm))  # type: ignore[arg-type]  # fmt: skip
+        _note_kind(session, requester.id, ContactKind(kind).value, new=True)
     elif name and not requester.name:
         requester.name = name
         session.add(requester)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.together import is_together, wait_for, write_waiting
 from bot.i18n import t
 from bot.notify.message import OutboundMessage, plain_params
 from bot.notify.purposes import Purpose
@@ -107,7 +108,7 @@ def message_row(
         in_reply_to=in_reply_to,
         automatic=automatic,
     )
-    return _row(
+    return outbox_row(
         dedup_key=dedup_key,
         channel=recipient.channel,
         recipient=recipient.address,
@@ -121,7 +122,7 @@ def message_row(
     )
 
 
-def _row(
+def outbox_row(
     *,
     dedup_key: str,
     channel: str,
@@ -134,6 +135,7 @@ def _row(
     payload: dict[str, Any] | None,
     not_before: dt.datetime | None,
 ) -> dict[str, Any]:
+    """One pending outbox row as given (`queue_rows` and `queue_later` insert it)."""
     return {
         "dedup_key": dedup_key,
         "channel": channel,
@@ -164,9 +166,33 @@ async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(table.c.id)
     )
+    if is_together(session):
+        await write_waiting(session)  # rows queued later (`queue_later`) first: ids in order
     conn = await session.connection()
     queued = len((await conn.execute(stmt, list(rows))).all())
     return queued
+
+
+_LATER: dict[str, Any] = {}
+
+
+async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert outbox rows like `queue_rows` (skipping any whose dedup_key exists) when the
+    caller needs no count: in a transaction taken together (bot.cases.together) they wait
+    for one INSERT with the others, written before the session's next query or commit."""
+    if not is_together(session):
+        await queue_rows(session, rows)
+        return
+    name = session.bind.dialect.name
+    stmt = _LATER.get(name)
+    if stmt is None:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if name == "postgresql" else sqlite
+        stmt = _LATER[name] = dialect.insert(table).on_conflict_do_nothing(
+            index_elements=["dedup_key"]
+        )
+    for row in rows:
+        wait_for(session, stmt, dict(row))
 
 
 async def enqueue(
@@ -185,11 +211,11 @@ async def enqueue(
 ) -> bool:
     """Queue one row as given unless a row with `dedup_key` exists; True if it was queued now.
 
-    The row-level internal of `notify` (bot/intake/door.py and the email intake still call it
-    with their channel's own payload shape until they move to `notify`). Committed with the
+    The row-level internal of `notify` (the channels' senders still call it with their own
+    payload shape until they move to `notify`). Committed with the
     caller's change, so a crash never loses it and a retry never doubles it.
     """
-    row = _row(
+    row = outbox_row(
         dedup_key=dedup_key,
         channel=channel,
         recipient=recipient,

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.together import taken_together, write_waiting
 from bot.intake.lookahead import Lookahead, Prefetched
 from bot.settings import Settings
 from bot.workflow.rules import Rules, build_calendar
@@ -142,11 +143,22 @@ async def batch_of(db: Database, blobs: BlobStore, *, apart: bool) -> AsyncItera
     async with db.transaction() as session:
         batch = Batch(BatchDatabase(db, session, apart=apart), deferred)
         token = CURRENT.set(batch)
+        # Together, nothing is rolled back alone: the core may count in memory (references,
+        # new requesters' contacts) what it would otherwise read back.
+        together = contextlib.nullcontext() if apart else taken_together(session)
         try:
-            yield batch
+            async with together:
+                yield batch
+                batch.db.check()
+                if not apart:
+                    try:
+                        await write_waiting(session)
+                    except Exception as exc:
+                        # The rows the mails left waiting met a conflict (another poller): no
+                        # mail's own failure, so the batch is run again apart.
+                        raise BatchBroken(type(exc).__name__) from exc
         finally:
             CURRENT.reset(token)
-        batch.db.check()
         await forget_attempts(session, batch.recorded)
         # The bytes are durable before the records that name them (in a thread: the event loop
         # goes on with the other mailboxes and channels meanwhile).

@@ -32,6 +32,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.attachments import store_files
+from bot.cases.together import write_later
 from bot.clock import Clock
 from bot.crash_points import crash_point
 from bot.errors import DomainError
@@ -303,10 +304,17 @@ class MailIngestor:
     ) -> IngestOutcome:
         """Add the record, forget the tries at its location (a batch forgets those of all its
         recorded mails at its end), and report it (not yet committed)."""
-        session.add(record)
-        if CURRENT.get() is None:
+        batch = CURRENT.get()
+        if batch is None:
             await session.exec(delete(MailAttempt).where(*attempt_at(mail.location)))
-        await session.flush()
+        if batch is None or batch.db.apart:
+            session.add(record)
+            await session.flush()
+        else:
+            # Together, the records of the batch are written at once (bot.cases.together): a
+            # conflict there breaks the batch (an error in a batch taken together is no mail's
+            # alone), which is run again apart.
+            write_later(session, record)
         outcome = outcome_of(record, case_reference)
         crash_point("mail_before_commit")
         return outcome

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote
+from weakref import WeakKeyDictionary
 
 from bot.cases.attachments import FileData
 from channels.email.bounce_text import failed_addresses
@@ -28,6 +29,7 @@ from channels.email.htmltext import html_to_text
 from channels.email.mime import (
     addresses,
     header_text,
+    kept_per_headers,
     leaf_parts,
     message_ids,
     raw_values,
@@ -70,6 +72,8 @@ MAX_SUBJECT_CHARS = 2_000
 MAX_ADDRESS_CHARS = 320
 MAX_ID_CHARS = 998  # RFC 5322 §2.1.1: the longest line
 MAX_REFERENCES = 100
+# Each part's file name, with the header list it was read from (see _safe_filename).
+_FILENAMES: WeakKeyDictionary[Message, tuple[list[Any], str | None]] = WeakKeyDictionary()
 T = TypeVar("T")
 
 
@@ -166,6 +170,13 @@ def _body(msg: EmailMessage) -> tuple[Message | None, str]:
 
 
 def _safe_filename(part: Message) -> str | None:
+    """The part's file name (`_read_filename`), read once per part: `_is_inline_text` asks for
+    it of each part two or three times, and each time parses its Content-Disposition and
+    Content-Type parameters anew."""
+    return kept_per_headers(_FILENAMES, part, _read_filename)
+
+
+def _read_filename(part: Message) -> str | None:
     try:
         name = part.get_filename()
     except Exception:  # undecodable RFC 2231 / 2047 parameters

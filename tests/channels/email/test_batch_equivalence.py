@@ -2,7 +2,10 @@
 same mails stored one at a time do: the same mails ingested both ways into two databases give
 the same rows, table by table (new requests and complaints, two mails of one new citizen, a
 reply to a case opened earlier in the batch, details by reply, an invalid NIK, the same
-Message-ID twice, an automatic reply, an attachment)."""
+Message-ID twice, an automatic reply, an attachment, a new citizen giving a phone number and a
+second address, a citizen known before the batch). Together, the core writes set-wise
+(bot/cases/together.py: references counted in memory, rows waiting for one INSERT a table):
+the reference counters are compared too."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from store.models import (
     MailRecord,
     Message,
     OutboxMessage,
+    ReferenceCounter,
     Requester,
 )
 from tests.channels.email.conftest import with_settings
@@ -87,7 +91,24 @@ def mails() -> list[bytes]:
             message_id="<d1@warga.test>",
             attachments=[("ktp.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 40)],
         ),
+        make_email(
+            sender="Eko <eko@warga.test>",
+            message_id="<e1@warga.test>",
+            body="Nama: Eko\nTelepon: 0812-3456-7890\nEmail: eko.kantor@warga.test\n"
+            "Alamat: Jl. Asia Afrika No. 8, Bandung\nTujuan: penelitian\nMohon data anggaran.",
+        ),
+        make_email(
+            sender="Fajar <fajar@warga.test>",
+            subject="Pengaduan: lampu jalan",
+            body="Lampu jalan di gang kami padam sejak dua minggu yang lalu.",
+            message_id="<f2@warga.test>",
+        ),  # Fajar wrote before the batch (see `before`)
     ]
+
+
+def before() -> bytes:
+    """A mail taken before the batch: its citizen is known when the batch comes."""
+    return make_email(sender="Fajar <fajar@warga.test>", message_id="<f1@warga.test>")
 
 
 @pytest.fixture
@@ -96,14 +117,14 @@ def second_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     return fresh_database_url(backend, request, tmp_path, "second")
 
 
-def incoming(services: Services, raws: list[bytes]) -> list[IncomingMail]:
-    """The batch's mails as the poller hands them over, at UIDs 1, 2, ..."""
+def incoming(services: Services, raws: list[bytes], first: int = 2) -> list[IncomingMail]:
+    """The batch's mails as the poller hands them over, at UIDs `first`, `first` + 1, ..."""
     config = env_mailbox(services.settings)
     assert config is not None
     now = services.clock.now()
     return [
         build_incoming(FetchedMail(uid, raw, None), MailLocation(config.name, 7, uid), config, now)
-        for uid, raw in enumerate(raws, start=1)
+        for uid, raw in enumerate(raws, start=first)
     ]
 
 
@@ -115,14 +136,20 @@ async def stored(db: Database) -> dict[str, list[dict[str, Any]]]:
             rows = (await session.exec(select(model).order_by(col(model.id)))).all()  # type: ignore[attr-defined]
             table = model.__tablename__  # type: ignore[attr-defined]
             found[table] = [row.model_dump(exclude=set(WALL_CLOCK.get(table, ()))) for row in rows]
+        counters = await session.exec(
+            select(ReferenceCounter).order_by(col(ReferenceCounter.prefix))
+        )
+        found["reference_counters"] = [row.model_dump() for row in counters.all()]
     return found
 
 
 async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
     core_services: Services, second_url: str
 ) -> None:
-    raws = mails()  # once: a MIME boundary is drawn at random
+    raws, first = mails(), before()  # once: a MIME boundary is drawn at random
     one_by_one = ingestor_for(core_services)
+    (earlier,) = incoming(core_services, [first], first=1)
+    await one_by_one.ingest(earlier)
     alone = [await one_by_one.ingest(mail) for mail in incoming(core_services, raws)]
     second = Database.from_url(second_url)
     try:
@@ -130,6 +157,8 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
         other = Services(settings=other.settings, db=second, clock=core_services.clock,
                          blobs=other.blobs)  # fmt: skip
         together = ingestor_for(other)
+        (earlier,) = incoming(other, [first], first=1)
+        await together.ingest(earlier)
         batch = incoming(other, raws)
         async with together.batch(batch, apart=False) as opened:
             outcomes = [await together.ingest(mail) for mail in batch]
@@ -137,7 +166,7 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
         assert outcomes == alone
         assert [o.disposition.value for o in outcomes] == [
             "new_case", "new_case", "new_case", "appended", "new_case", "new_case", "ignored",
-            "new_case",
+            "new_case", "new_case", "new_case",
         ]  # fmt: skip
         assert outcomes[5].duplicate
         expected, got = await stored(core_services.db), await stored(second)
@@ -147,5 +176,8 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
         assert len(got[table]) == len(rows), table
         for mine, theirs in zip(got[table], rows, strict=True):
             differing = {k: (mine[k], theirs[k]) for k in theirs if mine[k] != theirs[k]}
-            assert not differing, (table, theirs["id"], differing)
-    assert len(expected["requesters"]) == 4  # Adi's three mails: one requester
+            assert not differing, (table, theirs.get("id"), differing)
+    assert len(expected["requesters"]) == 6  # Adi's three mails: one requester; Fajar's two
+    assert {c["kind"] for c in expected["contacts"]} == {"email", "phone"}  # Eko's phone
+    (counter,) = expected["reference_counters"]  # written back once, after the last number
+    assert counter["last"] == len(expected["cases"])

@@ -1,0 +1,154 @@
+"""A transaction that takes many messages together (a channel's batch of them, one commit).
+
+Nothing in such a transaction is rolled back alone (no savepoint: an error rolls the whole of
+it back, and the caller runs its messages again one by one), so what it writes may be counted
+in memory instead of read back, and written when its rows of a table can go together:
+- the reference numbers, after each counter's first upsert (bot.cases.references);
+- the contact kinds of the requesters it creates (bot.intake.requesters), which is what a new
+  case's missing fields are computed from;
+- the rows whose ids are needed at once (a requester, a case, a message) are each one cached
+  INSERT .. RETURNING instead of a flush of the session (`write_now`);
+- the rows whose ids nobody reads in it (contacts, audit events, the acknowledgements queued
+  in the outbox, a channel's records of its messages: `write_later`, `wait_for`) wait, and
+  are written a table at a time with one INSERT of many rows, before the session's next query
+  (so every read sees them) and at the block's end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.sql import Insert
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cases.references import hold_references
+
+# The `session.info` key of the contact kinds of the requesters a transaction taken together
+# created: requester id -> kinds (bot.intake.requesters keeps it).
+CONTACT_KINDS = "loket.contact_kinds"
+_TOGETHER = "loket.together"
+# The `session.info` key of the rows waiting to be written (`write_later`), in order.
+_PENDING = "loket.rows_pending"
+_INSERTS: dict[tuple[str, Any], Insert] = {}
+# Per model: (attribute, column name, primary key?) of each column.
+_COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
+
+
+def is_together(session: AsyncSession) -> bool:
+    """Whether `session`'s transaction is taken together (see the module docstring)."""
+    return _TOGETHER in session.info
+
+
+async def write_now(session: AsyncSession, row: SQLModel) -> None:
+    """Write `row` (new) and give it its id: with a flush of `session`, or in a transaction
+    taken together with one INSERT of it alone, `row` then kept in `session` as if flushed
+    (what else is pending waits for the next flush)."""
+    if not is_together(session):
+        session.add(row)
+        await session.flush()
+        return
+    mapper = inspect(type(row))
+    table = mapper.local_table
+    (key,) = (c.key for c in mapper.primary_key)
+    stmt = _INSERTS.get(("returning", table))
+    if stmt is None:
+        stmt = _INSERTS[("returning", table)] = table.insert().returning(table.c[key])
+    connection = await session.connection()
+    setattr(row, key, (await connection.execute(stmt, _values(row))).scalar_one())
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+def write_later(session: AsyncSession, row: SQLModel) -> None:
+    """Add `row` (new, its id read by nobody in the transaction) to `session`; in a transaction
+    taken together it waits for one INSERT with the other rows of its table (written before
+    the session's next query and at the end of the block)."""
+    if not is_together(session):  # no statement or values to make
+        session.add(row)
+        return
+    wait_for(session, _plain_insert(inspect(type(row)).local_table), _values(row))
+
+
+def wait_for(session: AsyncSession, insert: Insert, values: dict[str, Any]) -> bool:
+    """In a transaction taken together, keep the row `values` for `insert` (of one table, the
+    same statement for all of that table's waiting rows) and say True; False outside one
+    (nothing kept: the caller writes it)."""
+    pending: list[tuple[Insert, dict[str, Any]]] | None = session.info.get(_PENDING)
+    if pending is None:
+        return False
+    pending.append((insert, values))
+    return True
+
+
+def _plain_insert(table: Any) -> Insert:
+    stmt = _INSERTS.get(("plain", table))
+    if stmt is None:
+        stmt = _INSERTS[("plain", table)] = table.insert()
+    return stmt
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    """The column values of a new row as set on it (its id left out while it has none)."""
+    columns = _COLUMNS.get(type(row))
+    if columns is None:
+        attrs = inspect(type(row)).column_attrs
+        columns = _COLUMNS[type(row)] = tuple(
+            (a.key, a.columns[0].name, a.columns[0].primary_key) for a in attrs
+        )
+    given = row.__dict__  # the instance's loaded attributes (SQLAlchemy's state.dict)
+    return {
+        name: given[key]
+        for key, name, primary in columns
+        if key in given and not (primary and given[key] is None)
+    }
+
+
+def _write_pending(session: Session) -> None:
+    """Write the rows waiting in `session` (sync: in the session's greenlet), a statement a
+    table (their ids in the order they were added, as one by one)."""
+    pending: list[tuple[Insert, dict[str, Any]]] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    rows, pending[:] = list(pending), []
+    by_statement: dict[Insert, list[dict[str, Any]]] = {}
+    for insert, values in rows:
+        by_statement.setdefault(insert, []).append(values)
+    connection = session.connection()
+    for insert, values in by_statement.items():
+        if all(v.keys() == values[0].keys() for v in values):
+            connection.execute(insert, values)
+        else:  # rows set differently: one by one, in order
+            for one in values:
+                connection.execute(insert, one)
+
+
+def _before_statement(state: ORMExecuteState) -> None:
+    _write_pending(state.session)
+
+
+async def write_waiting(session: AsyncSession) -> None:
+    """Write the rows waiting in `session` now (`write_later`), a statement a table."""
+    await session.run_sync(_write_pending)
+
+
+@contextlib.asynccontextmanager
+async def taken_together(session: AsyncSession) -> AsyncIterator[None]:
+    """Let the block's work in `session` count in memory and write a table's rows together
+    (see the module docstring); the counters are written back when it ends without error."""
+    session.info[CONTACT_KINDS] = {}
+    session.info[_TOGETHER] = True
+    session.info[_PENDING] = []
+    event.listen(session.sync_session, "do_orm_execute", _before_statement)
+    try:
+        async with hold_references(session):
+            yield
+            await write_waiting(session)
+    finally:
+        event.remove(session.sync_session, "do_orm_execute", _before_statement)
+        for key in (CONTACT_KINDS, _TOGETHER, _PENDING):
+            session.info.pop(key, None)
