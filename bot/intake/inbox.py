@@ -79,7 +79,8 @@ class Held:
 
 def _claim_statement(counting: bool = False) -> Any:
     """`Inbox.claim`'s UPDATE, built once (bound at each call: in_channel, at, at_most,
-    by_worker, held_until): a claim per finished lane is the inbox's most frequent statement.
+    by_worker, held_until, in_hand): a claim per finished lane is the inbox's most frequent
+    statement.
     `counting`: it counts the attempt too (what `begin` does), in the same statement."""
     table = InboundUpdate.__table__  # type: ignore[attr-defined]
     u, other = table.alias("u"), table.alias("other")
@@ -101,6 +102,8 @@ def _claim_statement(counting: bool = False) -> Any:
             unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
             ~exists().where(same_lane, earlier),  # the lane's head
             ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
+            # not in the caller's hand (its claim ran out meanwhile): not taken, not counted
+            u.c.lane.not_in(bindparam("in_hand", expanding=True)),
         )
         .order_by(u.c.id)
         .limit(bindparam("at_most", type_=Integer))
@@ -176,17 +179,25 @@ class Inbox:
         return int(result.rowcount or 0)
 
     async def claim(
-        self, channel: str, now: dt.datetime, limit: int = 100, *, counting: bool = False
+        self,
+        channel: str,
+        now: dt.datetime,
+        limit: int = 100,
+        *,
+        counting: bool = False,
+        in_hand: Sequence[str] = (),
     ) -> list[Held]:
         """Claim for this worker, until `now + claim_for`, the earliest pending update of up
         to `limit` free lanes, if it is due, and return them. A lane is free when none of its
         pending updates holds a live claim; a lane whose first update waits for a retry waits
         with it (a chat's order is kept). No two callers, in any process, get the same lane.
         `counting`: each claimed update's attempt is counted in the same commit, as `begin`
-        would (its number is `Held.number`; the caller must not call `begin` too)."""
+        would (its number is `Held.number`; the caller must not call `begin` too). Lanes in
+        `in_hand` (the caller is still handling their head) are never claimed, even when
+        that claim has run out: an attempt in hand is not counted twice."""
         until = now + self.claim_for
         params = {"in_channel": channel, "at": now, "at_most": limit, "by_worker": self.worker,
-                  "held_until": until}  # fmt: skip
+                  "held_until": until, "in_hand": list(in_hand)}  # fmt: skip
         async with self.db.transaction() as session:
             conn = await session.connection()
             rows = (await conn.execute(_CLAIM_COUNTING if counting else _CLAIM, params)).all()

@@ -95,7 +95,11 @@ class LaneWorker:
             return 0
         try:
             claimed = await self.inbox.claim(
-                self.channel, self.now(), limit=free, counting=self.counting
+                self.channel,
+                self.now(),
+                limit=free,
+                counting=self.counting,
+                in_hand=list(self._in_flight),
             )
         except Exception:
             log.exception("reading the %s inbox failed", self.channel)
@@ -103,7 +107,7 @@ class LaneWorker:
         started = 0
         for item in claimed:
             if item.lane in self._in_flight:
-                continue  # still in hand here (its claim ran out meanwhile): keep it once
+                continue  # a guard: the claim skips lanes in hand (`in_hand`)
             task = asyncio.create_task(self._run_one(item), name=f"{self.channel}-{item.lane}")
             self._in_flight[item.lane] = task
             self._held[item.lane] = item.id
