@@ -29,7 +29,6 @@ from bot.desk.actions import Desk
 from bot.i18n import t
 from bot.services import Services
 from channels.telegram import handlers
-from channels.telegram.http import AiohttpRequest
 from channels.telegram.receiver import InboxApplication, TelegramReceiver
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState
@@ -53,9 +52,6 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        # aiohttp, not httpx: the client's own work per call is a fraction (http.py).
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         # Paces sends to 30/s overall and 20/min per group; a 429 is raised, not retried
         # here, so outbox rows go back to the dispatcher with Telegram's retry_after.
         .rate_limiter(AIORateLimiter(max_retries=0))
