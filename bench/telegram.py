@@ -9,8 +9,13 @@ receiver's whole handling of it, from counting the attempt in the inbox to the c
 state, answers and `done` (`process_update_p99_ms`: the Application's part within it), and the
 p99 from each update's inbox commit to the end of its handling (`queue_p99_ms`: the wait for a
 lane included, so a bounded number of handlers in flight cannot hide a queue). `--limits` makes
-the emulator
-enforce Telegram's flood limits (a citizen then waits a second between answers in one chat).
+the emulator enforce Telegram's flood limits (a citizen then waits a second between answers in
+one chat).
+
+The Bot API emulator and the citizens run in a process of their own (bench/telegram_world.py):
+Telegram and its users are not in Loket's process, and measured in it they took a large share
+of its event loop. `--inline-emulator` runs them in the measured process, as the figure did
+before.
 
 `--burst`: the N citizens each send BURST commands at once, without waiting (a broadcast that
 everyone answers); the figure is the updates persisted per second (the receiver's getUpdates
@@ -36,47 +41,25 @@ from bench.common import (
     reset_peak_rss,
 )
 from bench.telegram_channel import telegram_channel
+from bench.telegram_world import AT_ONCE, World, burst, filing
 from sandbox.telegram_api.limits import RateLimits
 from sandbox.telegram_api.server import BotApiEmulator
 from scheduler.dispatch import Dispatcher
 from store.db import Database
 from store.migrate import upgrade
-from tests.support.builders import VALID_NIK
 from tests.support.telegram import TOKEN
-
-AT_ONCE = 20
-ANSWERS = ("Siti Aminah", VALID_NIK, "Jl. Merdeka No. 1, Gambir, Jakarta Pusat", "siti@example.id",
-           "Laporan realisasi anggaran dinas tahun 2025", "Penelitian skripsi")  # fmt: skip
-TAPS = ("softcopy", "Email", "Kirim")
-BURST = ("/start", "/bantuan", "/status", "/bantuan", "/start")  # each answered once
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--limits: the emulator enforces Telegram's flood limits; --burst: updates at once."""
+    """--limits: the emulator enforces Telegram's flood limits; --burst: updates at once;
+    --inline-emulator: the emulator and the citizens in the measured process (as before)."""
     parser.add_argument("--limits", action="store_true", help="enforce Telegram's limits")
     parser.add_argument("--burst", action="store_true", help="every update at once")
-
-
-async def citizen(api: BotApiEmulator, user_id: int) -> int:
-    """One citizen files a request; the number of updates they sent."""
-    who: dict[str, Any] = {"user_id": user_id, "first_name": "Siti", "language_code": "id"}
-    await api.push_text("/start", **who)
-    last = await api.next_message(user_id, 60)
-    steps = 1
-    for label in ("Permohonan Informasi",):
-        await api.tap(last, label, **who)
-        last = await api.next_message(user_id, 60)
-        steps += 1
-    for answer in ANSWERS:
-        await api.push_text(answer, **who)
-        last = await api.next_message(user_id, 60)
-        steps += 1
-    for label in TAPS:
-        await api.tap(last, label, **who)
-        last = await api.next_message(user_id, 60)
-        steps += 1
-    await api.next_message(user_id, 60)  # the menu after the proof of request
-    return steps
+    parser.add_argument(
+        "--inline-emulator",
+        action="store_true",
+        help="run the Bot API emulator and the citizens in the measured process",
+    )
 
 
 class Timings:
@@ -126,29 +109,42 @@ class Timings:
         return [end - self.stored_at[k] for k, end in self.done_at.items() if k in self.stored_at]
 
 
-async def burst(api: BotApiEmulator, timings: Timings, n: int) -> dict[str, float]:
-    """Send every citizen's BURST at once; seconds until all are stored, and until answered."""
-    total = n * len(BURST)
-    start = time.perf_counter()
-    for text in BURST:
-        for i in range(n):
-            await api.push_text(text, user_id=50_000 + i, first_name="Siti", language_code="id")
-    await api.wait_until(lambda: sum(c for _, c in timings.stored) >= total, 120)
-    persisted = max(t for t, _ in timings.stored) - start
-    await api.wait_until(lambda: len(api.messages()) >= total, 300)
-    return {"persisted": persisted, "answered": time.perf_counter() - start, "updates": total}
+class InlineWorld:
+    """The emulator and the citizens in this process (`--inline-emulator`, as before)."""
+
+    def __init__(self, n: int, limits: bool, bursting: bool) -> None:
+        self.n, self.limits, self.bursting = n, limits, bursting
+        self.api: BotApiEmulator | None = None
+
+    async def start(self) -> BotApiEmulator:
+        """Start the emulator; it is its own address."""
+        self.api = await BotApiEmulator(TOKEN, limits=RateLimits() if self.limits else None).start()
+        return self.api
+
+    async def run(self) -> dict[str, float]:
+        """Let the citizens go; what they measured."""
+        assert self.api is not None
+        return await (burst(self.api, self.n) if self.bursting else filing(self.api, self.n))
+
+    async def close(self) -> None:
+        """Stop the emulator."""
+        if self.api is not None:
+            await self.api.stop()
 
 
-async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dict[str, Any]:
-    """Run the burst; seconds, updates and the timings."""
-    api = await BotApiEmulator(TOKEN, limits=RateLimits() if limits else None).start()
+async def measure(
+    url: str, n: int, limits: bool, bursting: bool = False, inline: bool = False
+) -> dict[str, Any]:
+    """Run the figure; what the citizens measured, and the bot's timings."""
+    world = InlineWorld(n, limits, bursting) if inline else World(n, limits, bursting)
+    address: Any = await world.start() if isinstance(world, InlineWorld) else world.address
     db = Database.from_url(url)
     timings = Timings()
     got: dict[str, Any] = {}
     try:
         await upgrade(db)
         with TemporaryDirectory(prefix="loket-bench-") as tmp:
-            services, parts = telegram_channel(url, db, api, Path(tmp))
+            services, parts = telegram_channel(url, db, address, Path(tmp))
             settings = services.settings
             runner: Any = parts.runner
             runner.poll_timeout = 1
@@ -160,18 +156,9 @@ async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dic
             timings.install(runner.receiver)
             loop = asyncio.create_task(dispatcher.run_forever(stop))
             reset_peak_rss()
-            if bursting:
-                got = await burst(api, timings, n)
-            else:
-                gate = asyncio.Semaphore(AT_ONCE)
-
-                async def one(user_id: int) -> int:
-                    async with gate:
-                        return await citizen(api, user_id)
-
-                start = time.perf_counter()
-                updates = sum(await asyncio.gather(*(one(50_000 + i) for i in range(n))))
-                got = {"seconds": time.perf_counter() - start, "updates": updates}
+            got = await world.run()
+            if bursting:  # every answer is out, so every update was stored
+                got["persisted"] = max(t for t, _ in timings.stored) - got["start"]
             stop.set()
             await loop
             await dispatcher.settle()
@@ -179,13 +166,16 @@ async def measure(url: str, n: int, limits: bool, bursting: bool = False) -> dic
         return {**got, "timings": timings}
     finally:
         await db.dispose()
-        await api.stop()
+        if isinstance(world, InlineWorld):
+            await world.close()
+        else:
+            world.close()
 
 
 def run(args: argparse.Namespace) -> None:
     """Print the figure."""
     with bench_database(args.database_url, args.backend, "bench_telegram") as url:
-        got = asyncio.run(measure(url, args.n, args.limits, args.burst))
+        got = asyncio.run(measure(url, args.n, args.limits, args.burst, args.inline_emulator))
         backend = backend_of(url)
     timings: Timings = got["timings"]
     p99 = percentile_ms(timings.handled)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from app.settings import Settings
 from bot.clock import SystemClock
@@ -16,9 +17,10 @@ from tests.support.telegram import telegram_settings
 
 
 def telegram_channel(
-    url: str, db: Database, api: BotApiEmulator, attachments: Path
+    url: str, db: Database, api: BotApiEmulator | Any, attachments: Path
 ) -> tuple[Services, ChannelParts]:
-    """The services (system clock, blobs under `attachments`) and the built channel parts."""
+    """The services (system clock, blobs under `attachments`) and the built channel parts;
+    `api` is the emulator or its address (`base_url`, `base_file_url`) in another process."""
     base = Settings(_env_file=None, database_url=url, attachment_dir=attachments)  # type: ignore[call-arg]
     settings = telegram_settings(base, api)
     blobs = BlobStore(settings.attachment_dir, settings.attachment_max_bytes)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +15,79 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+URGENT_RUN = 4  # urgent turns of the SQLite writer in a row before a waiting other one's
+
+# Work someone is waiting for (a chat's update being handled): on SQLite its transactions take
+# the one writer before background work's (the outbox's sends). Set in a task's context with
+# `with_priority`; tasks it creates inherit it.
+_URGENT: contextvars.ContextVar[bool] = contextvars.ContextVar("loket_db_urgent", default=False)
+
+
+def with_priority(urgent: bool = True) -> contextvars.Context:
+    """A copy of the current context whose transactions are `urgent` (or not): run a call or
+    create a task in it (`asyncio.create_task(..., context=...)`)."""
+    context = contextvars.copy_context()
+    context.run(_URGENT.set, urgent)
+    return context
+
+
+class _WriterTurns:
+    """Who takes SQLite's one writer connection next: urgent transactions first, each kind in
+    its order; after URGENT_RUN urgent turns in a row a waiting other one goes, so background
+    work is slowed, never stopped. A task already holding the writer passes (as before, a
+    nested transaction then waits for the pool)."""
+
+    def __init__(self) -> None:
+        self._holder: asyncio.Task[Any] | None = None
+        self._busy = False
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),
+            deque(),
+        )
+        self._run = 0
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the writer for the block."""
+        me = asyncio.current_task()
+        if self._busy and me is not None and self._holder is me:
+            yield
+            return
+        await self._acquire(_URGENT.get())
+        self._holder = me
+        try:
+            yield
+        finally:
+            self._holder = None
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting[0 if urgent else 1]
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed the turn as it was cancelled: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def _release(self) -> None:
+        urgent, other = self._waiting
+        order = (other, urgent) if self._run >= URGENT_RUN and other else (urgent, other)
+        for queue in order:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    self._run = self._run + 1 if queue is urgent else 0
+                    waiter.set_result(None)
+                    return
+        self._busy, self._run = False, 0
 
 
 def async_url(url: str) -> str:
@@ -71,6 +147,10 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # SQLite's one pooled connection is handed out urgent work first (`with_priority`).
+        size = getattr(engine.pool, "size", None)
+        single = engine.dialect.name == "sqlite" and callable(size) and size() == 1
+        self._turns = _WriterTurns() if single else None
         # What every new session carries in `session.info` (the core's facts about the store's
         # contents, such as the time zone its local dates are in); read at each session's start.
         self.session_info: dict[str, Any] = {}
@@ -90,14 +170,24 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing is committed unless the caller commits."""
-        async with self._sessions() as session:
+        """A session for reads; nothing is committed unless the caller commits (on an SQLite
+        file: urgent work's first, see `with_priority`)."""
+        if self._turns is None:
+            async with self._sessions() as session:
+                yield session
+            return
+        async with self._turns.turn(), self._sessions() as session:
             yield session
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed as one unit when the block ends without error."""
-        async with self._sessions() as session, session.begin():
+        """A session whose work is committed as one unit when the block ends without error (on
+        an SQLite file: urgent work's first, see `with_priority`)."""
+        if self._turns is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._turns.turn(), self._sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -9,7 +9,8 @@ The guarantee, in order:
    are picked `FOR UPDATE SKIP LOCKED`). A lane with a live claim is not free: one chat's
    updates are handled in order and never two at once, by whichever worker, while different
    chats run side by side on every worker. `renew` extends the claims in hand.
-3. `begin` counts the attempt (committed before the handler runs), `done` closes it, `failed`
+3. `begin` counts the attempt (committed before the handler runs; or the claim counts it, one
+   round trip less: `claim(..., counting=True)`, `Held.number`), `done` closes it, `failed`
    schedules a retry with a doubling delay, or after `max_attempts` marks it `dead` for
    officers to see and `retry`; each frees the lane. A worker killed mid-handler leaves the
    update pending and claimed: once the claim expires any worker handles it again, so handlers
@@ -66,8 +67,9 @@ class Held:
     external_id: str
     lane: str
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # earlier attempts (not this one)
     last_error: str | None
+    number: int = 0  # this attempt's number when the claim counted it (0: call `begin`)
 
     @property
     def interrupted(self) -> bool:
@@ -75,9 +77,11 @@ class Held:
         return self.attempts > 0 and self.last_error is None
 
 
-def _claim_statement() -> Any:
+def _claim_statement(counting: bool = False) -> Any:
     """`Inbox.claim`'s UPDATE, built once (bound at each call: in_channel, at, at_most,
-    by_worker, held_until): a claim per finished lane is the inbox's most frequent statement."""
+    by_worker, held_until, in_hand): a claim per finished lane is the inbox's most frequent
+    statement.
+    `counting`: it counts the attempt too (what `begin` does), in the same statement."""
     table = InboundUpdate.__table__  # type: ignore[attr-defined]
     u, other = table.alias("u"), table.alias("other")
     now = bindparam("at", type_=table.c.claimed_until.type)
@@ -98,6 +102,8 @@ def _claim_statement() -> Any:
             unclaimed,  # re-checked on the locked row: a claim committed meanwhile counts
             ~exists().where(same_lane, earlier),  # the lane's head
             ~exists().where(same_lane, other.c.claimed_until > now),  # the lane is free
+            # not in the caller's hand (its claim ran out meanwhile): not taken, not counted
+            u.c.lane.not_in(bindparam("in_hand", expanding=True)),
         )
         .order_by(u.c.id)
         .limit(bindparam("at_most", type_=Integer))
@@ -105,10 +111,11 @@ def _claim_statement() -> Any:
         .cte("picked")  # run once: a rescanned `IN (... LIMIT n)` would pick more rows
     )
     until = bindparam("held_until", type_=table.c.claimed_until.type)
+    counted = {"attempts": table.c.attempts + 1} if counting else {}
     return (
         update(table)
         .where(table.c.id == pick.c.id, table.c.state == PENDING)
-        .values(claimed_by=bindparam("by_worker"), claimed_until=until)
+        .values(claimed_by=bindparam("by_worker"), claimed_until=until, **counted)
         .returning(
             table.c.id,
             table.c.external_id,
@@ -121,6 +128,7 @@ def _claim_statement() -> Any:
 
 
 _CLAIM = _claim_statement()
+_CLAIM_COUNTING = _claim_statement(counting=True)
 
 
 class Inbox:
@@ -170,19 +178,40 @@ class Inbox:
             result = await (await session.connection()).execute(stmt)
         return int(result.rowcount or 0)
 
-    async def claim(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Held]:
+    async def claim(
+        self,
+        channel: str,
+        now: dt.datetime,
+        limit: int = 100,
+        *,
+        counting: bool = False,
+        in_hand: Sequence[str] = (),
+    ) -> list[Held]:
         """Claim for this worker, until `now + claim_for`, the earliest pending update of up
         to `limit` free lanes, if it is due, and return them. A lane is free when none of its
         pending updates holds a live claim; a lane whose first update waits for a retry waits
-        with it (a chat's order is kept). No two callers, in any process, get the same lane."""
+        with it (a chat's order is kept). No two callers, in any process, get the same lane.
+        `counting`: each claimed update's attempt is counted in the same commit, as `begin`
+        would (its number is `Held.number`; the caller must not call `begin` too). Lanes in
+        `in_hand` (the caller is still handling their head) are never claimed, even when
+        that claim has run out: an attempt in hand is not counted twice."""
         until = now + self.claim_for
         params = {"in_channel": channel, "at": now, "at_most": limit, "by_worker": self.worker,
-                  "held_until": until}  # fmt: skip
+                  "held_until": until, "in_hand": list(in_hand)}  # fmt: skip
         async with self.db.transaction() as session:
             conn = await session.connection()
-            rows = (await conn.execute(_CLAIM, params)).all()
+            rows = (await conn.execute(_CLAIM_COUNTING if counting else _CLAIM, params)).all()
+        counted = 1 if counting else 0  # RETURNING gives the attempts with this one counted
         return [
-            Held(r.id, r.external_id, r.lane, r.payload or {}, r.attempts, r.last_error)
+            Held(
+                r.id,
+                r.external_id,
+                r.lane,
+                r.payload or {},
+                r.attempts - counted,
+                r.last_error,
+                r.attempts if counting else 0,
+            )
             for r in sorted(rows, key=lambda r: r.id)
         ]
 

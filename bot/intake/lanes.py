@@ -42,11 +42,13 @@ class LaneWorker:
         concurrency: int = 1,
         idle_wait: float = IDLE_WAIT,
         before_round: Callable[[], Awaitable[None]] | None = None,
+        counting: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.inbox, self.channel, self.handle, self.now = inbox, channel, handle, now
         self.concurrency, self.idle_wait, self.before_round = concurrency, idle_wait, before_round
+        self.counting = counting  # the claim counts each attempt (`Held.number`), not `begin`
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
@@ -92,14 +94,20 @@ class LaneWorker:
         if free <= 0:
             return 0
         try:
-            claimed = await self.inbox.claim(self.channel, self.now(), limit=free)
+            claimed = await self.inbox.claim(
+                self.channel,
+                self.now(),
+                limit=free,
+                counting=self.counting,
+                in_hand=list(self._in_flight),
+            )
         except Exception:
             log.exception("reading the %s inbox failed", self.channel)
             return 0
         started = 0
         for item in claimed:
             if item.lane in self._in_flight:
-                continue  # still in hand here (its claim ran out meanwhile): keep it once
+                continue  # a guard: the claim skips lanes in hand (`in_hand`)
             task = asyncio.create_task(self._run_one(item), name=f"{self.channel}-{item.lane}")
             self._in_flight[item.lane] = task
             self._held[item.lane] = item.id

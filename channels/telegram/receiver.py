@@ -48,6 +48,7 @@ from bot.services import Services
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
 from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
+from store.db import with_priority
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ class TelegramReceiver:
             concurrency=concurrency or settings.inbox_concurrency,
             idle_wait=IDLE_WAIT,
             before_round=self._maybe_prune,
+            counting=True,  # the claim counts the attempt: one round trip less per update
         )
         self._stopping = self._polling = False
         self._poller: asyncio.Task[None] | None = None
@@ -160,7 +162,11 @@ class TelegramReceiver:
         """Start the getUpdates loop (after removing any webhook, as getUpdates requires)."""
         await self.app.bot.delete_webhook()
         self._polling = True
-        self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+        # Urgent on SQLite's writer (store/db.py): storing and handling updates goes before
+        # the outbox's claims and marks, so handling is never held up by sending.
+        self._poller = asyncio.create_task(
+            self._poll(), name="telegram-poll", context=with_priority()
+        )
 
     async def stop_polling(self) -> None:
         """Stop the getUpdates loop (a batch fetched but not stored is fetched again)."""
@@ -224,7 +230,9 @@ class TelegramReceiver:
 
     def start_worker(self) -> None:
         """Start working off the inbox (updates left by an earlier process come first)."""
-        self._worker = asyncio.create_task(self.lanes.run(), name="telegram-inbox")
+        self._worker = asyncio.create_task(
+            self.lanes.run(), name="telegram-inbox", context=with_priority()
+        )
 
     async def stop(self) -> None:
         """Stop fetching, let the updates in hand finish, stop the worker."""
@@ -240,7 +248,7 @@ class TelegramReceiver:
         """Run one stored update through the handlers and record the outcome."""
         now = self.services.clock.now
         try:
-            number = await self.inbox.begin(item.id)
+            number = item.number or await self.inbox.begin(item.id)
             try:
                 update = Update.de_json(item.payload, self.app.bot)
             except Exception as exc:  # a payload PTB cannot read: it will not get better

@@ -34,6 +34,7 @@ from channels.telegram.errors import delivery_failure
 from channels.telegram.render import TelegramPart, TelegramRenderer
 from channels.telegram.state import ChannelState
 from channels.telegram.writes import UPDATE_WRITES, QueuedAnswer, UpdateWrites
+from store.db import with_priority
 from store.enums import Channel
 from store.models import OutboxMessage
 
@@ -141,7 +142,10 @@ class TelegramSender:
         or None when no dispatcher runs in this process."""
         if self._dispatch is None:
             return None
-        return self._dispatch.dispatch_soon(self.channel, str(chat_id), purposes)
+        # The delivery is background work on SQLite's writer, even when a handler asks for it
+        # (store/db.py, `with_priority`): the handlers' own transactions go first.
+        soon = self._dispatch.dispatch_soon
+        return with_priority(False).run(soon, self.channel, str(chat_id), purposes)
 
     async def send(self, message: OutboxMessage) -> str | None:
         """Deliver one row; return the Telegram message id of its (first) message."""

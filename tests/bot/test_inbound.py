@@ -142,3 +142,22 @@ async def test_concurrent_claims_never_hand_one_lane_to_two_workers(services: Se
 async def _rows(services: Services) -> list[InboundUpdate]:
     async with services.db.session() as session:
         return list((await session.exec(select(InboundUpdate))).all())
+
+
+async def test_a_counting_claim_counts_the_attempt_as_begin_would(services: Services) -> None:
+    inbox = Inbox(services.db, max_attempts=2, retry_base=dt.timedelta(seconds=10))
+    await inbox.store([item(1, "a"), item(2, "b")], T0)
+    heads = {h.lane: h for h in await inbox.claim("whatsapp", T0, counting=True)}
+    assert [(h.number, h.attempts, h.interrupted) for h in heads.values()] == [(1, 0, False)] * 2
+    assert await inbox.failed(heads["a"].id, "RuntimeError: boom", T0) == "pending"
+    # Killed mid-handler: the attempt was committed with the claim, so the next one knows.
+    later = T0 + dt.timedelta(seconds=10) + inbox.claim_for
+    again = {h.lane: h for h in await inbox.claim("whatsapp", later, counting=True)}
+    assert (again["a"].number, again["a"].attempts, again["a"].interrupted) == (2, 1, False)
+    assert (again["b"].number, again["b"].attempts, again["b"].interrupted) == (2, 1, True)
+    # The last allowed attempt fails for good, as after `begin`.
+    assert await inbox.failed(again["a"].id, "RuntimeError: boom", later) == "dead"
+    # Without counting, nothing is counted (the caller calls `begin`).
+    await inbox.store([item(3, "c")], later)
+    (plain,) = [h for h in await inbox.claim("whatsapp", later) if h.lane == "c"]
+    assert (plain.number, plain.attempts) == (0, 0)

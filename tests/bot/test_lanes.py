@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from sqlmodel import select
+
 from bot.intake.inbox import Held, Inbound, Inbox
 from bot.intake.lanes import LaneWorker
 from bot.services import Services
+from store.models import InboundUpdate
 
 T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
 WAIT = 30  # seconds: a bound for a hang, never reached when the worker is right
@@ -85,3 +88,44 @@ async def test_stop_waits_for_the_update_in_hand(services: Services) -> None:
     await task
     assert finished.is_set()
     assert await inbox.counts("whatsapp") == {"done": 1}
+
+
+async def test_an_update_in_hand_past_its_claim_is_counted_once(services: Services) -> None:
+    # The bug: the worker's next round claimed the lane again once the claim in hand ran
+    # out (the clock moved on), and a counting claim counted that attempt a second time.
+    inbox = Inbox(services.db)
+    await inbox.store([item(1, "a"), item(2, "b")], T0)
+    clock = {"now": T0}
+    started, release, finished = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    numbers: dict[str, int] = {}
+
+    async def handle(held: Held) -> None:
+        numbers[held.external_id] = held.number
+        if held.external_id == "wamid.1":
+            started.set()
+            await release.wait()
+        await inbox.done(held.id, clock["now"])
+        if held.external_id == "wamid.1":
+            finished.set()
+
+    worker = LaneWorker(
+        inbox, "whatsapp", handle, lambda: clock["now"], idle_wait=0.05, counting=True
+    )
+    worker.concurrency = 2
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), WAIT)
+    clock["now"] = T0 + 2 * inbox.claim_for  # the claim on wamid.1 has run out
+    await inbox.store([item(3, "c")], clock["now"])
+    worker.wake()  # a round that claims: wamid.3 is taken, wamid.1 (in hand) is not
+    for _ in range(WAIT * 20):
+        if "wamid.3" in numbers:
+            break
+        await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(finished.wait(), WAIT)
+    await worker.stop()
+    await task
+    async with services.db.session() as session:
+        rows = {r.external_id: r for r in (await session.exec(select(InboundUpdate))).all()}
+    assert rows["wamid.1"].attempts == 1 and rows["wamid.1"].state == "done"
+    assert numbers == {"wamid.1": 1, "wamid.2": 1, "wamid.3": 1}

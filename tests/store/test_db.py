@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (every table on the metadata)
-from store.db import Database, async_url
+from store.db import URGENT_RUN, Database, async_url, with_priority
 from store.migrate import pending, upgrade
 
 
@@ -52,3 +53,32 @@ async def test_migrations_match_the_models_and_rerun_cleanly(db: Database) -> No
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
+
+
+async def test_sqlite_writer_serves_urgent_transactions_first(db: Database, backend: str) -> None:
+    if backend == "postgresql":
+        return
+    order: list[str] = []
+    held, go = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with db.transaction():
+            held.set()
+            await go.wait()
+
+    async def one(name: str) -> None:
+        async with db.transaction() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            order.append(name)
+
+    first = asyncio.create_task(holder())
+    await held.wait()
+    waiting = [asyncio.create_task(one(f"background {i}")) for i in range(2)]
+    waiting += [asyncio.create_task(one(f"urgent {i}"), context=with_priority()) for i in range(6)]
+    await asyncio.sleep(0.05)  # every one of them is waiting for the writer now
+    go.set()
+    await asyncio.gather(first, *waiting)
+    # Urgent ones first, in order; after URGENT_RUN of them a waiting background one goes.
+    assert order == [f"urgent {i}" for i in range(URGENT_RUN)] + ["background 0"] + [
+        f"urgent {i}" for i in range(URGENT_RUN, 6)
+    ] + ["background 1"]
