@@ -179,7 +179,9 @@ def poll_loket(
         "LOG_LEVEL": "WARNING",
     }
     loket = str(Path(sys.executable).parent / "loket")
-    if profile := os.environ.get("BENCH_PROFILE"):  # pyinstrument's profile of the poll
+    if (profile := os.environ.get("BENCH_PROFILE", "")).endswith(".prof"):  # cProfile's stats
+        command = [sys.executable, "-m", "cProfile", "-o", profile, loket, "mail", "poll", "--once"]
+    elif profile:  # pyinstrument's profile of the poll
         renderer = "html" if profile.endswith(".html") else "text"
         pyinstrument = str(Path(sys.executable).parent / "pyinstrument")
         command = [pyinstrument, "-r", renderer, "-o", profile, loket, "mail", "poll", "--once"]

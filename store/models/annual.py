@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import utcnow
+from store.models._base import QuickInit, utcnow
 
 
-class AnnualNarrative(SQLModel, table=True):
+class AnnualNarrative(QuickInit, SQLModel, table=True):
     """The text an operator wrote for one section (policy, facilities, ...) of one year."""
 
     __tablename__ = "annual_narratives"

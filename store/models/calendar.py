@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from store.models._base import utcnow
+from store.models._base import QuickInit, utcnow
 
 
-class CalendarOverride(SQLModel, table=True):
+class CalendarOverride(QuickInit, SQLModel, table=True):
     """A date the body closes (extra holiday) or opens (works despite a cuti bersama)."""
 
     __tablename__ = "calendar_overrides"
@@ -20,7 +20,7 @@ class CalendarOverride(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class CalendarStamp(SQLModel, table=True):
+class CalendarStamp(QuickInit, SQLModel, table=True):
     """The fingerprint of the calendar inputs the stored dates were computed under."""
 
     __tablename__ = "calendar_stamps"

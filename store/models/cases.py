@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import json_column, utcnow
+from store.models._base import QuickInit, json_column, utcnow
 
 
-class Case(SQLModel, table=True):
+class Case(QuickInit, SQLModel, table=True):
     """One information request, complaint or objection, whatever channel it came by.
 
     One wide table keeps the annual report a handful of SQL aggregations; columns that do not
@@ -151,7 +151,7 @@ class Case(SQLModel, table=True):
     court_decided_at: dt.datetime | None = None
 
 
-class Message(SQLModel, table=True):
+class Message(QuickInit, SQLModel, table=True):
     """A message in or out on any channel; `external_id` is unique per channel (idempotency)."""
 
     __tablename__ = "messages"
@@ -172,7 +172,7 @@ class Message(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(QuickInit, SQLModel, table=True):
     """A file that came with a message; the bytes live content-addressed in the blob store."""
 
     __tablename__ = "attachments"
@@ -187,7 +187,7 @@ class Attachment(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Event(SQLModel, table=True):
+class Event(QuickInit, SQLModel, table=True):
     """The audit log: every transition, change and reveal of personal data (who, when, what)."""
 
     __tablename__ = "events"

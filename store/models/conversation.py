@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import json_column, utcnow
+from store.models._base import QuickInit, json_column, utcnow
 
 
-class ConversationDraft(SQLModel, table=True):
+class ConversationDraft(QuickInit, SQLModel, table=True):
     """One person's guided conversation on one channel, kept in the store (not in memory) so
     a restart mid-form continues where they left off."""
 

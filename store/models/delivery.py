@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Column, Float, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import json_column, utcnow
+from store.models._base import QuickInit, json_column, utcnow
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(QuickInit, SQLModel, table=True):
     """One message to deliver, written in the same transaction as the change that causes it.
 
     `dedup_key` is unique, so the same logical message is queued at most once.
@@ -40,7 +40,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: dt.datetime | None = None
 
 
-class SentReminder(SQLModel, table=True):
+class SentReminder(QuickInit, SQLModel, table=True):
     """A reminder that was queued once for (case, kind, anchor); the unique key stops doubles."""
 
     __tablename__ = "sent_reminders"
@@ -55,7 +55,7 @@ class SentReminder(SQLModel, table=True):
     sent_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class RateSlot(SQLModel, table=True):
+class RateSlot(QuickInit, SQLModel, table=True):
     """One send-rate bucket of the installation (the bot, one chat, one group, the mail server):
     the next instant, in the database's epoch seconds, a send counted against it may start."""
 
@@ -65,7 +65,7 @@ class RateSlot(SQLModel, table=True):
     next_at: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
 
 
-class RateLease(SQLModel, table=True):
+class RateLease(QuickInit, SQLModel, table=True):
     """Who alone paces one channel-wide send-rate bucket (the bot) now, until when (the
     database's epoch seconds), who asked for it next, and what the last holder handed over:
     its recent sends and a whole-channel retry_after's end (scheduler/rate_slots.py)."""

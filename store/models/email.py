@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import utcnow
+from store.models._base import QuickInit, utcnow
 
 
-class MailMailbox(SQLModel, table=True):
+class MailMailbox(QuickInit, SQLModel, table=True):
     """An extra IMAP mailbox (the one in the environment needs no row).
 
     Each mailbox opens cases of one kind, optionally for one unit. Connection fields left NULL
@@ -34,7 +34,7 @@ class MailMailbox(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class MailRecord(SQLModel, table=True):
+class MailRecord(QuickInit, SQLModel, table=True):
     """One email taken from a mailbox, written in the transaction that acted on it.
 
     The two unique keys make ingestion idempotent: the same message (Message-ID, or a hash of
@@ -70,7 +70,7 @@ class MailRecord(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=128)
 
 
-class MailAttempt(SQLModel, table=True):
+class MailAttempt(QuickInit, SQLModel, table=True):
     """How often processing of the email at one IMAP location was started without finishing.
 
     Written (committed) before the mail is read, deleted in the transaction that records it. A

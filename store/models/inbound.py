@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import utcnow
+from store.models._base import QuickInit, utcnow
 
 
-class InboundUpdate(SQLModel, table=True):
+class InboundUpdate(QuickInit, SQLModel, table=True):
     """One update as the channel sent it, keyed by the channel's own id, with its processing
     state: `pending` (to do, or to retry after `next_attempt_at`), `done`, or `dead` (failed
     `attempts` times; officers see it with `loket telegram dead-letters`).

@@ -9,10 +9,10 @@ from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.enums import Role
-from store.models._base import utcnow
+from store.models._base import QuickInit, utcnow
 
 
-class Unit(SQLModel, table=True):
+class Unit(QuickInit, SQLModel, table=True):
     """A perangkat daerah / PPID Pelaksana that cases are disposed to."""
 
     __tablename__ = "units"
@@ -31,7 +31,7 @@ class Unit(SQLModel, table=True):
         return self.telegram_chat_id
 
 
-class Officer(SQLModel, table=True):
+class Officer(QuickInit, SQLModel, table=True):
     """A civil servant who works cases; only registered officers may see or act on cases.
 
     One person may hold several roles (e.g. the PPID Pelaksana of a unit who is also the Atasan
@@ -87,7 +87,7 @@ class Officer(SQLModel, table=True):
 MIRRORED_IDENTITIES = {"telegram": "telegram_user_id"}
 
 
-class OfficerIdentity(SQLModel, table=True):
+class OfficerIdentity(QuickInit, SQLModel, table=True):
     """Who an officer is on one channel (a Telegram user id, a WhatsApp number, a web login):
     the desk finds the officer acting by (channel, external id). One per channel and officer.
     """
@@ -105,7 +105,7 @@ class OfficerIdentity(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Requester(SQLModel, table=True):
+class Requester(QuickInit, SQLModel, table=True):
     """A citizen or legal entity (pemohon / pelapor); its personal data is masked in outputs."""
 
     __tablename__ = "requesters"
@@ -120,7 +120,7 @@ class Requester(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Contact(SQLModel, table=True):
+class Contact(QuickInit, SQLModel, table=True):
     """One way to reach a requester: a Telegram chat, an email address or a phone number."""
 
     __tablename__ = "contacts"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
+from store.models._base import QuickInit
 
-class ReferenceCounter(SQLModel, table=True):
+
+class ReferenceCounter(QuickInit, SQLModel, table=True):
     """The last number issued for one prefix in one year."""
 
     __tablename__ = "reference_counters"

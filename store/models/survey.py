@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import utcnow
+from store.models._base import QuickInit, utcnow
 
 
-class SurveyScore(SQLModel, table=True):
+class SurveyScore(QuickInit, SQLModel, table=True):
     """The requester's score (1-4) for one of the nine survey elements (1-9) of one case.
 
     Unique per (case, element): an element is answered once; the first answer stands.

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.models._base import json_column, utcnow
+from store.models._base import QuickInit, json_column, utcnow
 
 
-class TelegramDraft(SQLModel, table=True):
+class TelegramDraft(QuickInit, SQLModel, table=True):
     """One person's conversation with the bot in one chat: language, flow, step, answers.
 
     Kept in the store (not in memory or a pickle) so a restart mid-flow loses nothing; an
@@ -35,7 +35,7 @@ class TelegramDraft(SQLModel, table=True):
     last_update_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
-class TelegramCaseMessage(SQLModel, table=True):
+class TelegramCaseMessage(QuickInit, SQLModel, table=True):
     """A message in a chat that belongs to a case (a card, a relayed or an answered message),
     so that a Telegram reply to it can be routed to that case.
     """
@@ -50,7 +50,7 @@ class TelegramCaseMessage(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class TelegramPendingReply(SQLModel, table=True):
+class TelegramPendingReply(QuickInit, SQLModel, table=True):
     """An officer's reply to a case message, held until the officer confirms it goes to the
     citizen (issue 14: an internal remark made by reply must not leak).
 
