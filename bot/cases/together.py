@@ -6,12 +6,17 @@ in memory instead of read back, and written when its rows of a table can go toge
 - the reference numbers, after each counter's first upsert (bot.cases.references);
 - the contact kinds of the requesters it creates (bot.intake.requesters), which is what a new
   case's missing fields are computed from;
-- the rows whose ids are needed at once (a requester, a case, a message) are each one cached
-  INSERT .. RETURNING instead of a flush of the session (`write_now`);
+- the rows whose ids are needed at once (a requester, a case, a message) get their ids
+  without a flush of the session (`write_now`): on SQLite, whose transactions each hold the
+  one write lock from their BEGIN, counted in memory from the table's largest id (read once a
+  table), the id SQLite itself would give, and the row then waits like those below; on other
+  databases, whose sequences other transactions draw from meanwhile, one cached
+  INSERT .. RETURNING each;
 - the rows whose ids nobody reads in it (contacts, audit events, the acknowledgements queued
   in the outbox, a channel's records of its messages: `write_later`, `wait_for`) wait, and
-  are written a table at a time with one INSERT of many rows, before the session's next query
-  (so every read sees them) and at the block's end.
+  are written a table at a time with one INSERT of many rows (tables in the order their
+  foreign keys need), before the session's next query or flush (so every read and update sees
+  them) and at the block's end.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 from sqlalchemy.sql import Insert
 from sqlmodel import SQLModel
@@ -34,6 +39,8 @@ CONTACT_KINDS = "loket.contact_kinds"
 _TOGETHER = "loket.together"
 # The `session.info` key of the rows waiting to be written (`write_later`), in order.
 _PENDING = "loket.rows_pending"
+# The `session.info` key of the next id of each table whose ids `write_now` counts (SQLite).
+_NEXT_IDS = "loket.next_ids"
 _INSERTS: dict[tuple[str, Any], Insert] = {}
 # Per model: (attribute, column name, primary key?) of each column.
 _COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
@@ -55,11 +62,21 @@ async def write_now(session: AsyncSession, row: SQLModel) -> None:
     mapper = inspect(type(row))
     table = mapper.local_table
     (key,) = (c.key for c in mapper.primary_key)
-    stmt = _INSERTS.get(("returning", table))
-    if stmt is None:
-        stmt = _INSERTS[("returning", table)] = table.insert().returning(table.c[key])
-    connection = await session.connection()
-    setattr(row, key, (await connection.execute(stmt, _values(row))).scalar_one())
+    next_ids: dict[Any, int] | None = session.info.get(_NEXT_IDS)
+    if next_ids is not None:  # SQLite: see the module docstring
+        if table not in next_ids:
+            connection = await session.connection()
+            largest = (await connection.execute(select(func.max(table.c[key])))).scalar()
+            next_ids[table] = (largest or 0) + 1
+        setattr(row, key, next_ids[table])
+        next_ids[table] += 1
+        wait_for(session, _plain_insert(table), _values(row))
+    else:
+        stmt = _INSERTS.get(("returning", table))
+        if stmt is None:
+            stmt = _INSERTS[("returning", table)] = table.insert().returning(table.c[key])
+        connection = await session.connection()
+        setattr(row, key, (await connection.execute(stmt, _values(row))).scalar_one())
     make_transient_to_detached(row)
     session.add(row)
 
@@ -119,7 +136,7 @@ def _write_pending(session: Session) -> None:
     for insert, values in rows:
         by_statement.setdefault(insert, []).append(values)
     connection = session.connection()
-    for insert, values in by_statement.items():
+    for insert, values in sorted(by_statement.items(), key=lambda item: _rank(item[0].table)):
         if all(v.keys() == values[0].keys() for v in values):
             connection.execute(insert, values)
         else:  # rows set differently: one by one, in order
@@ -127,8 +144,26 @@ def _write_pending(session: Session) -> None:
                 connection.execute(insert, one)
 
 
+def _rank(table: Any) -> int:
+    """Where `table` comes in an order that writes every row after the rows it refers to."""
+    if not _RANKS:
+        _RANKS.update((t, i) for i, t in enumerate(SQLModel.metadata.sorted_tables))
+    return _RANKS.get(table, len(_RANKS))
+
+
+_RANKS: dict[Any, int] = {}
+
+
 def _before_statement(state: ORMExecuteState) -> None:
     _write_pending(state.session)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    _write_pending(session)  # a change to a row that still waits updates it once it is written
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    session.info.get(_NEXT_IDS, {}).clear()  # a flush may have inserted rows: count afresh
 
 
 async def write_waiting(session: AsyncSession) -> None:
@@ -143,12 +178,18 @@ async def taken_together(session: AsyncSession) -> AsyncIterator[None]:
     session.info[CONTACT_KINDS] = {}
     session.info[_TOGETHER] = True
     session.info[_PENDING] = []
-    event.listen(session.sync_session, "do_orm_execute", _before_statement)
+    if (await session.connection()).dialect.name == "sqlite":
+        session.info[_NEXT_IDS] = {}
+    hooks = (("do_orm_execute", _before_statement), ("before_flush", _before_flush),
+             ("after_flush", _after_flush))  # fmt: skip
+    for name, hook in hooks:
+        event.listen(session.sync_session, name, hook)
     try:
         async with hold_references(session):
             yield
             await write_waiting(session)
     finally:
-        event.remove(session.sync_session, "do_orm_execute", _before_statement)
-        for key in (CONTACT_KINDS, _TOGETHER, _PENDING):
+        for name, hook in hooks:
+            event.remove(session.sync_session, name, hook)
+        for key in (CONTACT_KINDS, _TOGETHER, _PENDING, _NEXT_IDS):
             session.info.pop(key, None)
