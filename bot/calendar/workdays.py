@@ -20,6 +20,9 @@ _HOLIDAY_LANGUAGE = {"id": "id", "en": "en_US"}
 _MAX_SCAN_DAYS = 3660  # ten years: no statutory period comes close
 _WEEKEND_KEYS = {5: "calendar.saturday", 6: "calendar.sunday"}
 
+# Answers a calendar keeps before it forgets them all (a few years of days and due dates).
+_MAX_ANSWERS = 20_000
+
 
 @dataclass(frozen=True)
 class SkippedDay:
@@ -64,12 +67,31 @@ class WorkingCalendar:
             "ID", categories=categories, language=_HOLIDAY_LANGUAGE.get(self.language, "id")
         )
 
+    @cached_property
+    def _answers(self) -> dict[tuple[object, ...], object]:
+        # What this calendar (immutable) has worked out already: closure names by day, due
+        # dates by (start, days). A backlog's cases share a handful of receipt days.
+        return {}
+
+    def _remember(self, key: tuple[object, ...], value: object) -> None:
+        if len(self._answers) >= _MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[key] = value
+
     def closure_name(self, day: dt.date) -> str | None:
         """Why `day` is not a working day, or None when it is one.
 
         A national holiday on a weekend shows both, e.g. "Hari Suci Nyepi (Sabtu)", so an
         explanation never hides a holiday behind the weekday name.
         """
+        key = ("closure", day)
+        if key in self._answers:
+            return self._answers[key]  # type: ignore[return-value]
+        name = self._closure_name(day)
+        self._remember(key, name)
+        return name
+
+    def _closure_name(self, day: dt.date) -> str | None:
         if day in self.opened:
             return None
         if day in self.closed:
@@ -100,6 +122,12 @@ class WorkingCalendar:
         """The due date `days` working days after `start`, with every skipped day named."""
         if days < 0:
             raise ValueError("days must be zero or more")
+        key = ("due", start, days)
+        if key not in self._answers:
+            self._remember(key, self._explain(start, days))
+        return self._answers[key]  # type: ignore[return-value]
+
+    def _explain(self, start: dt.date, days: int) -> DueDateExplanation:
         skipped: list[SkippedDay] = []
         day, counted = start, 0
         if days == 0:

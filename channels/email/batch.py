@@ -9,9 +9,9 @@ and the caller runs it again *apart*, where each `transaction()` is a SAVEPOINT,
 whose ingestion fails rolls back its savepoint alone (the others stay) and a conflict is
 retried in a new savepoint by intake. A batch that commits together wrote exactly what it would
 have written apart (every savepoint would have been released), two statements a mail fewer.
-When the block ends, every blob of the batch is made durable with one `sync_all()`,
-then the batch commits: the crash-safety order of one mail (bytes durable, then the record
-committed, then \\Seen) holds for the batch as a whole, since the poller flags nothing before
+When the block ends, every blob of the batch is written (in a thread) and made durable
+with one `sync_all()`, then the batch commits: the crash-safety order of one mail (bytes
+durable, then the record committed, then \\Seen) holds for the batch as a whole, since the poller flags nothing before
 the commit. A SIGKILL before the commit leaves nothing of the batch but its blobs (harmless,
 content-addressed) and its tries (mail_attempts, committed before).
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from bot.workflow.rules import Rules, build_calendar
 from channels.email.message import MailLocation
 from channels.email.records import RecordIndex, forget_attempts
 from channels.email.replies import SentToday
-from store.blobs import BlobStore
+from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.models import CalendarOverride
 
@@ -88,14 +89,33 @@ class BatchDatabase(Database):
 
 
 class DeferredBlobs(BlobStore):
-    """The blob store whose writes wait for one `sync_all()` at the end of the batch."""
+    """The blob store whose writes wait for the end of the batch: `sync_all()` (run in a
+    thread, off the event loop) writes them, then makes them durable with one sync."""
 
     def __init__(self, blobs: BlobStore) -> None:
         super().__init__(blobs.root, blobs.max_bytes)
+        self._held: dict[str, bytes] = {}
 
     def put(self, data: bytes, *, sync: bool = False) -> str:
-        """Store `data` (once) without an fsync; durable after the batch's `sync_all()`."""
-        return super().put(data, sync=sync)
+        """The SHA-256 of `data` (BlobTooLarge over the limit); the bytes are written and
+        durable after the batch's `sync_all()`."""
+        if len(data) > self.max_bytes:
+            raise BlobTooLarge(len(data), self.max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        self._held.setdefault(digest, data)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes for `sha256`, held by the batch or stored before it."""
+        held = self._held.get(sha256)
+        return held if held is not None else super().get(sha256)
+
+    def sync_all(self) -> None:
+        """Write every blob the batch holds (each once), then make them all durable."""
+        held, self._held = self._held, {}
+        for data in held.values():
+            super().put(data, sync=False)
+        super().sync_all()
 
 
 @dataclass

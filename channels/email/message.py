@@ -5,6 +5,7 @@ reader worker returns) and, for ingestion, where it lies and what its mailbox op
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ class IncomingMail(MailReading):
         read = {f.name: getattr(reading, f.name) for f in dataclasses.fields(MailReading)}
         return cls(**read, **where)
 
-    @property
+    @functools.cached_property
     def raw_sha256(self) -> str:
         """The SHA-256 of the raw bytes."""
         return hashlib.sha256(self.raw).hexdigest()
