@@ -111,7 +111,10 @@ FIELD = {f.name: f for f in FIELDS}
 
 def required_fields(kind: CaseKind | str) -> tuple[str, ...]:
     """The names of the fields a case of `kind` needs, in form order."""
-    return tuple(f.name for f in FIELDS if CaseKind(kind) in f.required_for)
+    return _REQUIRED[CaseKind(kind)]
+
+
+_REQUIRED = {k: tuple(f.name for f in FIELDS if k in f.required_for) for k in CaseKind}
 
 
 def case_details(kind: CaseKind | str) -> tuple[str, ...]:

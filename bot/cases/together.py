@@ -163,7 +163,12 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    session.info.get(_NEXT_IDS, {}).clear()  # a flush may have inserted rows: count afresh
+    """The tables the flush inserted rows into count their ids afresh (`session.new` still
+    lists what the flush inserted)."""
+    next_ids: dict[Any, int] | None = session.info.get(_NEXT_IDS)
+    if next_ids:
+        for row in session.new:
+            next_ids.pop(inspect(type(row)).local_table, None)
 
 
 async def write_waiting(session: AsyncSession) -> None:
