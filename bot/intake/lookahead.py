@@ -2,13 +2,15 @@
 
 A channel that hands intake many messages in one transaction (the email backlog) asks
 `look_ahead` first: one query for the messages already stored under the batch's external ids,
-one for the requesters who own the batch's senders. Each answer is given out once, to the first
-message that asks: a later message with the same key asks the database again, so it sees what
-the batch itself has written since (a second mail from the same citizen finds the requester the
-first one created), and so does a message run again after a conflict. An answer cannot go stale
-within the batch otherwise: a rolled-back savepoint only removes rows the batch wrote (never one
-found before it), and a row another writer adds meanwhile meets a unique key, whose conflict
-runs the message again with fresh lookups.
+one for the requesters who own the batch's senders (and, in a transaction taken together, one
+for the kinds of their contacts, which their new cases' missing fields are computed from).
+Each answer is given out once, to the first message that asks: a later message with the same
+key asks the database again, so it sees what the batch itself has written since (a second
+mail from the same citizen finds the requester the first one created), and so does a message
+run again after a conflict. An answer cannot go stale within the batch otherwise: a
+rolled-back savepoint only removes rows the batch wrote (never one found before it), and a row
+another writer adds meanwhile meets a unique key, whose conflict runs the message again with
+fresh lookups.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Generic, TypeVar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.intake.requesters import normalise_contact
+from bot.cases.together import is_together
+from bot.intake.requesters import normalise_contact, note_contact_kinds
 from store.enums import CONTACT_OF_CHANNEL, Channel, ContactKind
 from store.models import Contact, Message, Requester
 
@@ -80,4 +83,24 @@ async def look_ahead(
         )
         for value, requester in (await session.exec(stmt)).all():  # a contact is unique
             owners[(kind, value)] = requester
+    await _note_owners_contact_kinds(session, owners.values())
     return Lookahead(Prefetched(messages), Prefetched(owners))
+
+
+async def _note_owners_contact_kinds(
+    session: AsyncSession, owners: Iterable[Requester | None]
+) -> None:
+    """The kinds of the found requesters' contacts, for their new cases' missing fields (one
+    query per IN_CHUNK requesters; only kept in a transaction taken together)."""
+    if not is_together(session):
+        return
+    ids = sorted({o.id for o in owners if o is not None and o.id is not None})
+    kinds: dict[int, set[str]] = {i: set() for i in ids}
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        stmt = select(Contact.requester_id, Contact.kind).where(
+            col(Contact.requester_id).in_(chunk)
+        )
+        for requester_id, kind in (await session.exec(stmt)).all():
+            kinds[requester_id].add(kind)
+    note_contact_kinds(session, kinds)

@@ -26,9 +26,20 @@ def _note_kind(session: AsyncSession, requester_id: int | None, kind: str, *, ne
         known[requester_id].add(kind)
 
 
+def note_contact_kinds(session: AsyncSession, kinds: dict[int, set[str]]) -> None:
+    """In a transaction taken together, remember the contact kinds of requesters read from the
+    store (`kinds`: requester id -> every kind it has), so that their missing fields are
+    computed without reading their contacts again (a contact the transaction adds is noted)."""
+    known: dict[int, set[str]] | None = session.info.get(CONTACT_KINDS)
+    if known is None:
+        return
+    for requester_id, its_kinds in kinds.items():
+        known.setdefault(requester_id, set(its_kinds))
+
+
 def known_contact_kinds(session: AsyncSession, requester_id: int | None) -> set[str] | None:
-    """The kinds of the contacts of a requester created in this transaction taken together,
-    or None when they are to be read from the store."""
+    """The kinds of the contacts of a requester created in this transaction taken together (or
+    noted by `note_contact_kinds`), or None when they are to be read from the store."""
     known: dict[int, set[str]] | None = session.info.get(CONTACT_KINDS)
     if known is None or requester_id is None:
         return None

@@ -11,9 +11,9 @@ retried in a new savepoint by intake. A batch that commits together wrote exactl
 have written apart (every savepoint would have been released), two statements a mail fewer.
 When the block ends, every blob of the batch is written (in a thread) and made durable
 with one `sync_all()`, then the batch commits: the crash-safety order of one mail (bytes
-durable, then the record committed, then \\Seen) holds for the batch as a whole, since the poller flags nothing before
-the commit. A SIGKILL before the commit leaves nothing of the batch but its blobs (harmless,
-content-addressed) and its tries (mail_attempts, committed before).
+durable, then the record committed, then \\Seen) holds for the batch as a whole, since the
+poller flags nothing before the commit. A SIGKILL before the commit leaves nothing of the batch
+but its blobs (harmless, content-addressed) and its tries (mail_attempts, committed before).
 
 The batch also holds what its mails share instead of looking it up each: the rules (settings
 and calendar) read once in its transaction, the index of its mails' records (records.py),

@@ -5,8 +5,8 @@ reader worker returns) and, for ingestion, where it lies and what its mailbox op
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
