@@ -120,6 +120,13 @@ class DovecotServer:
             found = re.search(rb"APPENDUID \d+ (\d+)", answer[0] or b"")
             return int(found.group(1)) if found else 0
 
+    def mail_owner(self) -> tuple[int, int] | None:
+        """(uid, gid) a file delivered into the Maildir must have, None when it is ours."""
+        if os.geteuid() != 0:
+            return None
+        found = (self.root / "mail").stat()
+        return found.st_uid, found.st_gid
+
     def flags(self, folder: str) -> dict[int, str]:
         """UID -> FLAGS of every message in `folder`."""
         with self._session() as imap:
