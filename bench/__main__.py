@@ -20,6 +20,7 @@ FIGURES: dict[str, tuple[str, int, str]] = {
     "mail": ("bench.mail", 10_000, "`loket mail poll --once` over N mails, and django-helpdesk"),
     "fuzz_mail": ("bench.fuzz_mail", 100_000, "the mail reader over N hostile mails"),
     "mail_read": ("bench.mail_read", 1_000, "CPU ms to read a mail, over N mails of the mix"),
+    "mail_ingest": ("bench.mail_ingest", 1_000, "CPU ms to ingest a mail in the poll's batches"),
     "outbound": ("bench.outbound", 600, "N outbox rows to Telegram chats under its limits"),
     "telegram": ("bench.telegram", 100, "N citizens filing requests on Telegram, 20 at once"),
 }
