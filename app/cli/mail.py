@@ -28,13 +28,13 @@ from bot.i18n import t
 from bot.privacy.masking import mask_email, redact
 from bot.services import Services
 from bot.workflow.rules import load_rules
-from channels.email import EmailRunner, watchers
 from channels.email.errors import MailboxError
 from channels.email.ingest import MailDisposition
 from channels.email.labels import mail_disposition_label, mail_kind_label
 from channels.email.mailboxes import add_mailbox
 from channels.email.poller import PollSummary
 from channels.email.review import attach_to_case, dismiss, open_from_review, review_queue
+from channels.email.runner import EmailRunner, watchers
 from channels.email.sender import EmailSender
 from store.enums import CaseKind
 from store.models import Case, MailRecord
