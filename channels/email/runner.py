@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-from bot.ports import ChannelParts
 from bot.services import Services
 from channels.email.ingest import MailIngestor
 from channels.email.mailboxes import MailboxConfig, configured_mailboxes
 from channels.email.poller import MailboxWatcher, reader_pool
 from channels.email.sender import EmailSender
 from channels.email.worker import MailReaderPool
+
+if TYPE_CHECKING:
+    from bot.ports import ChannelParts
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,8 @@ async def mailbox_roles(runner: EmailRunner) -> list[tuple[str, MailboxRunner]]:
 
 def build(services: Services) -> ChannelParts | None:
     """The email channel's parts, or None when neither IMAP_HOST nor SMTP_HOST is set."""
+    from bot.ports import ChannelParts  # its HTTP routes' types: not for `loket mail poll`
+
     settings = services.settings
     if not settings.imap_host and not settings.smtp_host:
         return None
