@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import run, say, settings_or_exit
 from bot.errors import DomainError, LoketError
-from bot.services import Services
-from store.archive import ArchiveError, Manifest, RestoreResult
-from store.archive import backup as write_backup
-from store.archive import restore as read_backup
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from store.archive import ArchiveError, Manifest, RestoreResult
+
+# store.archive (and Alembic with it) is imported by the two commands that use it.
 
 
 def _as_loket_error(exc: ArchiveError) -> LoketError:
@@ -32,6 +34,8 @@ def backup(
     file: Annotated[Path, typer.Argument(help="New backup file (never overwritten)")],
 ) -> None:
     """Back up the database and the attachment store into FILE (safe while `loket run` runs)."""
+    from store.archive import ArchiveError
+    from store.archive import backup as write_backup
 
     async def work(svc: Services) -> Manifest:
         try:
@@ -57,6 +61,8 @@ def restore(
     file: Annotated[Path, typer.Argument(help="Backup file made by `loket backup`")],
 ) -> None:
     """Restore FILE into an empty database (a SQLite file is created) and the attachments."""
+    from store.archive import ArchiveError
+    from store.archive import restore as read_backup
 
     async def work(svc: Services) -> RestoreResult:
         try:

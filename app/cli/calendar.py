@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Connection, inspect
 
 from app.cli.common import actor, cli_language, parse_date, print_json, run, say
-from bot.calendar.overrides import recompute_open_cases, remove_override, set_override
-from bot.calendar.workdays import DueDateExplanation
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.services import Services
-from bot.workflow.rules import build_calendar, load_rules
 from store.enums import OverrideKind
-from store.models import CalendarOverride
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from bot.calendar.workdays import DueDateExplanation
+    from bot.services import Services
+
+# The calendar (and the holiday data), the store and the core are imported by the commands
+# when they run, not by `loket --help` (see app/cli/common.py).
 
 # A year of working days: far beyond any statutory period, and still quick to explain.
 MAX_DAYS = 260
@@ -31,6 +34,8 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Print the due date N working days after a date, and each non-working day skipped."""
+    from bot.workflow.rules import build_calendar, load_rules
+
     day = parse_date(start)
 
     async def work(svc: Services) -> DueDateExplanation:
@@ -54,6 +59,9 @@ def explain(
 
 async def _initialised(svc: Services) -> bool:
     """True when `loket init` has created the calendar table (explain works without it)."""
+    from sqlalchemy import inspect
+
+    from store.models import CalendarOverride
 
     def has_table(sync_conn: Connection) -> bool:
         return inspect(sync_conn).has_table(CalendarOverride.__tablename__)
@@ -63,6 +71,8 @@ async def _initialised(svc: Services) -> bool:
 
 
 def _set(day: str, kind: OverrideKind, name: str) -> tuple[dt.date, int]:
+    from bot.calendar.overrides import set_override
+
     target = parse_date(day)
     if kind == OverrideKind.CLOSED and not name.strip():
         raise DomainError("cli.calendar_reason_empty")
@@ -105,6 +115,8 @@ def open_(
 @calendar_app.command("reset")
 def reset(day: Annotated[str, typer.Argument(help="Date (YYYY-MM-DD)")]) -> None:
     """Remove this body's override for a date (back to the national calendar)."""
+    from bot.calendar.overrides import remove_override
+
     target = parse_date(day)
 
     async def work(svc: Services) -> int:
@@ -120,6 +132,8 @@ def reset(day: Annotated[str, typer.Argument(help="Date (YYYY-MM-DD)")]) -> None
 @calendar_app.command("recompute")
 def recompute() -> None:
     """Recompute open cases' due dates after a change of calendar settings or holiday data."""
+    from bot.calendar.overrides import recompute_open_cases
+    from bot.workflow.rules import load_rules
 
     async def work(svc: Services) -> int:
         async with svc.db.transaction() as session:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlmodel import col, select
 
 from app.cli.case_text import case_text_lines
 from app.cli.common import (
@@ -24,17 +23,10 @@ from app.cli.common import (
 )
 from app.cli.letters import write_letter
 from app.cli.setup import unit_by_code
-from bot.cases.opening import missing_fields
-from bot.cases.view import case_headline, case_view
-from bot.cases.walk_in import register_walk_in
 from bot.clock import ensure_aware
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake.identity_requests import pending_identity_changes
 from bot.labels import channel_label
-from bot.letters.outbox import RECEIPT_OF_CASE_KIND
-from bot.services import Services
-from bot.workflow.rules import load_rules
 from store.enums import (
     CLOSED_STATUSES,
     CaseKind,
@@ -43,7 +35,13 @@ from store.enums import (
     ObjectionStatus,
     RequestStatus,
 )
-from store.models import Case
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from store.models import Case
+
+# The core's case handling and the store are imported by the commands when they run, not by
+# `loket --help` (see app/cli/common.py).
 
 cases_app = typer.Typer(help="Register and inspect cases.")
 
@@ -116,6 +114,11 @@ def cases_new(
     The requester's proof (tanda bukti) goes to their Telegram or email if they have one;
     `--receipt` also writes it as PDF to hand over (UU KIP Pasal 22(4)-(5)).
     """
+    from bot.cases.opening import missing_fields
+    from bot.cases.walk_in import register_walk_in
+    from bot.letters.outbox import RECEIPT_OF_CASE_KIND
+    from bot.workflow.rules import load_rules
+
     if kind not in (CaseKind.INFORMATION_REQUEST, CaseKind.COMPLAINT):
         raise DomainError("cli.kind_choice", value=kind)
     # A request may be registered incomplete (UU KIP Pasal 22(4): the number is the proof of
@@ -178,6 +181,11 @@ def cases_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List cases, soonest due first."""
+    from sqlmodel import col, select
+
+    from bot.cases.view import case_headline
+    from store.models import Case
+
     wanted = _status(kind, status) if status is not None else None
 
     async def work(svc: Services) -> list[Case]:
@@ -230,6 +238,8 @@ def cases_show(
     reveal: Annotated[bool, typer.Option(help="Show personal data (audited)")] = False,
 ) -> None:
     """Show one case with its events and messages; personal data masked unless --reveal."""
+    from bot.cases.view import case_view
+    from bot.intake.identity_requests import pending_identity_changes
 
     async def work(svc: Services) -> dict[str, Any]:
         async with svc.db.transaction() as session:

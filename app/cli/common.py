@@ -10,23 +10,24 @@ import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.settings import Settings, load_settings
-from app.wiring import build_services
-from bot.cases.audit import cli_actor, record_view
-from bot.cases.opening import get_case
 from bot.errors import DomainError, LoketError, NotFoundError
 from bot.i18n import DEFAULT_LANGUAGE, t
-from bot.services import Services
-from bot.settings import SettingsError
-from store.models import Case
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from app.settings import Settings
+    from bot.services import Services
+    from store.models import Case
+
+# The settings, the database stack and the core's services are imported by the functions that
+# need them: `import app.cli.main` (every `loket` command, `--help` too, and each process
+# Python's spawn start method starts from the `loket` script) loads only the command tree.
 
 T = TypeVar("T")
 # Exit status of a command refused for its input (click's own status for usage errors).
@@ -45,6 +46,9 @@ _MISSING_TABLE_RE = re.compile(r"no such table|relation \"[^\"]+\" does not exis
 
 def settings_or_exit() -> Settings:
     """Validated settings, or one clear line naming the bad key and exit status 2."""
+    from app.settings import load_settings
+    from bot.settings import SettingsError
+
     try:
         return load_settings()
     except SettingsError as exc:
@@ -53,6 +57,9 @@ def settings_or_exit() -> Settings:
 
 def cli_language() -> str:
     """The officers' language from the settings (Indonesian when they cannot be read)."""
+    from app.settings import load_settings
+    from bot.settings import SettingsError
+
     try:
         return load_settings().language
     except SettingsError:
@@ -79,6 +86,8 @@ def configure_logging() -> None:
 
 def actor() -> str:
     """Who is at the keyboard, for the audit log."""
+    from bot.cases.audit import cli_actor
+
     try:
         return cli_actor(getpass.getuser())
     except (KeyError, OSError):
@@ -92,6 +101,9 @@ async def viewed_case(
 
     domain.md §7: who saw a case is logged too, and a reveal of personal data apart.
     """
+    from bot.cases.audit import record_view
+    from bot.cases.opening import get_case
+
     case = await get_case(session, reference)
     await record_view(
         session, case_id=case.id, actor=actor(), reveal=reveal, via=via, at=svc.clock.now()
@@ -101,6 +113,8 @@ async def viewed_case(
 
 def _missing_sqlite_folder(url: str) -> str | None:
     """The folder of a SQLite database file when that folder does not exist, else None."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
@@ -124,6 +138,11 @@ def run(work: Callable[[Services], Awaitable[T]]) -> T:
     one line (the driver's first line only: never the SQL or its parameters, which may hold
     personal data).
     """
+    from sqlalchemy.exc import DBAPIError
+
+    from app.wiring import build_services
+    from bot.settings import SettingsError
+
     settings = settings_or_exit()
     lang = settings.language
     folder = _missing_sqlite_folder(settings.database_url)

@@ -5,22 +5,25 @@ again. Shared by the chat channels' command groups (telegram.py, whatsapp.py).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from app.cli.common import console, print_json, run, say
 from bot.errors import NotFoundError
-from bot.intake.inbox import Inbox
-from bot.services import Services
-from store.models import InboundUpdate
 
-Describe = Callable[[InboundUpdate], dict[str, Any]]
+if TYPE_CHECKING:
+    from bot.services import Services
+    from store.models import InboundUpdate
+
+Describe = Callable[["InboundUpdate"], dict[str, Any]]
 
 
 async def dead_letter_rows(svc: Services, channel: str, describe: Describe) -> list[dict[str, Any]]:
     """Every dead letter of `channel`, oldest first: `describe` (never the content) plus the
     attempts, when it arrived and the last error."""
+    from bot.intake.inbox import Inbox
+
     rows = await Inbox(svc.db).dead_letters(channel)
     return [
         {
@@ -39,6 +42,8 @@ def dead_letters_command(
 ) -> None:
     """List `channel`'s dead letters (the columns `describe` gives), or retry one; the
     sentences are `<texts>.none/.hint/.retried/.not_found` of the catalogue."""
+    from bot.intake.inbox import Inbox
+
     if retry is not None:
 
         async def again(svc: Services) -> None:

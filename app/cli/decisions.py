@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import actor, run, say
 from app.cli.letters import write_letter
-from bot.cases.opening import get_case
 from bot.errors import DomainError
-from bot.services import Services
-from bot.workflow import requests
-from bot.workflow.rules import load_rules
 from store.enums import Decision
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -53,6 +52,11 @@ def cases_decide(
     ] = None,
 ) -> None:
     """Decide a request; its written notice goes to the requester's channel as a PDF."""
+    # The workflow and the store when the command runs, not for `loket --help`.
+    from bot.cases.opening import get_case
+    from bot.workflow import requests
+    from bot.workflow.rules import load_rules
+
     granted = decision in (Decision.GRANTED_FULL, Decision.GRANTED_PARTIAL)
 
     async def work(svc: Services) -> str:

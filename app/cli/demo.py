@@ -11,20 +11,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 from rich.panel import Panel
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli.common import console
-from app.demo.scenario import STEPS, Story
-from app.demo.world import DemoWorld, open_world, start_service
-from app.logs import configure_logging
 from bot.i18n import t
-from bot.reports.annual import annual_document, annual_figures
-from bot.reports.complaints import complaint_figures, complaints_document
-from bot.reports.document import Cell, Document, format_cell
-from bot.workflow.rules import load_rules
+
+if TYPE_CHECKING:
+    from app.demo.world import DemoWorld
+    from bot.reports.document import Cell, Document
+
+# The demo's world (the service, the emulators, the scenario) and the reports are imported
+# when the demo plays: the other commands, and `loket --help`, do not load them.
 
 YEAR = 2026
 
@@ -36,6 +36,8 @@ def _nothing(value: Cell) -> bool:
 def print_document(document: Document) -> None:
     """A report on a terminal, compacted to fit: rows and number columns that are all zero are
     left out (the file formats keep them), then the notes."""
+    from bot.reports.document import format_cell
+
     console.rule(f"[bold]{document.title}")
     console.print(document.subtitle, highlight=False)
     for table in document.tables:
@@ -61,6 +63,10 @@ def print_document(document: Document) -> None:
 
 async def reports(world: DemoWorld) -> tuple[Document, Document]:
     """The annual report and the complaint recap of the demo year, from the demo store."""
+    from bot.reports.annual import annual_document, annual_figures
+    from bot.reports.complaints import complaint_figures, complaints_document
+    from bot.workflow.rules import load_rules
+
     services = world.services
     lang, body = services.settings.language, services.settings.body_name
     async with services.db.session() as session:
@@ -75,6 +81,11 @@ async def reports(world: DemoWorld) -> tuple[Document, Document]:
 
 async def play() -> tuple[Document, Document]:
     """Run the story from start to end and return both reports."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from app.demo.scenario import STEPS, Story
+    from app.demo.world import open_world, start_service
+
     port = os.environ.get("HTTP_PORT")  # to curl a port of one's choosing; else a free one
     world = await open_world(
         desk_chat=-1001, http_port=int(port) if port and port.isdigit() else None
@@ -116,6 +127,8 @@ async def play() -> tuple[Document, Document]:
 
 def demo() -> None:
     """Play the scripted demonstration (offline, temporary store) and print both reports."""
+    from app.logs import configure_logging
+
     # Quiet by default, so the story reads well; LOG_LEVEL=DEBUG shows everything (masked).
     configure_logging(os.environ.get("LOG_LEVEL") or "WARNING")
     console.print(Panel(t("report.demo.intro"), title="Loket demo"))

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import actor, run, say
-from bot.cases.opening import get_case
 from bot.errors import DomainError
-from bot.services import Services
-from bot.workflow import objections
-from bot.workflow.rules import load_rules
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 dispute_app = typer.Typer(
     help="Disputes of objections at the Komisi Informasi and in court.", no_args_is_help=True
@@ -49,6 +48,11 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def _record(reference: str, step: str, date_arg: str, date: str | None, **kwargs: object) -> str:
+    # The workflow and the store when a command runs, not for `loket --help`.
+    from bot.cases.opening import get_case
+    from bot.workflow import objections
+    from bot.workflow.rules import load_rules
+
     async def work(svc: Services) -> str:
         kwargs[date_arg] = _day(date)  # inside run(): a bad date is one clear line
         async with svc.db.transaction() as session:

@@ -4,10 +4,14 @@ when they write from there (bot.desk.identities)."""
 
 from __future__ import annotations
 
-from bot.desk.identities import ChannelIdentity
+from typing import TYPE_CHECKING
+
 from bot.errors import DomainError
 from bot.intake.validation import normalise_phone, validate_email
 from store.enums import Channel
+
+if TYPE_CHECKING:
+    from bot.desk.identities import ChannelIdentity
 
 # The channels a person can write from (a letter, a phone call or a visit names no one).
 IDENTITY_CHANNELS = (Channel.TELEGRAM, Channel.WHATSAPP, Channel.EMAIL, Channel.WEB)
@@ -26,6 +30,8 @@ def identity_channel(channel: str) -> str:
 def channel_identity(channel: str, raw: str) -> ChannelIdentity:
     """The identity in the form the channel's adapter reports it; DomainError when `raw`
     cannot be an id on that channel (or the channel names no one)."""
+    from bot.desk.identities import ChannelIdentity
+
     name = identity_channel(channel)
     value = raw.strip()
     if name == Channel.TELEGRAM:

@@ -3,19 +3,20 @@ officer's confirmation or rejection of one (issue #9)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.cli.common import actor, cli_language, console, print_json, run, say, viewed_case
 from app.cli.officers import find_officer
-from bot.cases.opening import get_case
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.intake.identity_changes import decide_identity_change
-from bot.intake.identity_requests import IdentityRequest, pending_identity_changes
-from bot.services import Services
-from bot.workflow.rules import load_rules
+
+if TYPE_CHECKING:
+    from bot.intake.identity_requests import IdentityRequest
+    from bot.services import Services
+
+# Intake and the store are imported by the command when it runs, not by `loket --help`.
 
 
 def identity_lines(requests: list[dict[str, Any]], language: str) -> list[str]:
@@ -28,6 +29,8 @@ def identity_lines(requests: list[dict[str, Any]], language: str) -> list[str]:
 
 
 async def _list(svc: Services, reference: str, reveal: bool) -> list[dict[str, Any]]:
+    from bot.intake.identity_requests import pending_identity_changes
+
     async with svc.db.transaction() as session:
         case = await viewed_case(session, svc, reference, reveal=reveal, via="cli cases identity")
         return [r.shown(reveal=reveal) for r in await pending_identity_changes(session, case)]
@@ -36,6 +39,11 @@ async def _list(svc: Services, reference: str, reveal: bool) -> list[dict[str, A
 async def _decide(
     svc: Services, reference: str, number: int, confirm: bool, officer_ident: str | None
 ) -> tuple[str, IdentityRequest]:
+    from bot.cases.opening import get_case
+    from bot.intake.identity_changes import decide_identity_change
+    from bot.intake.identity_requests import IdentityRequest
+    from bot.workflow.rules import load_rules
+
     if not (officer_ident or "").strip():
         raise DomainError("identity.officer_needed")
     now = svc.clock.now()

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import actor, cli_language, fail, run, say
-from bot.cases.audit import record_event
-from bot.cases.opening import get_case
 from bot.errors import NotFoundError
 from bot.i18n import t
-from bot.letters.codes import letter_mac, parse_code, same_mac
-from bot.letters.facts import gather_facts
-from bot.letters.registry import BY_ABBREVIATION, LETTER_KINDS
-from bot.letters.render import IssuedLetter, issue_letter, letter_pdf
-from bot.services import Services
-from store.models import Case
+
+if TYPE_CHECKING:
+    from bot.letters.render import IssuedLetter
+    from bot.services import Services
+    from store.models import Case
+
+# The letters (their registry, facts and renderer), the store and the core are imported by the
+# commands when they run, not by `loket --help` (see app/cli/common.py).
 
 letters_app = typer.Typer(help="Letters: print a case's letter, verify a letter's code.")
 
@@ -25,7 +25,8 @@ letters_app = typer.Typer(help="Letters: print a case's letter, verify a letter'
 @letters_app.command("print")
 def letters_print(
     reference: Annotated[str, typer.Argument(help="Case reference, e.g. PPID/2026/000123")],
-    kind: Annotated[str, typer.Argument(help=", ".join(LETTER_KINDS))],
+    # The catalogue's help lists the kinds (bot/letters/registry.py's LETTER_KINDS).
+    kind: Annotated[str, typer.Argument(help="The letter's kind, e.g. notice")],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="PDF file (default: its own name)")
     ] = None,
@@ -37,6 +38,9 @@ def letters_print(
 def write_letter(reference: str, kind: str, output: Path | None) -> None:
     """Render the letter `kind` of case `reference` to `output` (default: its own file name),
     audit who printed it, and say where it is and its verification code."""
+    from bot.cases.audit import record_event
+    from bot.cases.opening import get_case
+    from bot.letters.render import issue_letter, letter_pdf
 
     async def work(svc: Services) -> tuple[IssuedLetter, bytes]:
         now = svc.clock.now()
@@ -69,6 +73,12 @@ def letters_verify(
     code: Annotated[str, typer.Argument(help="The code printed at the foot of the letter")],
 ) -> None:
     """Say whether a letter's verification code is one this body issued, and for what letter."""
+    from bot.cases.opening import get_case
+    from bot.letters.codes import letter_mac, parse_code, same_mac
+    from bot.letters.facts import gather_facts
+    from bot.letters.registry import BY_ABBREVIATION
+    from bot.letters.render import issue_letter
+
     lang = cli_language()
     parsed = parse_code(code)
     kind = BY_ABBREVIATION.get(parsed.abbreviation) if parsed else None

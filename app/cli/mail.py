@@ -4,11 +4,11 @@ queue, add mailboxes."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlmodel import col, select
 
 from app.cli.common import (
     USAGE_EXIT,
@@ -26,20 +26,30 @@ from app.cli.setup import unit_by_code
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.privacy.masking import mask_email, redact
-from bot.services import Services
-from bot.workflow.rules import load_rules
-from channels.email import EmailRunner, watchers
 from channels.email.errors import MailboxError
-from channels.email.ingest import MailDisposition
 from channels.email.labels import mail_disposition_label, mail_kind_label
-from channels.email.mailboxes import add_mailbox
-from channels.email.poller import PollSummary
-from channels.email.review import attach_to_case, dismiss, open_from_review, review_queue
-from channels.email.sender import EmailSender
 from store.enums import CaseKind
-from store.models import Case, MailRecord
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from channels.email.poller import PollSummary
+    from store.models import MailRecord
+
+# The channel's intake (the store, the core's services, IMAP and SMTP) is imported by the
+# commands when they run: `loket --help`, the other commands and each reader process (started
+# from the `loket` script) do not load it.
 
 mail_app = typer.Typer(help="Email intake: check, poll, list, review, add mailboxes.")
+
+
+class Disposition(StrEnum):
+    """What `mail list --disposition` accepts: the values of channels/email/records.py's
+    `MailDisposition` (which loads the store), in its order; a test keeps them the same."""
+
+    NEW_CASE = "new_case"
+    APPENDED = "appended"
+    REVIEW = "review"
+    IGNORED = "ignored"
 
 
 def _kind(value: str | None) -> CaseKind | None:
@@ -58,6 +68,8 @@ def _problem(exc: MailboxError) -> str:
 @mail_app.command("check")
 def mail_check() -> None:
     """Log in to every configured mailbox and to the SMTP server; say clearly what fails."""
+    from channels.email.runner import watchers
+    from channels.email.sender import EmailSender
 
     async def work(svc: Services) -> list[tuple[bool, str]]:
         language, results = cli_language(), []
@@ -99,6 +111,8 @@ def mail_check() -> None:
 
 
 def _summary_line(summary: PollSummary) -> str:
+    from channels.email.records import MailDisposition
+
     counts = {d.value: summary.counts.get(d.value, 0) for d in MailDisposition}
     return t(
         "mail.cli.poll_summary",
@@ -119,6 +133,8 @@ def mail_poll(
     ] = False,
 ) -> None:
     """Read the mailboxes: once (--once), or keep watching them until Ctrl+C."""
+    from channels.email.runner import EmailRunner, watchers
+
     if not once:
         configure_logging()
 
@@ -169,8 +185,12 @@ def _row(record: MailRecord, reference: str | None) -> dict[str, Any]:
 
 
 async def _records(
-    svc: Services, disposition: MailDisposition | None, limit: int
+    svc: Services, disposition: Disposition | None, limit: int
 ) -> list[dict[str, Any]]:
+    from sqlmodel import col, select
+
+    from store.models import Case, MailRecord
+
     stmt = (
         select(MailRecord, Case.reference)
         .join(Case, col(Case.id) == col(MailRecord.case_id), isouter=True)
@@ -206,9 +226,7 @@ def _print_records(rows: list[dict[str, Any]]) -> None:
 @mail_app.command("list")
 def mail_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    disposition: Annotated[
-        MailDisposition | None, typer.Option(help="Only this disposition")
-    ] = None,
+    disposition: Annotated[Disposition | None, typer.Option(help="Only this disposition")] = None,
     limit: Annotated[int, typer.Option(help="Show at most this many", min=1)] = 500,
 ) -> None:
     """Every ingested email: Message-ID, classification, disposition and case."""
@@ -233,6 +251,9 @@ def mail_review(
     as_json: Annotated[bool, typer.Option("--json", help="Print the queue as JSON")] = False,
 ) -> None:
     """List the review queue, or act on one item of it."""
+    from bot.workflow.rules import load_rules
+    from channels.email.review import attach_to_case, dismiss, open_from_review, review_queue
+
     if attach is not None and not to:
         raise fail(t("mail.cli.review_needs_case", cli_language()), USAGE_EXIT)
 
@@ -287,6 +308,7 @@ def mail_add_mailbox(
     ] = None,
 ) -> None:
     """Read one more mailbox; its mail opens cases of `kind` (for `unit`, if given)."""
+    from channels.email.mailboxes import add_mailbox
 
     async def work(svc: Services) -> None:
         unit_id = (await unit_by_code(svc, unit)).id if unit else None

@@ -7,6 +7,7 @@ import typer
 from app.cli.backup import backup, restore
 from app.cli.calendar import calendar_app
 from app.cli.cases import cases_app
+from app.cli.common import configure_logging
 from app.cli.decisions import cases_decide
 from app.cli.demo import demo
 from app.cli.disputes import dispute_app
@@ -23,7 +24,6 @@ from app.cli.scheduler import run_service, scheduler_app
 from app.cli.setup import init, units_app
 from app.cli.telegram import telegram_app
 from app.cli.whatsapp import whatsapp_app
-from app.logs import configure_logging
 
 app = typer.Typer(
     cls=LoketGroup,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import actor, run, say
 from app.cli.letters import write_letter
-from bot.cases.opening import get_case, open_objection
-from bot.services import Services
-from bot.workflow.rules import load_rules
 from store.enums import Channel
-from store.models import Case
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from store.models import Case
 
 
 def cases_objection(
@@ -30,6 +30,9 @@ def cases_objection(
     The proof goes to the requester's Telegram or email if they have one; `--receipt` also
     writes it as PDF to hand over.
     """
+    # The workflow and the store when the command runs, not for `loket --help`.
+    from bot.cases.opening import get_case, open_objection
+    from bot.workflow.rules import load_rules
 
     async def work(svc: Services) -> Case:
         now = svc.clock.now()

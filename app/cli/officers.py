@@ -10,34 +10,30 @@ id also as `--telegram-id`) is how the desk recognises them there (bot.desk.iden
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import func
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.cli.common import actor, cli_language, console, print_json, run, say
 from app.cli.identities import channel_identity, identity_channel, parse_identity
 from app.cli.setup import unit_by_code
-from bot.cases.audit import record_event
-from bot.desk.authz import UNIT_ROLES
-from bot.desk.identities import (
-    ChannelIdentity,
-    drop_identities,
-    identities_of,
-    officer_by_identity,
-    set_identity,
-)
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.intake.validation import normalise_phone, validate_email
 from bot.labels import roles_label
-from bot.services import Services
 from store.enums import Channel, Role
-from store.models import Officer, Unit
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.desk.identities import ChannelIdentity
+    from bot.services import Services
+    from store.models import Officer
+
+# The store and the core are imported by the functions that use them when a command runs, not
+# by `loket --help` (see app/cli/common.py).
 
 officers_app = typer.Typer(help="Officers who work cases, with their roles and unit.")
 
@@ -119,6 +115,11 @@ def wanted_identities(given: OfficerInput) -> dict[str, ChannelIdentity | None]:
 
 async def _email_holder(session: AsyncSession, officer: Officer, email: str) -> Officer | None:
     """Another active officer who already has this email."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from store.models import Officer
+
     stmt = select(Officer).where(func.lower(Officer.email) == email.lower(), col(Officer.active))
     if officer.id is not None:
         stmt = stmt.where(col(Officer.id) != officer.id)
@@ -129,6 +130,8 @@ async def _identity_holder(
     session: AsyncSession, officer: Officer, who: ChannelIdentity
 ) -> Officer | None:
     """Another officer who already has this identity."""
+    from bot.desk.identities import officer_by_identity
+
     holder = await officer_by_identity(session, who)
     return None if holder is None or holder.id == officer.id else holder
 
@@ -142,6 +145,9 @@ async def apply(
     Raises DomainError (nothing written) for a bad value, a role without the unit it needs, or
     an identity (a Telegram id, ...) or email that another active officer already has.
     """
+    from bot.desk.authz import UNIT_ROLES
+    from bot.desk.identities import drop_identities, set_identity
+
     changed: dict[str, Any] = {}
     if given.name is not None:
         changed["name"] = clean_name(given.name)
@@ -210,6 +216,10 @@ async def find_officer(session: AsyncSession, ident: str) -> Officer:
 
     Raises NotFoundError when there is none, DomainError naming the ids when a name is shared.
     """
+    from sqlmodel import col, select
+
+    from store.models import Officer
+
     if ident.strip().lstrip("#").isdigit():
         officer = await session.get(Officer, int(ident.strip().lstrip("#")))
         if officer is None:
@@ -251,6 +261,9 @@ def officers_add(
     position: Annotated[str | None, typer.Option(help="Position (jabatan)")] = None,
 ) -> None:
     """Register an officer with one or more roles."""
+    from bot.cases.audit import record_event
+    from store.models import Officer
+
     given = OfficerInput(
         name=name,
         roles=_roles(role),
@@ -303,6 +316,8 @@ def officers_edit(
     active: Annotated[bool | None, typer.Option("--active/--inactive", help="Active")] = None,
 ) -> None:
     """Change an officer's name, roles, unit, Telegram id, email, phone or whether active."""
+    from bot.cases.audit import record_event
+
     given = OfficerInput(
         name=name,
         roles=_roles(role),
@@ -346,6 +361,10 @@ def officers_edit(
 @officers_app.command("list")
 def officers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List active officers."""
+    from sqlmodel import col, select
+
+    from bot.desk.identities import identities_of
+    from store.models import Officer, Unit
 
     async def work(svc: Services) -> list[tuple[Officer, str | None, list[ChannelIdentity]]]:
         async with svc.db.session() as session:
@@ -396,6 +415,8 @@ def officers_remove(
     officer_ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Officer id or name")],
 ) -> None:
     """Deactivate an officer (their past actions stay in the audit log)."""
+    from bot.cases.audit import record_event
+    from bot.desk.identities import drop_identities
 
     async def work(svc: Services) -> Officer:
         async with svc.db.transaction() as session:

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlmodel import col, select
 
 from app.cli.common import cli_language, console, print_json, run, say
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.labels import channel_label, outbox_status_label
-from bot.notify.delivery_failures import mask_address
-from bot.services import Services
 from store.enums import OutboxStatus
-from store.models import Case, OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+# The store and the core are imported by the commands when they run (not by `loket --help`).
 
 outbox_app = typer.Typer(help="Outbound messages: pending, failed, retry, flush.")
 
 
 async def _rows(svc: Services, failed_only: bool, limit: int) -> list[dict[str, Any]]:
+    from sqlmodel import col, select
+
+    from bot.notify.delivery_failures import mask_address
+    from store.models import Case, OutboxMessage
+
     statuses = (
         [OutboxStatus.FAILED.value]
         if failed_only
@@ -90,6 +96,7 @@ def outbox_retry(
     row_id: Annotated[int, typer.Argument(help="Outbox row id (loket outbox list)")],
 ) -> None:
     """Send a failed or waiting message again at once, with a fresh count of attempts."""
+    from store.models import OutboxMessage
 
     async def work(svc: Services) -> None:
         async with svc.db.transaction() as session:
@@ -109,8 +116,11 @@ def outbox_retry(
 @outbox_app.command("flush")
 def outbox_flush() -> None:
     """Send every message that is due now through the configured channels, then exit."""
+    from sqlmodel import col, select
+
     from app.runner import channel_factories
     from scheduler.dispatch import Dispatcher
+    from store.models import OutboxMessage
 
     async def work(svc: Services) -> dict[str, int]:
         parts = [p for p in (f(svc) for f in channel_factories()) if p is not None]

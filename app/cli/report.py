@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,16 +21,13 @@ from app.cli.common import (
 )
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.reports.annual import annual_document, annual_figures
-from bot.reports.annual_layout import print_parts
-from bot.reports.complaints import complaint_figures, complaints_document
-from bot.reports.document import Document
-from bot.reports.narratives import SECTIONS, check_section, narratives, save_narrative
-from bot.reports.register import register_document
-from bot.reports.render import BINARY_FORMATS, render
-from bot.reports.survey import survey_document
-from bot.services import Services
-from bot.workflow.rules import load_rules
+
+if TYPE_CHECKING:
+    from bot.reports.document import Document
+    from bot.services import Services
+
+# Each command imports the reports it makes and their renderers (openpyxl, WeasyPrint) when it
+# runs: the other commands, and `loket --help`, do not load them.
 
 report_app = typer.Typer(help="Reports from the store.", no_args_is_help=True)
 
@@ -60,6 +57,8 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Output format")]
 
 def emit(document: Document, fmt: str, out: Path | None, default_name: str) -> None:
     """Write the rendered report to `out`, or print it; binary formats always go to a file."""
+    from bot.reports.render import BINARY_FORMATS, render
+
     data = render(document, fmt)
     if out is None and fmt in BINARY_FORMATS:
         out = writable_file(Path(f"{default_name}.{fmt}"))
@@ -93,6 +92,10 @@ def report_annual(
         edit_section(year, edit, from_file)
         return
     out = writable_file(out)
+    from bot.reports.annual import annual_document, annual_figures
+    from bot.reports.annual_layout import print_parts
+    from bot.reports.narratives import narratives
+    from bot.workflow.rules import load_rules
 
     async def work(svc: Services) -> Document:
         async with svc.db.session() as session:
@@ -109,6 +112,7 @@ def report_annual(
 
 def edit_section(year: int, section: str, source: Path | None) -> None:
     """Store one written section of the annual report, or list the sections and their state."""
+    from bot.reports.narratives import SECTIONS, check_section, narratives, save_narrative
 
     text: str | None = None
     if source is not None and section.strip().lower() != "list":
@@ -154,6 +158,8 @@ def report_complaints(
 ) -> None:
     """The complaint recap per unit (SP4N-LAPOR! columns) and the admins' timeliness."""
     out = writable_file(out)
+    from bot.reports.complaints import complaint_figures, complaints_document
+    from bot.workflow.rules import load_rules
 
     async def work(svc: Services) -> Document:
         first, last = parse_date(start), parse_date(end)
@@ -184,6 +190,10 @@ def report_register(
     ] = False,
 ) -> None:
     """The request register (buku register) and the objection register of a year."""
+    from bot.reports.register import register_document
+    from bot.reports.render import BINARY_FORMATS
+    from bot.workflow.rules import load_rules
+
     # Checked before the work: a reveal is audited per case, so it must not be for nothing.
     if out is None and fmt.value in BINARY_FORMATS:
         out = Path(f"register-{year}.{fmt.value}")
@@ -208,6 +218,8 @@ def report_survey(
 ) -> None:
     """The satisfaction index (IKM, PermenPANRB 14/2017) per element and overall, with grade."""
     out = writable_file(out)
+    from bot.reports.survey import survey_document
+    from bot.workflow.rules import load_rules
 
     async def work(svc: Services) -> Document:
         async with svc.db.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,9 +23,9 @@ from bot.clock import ensure_aware
 from bot.errors import DomainError, LoketError
 from bot.i18n import t
 from bot.labels import channel_label
-from bot.notify.delivery_failures import mask_address
-from bot.services import Services
-from store.migrate import pending
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 scheduler_app = typer.Typer(help="Reminders, escalations and requester updates.")
 
@@ -33,6 +33,7 @@ scheduler_app = typer.Typer(help="Reminders, escalations and requester updates."
 def run_service() -> None:
     """Run the configured channels, the outbox dispatcher and the scheduler until Ctrl-C."""
     from app.runner import serve
+    from store.migrate import pending
 
     configure_logging()
 
@@ -85,6 +86,7 @@ def scheduler_preview(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """List what would be sent at that time, if the scheduler ran then. Sends nothing."""
+    from bot.notify.delivery_failures import mask_address
     from scheduler.tick import preview
 
     async def work(svc: Services) -> list[dict[str, object]]:

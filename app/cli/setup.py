@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 
 from app.cli.common import actor, cli_language, console, print_json, run, say
-from bot.cases.audit import record_event
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import t
 from bot.intake.validation import validate_email
-from bot.services import Services
-from bot.workflow.report_columns import migration_steps
-from store.migrate import upgrade
-from store.models import Unit
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from store.models import Unit
+
+# The store (Alembic with its migrations) is imported by the commands when they run.
 
 UNIT_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 NAME_MAX = 255
@@ -29,6 +28,8 @@ units_app = typer.Typer(help="Units (perangkat daerah / PPID Pelaksana) cases go
 
 def init() -> None:
     """Create or update the database schema (safe to run again)."""
+    from bot.workflow.report_columns import migration_steps
+    from store.migrate import upgrade
 
     async def work(svc: Services) -> list[str]:
         return await upgrade(svc.db, migration_steps(svc.settings))
@@ -66,6 +67,10 @@ def chat_id_of(value: int) -> int:
 
 async def unit_by_code(svc: Services, code: str) -> Unit:
     """The unit with this code, or NotFoundError."""
+    from sqlmodel import select
+
+    from store.models import Unit
+
     async with svc.db.session() as session:
         unit = (await session.exec(select(Unit).where(Unit.code == code.strip().lower()))).first()
     if unit is None:
@@ -82,6 +87,11 @@ def units_add(
     inspectorate: Annotated[bool, typer.Option(help="Receives oversight complaints")] = False,
 ) -> None:
     """Add a unit."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.cases.audit import record_event
+    from store.models import Unit
+
     unit = Unit(
         code=unit_code(code),
         name=unit_name(name),
@@ -134,6 +144,9 @@ def units_set_chat(
 @units_app.command("list")
 def units_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List units."""
+    from sqlmodel import col, select
+
+    from store.models import Unit
 
     async def work(svc: Services) -> list[Unit]:
         async with svc.db.session() as session:

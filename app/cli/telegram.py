@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from app.cli.common import fail, print_json, say, settings_or_exit
 from app.cli.dead_letters import dead_letters_command
-from app.settings import Settings
 from bot.errors import DomainError, LoketError
-from bot.notify.delivery_failures import mask_address
-from store.models import InboundUpdate
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from store.models import InboundUpdate
 
 telegram_app = typer.Typer(help="Telegram channel: check the bot token, see dead letters.")
 TELEGRAM = "telegram"
@@ -27,6 +26,10 @@ async def bot_identity(settings: Settings) -> dict[str, Any]:
     Raises DomainError naming the problem: no token, a token Telegram rejects, or an API that
     cannot be reached.
     """
+    # python-telegram-bot only for this command: the others, and `loket --help`, skip it.
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
     token = settings.telegram_bot_token.get_secret_value()
     if not token:
         raise DomainError("tg.cli.no_token")
@@ -71,6 +74,8 @@ def _kind(payload: dict[str, Any] | None) -> str:
 
 def describe(row: InboundUpdate) -> dict[str, Any]:
     """A Telegram dead letter's update id, masked chat and kind (never its content)."""
+    from bot.notify.delivery_failures import mask_address
+
     return {
         "update_id": int(row.external_id),
         "chat": mask_address(TELEGRAM, row.lane.partition(":")[2]),

@@ -5,16 +5,17 @@ must be registered in Meta's app settings?
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.cli.common import fail, print_json, say, settings_or_exit
 from app.cli.dead_letters import dead_letters_command
-from app.settings import Settings
 from bot.errors import DomainError, LoketError
-from bot.notify.delivery_failures import mask_address
-from store.models import InboundUpdate
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from store.models import InboundUpdate
 
 whatsapp_app = typer.Typer(help="WhatsApp channel: check the token and the webhook URL.")
 WHATSAPP = "whatsapp"
@@ -73,6 +74,8 @@ def whatsapp_check(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 
 def describe(row: InboundUpdate) -> dict[str, Any]:
     """A WhatsApp dead letter's message id, masked number and kind (never its content)."""
+    from bot.notify.delivery_failures import mask_address
+
     payload = row.payload or {}
     sender = row.lane.removeprefix("wa:") if row.lane.startswith("wa:") else ""
     kind = (payload.get("message") or {}).get("type") or ("status" if "status" in payload else "-")

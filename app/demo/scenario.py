@@ -26,11 +26,11 @@ from bot.i18n import t
 from bot.reports.survey import survey_document
 from bot.workflow.rules import load_rules
 from bot.workflow.survey import SURVEY_ELEMENTS
-from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
 from channels.email.mailboxes import MailboxConfig
 from channels.email.message import MailLocation
 from channels.email.poller import build_incoming
+from channels.email.runner import ingestor_for
 from sandbox.telegram_api.server import buttons_of
 from scheduler.tick import run_jobs
 from store.enums import CaseKind, Channel, OutboxStatus, Role

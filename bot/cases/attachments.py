@@ -1,5 +1,6 @@
-"""Files on cases: the one file type every channel hands over or sends, and the one way a file
-is kept (its bytes in the blob store, once per content; a row naming it on the case/message).
+"""Files on cases: the one file type every channel hands over or sends (`FileData`, a value of
+bot/cases/file_data.py, also importable from here), and the one way a file is kept (its bytes
+in the blob store, once per content; a row naming it on the case/message).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cases.file_data import FileData as FileData  # re-exported: callers import it here
 from bot.errors import DomainError
 from store.blobs import BlobStore, BlobTooLarge
 from store.models import Attachment
@@ -17,15 +19,6 @@ from store.models import Attachment
 # The name a file gets when it came without one.
 DEFAULT_FILENAME = "lampiran"
 MAX_FILENAME = 255
-
-
-@dataclass(frozen=True)
-class FileData:
-    """A file with its bytes: received with a message, registered by an officer, or sent."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)

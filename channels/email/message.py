@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.cases.attachments import FileData
+from bot.cases.file_data import FileData
 from channels.email.parse import DeliveryReport
-from channels.email.threads import thread_ids
 from store.enums import CaseKind
 
 # Message-IDs longer than this are keyed by their hash (the unique index has a length limit).
@@ -65,6 +64,9 @@ class MailReading:
     @property
     def thread_ids(self) -> list[str]:
         """The Message-IDs this mail answers, most specific first."""
+        # Imported here: threading reads the store, which a reader process never loads.
+        from channels.email.threads import thread_ids
+
         return thread_ids(self.in_reply_to, self.references)
 
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 from weakref import WeakKeyDictionary
 
-from bot.cases.attachments import FileData
+from bot.cases.file_data import FileData
 from channels.email.bounce_text import failed_addresses
 from channels.email.htmltext import html_to_text
 from channels.email.mime import (

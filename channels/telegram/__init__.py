@@ -5,10 +5,14 @@
 
 from __future__ import annotations
 
-from bot.ports import ChannelParts
-from bot.services import Services
+from typing import TYPE_CHECKING
+
 from bot.settings import SettingsError
 from channels.telegram.settings import TelegramSettings
+
+if TYPE_CHECKING:
+    from bot.ports import ChannelParts
+    from bot.services import Services
 
 SETTINGS = TelegramSettings
 # python-telegram-bot logs Bot API calls with their parameters and webhook bodies at DEBUG.
@@ -21,7 +25,9 @@ def build(services: Services) -> ChannelParts | None:
     Webhook mode (TELEGRAM_WEBHOOK_URL) requires TELEGRAM_WEBHOOK_SECRET: without it anyone
     who finds the URL could post fake updates.
     """
-    # Imported here so that the emulator (sandbox.telegram_api.server) loads without PTB.
+    # Imported here so that the emulator (sandbox.telegram_api.server) loads without PTB, and
+    # reading the settings (every `loket` command) without the core's services.
+    from bot.ports import ChannelParts
     from channels.telegram.app import TelegramRunner, build_application
     from channels.telegram.turn import BOT_DATA_KEY
 

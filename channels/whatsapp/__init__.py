@@ -7,14 +7,16 @@ the outbox sender that minds the 24-hour window.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from bot.ports import ChannelParts
-from bot.services import Services
 from bot.settings import SettingsError
-from channels.whatsapp.graph import GraphClient
-from channels.whatsapp.receiver import WhatsAppReceiver
-from channels.whatsapp.sender import WhatsAppSender
 from channels.whatsapp.settings import WhatsAppSettings
+
+if TYPE_CHECKING:
+    from bot.ports import ChannelParts
+    from bot.services import Services
+    from channels.whatsapp.graph import GraphClient
+    from channels.whatsapp.receiver import WhatsAppReceiver
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,12 @@ def build(services: Services) -> ChannelParts | None:
     Without the app secret every webhook would be refused (or, worse, accepted unchecked);
     without the verify token Meta cannot register the webhook: both are required.
     """
+    # Imported here: reading the settings (every `loket` command) loads no HTTP stack.
+    from bot.ports import ChannelParts
+    from channels.whatsapp.graph import GraphClient
+    from channels.whatsapp.receiver import WhatsAppReceiver
+    from channels.whatsapp.sender import WhatsAppSender
+
     settings = services.settings
     if not settings.whatsapp_token.get_secret_value():
         return None

@@ -15,12 +15,12 @@ import pytest
 from app.settings import Settings
 from bot.crash_points import ENV_VAR as CRASH_ENV_VAR
 from bot.services import Services
-from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
 from channels.email.ingest import IngestOutcome
 from channels.email.mailboxes import MailboxConfig, env_mailbox
 from channels.email.message import MailLocation
 from channels.email.poller import MailboxWatcher, build_incoming
+from channels.email.runner import ingestor_for
 from store.blobs import BlobStore
 from tests.support.dovecot import DovecotServer, dovecot  # noqa: F401  (fixture)
 from tests.support.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)

@@ -16,11 +16,11 @@ import pytest
 from sqlmodel import SQLModel, col, select
 
 from bot.services import Services
-from channels.email import ingestor_for
 from channels.email.imap import FetchedMail
 from channels.email.mailboxes import env_mailbox
 from channels.email.message import IncomingMail, MailLocation
 from channels.email.poller import build_incoming
+from channels.email.runner import ingestor_for
 from store.db import Database
 from store.models import (
     Attachment,

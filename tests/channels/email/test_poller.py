@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.services import Services
-from channels.email import EmailRunner, ingestor_for, watchers
 from channels.email.ingest import IngestOutcome
 from channels.email.mailboxes import add_mailbox
 from channels.email.message import IncomingMail
 from channels.email.poller import MailboxWatcher, describe
+from channels.email.runner import EmailRunner, ingestor_for, watchers
 from store.enums import CaseKind
 from store.models import Case, MailRecord, OutboxMessage
 from tests.support.builders import make_unit

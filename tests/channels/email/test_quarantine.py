@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from bot.services import Services
-from channels.email import ingestor_for
 from channels.email.mailboxes import env_mailbox
 from channels.email.message import IncomingMail
 from channels.email.poller import MailboxWatcher
 from channels.email.reader import salvage
 from channels.email.review import review_queue
+from channels.email.runner import ingestor_for
 from channels.email.worker import MEMORY_LIMIT, TIMEOUT, WORKER_DIED, MailReaderPool
 from store.models import MailAttempt, MailRecord, OutboxMessage
 from tests.channels.email.conftest import with_settings
