@@ -21,7 +21,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
-from sqlalchemy.util.concurrency import await_
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -114,12 +113,9 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The DBAPI module SQLAlchemy's aiosqlite dialect is given: connections use one trip."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
-        """Open an aiosqlite connection (its thread a daemon) wrapped for one trip a statement."""
-        creator = kw.pop("async_creator_fn", None)
-        connection = creator(*arg, **kw) if creator else self.aiosqlite.connect(*arg, **kw)
-        if not creator:
-            connection._thread.daemon = True
-        return OneTripConnection(self, await_(connection))
+        """Open the connection as SQLAlchemy's adapter does, rewrapped for one trip a statement."""
+        opened = super().connect(*arg, **kw)
+        return OneTripConnection(self, opened._connection)
 
 
 def one_trip_dbapi() -> OneTripDBAPI:
