@@ -204,6 +204,10 @@ def poll_loket(
     loket = str(Path(sys.executable).parent / "loket")
     if (profile := os.environ.get("BENCH_PROFILE", "")).endswith(".prof"):  # cProfile's stats
         command = [sys.executable, "-m", "cProfile", "-o", profile, loket, "mail", "poll", "--once"]
+    elif profile.endswith(".raw"):  # py-spy's samples of every thread, idle ones too
+        spy = str(Path(sys.executable).parent / "py-spy")  # `pip install py-spy`
+        command = [spy, "record", "--idle", "--threads", "-r", "250", "-f", "raw", "-o", profile,
+                   "--", loket, "mail", "poll", "--once"]  # fmt: skip
     elif profile:  # pyinstrument's profile of the poll
         renderer = "html" if profile.endswith(".html") else "text"
         pyinstrument = str(Path(sys.executable).parent / "pyinstrument")

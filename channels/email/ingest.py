@@ -177,19 +177,27 @@ class MailIngestor:
             )
             yield batch
 
-    async def tries(self, locations: list[MailLocation]) -> dict[int, int]:
-        """UID -> tries so far, of those at `locations` (one mailbox and UIDVALIDITY) that were
-        tried before and never finished."""
+    async def note_first_attempts(self, locations: list[MailLocation]) -> set[int]:
+        """Count a first try at each email at `locations` (one mailbox and UIDVALIDITY) never
+        tried before, committed before they are ingested, and return their UIDs: the others
+        were tried before and never finished, and their try is counted by `note_attempts`
+        just before each is taken alone (one statement: a try another poller counted
+        meanwhile is never counted as a first)."""
         if not locations:
-            return {}
-        first = locations[0]
-        async with self.db.session() as session:
-            stmt = select(MailAttempt.uid, MailAttempt.attempts).where(
-                MailAttempt.mailbox == first.mailbox,
-                MailAttempt.uidvalidity == first.uidvalidity,
-                col(MailAttempt.uid).in_([loc.uid for loc in locations]),
+            return set()
+        table = MailAttempt.__table__  # type: ignore[attr-defined]
+        now = self.clock.now()
+        rows = [{"mailbox": loc.mailbox, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
+                 "attempts": 1, "last_at": now} for loc in locations]  # fmt: skip
+        async with self.db.transaction() as session:
+            connection = await session.connection()
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            stmt = (
+                dialect.insert(table)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["mailbox", "uidvalidity", "uid"])
             )
-            return {uid: n for uid, n in (await session.exec(stmt)).all()}
+            return set((await connection.execute(stmt.returning(table.c.uid))).scalars())
 
     async def note_attempts(self, locations: list[MailLocation]) -> list[int]:
         """Count one more try at each email at `locations` (all in one mailbox and UIDVALIDITY;

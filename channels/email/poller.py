@@ -234,16 +234,15 @@ class MailboxWatcher:
         at a time, its try counted just before, so that a mail that kills Loket is the only
         one to reach MAIL_MAX_ATTEMPTS; the rest is ingested in one transaction (batch.py)."""
         where = [MailLocation(self.config.name, imap.uidvalidity, m.uid) for m in mails]
-        tried = await self.ingestor.tries(where)
-        first = [i for i, loc in enumerate(where) if loc.uid not in tried]
-        tries = await self.ingestor.note_attempts([where[i] for i in first])
+        first = await self.ingestor.note_first_attempts(where)
         judged = [
-            self._judged(mails[i], where[i], results[i], n)
-            for i, n in zip(first, tries, strict=True)
+            self._judged(mails[i], loc, results[i], 1)
+            for i, loc in enumerate(where)
+            if loc.uid in first
         ]
         await self._ingest(imap, judged, summary)
         for i, (mail, location) in enumerate(zip(mails, where, strict=True)):
-            if location.uid in tried:
+            if location.uid not in first:
                 (n,) = await self.ingestor.note_attempts([location])
                 await self._ingest(imap, [self._judged(mail, location, results[i], n)], summary)
 

@@ -12,9 +12,13 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 import bot.intake.door as door
+import channels.email.poller as poller
 from bot.services import Services
 from channels.email.imap import ImapSession, uid_set
+from channels.email.ingest import MailIngestor
+from channels.email.message import MailLocation
 from channels.email.poller import BATCH_MAILS, MailboxWatcher, batches
+from channels.email.runner import ingestor_for
 from channels.email.worker import WORKER_DIED, MailReaderPool
 from store.blobs import BlobStore
 from store.models import Case, MailRecord, Message
@@ -159,3 +163,63 @@ async def test_the_sizes_of_a_long_backlog_are_asked_in_pieces(
         assert len(await imap.sizes(uids)) == len(uids) == 1100
     finally:
         await imap.close()
+
+
+async def test_the_batches_of_a_backlog_are_flagged_only_after_their_commit(
+    mail_services: Services,
+    dovecot: DovecotServer,
+    folder: str,
+    watcher: MailboxWatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(poller, "BATCH_MAILS", 2)
+    uids = [dovecot.append(folder, request(n)) for n in range(7)]
+    unrecorded_when_flagged: list[int] = []
+    real_mark = ImapSession.mark_processed
+
+    async def mark_after_checking(self: ImapSession, which: Any) -> None:
+        async with mail_services.db.session() as session:  # what is committed, seen anew
+            stored = set((await session.exec(select(MailRecord.uid))).all())
+        unrecorded_when_flagged.extend(u for u in which if u not in stored)
+        await real_mark(self, which)
+
+    monkeypatch.setattr(ImapSession, "mark_processed", mark_after_checking)
+    summary = await watcher.poll_now()
+    assert (summary.fetched, summary.failed, summary.counts) == (7, 0, {"new_case": 7})
+    assert unrecorded_when_flagged == []
+    assert all("\\Seen" in f for f in dovecot.flags(folder).values())
+    assert len(dovecot.flags(folder)) == len(uids)
+
+
+async def test_a_poll_failing_mid_backlog_leaves_its_connection_usable(
+    mail_services: Services,
+    dovecot: DovecotServer,
+    folder: str,
+    watcher: MailboxWatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(poller, "BATCH_MAILS", 2)
+    uids = [dovecot.append(folder, request(n)) for n in range(6)]
+
+    async def database_away(self: MailIngestor, locations: list[MailLocation]) -> set[int]:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(MailIngestor, "note_first_attempts", database_away)
+    imap: ImapSession = await watcher.connect()
+    try:
+        with pytest.raises(ConnectionError):
+            await watcher.poll_once(imap)  # the second batch was fetched already
+        assert sorted(await imap.fetch_many(uids)) == uids  # no command was cut off midway
+    finally:
+        await imap.close()
+    assert not any("\\Seen" in f for f in dovecot.flags(folder).values())
+
+
+async def test_a_mail_tried_before_is_no_first_try(
+    mail_services: Services, dovecot: DovecotServer, folder: str
+) -> None:
+    ingestor = ingestor_for(mail_services)
+    here = [MailLocation(folder, 7, uid) for uid in (1, 2, 3)]
+    assert await ingestor.note_first_attempts(here[:2]) == {1, 2}
+    assert await ingestor.note_first_attempts(here) == {3}
+    assert await ingestor.note_attempts(here[:1]) == [2]  # its try counted apart: the second
