@@ -34,6 +34,10 @@ LOGOUT_TIMEOUT_SECONDS = 5.0
 # thousand short lines (a FETCH of a thousand sizes) overflows the stack and breaks the
 # connection. Commands are cut so that a response stays well below that.
 MAX_LINES_PER_RESPONSE = 200
+# A FETCH of whole mails answers three lines a mail, a STORE or MOVE one or two: this many
+# mails a command.
+MAILS_PER_FETCH = MAX_LINES_PER_RESPONSE // 4
+MAILS_PER_MARK = MAX_LINES_PER_RESPONSE // 2
 _UIDVALIDITY_RE = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _INTERNALDATE_RE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _NEEDS_QUOTES_RE = re.compile(r'[\s"\\(){%*\]]')
@@ -197,16 +201,21 @@ class ImapSession:
         return (await self.fetch_many([uid])).get(uid)
 
     async def fetch_many(self, uids: Sequence[int]) -> dict[int, FetchedMail]:
-        """UID -> message, of those of `uids` still in the folder, in one UID FETCH, without
-        setting \\Seen."""
-        if not uids:
-            return {}
+        """UID -> message, of those of `uids` still in the folder, without setting \\Seen (one
+        UID FETCH per MAILS_PER_FETCH mails)."""
+        fetched: dict[int, FetchedMail] = {}
+        for start in range(0, len(uids), MAILS_PER_FETCH):
+            fetched |= await self._fetch_some(uids[start : start + MAILS_PER_FETCH])
+        return fetched
+
+    async def _fetch_some(self, uids: Sequence[int]) -> dict[int, FetchedMail]:
         response = await self._call(
             self.client.uid("fetch", uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])")
         )
         if response.result != "OK":
             raise ConnectionFailed(self.config.name, f"FETCH failed: {_text(response.lines)}")
         fetched: dict[int, FetchedMail] = {}
+        wanted = set(uids)
         lines = response.lines
         for i, line in enumerate(lines):
             if not isinstance(line, bytearray) or not i:
@@ -215,16 +224,19 @@ class ImapSession:
             after = bytes(lines[i + 1]) if i + 1 < len(lines) else b""
             # The UID comes before the body (Dovecot) or after it (the closing line).
             found = _UID_RE.search(header) or _UID_RE.search(after)
-            if found and int(found.group(1)) in uids:
+            if found and int(found.group(1)) in wanted:
                 uid = int(found.group(1))
                 fetched[uid] = FetchedMail(uid, bytes(line), _internaldate(header + after))
         return fetched
 
     async def mark_processed(self, uid: int | Sequence[int]) -> None:
-        """Flag the messages \\Seen, or move them to the processed folder when one is set."""
+        """Flag the messages \\Seen, or move them to the processed folder when one is set (one
+        command, or one set of commands, per MAILS_PER_MARK mails)."""
         uids = [uid] if isinstance(uid, int) else list(uid)
-        if not uids:
-            return
+        for start in range(0, len(uids), MAILS_PER_MARK):
+            await self._mark_some(uids[start : start + MAILS_PER_MARK])
+
+    async def _mark_some(self, uids: list[int]) -> None:
         which = uid_set(uids)
         folder = self.config.processed_folder
         if not folder:

@@ -38,11 +38,12 @@ log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = 10.0
 RECONNECT_BACKOFF_MAX_SECONDS = 300.0
-# A batch: at most this many mails (a short hold of SQLite's write lock for other writers:
-# about as long as 20 mails held it before a mail took half the statements), and this many
-# bytes of them (a bigger mail is one alone);
-# a FETCH of a batch answers three lines a mail (see imap.MAX_LINES_PER_RESPONSE).
-BATCH_MAILS = 40
+# A batch: at most this many mails, and this many bytes of them (a bigger mail is one alone).
+# A batch's costs that do not grow with its mails (the lookups, the commit, the sync, the
+# flags: ~60 ms) are shared by all of them: 40 mails a batch took 10 000 in ~205-238 mails a
+# second, 100 in ~304 (docs/benchmarks.md). The price: a batch holds SQLite's writer for
+# about 2.5-3 ms a mail, so while a backlog is taken another channel's write may wait ~0.3 s.
+BATCH_MAILS = 100
 BATCH_BYTES = 32 * 1024 * 1024
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 import bot.intake.door as door
+import channels.email.imap as imap_module
 import channels.email.poller as poller
 from bot.services import Services
 from channels.email.imap import ImapSession, uid_set
@@ -223,3 +224,41 @@ async def test_a_mail_tried_before_is_no_first_try(
     assert await ingestor.note_first_attempts(here[:2]) == {1, 2}
     assert await ingestor.note_first_attempts(here) == {3}
     assert await ingestor.note_attempts(here[:1]) == [2]  # its try counted apart: the second
+
+
+async def test_a_batch_larger_than_one_command_is_fetched_and_flagged_in_pieces(
+    mail_services: Services,
+    dovecot: DovecotServer,
+    folder: str,
+    watcher: MailboxWatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(imap_module, "MAILS_PER_FETCH", 3)
+    monkeypatch.setattr(imap_module, "MAILS_PER_MARK", 4)
+    uids = [dovecot.append(folder, request(n)) for n in range(10)]
+    imap: ImapSession = await watcher.connect()
+    try:
+        fetched = await imap.fetch_many([*uids[:4], max(uids) + 50, *uids[4:]])  # one gone
+        assert sorted(fetched) == uids
+        assert all(f"batch-{i}@warga.test".encode() in fetched[u].raw for i, u in enumerate(uids))
+        await imap.mark_processed(uids[1:9])
+    finally:
+        await imap.close()
+    flags = dovecot.flags(folder)
+    assert ["\\Seen" in flags[u] for u in uids] == [False] + [True] * 8 + [False]
+
+
+async def test_a_backlog_of_full_batches_is_taken_whole(
+    mail_services: Services, dovecot: DovecotServer, folder: str, watcher: MailboxWatcher
+) -> None:
+    total = BATCH_MAILS + 7  # a full batch (more mails than one FETCH answers), then a few
+    client = dovecot.client()
+    try:
+        for n in range(total):
+            client.append(folder, "", None, request(n).replace(b"\n", b"\r\n"))
+    finally:
+        client.logout()
+    summary = await watcher.poll_now()
+    assert (summary.fetched, summary.failed, summary.counts) == (total, 0, {"new_case": total})
+    flags = dovecot.flags(folder)
+    assert len(flags) == total and all("\\Seen" in f for f in flags.values())
