@@ -21,7 +21,7 @@ import contextlib
 import copy
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,8 @@ log = logging.getLogger(__name__)
 
 # How much of the quoted part of a reply is kept with the message (the raw mail keeps all).
 QUOTED_KEEP_CHARS = 20_000
+# A try at a mail is counted once per location.
+_ATTEMPT_KEY = ("mailbox", "uidvalidity", "uid")
 # Threads that go to an officer instead of to a case.
 _REVIEW_RULES = frozenset({ThreadRule.UNMATCHED_REPLY, ThreadRule.UNPROVEN_REPLY})
 __all__ = ["IngestOutcome", "MailDisposition", "MailIngestor", "case_details", "usable_address"]
@@ -183,27 +185,34 @@ class MailIngestor:
         were tried before and never finished, and their try is counted by `note_attempts`
         just before each is taken alone (one statement: a try another poller counted
         meanwhile is never counted as a first)."""
-        if not locations:
-            return set()
-        table = MailAttempt.__table__  # type: ignore[attr-defined]
-        now = self.clock.now()
-        rows = [{"mailbox": loc.mailbox, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
-                 "attempts": 1, "last_at": now} for loc in locations]  # fmt: skip
-        async with self.db.transaction() as session:
-            connection = await session.connection()
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            stmt = (
-                dialect.insert(table)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["mailbox", "uidvalidity", "uid"])
-            )
-            return set((await connection.execute(stmt.returning(table.c.uid))).scalars())
+        rows = await self._count_tries(
+            locations,
+            lambda stmt: stmt.on_conflict_do_nothing(index_elements=_ATTEMPT_KEY).returning(
+                stmt.table.c.uid
+            ),
+        )
+        return {uid for (uid,) in rows}
 
     async def note_attempts(self, locations: list[MailLocation]) -> list[int]:
         """Count one more try at each email at `locations` (all in one mailbox and UIDVALIDITY;
         committed before they are ingested) and return how many tries each has had, this one
         included (one statement: a count another poller made meanwhile is added to, never
         lost)."""
+        rows = await self._count_tries(
+            locations,
+            lambda stmt: stmt.on_conflict_do_update(
+                index_elements=_ATTEMPT_KEY,
+                set_={"attempts": stmt.table.c.attempts + 1, "last_at": stmt.excluded.last_at},
+            ).returning(stmt.table.c.uid, stmt.table.c.attempts),
+        )
+        tries = {uid: n for uid, n in rows}
+        return [tries[loc.uid] for loc in locations]
+
+    async def _count_tries(
+        self, locations: list[MailLocation], on_conflict: Callable[[Any], Any]
+    ) -> list[Any]:
+        """Insert a first try at each of `locations`, `on_conflict` deciding what a try counted
+        before becomes, in a transaction of its own; the rows the statement returns."""
         if not locations:
             return []
         table = MailAttempt.__table__  # type: ignore[attr-defined]
@@ -213,13 +222,8 @@ class MailIngestor:
         async with self.db.transaction() as session:
             connection = await session.connection()
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            stmt = dialect.insert(table).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["mailbox", "uidvalidity", "uid"],
-                set_={"attempts": table.c.attempts + 1, "last_at": stmt.excluded.last_at},
-            ).returning(table.c.uid, table.c.attempts)
-            tries = {uid: n for uid, n in (await connection.execute(stmt)).all()}
-        return [tries[loc.uid] for loc in locations]
+            stmt = on_conflict(dialect.insert(table).values(rows))
+            return list((await connection.execute(stmt)).all())
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
