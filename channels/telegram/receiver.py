@@ -41,10 +41,11 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.crash_points import crash_point
-from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.intake.inbox import DEAD, Held, Inbox
 from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
+from channels.telegram.routing import CHANNEL, to_inbound
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
 from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
@@ -52,7 +53,6 @@ from store.db import with_priority
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 REMEMBER_UPDATES = dt.timedelta(days=2)  # Telegram re-delivers unconfirmed updates for 24 hours
 FORGET_DEAD = dt.timedelta(days=30)  # a dead letter's payload is personal data
@@ -97,19 +97,6 @@ def _describe(error: BaseException) -> str:
     return redact(f"{type(error).__name__}: {error}")
 
 
-def to_inbound(data: dict[str, Any], update: Update) -> Inbound:
-    """The inbox item of one raw update: keyed by its update id, in the lane of its chat."""
-    if update.effective_chat is not None:
-        lane = f"chat:{update.effective_chat.id}"
-    elif update.effective_user is not None:
-        lane = f"user:{update.effective_user.id}"
-    else:
-        lane = f"update:{update.update_id}"
-    message = update.message
-    key = f"{message.chat_id}:{message.message_id}" if message is not None else None
-    return Inbound(CHANNEL, str(update.update_id), lane, update.update_id, data, key)
-
-
 class TelegramReceiver:
     """Polls (or serves the webhook), stores, and works off the inbox through `app`."""
 
@@ -152,7 +139,7 @@ class TelegramReceiver:
 
     async def store(self, raw: list[dict[str, Any]]) -> int:
         """Commit raw updates to the inbox (re-deliveries are ignored); wake the worker."""
-        items = [to_inbound(data, Update.de_json(data, self.app.bot)) for data in raw]
+        items = [to_inbound(data) for data in raw]  # messages and taps routed without PTB
         stored = await self.inbox.store(items, self.services.clock.now())
         crash_point("telegram_stored")
         self.lanes.wake()
@@ -183,9 +170,7 @@ class TelegramReceiver:
             try:
                 # `offset` confirms (Telegram deletes) every update below it: only ever one
                 # past a batch that is committed.
-                updates = await self.app.bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, read_timeout=self.poll_timeout + 10
-                )
+                updates = await self._fetch(offset)
             except InvalidToken:
                 log.error("Telegram refused the bot token; polling stopped")
                 return
@@ -196,14 +181,26 @@ class TelegramReceiver:
             if not updates:
                 continue
             try:
-                # to_dict keeps fields PTB does not know (api_kwargs): the update as sent.
-                await self.store([u.to_dict() for u in updates])
+                await self.store(updates)
             except Exception:
                 # Not stored, so not confirmed: the same batch comes again.
                 log.exception("storing Telegram updates failed; fetching them again")
                 await asyncio.sleep(POLL_ERROR_WAIT)
                 continue
-            offset = max(u.update_id for u in updates) + 1
+            offset = max(int(u["update_id"]) for u in updates) + 1
+
+    async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
+        """The next getUpdates batch exactly as Telegram sent it (JSON objects).
+
+        Not `Bot.get_updates`: it parses every update into PTB's objects, which the store then
+        had to turn back into JSON (`to_dict`, which also adds PTB's defaults and drops empty
+        lists) and `store` parses once more for the lane; three passes over a batch of up to
+        100 updates in one go on the event loop, ~1.5 ms an update, while the handlers in flight
+        waited (docs/benchmarks.md, branch `tgfast`). The same request and errors (PTB's
+        `_post`, behind `get_updates` and `do_api_request`, which would warn here)."""
+        data: dict[str, Any] = {"offset": offset, "timeout": self.poll_timeout}
+        got = await self.app.bot._post("getUpdates", data, read_timeout=self.poll_timeout + 10)
+        return [u for u in got if isinstance(u, dict) and "update_id" in u]
 
     async def webhook(self, request: web.Request) -> web.Response:
         """One webhook call: the secret is checked, the update committed, then 200."""
