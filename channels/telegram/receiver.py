@@ -45,7 +45,7 @@ from bot.intake.inbox import DEAD, Held, Inbox
 from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
-from channels.telegram.routing import CHANNEL, to_inbound
+from channels.telegram.routing import CHANNEL, person_of, to_inbound
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
 from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
@@ -129,7 +129,9 @@ class TelegramReceiver:
             idle_wait=IDLE_WAIT,
             before_round=self._maybe_prune,
             counting=True,  # the claim counts the attempt: one round trip less per update
+            prepare=self._read_drafts,  # and reads the drafts: one more less
         )
+        self._known: dict[int, dict[tuple[int, int], dict[str, Any] | None]] = {}
         self._stopping = self._polling = False
         self._poller: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -245,6 +247,7 @@ class TelegramReceiver:
         """Run one stored update through the handlers and record the outcome."""
         now = self.services.clock.now
         try:
+            known = self._known.pop(item.id, {})
             number = item.number or await self.inbox.begin(item.id)
             try:
                 update = Update.de_json(item.payload, self.app.bot)
@@ -256,7 +259,9 @@ class TelegramReceiver:
                 log.info("update %s was applied before the process stopped", item.external_id)
                 await self.inbox.done(item.id, now())
                 return
-            attempt, writes = _Attempt(number), UpdateWrites()
+            # A retried attempt reads afresh: the failed one may have committed a step.
+            writes = UpdateWrites(known=known if number == 1 else {})
+            attempt = _Attempt(number)
             tokens = (
                 _ATTEMPT.set(attempt),
                 HANDLING.set(update.update_id),
@@ -284,6 +289,14 @@ class TelegramReceiver:
         except Exception:
             log.exception("the Telegram inbox could not record update %s", item.external_id)
             await asyncio.sleep(IDLE_WAIT)
+
+    async def _read_drafts(self, session: AsyncSession, items: list[Held]) -> None:
+        """In the claim's transaction: the drafts of the people of the claimed messages and
+        taps, kept for their handlers (`UpdateWrites.known`; None: no draft stored)."""
+        people = {item.id: person for item in items if (person := person_of(item.payload))}
+        found = await self.state.read_drafts(session, list(people.values()))
+        for row_id, person in people.items():
+            self._known[row_id] = {person: found.get(person)}
 
     async def _commit(self, writes: UpdateWrites, *, done: int | None = None) -> None:
         """Commit the update's draft rows and answers (and, given `done`, the inbox row marked

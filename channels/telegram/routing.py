@@ -41,6 +41,17 @@ def _chat_and_key(data: dict[str, Any]) -> tuple[int, str | None] | None:
     return chat["id"], None
 
 
+def person_of(data: dict[str, Any]) -> tuple[int, int] | None:
+    """The (chat id, user id) whose conversation a message or a tap on a message is in, read
+    from the JSON as PTB's `effective_chat` and `effective_user` give them; None otherwise."""
+    found = _chat_and_key(data)
+    kind = next((k for k in data if k != "update_id"), None)
+    sender = data[kind].get("from") if found is not None and kind is not None else None
+    if found is None or not isinstance(sender, dict) or not isinstance(sender.get("id"), int):
+        return None
+    return found[0], sender["id"]
+
+
 def to_inbound(data: dict[str, Any], update: Update | None = None) -> Inbound:
     """The inbox item of one raw update: keyed by its update id, in the lane of its chat (else
     of its user, else its own); `update` is the parsed update if the caller has it."""

@@ -12,7 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -82,15 +83,34 @@ class ChannelState:
             return (await session.exec(stmt)).first() is not None
 
     async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
-        """The stored conversation, or a fresh one in `language`."""
-        async with self.db.session() as session:
-            stmt = select(TelegramDraft).where(
-                TelegramDraft.chat_id == chat_id, TelegramDraft.user_id == user_id
-            )
-            row = (await session.exec(stmt)).first()
+        """The stored conversation, or a fresh one in `language` (while an update is handled,
+        as read with its claim when it was: channels/telegram/writes.py, `known`)."""
+        held = UPDATE_WRITES.get()
+        if held is not None and (chat_id, user_id) in held.known:
+            row = held.known[(chat_id, user_id)]
+        else:
+            async with self.db.session() as session:
+                found = await self.read_drafts(session, [(chat_id, user_id)])
+            row = found.get((chat_id, user_id))
         if row is None:
             return Draft(chat_id, user_id, language)
-        return Draft(chat_id, user_id, row.language, row.flow, row.step, dict(row.data))
+        return Draft(chat_id, user_id, row["language"], row["flow"], row["step"],
+                     dict(row["data"] or {}))  # fmt: skip
+
+    async def read_drafts(
+        self, session: AsyncSession, people: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, Any]]:
+        """The stored drafts of these (chat id, user id) pairs, in `session`, in one SELECT
+        (a pair without a draft is left out)."""
+        if not people:
+            return {}
+        table = TelegramDraft.__table__  # type: ignore[attr-defined]
+        stmt = sa_select(table.c.chat_id, table.c.user_id, table.c.language, table.c.flow,
+                         table.c.step, table.c.data).where(
+            or_(*(and_(table.c.chat_id == c, table.c.user_id == u) for c, u in set(people)))
+        )  # fmt: skip
+        rows = (await (await session.connection()).execute(stmt)).mappings().all()
+        return {(r["chat_id"], r["user_id"]): dict(r) for r in rows}
 
     async def save(self, draft: Draft, now: dt.datetime) -> None:
         """Store the conversation (insert or replace); while an update is handled, committed
@@ -108,6 +128,7 @@ class ChannelState:
         held = UPDATE_WRITES.get()
         if held is not None:  # committed with the update's answers and its `done`
             held.drafts[(draft.chat_id, draft.user_id)] = values
+            held.known.pop((draft.chat_id, draft.user_id), None)  # read again from the store
             return
         async with self.db.transaction() as session:
             await self.write_drafts(session, [values])
