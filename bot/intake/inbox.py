@@ -269,6 +269,16 @@ class Inbox:
         await _set_in(session, row_id, state=DONE, payload=None, last_error=None,
                       finished_at=now, **FREED)  # fmt: skip
 
+    async def done_all_in(
+        self, session: AsyncSession, row_ids: Sequence[int], now: dt.datetime
+    ) -> None:
+        """`done_in` for many updates, in one statement."""
+        if row_ids:
+            t = InboundUpdate
+            stmt = update(t).where(col(t.id).in_(list(row_ids)))
+            await session.exec(stmt.values(state=DONE, payload=None, last_error=None,  # type: ignore[call-overload]
+                                           finished_at=now, **FREED))  # fmt: skip
+
     async def failed(
         self, row_id: int, error: str, now: dt.datetime, *, final: bool = False
     ) -> str:

@@ -45,6 +45,7 @@ from bot.intake.inbox import DEAD, Held, Inbox
 from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
+from channels.telegram.commits import UpdateCommits
 from channels.telegram.routing import CHANNEL, person_of, to_inbound
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
@@ -132,6 +133,7 @@ class TelegramReceiver:
             prepare=self._read_drafts,  # and reads the drafts: one more less
         )
         self._known: dict[int, dict[tuple[int, int], dict[str, Any] | None]] = {}
+        self.commits = UpdateCommits(services.db, self.inbox, state, sender, services.clock)
         self._stopping = self._polling = False
         self._poller: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -300,13 +302,10 @@ class TelegramReceiver:
 
     async def _commit(self, writes: UpdateWrites, *, done: int | None = None) -> None:
         """Commit the update's draft rows and answers (and, given `done`, the inbox row marked
-        done) in one transaction, then have the answers sent."""
-
-        async def mark_done(session: AsyncSession) -> None:
-            assert done is not None
-            await self.inbox.done_in(session, done, self.services.clock.now())
-
-        await self.sender.commit(writes, mark_done if done is not None else None)
+        done) as one unit, with other updates' finishing meanwhile (channels/telegram/
+        commits.py), then have the answers sent."""
+        await self.commits.commit(writes, done)
+        self.sender.wake(writes.answers)
 
     async def _applied(self, update: Update) -> bool:
         chat, user = update.effective_chat, update.effective_user

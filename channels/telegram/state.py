@@ -135,16 +135,16 @@ class ChannelState:
 
     async def write_drafts(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         """Insert or replace the draft rows (values as `save` builds them) in `session`'s
-        transaction."""
+        transaction, in one statement."""
+        if not rows:
+            return
         table = TelegramDraft.__table__  # type: ignore[attr-defined]
-        conn = await session.connection()
-        for values in rows:
-            stmt = _dialect(self.db).insert(table).values(**values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["chat_id", "user_id"],
-                set_={k: v for k, v in values.items() if k not in ("chat_id", "user_id")},
-            )
-            await conn.execute(stmt)
+        insert = _dialect(self.db).insert(table)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={k: insert.excluded[k] for k in rows[0] if k not in ("chat_id", "user_id")},
+        )
+        await (await session.connection()).execute(stmt, rows)
 
     async def link(self, chat_id: int, message_id: int, case_id: int, now: dt.datetime) -> None:
         """Remember that this chat message belongs to `case_id` (for reply routing)."""
