@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import bindparam, delete, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
@@ -48,6 +48,18 @@ class Draft:
     def clear(self) -> None:
         """Leave the current flow (the language is kept)."""
         self.flow, self.step, self.data = None, None, {}
+
+
+_DRAFTS = TelegramDraft.__table__  # type: ignore[attr-defined]
+# One statement for any number of people (an expanding IN of pairs), compiled once.
+_READ_DRAFTS = sa_select(
+    _DRAFTS.c.chat_id,
+    _DRAFTS.c.user_id,
+    _DRAFTS.c.language,
+    _DRAFTS.c.flow,
+    _DRAFTS.c.step,
+    _DRAFTS.c.data,
+).where(tuple_(_DRAFTS.c.chat_id, _DRAFTS.c.user_id).in_(bindparam("people", expanding=True)))
 
 
 def _dialect(db: Database) -> Any:
@@ -104,13 +116,10 @@ class ChannelState:
         (a pair without a draft is left out)."""
         if not people:
             return {}
-        table = TelegramDraft.__table__  # type: ignore[attr-defined]
-        stmt = sa_select(table.c.chat_id, table.c.user_id, table.c.language, table.c.flow,
-                         table.c.step, table.c.data).where(
-            or_(*(and_(table.c.chat_id == c, table.c.user_id == u) for c, u in set(people)))
-        )  # fmt: skip
-        rows = (await (await session.connection()).execute(stmt)).mappings().all()
-        return {(r["chat_id"], r["user_id"]): dict(r) for r in rows}
+        conn = await session.connection()
+        rows = (await conn.execute(_READ_DRAFTS, {"people": sorted(set(people))})).mappings()
+
+        return {(r["chat_id"], r["user_id"]): dict(r) for r in rows.all()}
 
     async def save(self, draft: Draft, now: dt.datetime) -> None:
         """Store the conversation (insert or replace); while an update is handled, committed

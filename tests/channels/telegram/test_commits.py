@@ -95,3 +95,13 @@ async def test_one_chats_answers_keep_their_order_in_a_group(
     async with services.db.session() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert [r.dedup_key for r in rows] == [f"tg-reply:1:{n}" for n in range(1, chats + 1)]
+
+
+async def test_the_drafts_of_many_people_are_read_at_once(services: Services) -> None:
+    commits, ids = await setting(services)
+    now = services.clock.now()
+    await asyncio.gather(commits.commit(unit(1, now), ids[0]), commits.commit(unit(2, now)))
+    state = ChannelState(services.db)
+    async with services.db.session() as session:
+        found = await state.read_drafts(session, [(1, 1), (2, 2), (3, 3), (1, 1)])
+    assert sorted(found) == [(1, 1), (2, 2)] and found[(2, 2)]["language"] == "id"
