@@ -18,11 +18,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.clock import Clock
 from bot.intake.inbox import Inbox
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState
-from channels.telegram.writes import UpdateWrites
+from channels.telegram.writes import QueuedAnswer, UpdateWrites
 from store.db import Database, with_priority
 
 
@@ -81,14 +83,30 @@ class UpdateCommits:
 
     async def _write(self, units: Sequence[_Unit]) -> None:
         """The units' drafts, answers and `done` marks, in one transaction."""
-        now: dt.datetime = self.clock.now()
+        async with self.db.transaction() as session:
+            await self._write_in(session, units, self.clock.now())
+
+    async def _write_in(
+        self, session: AsyncSession, units: Sequence[_Unit], now: dt.datetime
+    ) -> None:
         drafts = [row for unit in units for row in unit.writes.drafts.values()]
         answers = [answer for unit in units for answer in unit.writes.answers]
         done = [unit.done for unit in units if unit.done is not None]
-        async with self.db.transaction() as session:
-            await self.state.write_drafts(session, drafts)
-            await self.sender.queue_answers(session, answers)
-            await self.inbox.done_all_in(session, done, now)
+        await self.state.write_drafts(session, drafts)
+        await self.sender.queue_answers(session, answers)
+        await self.inbox.done_all_in(session, done, now)
+
+    async def rehearse(self, session: AsyncSession) -> None:
+        """Run a group's statements once in `session` (the caller rolls it back): SQLAlchemy
+        compiles a statement at its first execution, and the first updates after a start
+        paid for that side by side, on the event loop."""
+        now = self.clock.now()
+        writes = UpdateWrites()
+        writes.drafts[(0, 0)] = {"chat_id": 0, "user_id": 0, "language": "id", "flow": None,
+                                 "step": None, "data": {}, "updated_at": now,
+                                 "last_update_id": None}  # fmt: skip
+        writes.answers.append(QueuedAnswer("loket-rehearsal", 0, "-", {}))
+        await self._write_in(session, [_Unit(writes, 0)], now)
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

@@ -60,6 +60,7 @@ FORGET_DEAD = dt.timedelta(days=30)  # a dead letter's payload is personal data
 PRUNE_EVERY = 3600.0  # seconds between prunes in a long-running process
 IDLE_WAIT = 1.0  # seconds the worker sleeps when nothing is due (a retry may come due)
 POLL_ERROR_WAIT = 5.0  # seconds before polling again after a network error
+REHEARSAL = "telegram-rehearsal"  # a channel name no update has: the claim takes nothing
 
 
 @dataclass
@@ -232,8 +233,25 @@ class TelegramReceiver:
     def start_worker(self) -> None:
         """Start working off the inbox (updates left by an earlier process come first)."""
         self._worker = asyncio.create_task(
-            self.lanes.run(), name="telegram-inbox", context=with_priority()
+            self._work(), name="telegram-inbox", context=with_priority()
         )
+
+    async def _work(self) -> None:
+        await self._rehearse()
+        await self.lanes.run()
+
+    async def _rehearse(self) -> None:
+        """Run, before the first update, the statements handling one runs (the claim, the
+        drafts' read, a group commit) in a transaction rolled back: SQLAlchemy compiles each
+        at its first execution, ~2-10 ms on the event loop, which the first updates after a
+        start paid for side by side (docs/benchmarks.md, `tgfast`). Nothing is kept."""
+        try:
+            await self.inbox.claim(REHEARSAL, self.services.clock.now(), counting=True)
+            async with self.services.db.session() as session:  # closed without a commit
+                await self.state.read_drafts(session, [(0, 0)])
+                await self.commits.rehearse(session)
+        except Exception:
+            log.exception("rehearsing the Telegram inbox's statements failed")
 
     async def stop(self) -> None:
         """Stop fetching, let the updates in hand finish, stop the worker."""

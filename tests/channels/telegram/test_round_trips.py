@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
 
+from store.models import InboundUpdate, OutboxMessage, TelegramDraft
 from tests.channels.telegram.conftest import TelegramHarness
 
 
@@ -53,3 +55,16 @@ async def test_a_draft_saved_by_one_update_is_what_the_next_one_reads(
     await siti.send("/start")
     await siti.press("🌐 English")  # the language is kept in the conversation (an edit)
     assert "How to use" in (await siti.send("/bantuan"))["text"]
+
+
+async def test_the_rehearsal_at_start_leaves_nothing_behind(tg: TelegramHarness) -> None:
+    # The worker ran a claim, a drafts read and a group commit before its first update, in a
+    # transaction rolled back (SQLAlchemy compiles each statement at its first execution).
+    assert "Selamat datang" in (await tg.citizen(42).send("/start"))["text"]
+    async with tg.services.db.session() as session:
+        drafts = (await session.exec(select(TelegramDraft.chat_id))).all()
+        keys = (await session.exec(select(OutboxMessage.dedup_key))).all()
+        updates = (await session.exec(select(InboundUpdate.channel))).all()
+    assert list(drafts) == [42]
+    assert not [k for k in keys if "rehearsal" in k]
+    assert list(updates) == ["telegram"]
