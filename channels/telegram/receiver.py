@@ -205,6 +205,8 @@ class TelegramReceiver:
         `_post`, behind `get_updates` and `do_api_request`, which would warn here)."""
         data: dict[str, Any] = {"offset": offset, "timeout": self.poll_timeout}
         got = await self.app.bot._post("getUpdates", data, read_timeout=self.poll_timeout + 10)
+        if not isinstance(got, list):  # not what getUpdates answers: nothing to store
+            return []
         return [u for u in got if isinstance(u, dict) and "update_id" in u]
 
     async def webhook(self, request: web.Request) -> web.Response:
