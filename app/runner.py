@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
+from app.heap import frozen_startup
 from app.web import WebServer, needs_server
 from bot.errors import LoketError
 from bot.ports import ChannelParts, ChannelRunner
@@ -84,7 +85,8 @@ async def serve(
             try:
                 await outbox.start()
                 try:
-                    await _first_of(stop_event, supervisor.lost)
+                    with frozen_startup():  # no full collection walks start-up's objects
+                        await _first_of(stop_event, supervisor.lost)
                 finally:
                     await outbox.stop()
             finally:

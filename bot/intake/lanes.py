@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.intake.inbox import Held, Inbox
+from bot.intake.inbox import Held, Inbox, Prepare
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,14 @@ class LaneWorker:
         idle_wait: float = IDLE_WAIT,
         before_round: Callable[[], Awaitable[None]] | None = None,
         counting: bool = False,
+        prepare: Prepare | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.inbox, self.channel, self.handle, self.now = inbox, channel, handle, now
         self.concurrency, self.idle_wait, self.before_round = concurrency, idle_wait, before_round
         self.counting = counting  # the claim counts each attempt (`Held.number`), not `begin`
+        self.prepare = prepare  # run in the claim's transaction (`Inbox.claim`, `then`)
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
@@ -100,6 +102,7 @@ class LaneWorker:
                 limit=free,
                 counting=self.counting,
                 in_hand=list(self._in_flight),
+                then=self.prepare,
             )
         except Exception:
             log.exception("reading the %s inbox failed", self.channel)

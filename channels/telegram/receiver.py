@@ -41,10 +41,12 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.crash_points import crash_point
-from bot.intake.inbox import DEAD, Held, Inbound, Inbox
+from bot.intake.inbox import DEAD, Held, Inbox
 from bot.intake.lanes import LaneWorker
 from bot.privacy.masking import redact
 from bot.services import Services
+from channels.telegram.commits import UpdateCommits
+from channels.telegram.routing import CHANNEL, person_of, to_inbound
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
 from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
@@ -52,13 +54,13 @@ from store.db import with_priority
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 REMEMBER_UPDATES = dt.timedelta(days=2)  # Telegram re-delivers unconfirmed updates for 24 hours
 FORGET_DEAD = dt.timedelta(days=30)  # a dead letter's payload is personal data
 PRUNE_EVERY = 3600.0  # seconds between prunes in a long-running process
 IDLE_WAIT = 1.0  # seconds the worker sleeps when nothing is due (a retry may come due)
 POLL_ERROR_WAIT = 5.0  # seconds before polling again after a network error
+REHEARSAL = "telegram-rehearsal"  # a channel name no update has: the claim takes nothing
 
 
 @dataclass
@@ -97,19 +99,6 @@ def _describe(error: BaseException) -> str:
     return redact(f"{type(error).__name__}: {error}")
 
 
-def to_inbound(data: dict[str, Any], update: Update) -> Inbound:
-    """The inbox item of one raw update: keyed by its update id, in the lane of its chat."""
-    if update.effective_chat is not None:
-        lane = f"chat:{update.effective_chat.id}"
-    elif update.effective_user is not None:
-        lane = f"user:{update.effective_user.id}"
-    else:
-        lane = f"update:{update.update_id}"
-    message = update.message
-    key = f"{message.chat_id}:{message.message_id}" if message is not None else None
-    return Inbound(CHANNEL, str(update.update_id), lane, update.update_id, data, key)
-
-
 class TelegramReceiver:
     """Polls (or serves the webhook), stores, and works off the inbox through `app`."""
 
@@ -142,7 +131,10 @@ class TelegramReceiver:
             idle_wait=IDLE_WAIT,
             before_round=self._maybe_prune,
             counting=True,  # the claim counts the attempt: one round trip less per update
+            prepare=self._read_drafts,  # and reads the drafts: one more less
         )
+        self._known: dict[int, dict[tuple[int, int], dict[str, Any] | None]] = {}
+        self.commits = UpdateCommits(services.db, self.inbox, state, sender, services.clock)
         self._stopping = self._polling = False
         self._poller: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -152,7 +144,7 @@ class TelegramReceiver:
 
     async def store(self, raw: list[dict[str, Any]]) -> int:
         """Commit raw updates to the inbox (re-deliveries are ignored); wake the worker."""
-        items = [to_inbound(data, Update.de_json(data, self.app.bot)) for data in raw]
+        items = [to_inbound(data) for data in raw]  # messages and taps routed without PTB
         stored = await self.inbox.store(items, self.services.clock.now())
         crash_point("telegram_stored")
         self.lanes.wake()
@@ -183,9 +175,7 @@ class TelegramReceiver:
             try:
                 # `offset` confirms (Telegram deletes) every update below it: only ever one
                 # past a batch that is committed.
-                updates = await self.app.bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, read_timeout=self.poll_timeout + 10
-                )
+                updates = await self._fetch(offset)
             except InvalidToken:
                 log.error("Telegram refused the bot token; polling stopped")
                 return
@@ -196,14 +186,28 @@ class TelegramReceiver:
             if not updates:
                 continue
             try:
-                # to_dict keeps fields PTB does not know (api_kwargs): the update as sent.
-                await self.store([u.to_dict() for u in updates])
+                await self.store(updates)
             except Exception:
                 # Not stored, so not confirmed: the same batch comes again.
                 log.exception("storing Telegram updates failed; fetching them again")
                 await asyncio.sleep(POLL_ERROR_WAIT)
                 continue
-            offset = max(u.update_id for u in updates) + 1
+            offset = max(int(u["update_id"]) for u in updates) + 1
+
+    async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
+        """The next getUpdates batch exactly as Telegram sent it (JSON objects).
+
+        Not `Bot.get_updates`: it parses every update into PTB's objects, which the store then
+        had to turn back into JSON (`to_dict`, which also adds PTB's defaults and drops empty
+        lists) and `store` parses once more for the lane; three passes over a batch of up to
+        100 updates in one go on the event loop, ~1.5 ms an update, while the handlers in flight
+        waited (docs/benchmarks.md, branch `tgfast`). The same request and errors (PTB's
+        `_post`, behind `get_updates` and `do_api_request`, which would warn here)."""
+        data: dict[str, Any] = {"offset": offset, "timeout": self.poll_timeout}
+        got = await self.app.bot._post("getUpdates", data, read_timeout=self.poll_timeout + 10)
+        if not isinstance(got, list):  # not what getUpdates answers: nothing to store
+            return []
+        return [u for u in got if isinstance(u, dict) and "update_id" in u]
 
     async def webhook(self, request: web.Request) -> web.Response:
         """One webhook call: the secret is checked, the update committed, then 200."""
@@ -231,8 +235,25 @@ class TelegramReceiver:
     def start_worker(self) -> None:
         """Start working off the inbox (updates left by an earlier process come first)."""
         self._worker = asyncio.create_task(
-            self.lanes.run(), name="telegram-inbox", context=with_priority()
+            self._work(), name="telegram-inbox", context=with_priority()
         )
+
+    async def _work(self) -> None:
+        await self._rehearse()
+        await self.lanes.run()
+
+    async def _rehearse(self) -> None:
+        """Run, before the first update, the statements handling one runs (the claim, the
+        drafts' read, a group commit) in a transaction rolled back: SQLAlchemy compiles each
+        at its first execution, ~2-10 ms on the event loop, which the first updates after a
+        start paid for side by side (docs/benchmarks.md, `tgfast`). Nothing is kept."""
+        try:
+            await self.inbox.claim(REHEARSAL, self.services.clock.now(), counting=True)
+            async with self.services.db.session() as session:  # closed without a commit
+                await self.state.read_drafts(session, [(0, 0)])
+                await self.commits.rehearse(session)
+        except Exception:
+            log.exception("rehearsing the Telegram inbox's statements failed")
 
     async def stop(self) -> None:
         """Stop fetching, let the updates in hand finish, stop the worker."""
@@ -248,6 +269,7 @@ class TelegramReceiver:
         """Run one stored update through the handlers and record the outcome."""
         now = self.services.clock.now
         try:
+            known = self._known.pop(item.id, {})
             number = item.number or await self.inbox.begin(item.id)
             try:
                 update = Update.de_json(item.payload, self.app.bot)
@@ -259,7 +281,9 @@ class TelegramReceiver:
                 log.info("update %s was applied before the process stopped", item.external_id)
                 await self.inbox.done(item.id, now())
                 return
-            attempt, writes = _Attempt(number), UpdateWrites()
+            # A retried attempt reads afresh: the failed one may have committed a step.
+            writes = UpdateWrites(known=known if number == 1 else {})
+            attempt = _Attempt(number)
             tokens = (
                 _ATTEMPT.set(attempt),
                 HANDLING.set(update.update_id),
@@ -288,15 +312,20 @@ class TelegramReceiver:
             log.exception("the Telegram inbox could not record update %s", item.external_id)
             await asyncio.sleep(IDLE_WAIT)
 
+    async def _read_drafts(self, session: AsyncSession, items: list[Held]) -> None:
+        """In the claim's transaction: the drafts of the people of the claimed messages and
+        taps, kept for their handlers (`UpdateWrites.known`; None: no draft stored)."""
+        people = {item.id: person for item in items if (person := person_of(item.payload))}
+        found = await self.state.read_drafts(session, list(people.values()))
+        for row_id, person in people.items():
+            self._known[row_id] = {person: found.get(person)}
+
     async def _commit(self, writes: UpdateWrites, *, done: int | None = None) -> None:
         """Commit the update's draft rows and answers (and, given `done`, the inbox row marked
-        done) in one transaction, then have the answers sent."""
-
-        async def mark_done(session: AsyncSession) -> None:
-            assert done is not None
-            await self.inbox.done_in(session, done, self.services.clock.now())
-
-        await self.sender.commit(writes, mark_done if done is not None else None)
+        done) as one unit, with other updates' finishing meanwhile (channels/telegram/
+        commits.py), then have the answers sent."""
+        await self.commits.commit(writes, done)
+        self.sender.wake(writes.answers)
 
     async def _applied(self, update: Update) -> bool:
         chat, user = update.effective_chat, update.effective_user

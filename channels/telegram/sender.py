@@ -27,7 +27,7 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, Message, 
 from telegram.error import TelegramError
 
 from bot.notify.delivery import DispatchNow
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import outbox_row, queue_rows
 from bot.notify.purposes import Purpose
 from bot.services import Services
 from channels.telegram.errors import delivery_failure
@@ -113,20 +113,25 @@ class TelegramSender:
         return self.wake(held.answers)
 
     async def queue_answers(self, session: AsyncSession, answers: Sequence[QueuedAnswer]) -> None:
-        """Queue the answers as CHAT_REPLY outbox rows in `session`'s transaction (a key
-        queued before is not queued again)."""
+        """Queue the answers, in order, as CHAT_REPLY outbox rows in `session`'s transaction,
+        in one statement (a key queued before is not queued again)."""
         now = self.services.clock.now()
-        for queued in answers:
-            await enqueue(
-                session,
+        rows = [
+            outbox_row(
                 dedup_key=queued.dedup_key,
                 channel=self.channel,
                 recipient=str(queued.chat_id),
                 purpose=Purpose.CHAT_REPLY.value,
                 body=queued.text,
                 now=now,
+                subject=None,
+                case_id=None,
                 payload=queued.payload,
+                not_before=None,
             )
+            for queued in answers
+        ]
+        await queue_rows(session, rows)
 
     def wake(self, answers: Sequence[QueuedAnswer]) -> Awaitable[Any] | None:
         """Have the committed `answers` sent soon, each chat's in order; the delivery of the

@@ -12,7 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, tuple_
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,6 +50,18 @@ class Draft:
         self.flow, self.step, self.data = None, None, {}
 
 
+_DRAFTS = TelegramDraft.__table__  # type: ignore[attr-defined]
+# One statement for any number of people (an expanding IN of pairs), compiled once.
+_READ_DRAFTS = sa_select(
+    _DRAFTS.c.chat_id,
+    _DRAFTS.c.user_id,
+    _DRAFTS.c.language,
+    _DRAFTS.c.flow,
+    _DRAFTS.c.step,
+    _DRAFTS.c.data,
+).where(tuple_(_DRAFTS.c.chat_id, _DRAFTS.c.user_id).in_(bindparam("people", expanding=True)))
+
+
 def _dialect(db: Database) -> Any:
     return postgresql if db.dialect == "postgresql" else sqlite
 
@@ -82,15 +95,31 @@ class ChannelState:
             return (await session.exec(stmt)).first() is not None
 
     async def draft(self, chat_id: int, user_id: int, language: str) -> Draft:
-        """The stored conversation, or a fresh one in `language`."""
-        async with self.db.session() as session:
-            stmt = select(TelegramDraft).where(
-                TelegramDraft.chat_id == chat_id, TelegramDraft.user_id == user_id
-            )
-            row = (await session.exec(stmt)).first()
+        """The stored conversation, or a fresh one in `language` (while an update is handled,
+        as read with its claim when it was: channels/telegram/writes.py, `known`)."""
+        held = UPDATE_WRITES.get()
+        if held is not None and (chat_id, user_id) in held.known:
+            row = held.known[(chat_id, user_id)]
+        else:
+            async with self.db.session() as session:
+                found = await self.read_drafts(session, [(chat_id, user_id)])
+            row = found.get((chat_id, user_id))
         if row is None:
             return Draft(chat_id, user_id, language)
-        return Draft(chat_id, user_id, row.language, row.flow, row.step, dict(row.data))
+        return Draft(chat_id, user_id, row["language"], row["flow"], row["step"],
+                     dict(row["data"] or {}))  # fmt: skip
+
+    async def read_drafts(
+        self, session: AsyncSession, people: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, Any]]:
+        """The stored drafts of these (chat id, user id) pairs, in `session`, in one SELECT
+        (a pair without a draft is left out)."""
+        if not people:
+            return {}
+        conn = await session.connection()
+        rows = (await conn.execute(_READ_DRAFTS, {"people": sorted(set(people))})).mappings()
+
+        return {(r["chat_id"], r["user_id"]): dict(r) for r in rows.all()}
 
     async def save(self, draft: Draft, now: dt.datetime) -> None:
         """Store the conversation (insert or replace); while an update is handled, committed
@@ -108,22 +137,23 @@ class ChannelState:
         held = UPDATE_WRITES.get()
         if held is not None:  # committed with the update's answers and its `done`
             held.drafts[(draft.chat_id, draft.user_id)] = values
+            held.known.pop((draft.chat_id, draft.user_id), None)  # read again from the store
             return
         async with self.db.transaction() as session:
             await self.write_drafts(session, [values])
 
     async def write_drafts(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         """Insert or replace the draft rows (values as `save` builds them) in `session`'s
-        transaction."""
+        transaction, in one statement."""
+        if not rows:
+            return
         table = TelegramDraft.__table__  # type: ignore[attr-defined]
-        conn = await session.connection()
-        for values in rows:
-            stmt = _dialect(self.db).insert(table).values(**values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["chat_id", "user_id"],
-                set_={k: v for k, v in values.items() if k not in ("chat_id", "user_id")},
-            )
-            await conn.execute(stmt)
+        insert = _dialect(self.db).insert(table)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={k: insert.excluded[k] for k in rows[0] if k not in ("chat_id", "user_id")},
+        )
+        await (await session.connection()).execute(stmt, rows)
 
     async def link(self, chat_id: int, message_id: int, case_id: int, now: dt.datetime) -> None:
         """Remember that this chat message belongs to `case_id` (for reply routing)."""

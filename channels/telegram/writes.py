@@ -30,10 +30,14 @@ class QueuedAnswer:
 
 @dataclass
 class UpdateWrites:
-    """The draft rows (by chat and user: the last save wins) and the answers, in order."""
+    """The draft rows (by chat and user: the last save wins) and the answers, in order; and
+    the drafts as stored when the update was claimed (`known`, None: no draft), read in the
+    claim's transaction: a chat's drafts change only while one of its updates is handled,
+    and its lane was free, so that is what a read at the handler's start would give."""
 
     drafts: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     answers: list[QueuedAnswer] = field(default_factory=list)
+    known: dict[tuple[int, int], dict[str, Any] | None] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.drafts or self.answers)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.intake.inbox import Held, Inbound, Inbox
 from bot.intake.lanes import LaneWorker
@@ -129,3 +131,25 @@ async def test_an_update_in_hand_past_its_claim_is_counted_once(services: Servic
         rows = {r.external_id: r for r in (await session.exec(select(InboundUpdate))).all()}
     assert rows["wamid.1"].attempts == 1 and rows["wamid.1"].state == "done"
     assert numbers == {"wamid.1": 1, "wamid.2": 1, "wamid.3": 1}
+
+
+async def test_what_the_channel_reads_with_a_claim_commits_with_it_or_not_at_all(
+    services: Services,
+) -> None:
+    inbox = Inbox(services.db)
+    await inbox.store([item(1, "a"), item(2, "b")], T0)
+    seen: list[list[str]] = []
+
+    async def fails(session: AsyncSession, held: list[Held]) -> None:
+        raise RuntimeError("the read failed")
+
+    async def reads(session: AsyncSession, held: list[Held]) -> None:
+        rows = (await session.exec(select(InboundUpdate.claimed_by))).all()
+        seen.append([h.external_id for h in held] + [str(r is not None) for r in rows])
+
+    with pytest.raises(RuntimeError):
+        await inbox.claim("whatsapp", T0, counting=True, then=fails)
+    claimed = await inbox.claim("whatsapp", T0, counting=True, then=reads)
+    # The failed claim took nothing and counted nothing; the second one sees its own claims.
+    assert [(h.external_id, h.number) for h in claimed] == [("wamid.1", 1), ("wamid.2", 1)]
+    assert seen == [["wamid.1", "wamid.2", "True", "True"]]

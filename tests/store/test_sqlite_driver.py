@@ -71,8 +71,53 @@ async def test_a_statement_is_one_trip_to_the_drivers_thread(tmp_path: Path) -> 
         finally:
             driver._execute = original
     await engine.dispose()
-    # BEGIN and the INSERT: one trip each; then a query, a write with rows, the commit.
-    assert begun == 2 and len(trips) == 5
+    # BEGIN goes with the INSERT, one trip; then a query, a write with rows, the commit.
+    assert begun == 1 and len(trips) == 4
+
+
+async def test_a_transaction_that_runs_nothing_makes_no_trip(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        trips: list[object] = []
+        original = driver._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            trips.append(fn)
+            return await original(fn, *args, **kwargs)
+
+        driver._execute = counted
+        try:
+            await conn.begin()
+            await conn.commit()
+            await conn.begin()
+            await conn.rollback()
+            assert trips == []
+            await conn.begin()  # a held-back BEGIN still opens the transaction it began
+            streamed = await conn.stream(text("SELECT v FROM t"))
+            assert [row async for row in streamed] == []
+            assert driver._conn.in_transaction
+            await conn.rollback()
+            assert not driver._conn.in_transaction
+        finally:
+            driver._execute = original
+    await engine.dispose()
+
+
+async def test_a_write_after_a_held_back_begin_is_in_the_transaction(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'tx.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+    async with engine.connect() as conn:
+        await conn.begin()
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
+        await conn.rollback()  # both undone: they ran inside the BEGIN sent with the first
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+        await conn.rollback()
+    await engine.dispose()
 
 
 async def test_errors_and_rollback_are_sqlalchemys(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from app.cli.main import app as cli
 from bot.intake.inbox import Inbox
 from bot.services import Services
 from channels.telegram.handlers import menu
-from channels.telegram.receiver import CHANNEL, to_inbound
+from channels.telegram.routing import CHANNEL, to_inbound
 from channels.telegram.sender import TelegramSender
 from sandbox.telegram_api.server import BotApiEmulator
 from store.models import InboundUpdate, TelegramDraft
@@ -124,14 +124,14 @@ async def test_an_update_that_keeps_failing_becomes_a_dead_letter_officers_can_r
 ) -> None:
     tg, flaky = flaky_tg
     siti = tg.citizen(42)
-    await siti.say("/bantuan")
+    sent = await siti.say("/bantuan")
     later = await siti.say("/start")  # the same chat: waits behind the failing update
     assert SORRY in (await siti.reply())["text"]
     await failure_recorded(tg)
     tg.services.clock.advance(dt.timedelta(seconds=10))  # type: ignore[attr-defined]
     assert "Selamat datang" in (await siti.reply())["text"]  # handled once the first is dead
     dead, done = await settled(tg.services, "dead", "done")
-    assert (dead.attempts, dead.payload is not None) == (2, True)
+    assert (dead.attempts, dead.payload) == (2, sent)  # kept exactly as Telegram sent it
     assert done.external_id == str(later["update_id"])
 
     await tg.settle()  # the answers sent in the background are marked (and logged) by now
@@ -175,6 +175,20 @@ async def test_updates_stored_by_a_killed_process_are_handled_once_after_restart
     finally:
         await harness.stop()
     assert await inbox.counts(CHANNEL) == {"done": 2}
+
+
+async def test_an_update_ptb_cannot_read_is_a_dead_letter_and_polling_goes_on(
+    tg: TelegramHarness,
+) -> None:
+    # A message without its date: PTB's get_updates raised on the whole batch, which ended
+    # the polling task (nothing stored, nothing confirmed, no later update ever fetched).
+    broken = {"message_id": 999, "chat": tg.api.chat(42), "from": {"id": 42, "is_bot": False,
+              "first_name": "Siti"}, "text": "halo"}  # fmt: skip
+    await tg.api.push_update({"message": broken})
+    assert "Selamat datang" in (await tg.citizen(42).send("/start"))["text"]
+    dead, _ = await settled(tg.services, "dead", "done")
+    assert dead.payload == {"update_id": int(dead.external_id), "message": broken}
+    assert tg.api.unconfirmed == []
 
 
 async def test_a_step_saved_before_the_kill_is_not_applied_again(tg: TelegramHarness) -> None:

@@ -1,0 +1,70 @@
+"""What a handled update costs in trips to the store: its draft is read in its claim's
+transaction (the lane is the chat's, so nothing else changes it before the handler runs)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from store.models import InboundUpdate, OutboxMessage, TelegramDraft
+from tests.channels.telegram.conftest import TelegramHarness
+
+
+@contextlib.contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[tuple[int, str]]]:
+    """Every statement run on `engine` in the block, with the number of its transaction."""
+    seen: list[tuple[int, str]] = []
+    numbers = itertools.count(1)
+
+    def began(conn: Any) -> None:
+        conn.info["test_transaction"] = next(numbers)
+
+    def ran(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append((conn.info.get("test_transaction", 0), " ".join(statement.split())))
+
+    sync = engine.sync_engine
+    event.listen(sync, "begin", began)
+    event.listen(sync, "before_cursor_execute", ran)
+    try:
+        yield seen
+    finally:
+        event.remove(sync, "before_cursor_execute", ran)
+        event.remove(sync, "begin", began)
+
+
+async def test_a_handler_reads_its_draft_in_its_updates_claim(tg: TelegramHarness) -> None:
+    siti = tg.citizen(42)
+    await siti.send("/start")  # her conversation is stored now
+    with statements(tg.services.db.engine) as seen:
+        assert "Cara menggunakan" in (await siti.send("/bantuan"))["text"]
+    claims = {tx for tx, sql in seen if "UPDATE inbound_updates SET" in sql and "RETURNING" in sql}
+    reads = {tx for tx, sql in seen if sql.startswith("SELECT") and "FROM telegram_drafts" in sql}
+    assert reads and reads <= claims
+
+
+async def test_a_draft_saved_by_one_update_is_what_the_next_one_reads(
+    tg: TelegramHarness,
+) -> None:
+    siti = tg.citizen(42)
+    await siti.send("/start")
+    await siti.press("🌐 English")  # the language is kept in the conversation (an edit)
+    assert "How to use" in (await siti.send("/bantuan"))["text"]
+
+
+async def test_the_rehearsal_at_start_leaves_nothing_behind(tg: TelegramHarness) -> None:
+    # The worker ran a claim, a drafts read and a group commit before its first update, in a
+    # transaction rolled back (SQLAlchemy compiles each statement at its first execution).
+    assert "Selamat datang" in (await tg.citizen(42).send("/start"))["text"]
+    async with tg.services.db.session() as session:
+        drafts = (await session.exec(select(TelegramDraft.chat_id))).all()
+        keys = (await session.exec(select(OutboxMessage.dedup_key))).all()
+        updates = (await session.exec(select(InboundUpdate.channel))).all()
+    assert list(drafts) == [42]
+    assert not [k for k in keys if "rehearsal" in k]
+    assert list(updates) == ["telegram"]
