@@ -19,7 +19,7 @@ not doubled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -98,18 +98,15 @@ class TelegramSender:
             await self.queue_answers(session, [queued])
         return self.wake([queued])
 
-    async def commit(
-        self, held: UpdateWrites, also: Callable[[AsyncSession], Awaitable[None]] | None = None
-    ) -> Awaitable[Any] | None:
-        """Commit what a handled update holds (its draft rows and answers) and `also` (the
-        inbox's `done`) in one transaction, then have the answers sent soon; returns the
-        delivery of the last answer's chat (None: no answer, or no dispatcher here)."""
-        if held or also is not None:
+    async def commit(self, held: UpdateWrites) -> Awaitable[Any] | None:
+        """Commit what an update in hand holds so far (its draft rows and answers) in one
+        transaction, then have the answers sent soon; returns the delivery of the last
+        answer's chat (None: no answer, or no dispatcher here). A handled update's writes,
+        with its `done`, are committed by channels/telegram/commits.py."""
+        if held:
             async with self.services.db.transaction() as session:
                 await self.state.write_drafts(session, list(held.drafts.values()))
                 await self.queue_answers(session, held.answers)
-                if also is not None:
-                    await also(session)
         return self.wake(held.answers)
 
     async def queue_answers(self, session: AsyncSession, answers: Sequence[QueuedAnswer]) -> None:
