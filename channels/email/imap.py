@@ -22,6 +22,7 @@ from aioimaplib import aioimaplib
 
 from channels.email import imap_utf7
 from channels.email.errors import ConnectionFailed, InvalidAuth, InvalidFolder
+from channels.email.imap_protocol import LeanImap
 from channels.email.mailboxes import MailboxConfig
 
 T = TypeVar("T")
@@ -30,10 +31,10 @@ COMMAND_TIMEOUT_SECONDS = 60.0
 # RFC 2177: servers may drop an IDLE after 30 minutes; renew it well before.
 IDLE_RENEW_SECONDS = 25 * 60.0
 LOGOUT_TIMEOUT_SECONDS = 5.0
-# aioimaplib handles the lines of one read recursively, one frame each: a response of a
-# thousand short lines (a FETCH of a thousand sizes) overflows the stack and breaks the
-# connection. Commands are cut so that a response stays well below that.
-MAX_LINES_PER_RESPONSE = 200
+# A response is held whole until its command ends, so commands are cut to keep it bounded.
+# (aioimaplib's own reader calls itself once a line and broke on ~1 000 lines: the cut was 200
+# until imap_protocol.py read responses in a loop; a batch is now one FETCH.)
+MAX_LINES_PER_RESPONSE = 1000
 # A FETCH of whole mails answers three lines a mail, a STORE or MOVE one or two: this many
 # mails a command.
 MAILS_PER_FETCH = MAX_LINES_PER_RESPONSE // 4
@@ -121,7 +122,7 @@ class ImapSession:
 
         context = tls_context(ca_file) if config.security != "none" else None
         try:
-            client = aioimaplib.IMAP4(
+            client = LeanImap(
                 host=config.host,
                 port=config.port,
                 timeout=COMMAND_TIMEOUT_SECONDS,
