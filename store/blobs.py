@@ -43,12 +43,13 @@ class BlobStore:
         """Where the bytes with this hash live."""
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes, *, sync: bool = True) -> str:
+    def put(self, data: bytes, *, sync: bool = True, sha256: str | None = None) -> str:
         """Store `data` (once) and return its SHA-256; raise BlobTooLarge over the limit.
-        With `sync` False the bytes are durable only after the next `sync_all()`."""
+        With `sync` False the bytes are durable only after the next `sync_all()`. `sha256` is
+        the digest of `data` when the caller has it already (trusted: Loket's own hash)."""
         if len(data) > self.max_bytes:
             raise BlobTooLarge(len(data), self.max_bytes)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256 or hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
         if target.exists():
             return digest

@@ -96,12 +96,12 @@ class DeferredBlobs(BlobStore):
         super().__init__(blobs.root, blobs.max_bytes)
         self._held: dict[str, bytes] = {}
 
-    def put(self, data: bytes, *, sync: bool = False) -> str:
+    def put(self, data: bytes, *, sync: bool = False, sha256: str | None = None) -> str:
         """The SHA-256 of `data` (BlobTooLarge over the limit); the bytes are written and
         durable after the batch's `sync_all()`."""
         if len(data) > self.max_bytes:
             raise BlobTooLarge(len(data), self.max_bytes)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256 or hashlib.sha256(data).hexdigest()
         self._held.setdefault(digest, data)
         return digest
 
@@ -113,8 +113,8 @@ class DeferredBlobs(BlobStore):
     def sync_all(self) -> None:
         """Write every blob the batch holds (each once), then make them all durable."""
         held, self._held = self._held, {}
-        for data in held.values():
-            super().put(data, sync=False)
+        for digest, data in held.items():
+            super().put(data, sync=False, sha256=digest)
         super().sync_all()
 
 

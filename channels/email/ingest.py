@@ -227,7 +227,7 @@ class MailIngestor:
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
-        raw_stored = self._keep_raw(mail.raw)
+        raw_stored = self._keep_raw(mail)
         batch = CURRENT.get()
         try:
             outcome, written = await self._ingest(mail, raw_stored)
@@ -282,9 +282,9 @@ class MailIngestor:
         batch = CURRENT.get()
         return batch.rules if batch else None
 
-    def _keep_raw(self, raw: bytes) -> bool:
+    def _keep_raw(self, mail: IncomingMail) -> bool:
         try:
-            self.blobs.put(raw)
+            self.blobs.put(mail.raw, sha256=mail.raw_sha256)
         except BlobTooLarge:
             return False
         return True
