@@ -50,7 +50,7 @@ def store_files(
     rejected: list[str] = []
     for item in files:
         try:
-            digest = blobs.put(item.data)
+            digest = blobs.put(item.data, sha256=item.sha256)
         except BlobTooLarge:
             rejected.append(item.filename)
             continue

@@ -16,3 +16,6 @@ class FileData:
     filename: str
     content_type: str
     data: bytes
+    # The SHA-256 of `data` (hex), when whoever made the file worked it out already: the mail
+    # reader does, in its own process, so the poll's event loop does not hash every file.
+    sha256: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -40,12 +41,24 @@ def build_calendar(
         else:
             opened.add(override.day)
             closed.pop(override.day, None)
-    return WorkingCalendar(
-        cuti_bersama_closed=settings.cuti_bersama_closed,
-        closed=closed,
-        opened=frozenset(opened),
-        language=settings.language,
-    )
+    return _calendar(
+        settings.cuti_bersama_closed, tuple(sorted(closed.items())), frozenset(opened),
+        settings.language,
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar(
+    cuti_bersama_closed: bool,
+    closed: tuple[tuple[dt.date, str], ...],
+    opened: frozenset[dt.date],
+    language: str,
+) -> WorkingCalendar:
+    """One calendar for the same days (it is immutable): the national holidays and the due
+    dates it has worked out are kept across the transactions that load the same overrides (a
+    mail batch, a sweep, a chat turn), instead of being worked out again for each."""
+    return WorkingCalendar(cuti_bersama_closed=cuti_bersama_closed, closed=dict(closed),
+                           opened=opened, language=language)  # fmt: skip
 
 
 async def load_rules(session: AsyncSession, settings: Settings) -> Rules:

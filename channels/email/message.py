@@ -60,6 +60,8 @@ class MailReading:
     report: DeliveryReport = field(default_factory=DeliveryReport)
     # The parts of a mail that was read that could not be (its body, its structure ...).
     problems: tuple[str, ...] = ()
+    # The SHA-256 of the raw bytes (hex), worked out by the reader in its own process.
+    raw_digest: str | None = None
 
     @property
     def thread_ids(self) -> list[str]:
@@ -92,8 +94,8 @@ class IncomingMail(MailReading):
 
     @functools.cached_property
     def raw_sha256(self) -> str:
-        """The SHA-256 of the raw bytes."""
-        return hashlib.sha256(self.raw).hexdigest()
+        """The SHA-256 of the raw bytes (the reader's, when it worked it out)."""
+        return self.raw_digest or hashlib.sha256(self.raw).hexdigest()
 
     @property
     def key(self) -> str:

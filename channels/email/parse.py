@@ -13,6 +13,7 @@ such a report, the prose of qmail and Exim bounces names the failed addresses (b
 from __future__ import annotations
 
 import codecs
+import hashlib
 import mimetypes
 import re
 from collections.abc import Callable
@@ -229,11 +230,13 @@ def _content(msg: EmailMessage) -> tuple[str, tuple[FileData, ...]]:
             continue  # an unparsable multipart, or the machine-readable half of a report
         if parent == "signed" and part.get_content_type() in _SIGNATURES:
             continue
+        data = _attachment_bytes(part)
         attachments.append(
             FileData(
                 filename=_filename(part, len(attachments) + 1),
                 content_type=part.get_content_type()[:255],
-                data=_attachment_bytes(part),
+                data=data,
+                sha256=hashlib.sha256(data).hexdigest(),
             )
         )
     joined = "\n\n".join(t.strip("\n") for t in texts if t.strip())

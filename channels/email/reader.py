@@ -9,6 +9,7 @@ subject and the Message-ID, from a bounded prefix of the header, in linear time.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from channels.email.classify import classify
@@ -47,6 +48,7 @@ def read_mail(raw: bytes) -> MailReading:
         attachments=parsed.attachments,
         report=parsed.report,
         problems=problems,
+        raw_digest=hashlib.sha256(raw).hexdigest(),
     )
 
 

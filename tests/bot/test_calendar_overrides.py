@@ -11,6 +11,7 @@ import datetime as dt
 from sqlmodel import col, select
 
 from bot.calendar.overrides import remove_override, set_override
+from bot.calendar.workdays import WorkingCalendar
 from bot.services import Services
 from bot.workflow import complaints, requests
 from bot.workflow.rules import load_rules
@@ -22,7 +23,7 @@ D = dt.date.fromisoformat
 
 
 async def _override(services: Services, day: str, kind: OverrideKind | None, name: str = "") -> int:
-    services.clock.set(wib("2026-01-06", 8))  # type: ignore[attr-defined]
+    services.clock.set(wib("2026-01-06", 8))
     async with services.db.transaction() as session:
         args = {"settings": services.settings, "actor": "cli:admin", "now": services.clock.now()}
         if kind is None:
@@ -93,3 +94,21 @@ async def test_stored_override_wins_over_the_settings(services: Services) -> Non
     assert case.due_date == D("2026-01-21")
     assert await _override(services, "2026-01-07", OverrideKind.OPEN) == 1
     assert (await reload(services, case)).due_date == D("2026-01-20")
+
+
+async def test_rules_share_one_calendar_until_the_overrides_change(services: Services) -> None:
+    async def calendar() -> WorkingCalendar:
+        async with services.db.session() as session:
+            return (await load_rules(session, services.settings)).calendar
+
+    first = await calendar()
+    assert await calendar() is first  # what it worked out is kept across transactions
+    await _override(services, "2026-01-07", OverrideKind.CLOSED, "Banjir")
+    closed = await calendar()
+    assert closed is not first
+    assert closed.closure_name(D("2026-01-07")) == "Banjir"
+    assert first.closure_name(D("2026-01-07")) is None
+    await _override(services, "2026-01-07", OverrideKind.CLOSED, "Banjir besar")  # renamed
+    assert (await calendar()).closure_name(D("2026-01-07")) == "Banjir besar"
+    await _override(services, "2026-01-07", None)
+    assert (await calendar()).closure_name(D("2026-01-07")) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import random
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -51,13 +52,22 @@ SAMPLES = [
 ]
 
 
+# What the reader adds beyond the old one: the digests it works out so that the poll need
+# not (checked against the bytes in _assert_same, not compared with the old reader's None).
+DIGESTS = frozenset({"raw_digest", "sha256"})
+
+
 def _plain(value: Any) -> Any:
     """A value with every dataclass (the reading, its report, its files) as a tuple of fields,
     so that two readers' results compare whatever module defined their classes."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (
             type(value).__name__,
-            *(_plain(getattr(value, f.name)) for f in dataclasses.fields(value)),
+            *(
+                _plain(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.name not in DIGESTS
+            ),
         )
     if isinstance(value, tuple | list):
         return tuple(_plain(v) for v in value)
@@ -80,6 +90,9 @@ def _readings(raw: bytes) -> tuple[Any, Any]:
 def _assert_same(raw: bytes) -> None:
     old, new = _readings(raw)
     assert new == old, raw[:300]
+    reading = read_mail(raw)
+    assert reading.raw_digest == hashlib.sha256(raw).hexdigest()
+    assert all(f.sha256 == hashlib.sha256(f.data).hexdigest() for f in reading.attachments)
 
 
 def _b64(data: bytes, width: int = 76, eol: bytes = b"\r\n") -> bytes:
