@@ -9,9 +9,11 @@ in memory instead of read back, and written when its rows of a table can go toge
 - the rows whose ids are needed at once (a requester, a case, a message) get their ids
   without a flush of the session (`write_now`): on SQLite, whose transactions each hold the
   one write lock from their BEGIN, counted in memory from the table's largest id (read once a
-  table), the id SQLite itself would give, and the row then waits like those below; on other
-  databases, whose sequences other transactions draw from meanwhile, one cached
-  INSERT .. RETURNING each;
+  table), the id SQLite itself would give, and the row then waits like those below; on
+  PostgreSQL, whose sequences other transactions draw from meanwhile, from ids drawn from the
+  table's sequence a block at a time (8, then twice as many each time, up to ID_BLOCK_MAX:
+  one `nextval` query for many rows; ids drawn and not used are a gap, as after any rollback),
+  the row then waiting likewise; on other databases, one cached INSERT .. RETURNING each;
 - the rows whose ids nobody reads in it (contacts, audit events, the acknowledgements queued
   in the outbox, a channel's records of its messages: `write_later`, `wait_for`) wait, and
   are written a table at a time with one INSERT of many rows (tables in the order their
@@ -21,11 +23,12 @@ in memory instead of read back, and written when its rows of a table can go toge
 
 from __future__ import annotations
 
+import collections
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 from sqlalchemy.sql import Insert
 from sqlmodel import SQLModel
@@ -41,6 +44,13 @@ _TOGETHER = "loket.together"
 _PENDING = "loket.rows_pending"
 # The `session.info` key of the next id of each table whose ids `write_now` counts (SQLite).
 _NEXT_IDS = "loket.next_ids"
+# The `session.info` key of the ids drawn from each table's sequence and not used yet
+# (PostgreSQL), and of how many the next draw takes.
+_DRAWN_IDS = "loket.drawn_ids"
+_DRAW_SIZES = "loket.draw_sizes"
+ID_BLOCK_FIRST = 8
+ID_BLOCK_MAX = 256
+_DRAW = text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :n)")
 _INSERTS: dict[tuple[str, Any], Insert] = {}
 # Per model: (attribute, column name, primary key?) of each column.
 _COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
@@ -71,6 +81,12 @@ async def write_now(session: AsyncSession, row: SQLModel) -> None:
         setattr(row, key, next_ids[table])
         next_ids[table] += 1
         wait_for(session, _plain_insert(table), _values(row))
+    elif (drawn := session.info.get(_DRAWN_IDS)) is not None:  # PostgreSQL
+        ids = drawn.get(table)
+        if not ids:
+            ids = drawn[table] = await _draw_ids(session, table, key)
+        setattr(row, key, ids.popleft())
+        wait_for(session, _plain_insert(table), _values(row))
     else:
         stmt = _INSERTS.get(("returning", table))
         if stmt is None:
@@ -79,6 +95,16 @@ async def write_now(session: AsyncSession, row: SQLModel) -> None:
         setattr(row, key, (await connection.execute(stmt, _values(row))).scalar_one())
     make_transient_to_detached(row)
     session.add(row)
+
+
+async def _draw_ids(session: AsyncSession, table: Any, key: str) -> collections.deque[int]:
+    """The next block of ids from `table`'s sequence, in order (one query)."""
+    sizes: dict[Any, int] = session.info[_DRAW_SIZES]
+    size = sizes.get(table, ID_BLOCK_FIRST)
+    sizes[table] = min(ID_BLOCK_MAX, size * 2)
+    connection = await session.connection()
+    drawn = await connection.execute(_DRAW, {"table": table.name, "column": key, "n": size})
+    return collections.deque(sorted(drawn.scalars()))
 
 
 def write_later(session: AsyncSession, row: SQLModel) -> None:
@@ -163,12 +189,12 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    """The tables the flush inserted rows into count their ids afresh (`session.new` still
-    lists what the flush inserted)."""
-    next_ids: dict[Any, int] | None = session.info.get(_NEXT_IDS)
-    if next_ids:
+    """The tables the flush inserted rows into count their ids afresh, or draw a new block (so
+    ids still follow the order rows were added in: `session.new` lists what it inserted)."""
+    counted: dict[Any, Any] = session.info.get(_NEXT_IDS) or session.info.get(_DRAWN_IDS) or {}
+    if counted:
         for row in session.new:
-            next_ids.pop(inspect(type(row)).local_table, None)
+            counted.pop(inspect(type(row)).local_table, None)
 
 
 async def write_waiting(session: AsyncSession) -> None:
@@ -183,8 +209,11 @@ async def taken_together(session: AsyncSession) -> AsyncIterator[None]:
     session.info[CONTACT_KINDS] = {}
     session.info[_TOGETHER] = True
     session.info[_PENDING] = []
-    if (await session.connection()).dialect.name == "sqlite":
+    dialect = (await session.connection()).dialect.name
+    if dialect == "sqlite":
         session.info[_NEXT_IDS] = {}
+    elif dialect == "postgresql":
+        session.info[_DRAWN_IDS], session.info[_DRAW_SIZES] = {}, {}
     hooks = (("do_orm_execute", _before_statement), ("before_flush", _before_flush),
              ("after_flush", _after_flush))  # fmt: skip
     for name, hook in hooks:
@@ -196,5 +225,5 @@ async def taken_together(session: AsyncSession) -> AsyncIterator[None]:
     finally:
         for name, hook in hooks:
             event.remove(session.sync_session, name, hook)
-        for key in (CONTACT_KINDS, _TOGETHER, _PENDING, _NEXT_IDS):
+        for key in (CONTACT_KINDS, _TOGETHER, _PENDING, _NEXT_IDS, _DRAWN_IDS, _DRAW_SIZES):
             session.info.pop(key, None)
