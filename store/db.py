@@ -148,8 +148,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # closed again as soon as they are handed back) opened and closed 218 connections in one
     # burst of 500 Telegram updates, each a TCP connect, a login and asyncpg's set-up while
     # the handlers waited (docs/benchmarks.md, branch `tgfile`). The same bound per worker.
-    kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
-    kwargs.setdefault("max_overflow", 0)
+    if "poolclass" not in kwargs:  # a caller's own pool (the leases' NullPool) takes neither
+        kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
     return create_async_engine(full, pool_pre_ping=True, **kwargs)
 
 
