@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from store.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_POOL_SIZE = 15  # connections a worker keeps (SQLAlchemy's default bound: 5 + 10)
 URGENT_RUN = 4  # urgent turns of the SQLite writer in a row before a waiting other one's
 
 # Work someone is waiting for (a chat's update being handled): on SQLite its transactions take
@@ -143,6 +144,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(full, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
+    # A pool that keeps what it opened: the default (5, plus up to 10 more opened when busy and
+    # closed again as soon as they are handed back) opened and closed 218 connections in one
+    # burst of 500 Telegram updates, each a TCP connect, a login and asyncpg's set-up while
+    # the handlers waited (docs/benchmarks.md, branch `tgfile`). The same bound per worker.
+    if "poolclass" not in kwargs:  # a caller's own pool (the leases' NullPool) takes neither
+        kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
     return create_async_engine(full, pool_pre_ping=True, **kwargs)
 
 

@@ -14,6 +14,12 @@ from functools import cached_property
 
 import holidays
 
+# Imported with this module, at start-up: `holidays.country_holidays("ID")` imports the country
+# registry (every country, ~55-100 ms) at its first call, which was the first case a `loket
+# run` opened, with the event loop stopped for every chat in flight (docs/benchmarks.md,
+# branch `tgfile`).
+from holidays.countries.indonesia import Indonesia
+
 from bot.i18n import t
 
 _HOLIDAY_LANGUAGE = {"id": "id", "en": "en_US"}
@@ -63,9 +69,7 @@ class WorkingCalendar:
     @cached_property
     def _national(self) -> holidays.HolidayBase:
         categories = ("public", "government") if self.cuti_bersama_closed else ("public",)
-        return holidays.country_holidays(
-            "ID", categories=categories, language=_HOLIDAY_LANGUAGE.get(self.language, "id")
-        )
+        return Indonesia(categories=categories, language=_HOLIDAY_LANGUAGE.get(self.language, "id"))
 
     @cached_property
     def _answers(self) -> dict[tuple[object, ...], object]:

@@ -23,12 +23,13 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from bot.desk.actions import Desk
 from bot.i18n import t
 from bot.services import Services
 from channels.telegram import handlers
+from channels.telegram.limiter import BotRateLimiter
 from channels.telegram.receiver import InboxApplication, TelegramReceiver
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState
@@ -52,9 +53,10 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        # Paces sends to 30/s overall and 20/min per group; a 429 is raised, not retried
-        # here, so outbox rows go back to the dispatcher with Telegram's retry_after.
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        # Paces sends to 30/s overall and 20/min per group (edits: the group's only,
+        # channels/telegram/limiter.py); a 429 is raised, not retried here, so outbox rows
+        # go back to the dispatcher with Telegram's retry_after.
+        .rate_limiter(BotRateLimiter(max_retries=0))
         .build()
     )
     state = ChannelState(services.db)

@@ -8,6 +8,9 @@ day strictly after it, so a receipt on a Saturday or holiday counts from the nex
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +21,7 @@ from bot.calendar.workdays import WorkingCalendar
 from bot.workflow.rules import build_calendar
 
 D = dt.date.fromisoformat
+ROOT = Path(__file__).resolve().parents[2]
 NATIONAL = WorkingCalendar()
 CUTI_OPEN = WorkingCalendar(cuti_bersama_closed=False)
 
@@ -223,3 +227,20 @@ def test_zero_days_is_the_next_working_day(calendar: WorkingCalendar, start: dt.
     assert calendar.is_working_day(first) and first >= start
     assert (first == start) == calendar.is_working_day(start)
     assert first <= calendar.add_working_days(start, 1)
+
+
+def test_the_national_calendar_is_loaded_at_start_up_not_at_the_first_due_date() -> None:
+    # holidays' country registry imports every country at its first call (~55-100 ms with the
+    # event loop stopped); it was the first case `loket run` opened (docs/benchmarks.md,
+    # branch `tgfile`). Loaded with the module, a calendar's first question imports nothing.
+    probe = (
+        "import sys, datetime as dt\n"
+        "from bot.calendar.workdays import WorkingCalendar\n"
+        "before = set(sys.modules)\n"
+        "WorkingCalendar().add_working_days(dt.date(2026, 3, 16), 10)\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith('holidays')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (every table on the metadata)
-from store.db import URGENT_RUN, Database, async_url, with_priority
+from store.db import POSTGRES_POOL_SIZE, URGENT_RUN, Database, async_url, with_priority
 from store.migrate import pending, upgrade
 
 
@@ -82,3 +82,37 @@ async def test_sqlite_writer_serves_urgent_transactions_first(db: Database, back
     assert order == [f"urgent {i}" for i in range(URGENT_RUN)] + ["background 0"] + [
         f"urgent {i}" for i in range(URGENT_RUN, 6)
     ] + ["background 1"]
+
+
+async def test_postgresql_keeps_the_connections_it_opened(db: Database, backend: str) -> None:
+    if backend == "sqlite":
+        return  # one connection, handed out in turns (above)
+    # SQLAlchemy's default pool closed every connection past its fifth as soon as it was
+    # handed back: a burst of Telegram updates opened and closed 218 of them, each a connect,
+    # a login and asyncpg's set-up while handlers waited (docs/benchmarks.md, `tgfile`).
+    opened: list[object] = []
+    sync = db.engine.sync_engine
+    event.listen(sync.pool, "connect", lambda *_: opened.append(1))
+    held, go = asyncio.Event(), asyncio.Event()
+    busy = 0
+
+    async def one() -> None:
+        nonlocal busy
+        async with db.transaction() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            busy += 1
+            if busy == 10:
+                held.set()
+            await go.wait()
+
+    await db.engine.dispose()  # none open: count from here
+    for _ in range(3):  # three bursts of ten transactions side by side
+        held.clear()
+        go.clear()
+        busy = 0
+        tasks = [asyncio.create_task(one()) for _ in range(10)]
+        await held.wait()
+        go.set()
+        await asyncio.gather(*tasks)
+    assert len(opened) == 10
+    assert POSTGRES_POOL_SIZE >= 10

@@ -249,17 +249,19 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
         )
     )
     assert result.case_reference is not None
-    async with turn.services.db.session() as session:
-        case = await get_case(session, result.case_reference)
+    due_date = result.due_date  # the case intake opened: no second turn of the store for it
+    if result.disposition == Disposition.DUPLICATE:  # a repeated submit: the case as it is now
+        async with turn.services.db.session() as session:
+            due_date = (await get_case(session, result.case_reference)).due_date
     # The proof of request goes out now, not at the dispatcher's next round, and the answer
     # below right after it: both are queued, and the dispatcher sends the chat's immediate
     # rows in order at once (TelegramSender.reply), so this handler never waits for a send. A
     # repeated submit (DUPLICATE) finds it sent and gets the number again below. The receipt
     # PDF follows as its own row at the dispatcher's next round (bot.letters.outbox).
     queued = result.disposition == Disposition.NEW_CASE and turn.loket.sender.soon(turn.chat_id)
-    due = format_date(case.due_date, lang)
+    due = format_date(due_date, lang)
     key = "tg.after_submit" if queued else "tg.submitted"
-    await turn.say(t(key, lang, reference=case.reference, due=due), keyboards.menu(lang))
+    await turn.say(t(key, lang, reference=result.case_reference, due=due), keyboards.menu(lang))
 
 
 async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:

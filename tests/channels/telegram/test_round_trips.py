@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from store.models import InboundUpdate, OutboxMessage, TelegramDraft
 from tests.channels.telegram.conftest import TelegramHarness
+from tests.support.builders import VALID_NIK
 
 
 @contextlib.contextmanager
@@ -68,3 +69,22 @@ async def test_the_rehearsal_at_start_leaves_nothing_behind(tg: TelegramHarness)
     assert list(drafts) == [42]
     assert not [k for k in keys if "rehearsal" in k]
     assert list(updates) == ["telegram"]
+
+
+async def test_a_submit_answers_from_what_intake_returned(tg: TelegramHarness) -> None:
+    # The number and due date come back from intake's transaction; reading the case by its
+    # number after it was one more turn of SQLite's one writer a submit (branch `tgfile`).
+    siti = tg.citizen(42)
+    await siti.send("/start")
+    await siti.tap("Permohonan Informasi")
+    for answer in ("Siti Aminah", VALID_NIK, "Jl. Merdeka No. 1, Gambir, Jakarta Pusat",
+                   "siti@example.id", "Laporan realisasi anggaran dinas tahun 2025",
+                   "Penelitian skripsi"):  # fmt: skip
+        await siti.send(answer)
+    await siti.tap("softcopy")
+    await siti.tap("Email")
+    with statements(tg.services.db.engine) as seen:
+        receipt = await siti.tap("Kirim")
+    assert "PPID/2026/000001" in receipt["text"] and "Selasa, 20 Januari 2026" in receipt["text"]
+    by_reference = [sql for _, sql in seen if "FROM cases WHERE cases.reference" in sql]
+    assert by_reference == []  # (the dispatcher reads it by id to render the proof of request)
