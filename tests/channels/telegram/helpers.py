@@ -13,8 +13,25 @@ from bot.workflow import requests
 from bot.workflow.rules import load_rules
 from store.enums import CaseKind, Channel, Role
 from store.models import Case, Unit
-from tests.support.builders import COMPLETE_REQUEST, make_officer, make_unit
+from tests.channels.telegram.conftest import Person
+from tests.support.builders import COMPLETE_REQUEST, VALID_NIK, make_officer, make_unit
 from tests.support.staff import Staff, make_staff
+
+# Siti's answers to the information request form, in the form's order.
+SITI_REQUEST = ("Siti Aminah", VALID_NIK, "Jl. Merdeka No. 1, Gambir, Jakarta Pusat",
+                "siti@example.id", "Laporan realisasi anggaran dinas tahun 2025",
+                "Penelitian skripsi")  # fmt: skip
+
+
+async def fill_request_form(citizen: Person) -> dict[str, Any]:
+    """Go through the information request form as Siti, a softcopy by email, up to its
+    summary (before "Kirim"); the summary message."""
+    await citizen.send("/start")
+    await citizen.tap("Permohonan Informasi")
+    for answer in SITI_REQUEST:
+        await citizen.send(answer)
+    await citizen.tap("softcopy")
+    return await citizen.tap("Email")
 
 
 async def telegram_case(

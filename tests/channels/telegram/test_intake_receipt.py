@@ -8,8 +8,7 @@ from sqlmodel import select
 from store.enums import CaseKind
 from store.models import OutboxMessage
 from tests.channels.telegram.conftest import TelegramHarness
-from tests.channels.telegram.helpers import telegram_case
-from tests.support.builders import VALID_NIK
+from tests.channels.telegram.helpers import fill_request_form, telegram_case
 from tests.support.pdf import pdf_text
 
 
@@ -17,14 +16,7 @@ async def test_a_filed_request_gets_the_number_at_once_then_the_proof_as_pdf(
     tg: TelegramHarness,
 ) -> None:
     siti = tg.citizen()
-    await siti.send("/start")
-    await siti.tap("Permohonan Informasi")
-    for answer in ("Siti Aminah", VALID_NIK, "Jl. Merdeka No. 1, Gambir, Jakarta Pusat",
-                   "siti@example.id", "Laporan realisasi anggaran dinas tahun 2025",
-                   "Penelitian skripsi"):  # fmt: skip
-        await siti.send(answer)
-    await siti.tap("softcopy")
-    await siti.tap("Email")
+    await fill_request_form(siti)
     # At once, in this order: the number with the proof-of-request notice, then the answer
     # that points to it. Both are outbox rows of this chat, sent one at a time in the order
     # they were queued (scheduler/queue.py), so the order holds under any load.

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from store.models import InboundUpdate, OutboxMessage, TelegramDraft
 from tests.channels.telegram.conftest import TelegramHarness
-from tests.support.builders import VALID_NIK
+from tests.channels.telegram.helpers import fill_request_form
 
 
 @contextlib.contextmanager
@@ -75,14 +75,7 @@ async def test_a_submit_answers_from_what_intake_returned(tg: TelegramHarness) -
     # The number and due date come back from intake's transaction; reading the case by its
     # number after it was one more turn of SQLite's one writer a submit (branch `tgfile`).
     siti = tg.citizen(42)
-    await siti.send("/start")
-    await siti.tap("Permohonan Informasi")
-    for answer in ("Siti Aminah", VALID_NIK, "Jl. Merdeka No. 1, Gambir, Jakarta Pusat",
-                   "siti@example.id", "Laporan realisasi anggaran dinas tahun 2025",
-                   "Penelitian skripsi"):  # fmt: skip
-        await siti.send(answer)
-    await siti.tap("softcopy")
-    await siti.tap("Email")
+    await fill_request_form(siti)
     with statements(tg.services.db.engine) as seen:
         receipt = await siti.tap("Kirim")
     assert "PPID/2026/000001" in receipt["text"] and "Selasa, 20 Januari 2026" in receipt["text"]
