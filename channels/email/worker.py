@@ -20,12 +20,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.child_process import ChildProcess
 from channels.email.message import MailReading
 from channels.email.reader import read_mail
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Why a mail could not be read (MailRecord.reason is "quarantined_" + one of these).
 TIMEOUT = "timeout"
@@ -132,12 +134,20 @@ class MailReaderPool:
     async def read(self, raw: bytes) -> ReadResult:
         """Read one mail in a free worker; a failure of the mail is the result's reason (raises
         WorkerUnavailable only when no worker can be started at all)."""
-        free = self._idle()
-        worker = await free.get()
         try:
-            return await self._read_in(worker, raw)
-        finally:
-            free.put_nowait(worker)
+            return ReadResult(await self._call(self.reader, raw))
+        except WorkerUnavailable:
+            raise
+        except TimeoutError:
+            failure = TIMEOUT
+        except MemoryError:
+            failure = MEMORY_LIMIT
+        except BrokenProcessPool:
+            failure = WORKER_DIED
+        except Exception as exc:
+            log.error("mail reader failed: %s", type(exc).__name__)
+            failure = READER_FAILED
+        return ReadResult(None, failure)
 
     async def read_many(self, raws: Sequence[bytes]) -> list[ReadResult]:
         """Read `raws` on every worker at once, a chunk a call; the results in the same order,
@@ -158,43 +168,33 @@ class MailReaderPool:
         return [results[i] for i in range(len(raws))]
 
     async def _read_chunk(self, chunk: list[bytes]) -> list[MailReading] | None:
-        """Read `chunk` in one call to a free worker within one mail's time limit; None when
-        that failed in any way (the worker is then replaced)."""
+        """Read `chunk` in one call within one mail's time limit; None when that failed in
+        any way (its mails are then read again alone, their failures named there)."""
+        try:
+            return await self._call(_read_each, self.reader, chunk)
+        except WorkerUnavailable:
+            raise
+        except Exception as exc:
+            log.info("a chunk of %d mails is read again mail by mail: %s", len(chunk),
+                     type(exc).__name__)  # fmt: skip
+            return None
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in a free worker within MAIL_PARSE_TIMEOUT_SECONDS; whatever it
+        raises (or the timeout, or the worker's death) is raised here after the worker is
+        replaced. WorkerUnavailable when no worker can be started."""
         free = self._idle()
         worker = await free.get()
         try:
             pool = await self._started(worker)
-            future = asyncio.get_running_loop().run_in_executor(
-                pool, _read_each, self.reader, chunk
-            )
-            return await asyncio.wait_for(future, self.timeout_seconds)
-        except WorkerUnavailable:
-            raise
-        except Exception as exc:  # its mails are read again alone: their failures are named there
-            log.info("a chunk of %d mails is read again mail by mail: %s", len(chunk),
-                     type(exc).__name__)  # fmt: skip
-            self._replace(worker)
-            return None
+            try:
+                future = asyncio.get_running_loop().run_in_executor(pool, function, *args)
+                return await asyncio.wait_for(future, self.timeout_seconds)
+            except Exception:
+                self._replace(worker)
+                raise
         finally:
             free.put_nowait(worker)
-
-    async def _read_in(self, worker: ChildProcess, raw: bytes) -> ReadResult:
-        loop = asyncio.get_running_loop()
-        pool = await self._started(worker)
-        try:
-            future = loop.run_in_executor(pool, self.reader, raw)
-            return ReadResult(await asyncio.wait_for(future, self.timeout_seconds))
-        except TimeoutError:
-            failure = TIMEOUT
-        except MemoryError:
-            failure = MEMORY_LIMIT
-        except BrokenProcessPool:
-            failure = WORKER_DIED
-        except Exception as exc:
-            log.error("mail reader failed: %s", type(exc).__name__)
-            failure = READER_FAILED
-        self._replace(worker)
-        return ReadResult(None, failure)
 
     def _replace(self, worker: ChildProcess) -> None:
         """Kill the worker's process and start afresh next time."""
