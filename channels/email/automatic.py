@@ -22,7 +22,7 @@ from bot.notify.send_windows import next_office_time
 from bot.privacy.masking import mask_email, redact
 from bot.workflow.rules import Rules
 from channels.email.message import IncomingMail, MailKind
-from channels.email.threads import resolve_thread
+from channels.email.threads import KnownThreads, resolve_thread
 from store.enums import Channel, Role
 from store.models import Case, OutboxMessage
 
@@ -68,9 +68,15 @@ async def _notify_officers(
 
 
 async def handle_automatic(
-    session: AsyncSession, mail: IncomingMail, secret: str, rules: Rules, now: dt.datetime
+    session: AsyncSession,
+    mail: IncomingMail,
+    secret: str,
+    rules: Rules,
+    now: dt.datetime,
+    known: KnownThreads | None = None,
 ) -> tuple[Case | None, str]:
-    """Act on a non-human email; return the case it concerns (if any) and a short reason."""
+    """Act on a non-human email; return the case it concerns (if any) and a short reason
+    (`known`: its batch's answers for the Message-IDs it names)."""
     # A bounce names the failed mail in its report; an auto-reply in its reply headers.
     ids = [*mail.report.message_ids, *mail.thread_ids]
     match = await resolve_thread(
@@ -80,6 +86,7 @@ async def handle_automatic(
         subject=mail.subject,
         message_ids=ids,
         secret=secret,
+        known=known,
     )
     case, reason = match.case, mail.kind.value
     if mail.kind == MailKind.BOUNCE:

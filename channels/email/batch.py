@@ -17,7 +17,8 @@ but its blobs (harmless, content-addressed) and its tries (mail_attempts, commit
 
 The batch also holds what its mails share instead of looking it up each: the rules (settings
 and calendar) read once in its transaction, the index of its mails' records (records.py),
-intake's lookups of its messages and senders (bot.intake.lookahead), the automatic answers
+intake's lookups of its messages and senders (bot.intake.lookahead), the cases its mails'
+Message-IDs refer to (threads.py), the automatic answers
 each sender had today (replies.py), and the mails recorded, whose tries are forgotten with one
 statement before the commit.
 
@@ -44,6 +45,7 @@ from bot.workflow.rules import Rules, build_calendar
 from channels.email.message import MailLocation
 from channels.email.records import RecordIndex, forget_attempts
 from channels.email.replies import SentToday
+from channels.email.threads import KnownThreads
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.models import CalendarOverride
@@ -128,6 +130,7 @@ class Batch:
     records: RecordIndex = field(default_factory=RecordIndex)
     lookahead: Lookahead = field(default_factory=Lookahead)
     sent_today: SentToday = field(default_factory=Prefetched)
+    threads: KnownThreads | None = None
     recorded: list[MailLocation] = field(default_factory=list)
 
 

@@ -55,7 +55,13 @@ from channels.email.records import (
     seen_again,
 )
 from channels.email.replies import MailAnswers, auto_replies_of
-from channels.email.threads import ThreadMatch, ThreadRule, resolve_thread
+from channels.email.threads import (
+    KnownThreads,
+    ThreadMatch,
+    ThreadRule,
+    known_threads,
+    resolve_thread,
+)
 from store.blobs import BlobStore, BlobTooLarge
 from store.db import Database
 from store.enums import CaseKind, Channel
@@ -177,6 +183,8 @@ class MailIngestor:
             batch.sent_today = await auto_replies_of(
                 session, senders, self.clock.now(), self.settings
             )
+            referred = [i for m in mails for i in (*m.report.message_ids, *m.thread_ids)]
+            batch.threads = await known_threads(session, referred, keys)
             yield batch
 
     async def note_first_attempts(self, locations: list[MailLocation]) -> set[int]:
@@ -222,8 +230,11 @@ class MailIngestor:
         async with self.db.transaction() as session:
             connection = await session.connection()
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            stmt = on_conflict(dialect.insert(table).values(rows))
-            return list((await connection.execute(stmt)).all())
+            # Many rows given to one statement (SQLAlchemy's "insertmanyvalues": a multi-row
+            # INSERT .. RETURNING sent in pages, its compiled form cached), not a VALUES list
+            # built into the statement, which is compiled afresh for every batch.
+            stmt = on_conflict(dialect.insert(table))
+            return list((await connection.execute(stmt, rows)).all())
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:
         """Record `mail` once and act on it, all in one transaction; see the module docstring."""
@@ -281,6 +292,11 @@ class MailIngestor:
         """The batch's rules (read once in its transaction), None outside a batch."""
         batch = CURRENT.get()
         return batch.rules if batch else None
+
+    def _threads(self) -> KnownThreads | None:
+        """The batch's answers for its mails' Message-IDs, None outside a batch."""
+        batch = CURRENT.get()
+        return batch.threads if batch else None
 
     def _keep_raw(self, mail: IncomingMail) -> bool:
         try:
@@ -350,7 +366,7 @@ class MailIngestor:
                 else:
                     rules = self._rules() or await load_rules(session, self.settings)
                     case, record.reason = await handle_automatic(
-                        session, mail, self.secret, rules, self.clock.now()
+                        session, mail, self.secret, rules, self.clock.now(), self._threads()
                     )
                     record.case_id = case.id if case else None
                     reference = case.reference if case else None
@@ -374,6 +390,7 @@ class MailIngestor:
                 subject=mail.subject,
                 message_ids=mail.thread_ids,
                 secret=self.secret,
+                known=self._threads(),
             )
         fields = parse_fields(mail.text)
         reason = None if match.rule == ThreadRule.NONE else match.rule.value

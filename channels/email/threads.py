@@ -29,6 +29,9 @@ from bot.intake.requesters import normalise_contact
 from store.enums import Channel, ContactKind
 from store.models import Case, Contact, Message, OutboxMessage
 
+# Message-IDs per IN (...) list of one query.
+IN_CHUNK = 500
+
 # 12 base32 characters = 60 bits of HMAC: far beyond guessing, short enough for an address.
 SIGNATURE_LENGTH = 12
 _TOKEN_RE = re.compile(r"\+([a-z0-9_-]+)\.([a-z2-7]+)@", re.IGNORECASE)
@@ -113,38 +116,105 @@ async def _first_case(session: AsyncSession, ids: list[str], stmt: Any) -> Case 
     found: dict[str, int] = {}
     for external_id, case_id in (await session.exec(stmt)).all():
         found.setdefault(external_id, case_id)
+    return await _case_of_first(session, ids, found)
+
+
+async def _case_of_first(
+    session: AsyncSession, ids: list[str], found: dict[str, int]
+) -> Case | None:
+    """The case of the first of `ids` (in order) that `found` maps to one."""
     for message_id in ids:
         if message_id in found:
             return await session.get(Case, found[message_id])
     return None
 
 
-async def case_of_our_message(session: AsyncSession, message_ids: Sequence[str]) -> Case | None:
+def _our_messages_stmt(ids: Sequence[str]) -> Any:
+    return select(OutboxMessage.external_id, OutboxMessage.case_id).where(
+        OutboxMessage.channel == Channel.EMAIL.value,
+        col(OutboxMessage.external_id).in_(ids),
+        col(OutboxMessage.case_id).is_not(None),
+    )
+
+
+def _stored_messages_stmt(ids: Sequence[str]) -> Any:
+    return select(Message.external_id, Message.case_id).where(
+        Message.channel == Channel.EMAIL.value,
+        col(Message.external_id).in_(ids),
+        col(Message.case_id).is_not(None),
+    )
+
+
+@dataclass(frozen=True)
+class KnownThreads:
+    """The cases of the Message-IDs a batch of mails refers to, looked up once for the batch
+    (`known_threads`) instead of twice a mail.
+
+    What the batch writes itself is not in it: a mail whose Message-IDs include one of the
+    batch's own mails (`own_keys`: a citizen's follow-up to her own mail, both in the backlog)
+    is looked up in the database as outside a batch, where it sees the batch's writes. An
+    answer cannot go stale otherwise: ingestion never moves a stored message or a sent one to
+    another case, and the Message-ID of a mail of ours is known to nobody before it is sent,
+    which is before the batch began (on SQLite the batch holds the one writer; on PostgreSQL
+    a mail another worker sends while the batch runs can only be answered after it)."""
+
+    ours: dict[str, int]
+    stored: dict[str, int]
+    own_keys: frozenset[str]
+
+    def covers(self, ids: Sequence[str]) -> bool:
+        """Whether the answers for `ids` are all in here (none is one of the batch's own)."""
+        return self.own_keys.isdisjoint(ids)
+
+
+async def known_threads(
+    session: AsyncSession, referred: Iterable[str], own_keys: Iterable[str]
+) -> KnownThreads:
+    """The cases of our sent mails and of the stored inbound mails among `referred`, each with
+    one query (per IN_CHUNK ids), and the cases themselves loaded into `session` with one
+    more (taking one then costs no statement)."""
+    ids = sorted({i for i in referred if i})
+    ours: dict[str, int] = {}
+    stored: dict[str, int] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        for found, stmt in (
+            (ours, _our_messages_stmt(chunk)),
+            (stored, _stored_messages_stmt(chunk)),
+        ):
+            for external_id, case_id in (await session.exec(stmt)).all():
+                found.setdefault(external_id, case_id)
+    case_ids = sorted({*ours.values(), *stored.values()})
+    for start in range(0, len(case_ids), IN_CHUNK):
+        stmt = select(Case).where(col(Case.id).in_(case_ids[start : start + IN_CHUNK]))
+        (await session.exec(stmt)).all()  # kept in the session's identity map
+    return KnownThreads(ours, stored, frozenset(own_keys))
+
+
+async def case_of_our_message(
+    session: AsyncSession, message_ids: Sequence[str], known: KnownThreads | None = None
+) -> Case | None:
     """The case of the first Message-ID (in the order given) of a mail we sent out: a proof we
     issued (our Message-IDs are keyed with REPLY_SECRET, channels/email/sender.py)."""
     ids = [m for m in message_ids if m]
     if not ids:
         return None
-    stmt = select(OutboxMessage.external_id, OutboxMessage.case_id).where(
-        OutboxMessage.channel == Channel.EMAIL.value,
-        col(OutboxMessage.external_id).in_(ids),
-        col(OutboxMessage.case_id).is_not(None),
-    )
-    return await _first_case(session, ids, stmt)
+    if known is not None and known.covers(ids):
+        return await _case_of_first(session, ids, known.ours)
+    return await _first_case(session, ids, _our_messages_stmt(ids))
 
 
-async def case_of_stored_message(session: AsyncSession, message_ids: Sequence[str]) -> Case | None:
+async def case_of_stored_message(
+    session: AsyncSession, message_ids: Sequence[str], known: KnownThreads | None = None
+) -> Case | None:
     """The case of the first Message-ID (in the order given) of an inbound mail we stored: no
     proof of anything, since every recipient of that mail knows its Message-ID."""
     ids = [m for m in message_ids if m]
     if not ids:
         return None
-    stmt = select(Message.external_id, Message.case_id).where(
-        Message.channel == Channel.EMAIL.value,
-        col(Message.external_id).in_(ids),
-        col(Message.case_id).is_not(None),
-    )
-    return await _first_case(session, ids, stmt)
+    if known is not None and known.covers(ids):
+        return await _case_of_first(session, ids, known.stored)
+    return await _first_case(session, ids, _stored_messages_stmt(ids))
 
 
 async def sender_is_contact(session: AsyncSession, case: Case, sender: str) -> bool:
@@ -167,16 +237,18 @@ async def resolve_thread(
     subject: str,
     message_ids: Sequence[str],
     secret: str,
+    known: KnownThreads | None = None,
 ) -> ThreadMatch:
     """Find the case an email answers, applying the rules in the module docstring in order;
-    `message_ids` are the Message-IDs it refers to, in order of preference (`thread_ids`)."""
+    `message_ids` are the Message-IDs it refers to, in order of preference (`thread_ids`);
+    `known`: its batch's answers for those (the same answers, fewer statements)."""
     for address in recipients:
         reference = reference_from_address(address, secret)
         if reference and (case := await _case_by_reference(session, reference)):
             return ThreadMatch(case, ThreadRule.REPLY_ADDRESS)
-    if case := await case_of_our_message(session, message_ids):
+    if case := await case_of_our_message(session, message_ids, known):
         return ThreadMatch(case, ThreadRule.MESSAGE_ID)
-    if case := await case_of_stored_message(session, message_ids):
+    if case := await case_of_stored_message(session, message_ids, known):
         if sender and await sender_is_contact(session, case, sender):
             return ThreadMatch(case, ThreadRule.CONTACT_MESSAGE_ID)
         return ThreadMatch(None, ThreadRule.UNPROVEN_REPLY)

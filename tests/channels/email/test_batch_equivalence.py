@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import SQLModel, col, select
 
 from bot.services import Services
@@ -103,7 +104,33 @@ def mails() -> list[bytes]:
             body="Lampu jalan di gang kami padam sejak dua minggu yang lalu.",
             message_id="<f2@warga.test>",
         ),  # Fajar wrote before the batch (see `before`)
+        make_email(
+            sender="Fajar <fajar@warga.test>",
+            subject="Re: Tanda terima",
+            body="Terima kasih, saya tunggu.",
+            message_id="<f3@warga.test>",
+            in_reply_to=f"<{SENT_BEFORE}>",
+        ),  # an answer to our acknowledgement of his first mail: his case
+        make_email(
+            sender="Fajar <fajar@warga.test>",
+            subject="Re: Permohonan informasi",
+            body="Tambahan: mohon dalam bentuk salinan elektronik.",
+            message_id="<f4@warga.test>",
+            references="<f1@warga.test>",
+        ),  # his own first mail, and he is its case's contact: his case
+        make_email(
+            sender="Gita <gita@lain.test>",
+            subject="Re: Permohonan informasi",
+            body="Saya ikut memohon data yang sama.",
+            message_id="<g1@lain.test>",
+            references="<f1@warga.test>",
+        ),  # Fajar's Message-ID from a stranger: proves nothing, to review
     ]
+
+
+# The Message-ID our acknowledgement of Fajar's first mail was sent with (stored, as the
+# dispatcher stores it, without brackets).
+SENT_BEFORE = "ack-f1@pemda.test"
 
 
 def before() -> bytes:
@@ -143,6 +170,29 @@ async def stored(db: Database) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+async def sent_as(db: Database, message_id: str) -> None:
+    """Mark the one acknowledgement queued so far as sent with `message_id`, as the dispatcher
+    does."""
+    async with db.transaction() as session:
+        (row,) = (await session.exec(select(OutboxMessage))).all()
+        row.external_id, row.status = message_id, "sent"
+        session.add(row)
+
+
+def thread_lookups_of(db: Database) -> dict[str, int]:
+    """Counts, growing with each statement sent to `db`, of the look-ups of a thread's case by
+    Message-ID among our sent mails ("outbox") and the stored ones ("messages")."""
+    asked = {"outbox": 0, "messages": 0}
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        for table in asked:
+            if statement.lstrip().startswith(f"SELECT {table}.external_id, {table}.case_id"):
+                asked[table] += 1
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    return asked
+
+
 async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
     core_services: Services, second_url: str
 ) -> None:
@@ -150,6 +200,7 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
     one_by_one = ingestor_for(core_services)
     (earlier,) = incoming(core_services, [first], first=1)
     await one_by_one.ingest(earlier)
+    await sent_as(core_services.db, SENT_BEFORE)
     alone = [await one_by_one.ingest(mail) for mail in incoming(core_services, raws)]
     second = Database.from_url(second_url)
     try:
@@ -158,16 +209,23 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
                          blobs=other.blobs)  # fmt: skip
         together = ingestor_for(other)
         (earlier,) = incoming(other, [first], first=1)
-        await together.ingest(earlier)
+        fajars_case = (await together.ingest(earlier)).case_reference
+        await sent_as(second, SENT_BEFORE)
         batch = incoming(other, raws)
+        asked = thread_lookups_of(second)
         async with together.batch(batch, apart=False) as opened:
             outcomes = [await together.ingest(mail) for mail in batch]
         assert opened.db.broken is None  # no mail broke it: taken without savepoints
+        # Four mails name Message-IDs: the batch asks once for all, and again only for the
+        # reply to a mail of the batch itself (<a1@warga.test>), which it wrote meanwhile.
+        assert asked == {"outbox": 2, "messages": 2}
         assert outcomes == alone
         assert [o.disposition.value for o in outcomes] == [
             "new_case", "new_case", "new_case", "appended", "new_case", "new_case", "ignored",
-            "new_case", "new_case", "new_case",
+            "new_case", "new_case", "new_case", "appended", "appended", "review",
         ]  # fmt: skip
+        assert fajars_case is not None
+        assert outcomes[-3].case_reference == outcomes[-2].case_reference == fajars_case
         assert outcomes[5].duplicate
         expected, got = await stored(core_services.db), await stored(second)
     finally:
@@ -177,7 +235,8 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
         for mine, theirs in zip(got[table], rows, strict=True):
             differing = {k: (mine[k], theirs[k]) for k in theirs if mine[k] != theirs[k]}
             assert not differing, (table, theirs.get("id"), differing)
-    assert len(expected["requesters"]) == 6  # Adi's three mails: one requester; Fajar's two
+    # Adi's three mails: one requester; Fajar's four: one; Gita (sent to review) one
+    assert len(expected["requesters"]) == 7
     assert {c["kind"] for c in expected["contacts"]} == {"email", "phone"}  # Eko's phone
     (counter,) = expected["reference_counters"]  # written back once, after the last number
     assert counter["last"] == len(expected["cases"])
