@@ -116,3 +116,92 @@ async def test_postgresql_keeps_the_connections_it_opened(db: Database, backend:
         await asyncio.gather(*tasks)
     assert len(opened) == 10
     assert POSTGRES_POOL_SIZE >= 10
+
+
+def _count_pings(db: Database) -> list[int]:
+    """A list that grows by one at each ping of a pooled connection."""
+    pings: list[int] = []
+    dialect = db.engine.dialect
+    original = dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(1)
+        return original(dbapi_connection)
+
+    dialect.do_ping = counted  # type: ignore[method-assign]
+    return pings
+
+
+async def _select_one(db: Database) -> int:
+    async with db.transaction() as session:
+        return (await session.exec(text("SELECT 1"))).scalar_one()  # type: ignore[call-overload]
+
+
+async def test_postgresql_burst_within_the_idle_threshold_pings_nothing(
+    db: Database, backend: str
+) -> None:
+    if backend == "sqlite":
+        return
+    # pool_pre_ping pinged at every checkout: 1,844 pings in a burst of 500 Telegram updates.
+    await db.engine.dispose()
+    pings = _count_pings(db)
+    await asyncio.gather(*(_select_one(db) for _ in range(40)))
+    for _ in range(20):
+        await _select_one(db)
+    assert pings == []
+
+
+async def _terminate_other_backends(db: Database) -> None:
+    import psycopg
+
+    url = db.engine.url
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.username, dbname=url.database, autocommit=True
+    ) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+        )
+
+
+async def test_postgresql_idle_connection_killed_is_replaced_without_error(
+    db: Database, backend: str
+) -> None:
+    if backend == "sqlite":
+        return
+    idle = Database.from_url(db.engine.url.render_as_string(hide_password=False),
+                             idle_ping_seconds=0.0)  # fmt: skip
+    try:
+        pings = _count_pings(idle)
+        await asyncio.gather(*(_select_one(idle) for _ in range(3)))
+        await _terminate_other_backends(idle)
+        # Every pooled connection is dead; each is pinged (idle past 0 s) and replaced.
+        assert await _select_one(idle) == 1
+        assert await _select_one(idle) == 1
+        assert pings
+    finally:
+        await idle.dispose()
+
+
+async def test_postgresql_connection_killed_within_the_threshold_fails_one_transaction(
+    db: Database, backend: str
+) -> None:
+    if backend == "sqlite":
+        return
+    busy = Database.from_url(db.engine.url.render_as_string(hide_password=False),
+                             idle_ping_seconds=3600.0)  # fmt: skip
+    try:
+        await _select_one(busy)
+        await _terminate_other_backends(busy)
+        # Not pinged (used a moment ago): the one transaction on the dead connection fails,
+        # SQLAlchemy's is_disconnect invalidates it, and the next one gets a fresh connection.
+        failures = 0
+        for _ in range(3):
+            try:
+                await _select_one(busy)
+            except Exception:
+                failures += 1
+        assert failures <= 1
+        assert await _select_one(busy) == 1
+    finally:
+        await busy.dispose()
