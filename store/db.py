@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +19,8 @@ from store.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 15  # connections a worker keeps (SQLAlchemy's default bound: 5 + 10)
+POSTGRES_IDLE_PING_SECONDS = 5.0  # a pooled connection idle longer is pinged before it is used
+_LAST_USED = "loket_last_used"  # connection_record.info key: monotonic time of its last checkin
 URGENT_RUN = 4  # urgent turns of the SQLite writer in a row before a waiting other one's
 
 # Work someone is waiting for (a chat's update being handled): on SQLite its transactions take
@@ -129,6 +132,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine for `url` with Loket's per-dialect settings applied."""
     full = async_url(url)
+    idle_ping_seconds = kwargs.pop("idle_ping_seconds", POSTGRES_IDLE_PING_SECONDS)
     # SQL errors and logs never carry the statement's parameters (names, NIKs, addresses).
     kwargs.setdefault("hide_parameters", True)
     if full.startswith("sqlite"):
@@ -151,7 +155,38 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if "poolclass" not in kwargs:  # a caller's own pool (the leases' NullPool) takes neither
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
         kwargs.setdefault("max_overflow", 0)
-    return create_async_engine(full, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(full, **kwargs)
+    _ping_after_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_ping_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it sat idle over `idle_ping_seconds`.
+
+    `pool_pre_ping` pinged at every checkout: 1,844 round trips in one burst of 500 Telegram
+    updates, a fifth of each transaction's time (docs/benchmarks.md, branch `pgping`). This is
+    SQLAlchemy's custom pessimistic ping recipe, with the ping skipped for a connection handed
+    back within the threshold. The trade-off: a connection the server dropped while it was
+    idle for less than the threshold (a restart, pg_terminate_backend) is not caught here, so
+    that one transaction fails; SQLAlchemy's is_disconnect then invalidates the connection
+    (and, for a restart, the pool's older ones), and the next transaction gets a fresh one.
+    """
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last_used = record.info.get(_LAST_USED)
+        if last_used is None or time.monotonic() - last_used <= idle_ping_seconds:
+            return  # just opened, or handed back a moment ago
+        try:
+            # The dialect's ping (SQLAlchemy's asyncpg adapter: `ping()`, one round trip).
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and checks out another (a fresh one if need be).
+            raise exc.DisconnectionError("idle pooled connection is gone") from error
 
 
 class Database:
