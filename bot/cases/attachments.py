@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.file_data import FileData as FileData  # re-exported: callers import it here
+from bot.cases.together import write_later
 from bot.errors import DomainError
 from store.blobs import BlobStore, BlobTooLarge
 from store.models import Attachment
@@ -70,7 +71,8 @@ def attach_files(
 ) -> Attached:
     """Keep `files` on the case (and message): the bytes of a FileData go to `blobs` first
     (a file over the size limit is left out and named in `rejected`; the caller says so), a
-    StoredFile is already there. One Attachment row per file kept, added to the session."""
+    StoredFile is already there. One Attachment row per file kept, added to the session (in a
+    transaction taken together, written with the other rows of its table: bot.cases.together)."""
     digests: list[str] = []
     rejected: list[str] = []
     for item in files:
@@ -92,7 +94,7 @@ def attach_files(
         )
         if at is not None:
             row.created_at = at
-        session.add(row)
+        write_later(session, row)  # nobody reads its id in the transaction
         digests.append(item.sha256)
     return Attached(tuple(digests), tuple(rejected))
 
