@@ -22,8 +22,14 @@ from bot.cases.fields import (
 from bot.cases.references import allocate_reference
 from bot.cases.together import write_now
 from bot.errors import DomainError, NotFoundError
-from bot.intake.requesters import add_contact, contacts_of, known_contact_kinds
-from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
+from bot.intake.requesters import (
+    add_contact,
+    clean_value,
+    contacts_of,
+    known_contact_kinds,
+    set_own_fields,
+)
+from bot.intake.validation import normalise_phone, validate_email
 from bot.notify.case_events import case_changed
 from bot.workflow.machine import apply_transition, check_allowed
 from bot.workflow.objections import check_objection
@@ -40,13 +46,9 @@ from store.enums import (
 from store.models import Case, Requester
 
 
-def _clean(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _validated_case_fields(kind: CaseKind, details: dict[str, Any]) -> dict[str, Any]:
     allowed = case_details(kind)
-    fields = {k: _clean(v) for k, v in details.items() if k in allowed and v not in (None, "")}
+    fields = {k: clean_value(v) for k, v in details.items() if k in allowed and v not in (None, "")}
     for spec in FIELDS:
         if spec.kind == "choice" and spec.name in fields:
             spec.check_choice(fields[spec.name])
@@ -62,24 +64,14 @@ async def apply_requester_details(
     session: AsyncSession, requester: Requester, details: dict[str, Any]
 ) -> list[str]:
     """Validate and store the requester's own fields (NIK, phone, email, ...); return names set."""
-    changed: list[str] = []
-    for key in ("name", "entity_sk_number", "address", "occupation"):
-        value = _clean(details.get(key))
-        if key == "name" and isinstance(value, str):  # shown on cards: no invisible characters
-            value = clean_name(value)
-        if value:
-            setattr(requester, key, value)
-            changed.append(key)
-    if _clean(details.get("nik")):
-        requester.nik = validate_nik(details["nik"])
-        changed.append("nik")
+    changed = set_own_fields(requester, details)
     session.add(requester)
     if requester.id is None:  # else the change goes with the transaction's next flush
         await session.flush()
-    if _clean(details.get("phone")):
+    if clean_value(details.get("phone")):
         await add_contact(session, requester, ContactKind.PHONE, normalise_phone(details["phone"]))
         changed.append("phone")
-    if _clean(details.get("email")):
+    if clean_value(details.get("email")):
         await add_contact(session, requester, ContactKind.EMAIL, validate_email(details["email"]))
         changed.append("email")
     return changed

@@ -44,7 +44,11 @@ from bot.intake.answers import (
 )
 from bot.intake.filling import fill_in
 from bot.intake.lookahead import Lookahead
-from bot.intake.requesters import find_or_create_requester, normalise_contact
+from bot.intake.requesters import (
+    count_contact_kinds,
+    find_or_create_requester,
+    normalise_contact,
+)
 from bot.intake.validation import clean_name
 from bot.letters.outbox import queue_intake_receipt
 from bot.notify.case_events import case_changed
@@ -199,6 +203,8 @@ class Intake:
             )
         rules = rules or await load_rules(session, self.settings)
         kind = CONTACT_OF_CHANNEL.get(msg.channel, ContactKind.PHONE)
+        count_contact_kinds(session)  # a new requester's case knows what it misses
+        opens = msg.case_reference is None and msg.new_case_kind is not None
         requester = await find_or_create_requester(
             session,
             kind,
@@ -206,6 +212,7 @@ class Intake:
             name=msg.sender_name,
             language=msg.language,
             looked_up=lookahead.requesters.take((kind.value, normalise_contact(kind, msg.sender))),
+            details=_initial_details(msg) if opens else None,  # a new one written once
         )
         case, disposition, reason, missing_at_opening = await self._target_case(
             session, msg, requester, rules, now

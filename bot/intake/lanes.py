@@ -73,15 +73,17 @@ class LaneWorker:
         while not self._stopping:
             if self.before_round is not None:
                 await self.before_round()
-            started = await self._start_free_lanes()
+            full = await self._start_free_lanes()
             if self._stopping:
                 break
             waiting: set[asyncio.Future[object]] = set(self._in_flight.values())
             woken = asyncio.ensure_future(self._wake.wait())
             waiting.add(woken)
-            # Started some and slots are left: more lanes may be due, look again at once.
-            # Otherwise wait for a lane to finish, a wake-up, or a retry coming due.
-            more = started and len(self._in_flight) < self.concurrency
+            # The claim took all it was allowed and slots are left: more lanes may be due, look
+            # again at once. A claim that took fewer took every due lane there was: wait for a
+            # lane to finish, a wake-up (new updates stored), or a retry coming due (an empty
+            # claim at once was one more turn of the store's writer per update, for nothing).
+            more = full and len(self._in_flight) < self.concurrency
             timeout = 0 if more else self.idle_wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -90,11 +92,13 @@ class LaneWorker:
         if self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
-    async def _start_free_lanes(self) -> int:
+    async def _start_free_lanes(self) -> bool:
+        """Claim and start the due heads of free lanes; True when the claim took as many as it
+        was allowed (more may be due)."""
         await self._renew()
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
-            return 0
+            return False
         try:
             claimed = await self.inbox.claim(
                 self.channel,
@@ -106,16 +110,14 @@ class LaneWorker:
             )
         except Exception:
             log.exception("reading the %s inbox failed", self.channel)
-            return 0
-        started = 0
+            return False
         for item in claimed:
             if item.lane in self._in_flight:
                 continue  # a guard: the claim skips lanes in hand (`in_hand`)
             task = asyncio.create_task(self._run_one(item), name=f"{self.channel}-{item.lane}")
             self._in_flight[item.lane] = task
             self._held[item.lane] = item.id
-            started += 1
-        return started
+        return len(claimed) >= free
 
     async def _renew(self) -> None:
         """Extend the claims in hand every third of the claim's time."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.together import CONTACT_KINDS, write_later, write_now
 from bot.errors import DomainError
-from bot.intake.validation import clean_name, normalise_phone, validate_email
+from bot.intake.validation import clean_name, normalise_phone, validate_email, validate_nik
 from store.enums import ContactKind
 from store.models import Contact, Requester
 
@@ -24,6 +27,13 @@ def _note_kind(session: AsyncSession, requester_id: int | None, kind: str, *, ne
         known[requester_id] = {kind}
     elif requester_id in known:
         known[requester_id].add(kind)
+
+
+def count_contact_kinds(session: AsyncSession) -> None:
+    """For the rest of `session`'s transaction, keep the contact kinds of the requesters it
+    creates, as a transaction taken together does: a new requester's case then knows what it
+    misses without reading their contacts back (a requester read from the store is read)."""
+    session.info.setdefault(CONTACT_KINDS, {})
 
 
 def note_contact_kinds(session: AsyncSession, kinds: dict[int, set[str]]) -> None:
@@ -95,6 +105,28 @@ async def add_contact(
     return contact
 
 
+def clean_value(value: Any) -> Any:
+    """A detail's value as kept: a text stripped of surrounding space, anything else as is."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def set_own_fields(requester: Requester, details: Mapping[str, Any]) -> list[str]:
+    """Set the requester's own fields that `details` gives a value (name, SK number, address,
+    occupation; the NIK validated, else DomainError); return the names set."""
+    changed: list[str] = []
+    for key in ("name", "entity_sk_number", "address", "occupation"):
+        value = clean_value(details.get(key))
+        if key == "name" and isinstance(value, str):  # shown on cards: no invisible characters
+            value = clean_name(value)
+        if value:
+            setattr(requester, key, value)
+            changed.append(key)
+    if clean_value(details.get("nik")):
+        requester.nik = validate_nik(details["nik"])
+        changed.append("nik")
+    return changed
+
+
 async def find_or_create_requester(
     session: AsyncSession,
     kind: ContactKind | str,
@@ -103,15 +135,19 @@ async def find_or_create_requester(
     name: str | None = None,
     language: str = "id",
     looked_up: tuple[bool, Requester | None] = (False, None),
+    details: Mapping[str, Any] | None = None,
 ) -> Requester:
     """The requester owning the contact, created (with that contact) if unknown; `looked_up`
-    (True, owner) when the caller has looked the owner up already (bot.intake.lookahead)."""
+    (True, owner) when the caller has looked the owner up already (bot.intake.lookahead).
+    A new requester is written with their own fields from `details` (`set_own_fields`): the
+    details of the case they open, so the row is not written twice."""
     known, requester = looked_up
     if not known:
         requester = await find_requester(session, kind, value)
     name = clean_name(name)
     if requester is None:
         requester = Requester(name=name, language=language)
+        set_own_fields(requester, details or {})
         await write_now(session, requester)
         # Nobody owns the contact (find_requester found no one), so no lookup before adding it;
         # it is written with the transaction's next flush (a race with another first message of

@@ -96,6 +96,13 @@ class UpdateCommits:
         await self.sender.queue_answers(session, answers)
         await self.inbox.done_all_in(session, done, now)
 
+    async def write_finished(
+        self, session: AsyncSession, writes: UpdateWrites, *, done: int
+    ) -> None:
+        """Write `writes` and mark the inbox row `done` in the caller's transaction (an update
+        that ends in the core's transaction: channels/telegram/writes.py, `finish_in`)."""
+        await self._write_in(session, [_Unit(writes, done)], self.clock.now())
+
     async def rehearse(self, session: AsyncSession) -> None:
         """Run a group's statements once in `session` (the caller rolls it back): SQLAlchemy
         compiles a statement at its first execution, and the first updates after a start

@@ -32,6 +32,7 @@ import logging
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -282,7 +283,8 @@ class TelegramReceiver:
                 await self.inbox.done(item.id, now())
                 return
             # A retried attempt reads afresh: the failed one may have committed a step.
-            writes = UpdateWrites(known=known if number == 1 else {})
+            finish_in = partial(self.commits.write_finished, done=item.id)
+            writes = UpdateWrites(known=known if number == 1 else {}, finish_in=finish_in)
             attempt = _Attempt(number)
             tokens = (
                 _ATTEMPT.set(attempt),
@@ -299,8 +301,11 @@ class TelegramReceiver:
                 HANDLING.reset(tokens[1])
                 UPDATE_WRITES.reset(tokens[2])
             crash_point("telegram_handled")
-            if attempt.error is None:
-                await self._commit(writes, done=item.id)
+            if attempt.error is None or writes.finished:  # finished: done in the core's commit
+                if attempt.error is not None:
+                    log.error("update %s failed after it was finished: %s", item.external_id,
+                              _describe(attempt.error))  # fmt: skip
+                await self._commit(writes, done=None if writes.finished else item.id)
                 return
             # What the failed attempt wrote is kept, as it was before it failed (a retry
             # queues the same answer keys, so none is doubled).

@@ -60,6 +60,11 @@ class TelegramSender:
         """Remember the dispatcher that delivers this channel's rows (called by it)."""
         self._dispatch = dispatch
 
+    @property
+    def dispatches(self) -> bool:
+        """Whether a dispatcher runs in this process (rows are then sent at once when asked)."""
+        return self._dispatch is not None
+
     async def dispatch_now(self, *, case_id: int, purpose: str) -> bool:
         """Have the dispatcher send the due rows of `case_id` with `purpose` now; False when
         none was sent (no dispatcher runs in this process, or it failed and will retry)."""

@@ -14,7 +14,9 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
     Bot,
     CallbackQuery,
@@ -38,10 +40,14 @@ from channels.telegram.errors import retry_after_seconds
 from channels.telegram.keyboards import Button, StaleButton, decode
 from channels.telegram.sender import TelegramSender
 from channels.telegram.state import ChannelState, Draft
-from channels.telegram.writes import UPDATE_WRITES
+from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
 from store.enums import Channel
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+# What the core runs in its transaction for a channel (bot.intake.door.ChannelRecord's shape).
+InCoreTransaction = Callable[[AsyncSession, R], Awaitable[None]]
 
 BOT_DATA_KEY = "loket"
 MAX_INLINE_WAIT = 10.0  # seconds a direct reply waits out a 429 before giving up
@@ -201,6 +207,45 @@ class Turn:
             self._delivery = await self.loket.sender.commit(held.take()) or self._delivery
         if self._delivery is not None:
             await self._delivery
+
+    async def finishing(
+        self,
+        core: Callable[[InCoreTransaction[R] | None], Awaitable[R]],
+        last: InCoreTransaction[R],
+    ) -> R:
+        """Run `core` (a call of the core given what to run in its transaction, e.g. intake's
+        `record`) so that this update ends in the core's transaction: `last` (the handler's
+        last steps: its answer, its state) runs there with what `core` did, and what the
+        update holds then is written with its inbox row marked done. The case, its answer and
+        the update's end are committed together (one turn of the store's writer, not two);
+        when the core's transaction fails, the update holds what it held before. The answers
+        and what the chat is owed at once (its proof of request) are sent once it committed.
+        Outside a handled update, `last` runs after `core`, its writes committed on their own."""
+        held = UPDATE_WRITES.get()
+        if held is None or held.finish_in is None:
+            result = await core(None)
+            async with self.services.db.session() as session:
+                await last(session, result)
+            return result
+        finish_in, replies = held.finish_in, self._replies
+        written: list[UpdateWrites] = []
+
+        async def in_core(session: AsyncSession, result: R) -> None:
+            self._replies = replies  # run again after a conflict: the same answer keys
+            mine = held.copy()
+            token = UPDATE_WRITES.set(mine)
+            try:
+                await last(session, result)
+            finally:
+                UPDATE_WRITES.reset(token)
+            await finish_in(session, mine)
+            written[:] = [mine]
+
+        result = await core(in_core)
+        held.ended_by(written[0])
+        self._delivery = self.loket.sender.soon(self.chat_id) or self._delivery
+        self.loket.sender.wake([a for a in written[0].answers if a.chat_id != self.chat_id])
+        return result
 
     async def ack(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the button tap (the spinner stops); an old query is not an error. Telegram

@@ -9,13 +9,22 @@ the answers, so the update is handled again whole (never "applied" with its answ
 
 Outside a handled update (no `UpdateWrites` set, e.g. an officer's action from another task)
 a draft save or an answer is committed at once, as before.
+
+A handler whose last step is the core's own transaction (a form's submit: intake opens the
+case) ends the update there instead (`Turn.finishing`): what it holds, its answer and its
+`done` go into that transaction (`finish_in`), so the case, its number's answer and the update's
+end are one commit, one turn of the store's writer instead of two.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,10 @@ class UpdateWrites:
     drafts: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     answers: list[QueuedAnswer] = field(default_factory=list)
     known: dict[tuple[int, int], dict[str, Any] | None] = field(default_factory=dict)
+    # How to write these rows with the update's `done` in another transaction (set by the
+    # receiver: channels/telegram/commits.py), and whether that was committed (`finished`).
+    finish_in: Finisher | None = None
+    finished: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.drafts or self.answers)
@@ -47,6 +60,21 @@ class UpdateWrites:
         taken = UpdateWrites(self.drafts, self.answers)
         self.drafts, self.answers = {}, []
         return taken
+
+    def copy(self) -> UpdateWrites:
+        """A copy to add to (what a transaction that may fail writes): this one unchanged."""
+        return UpdateWrites(copy.deepcopy(self.drafts), list(self.answers), dict(self.known),
+                            self.finish_in)  # fmt: skip
+
+    def ended_by(self, written: UpdateWrites) -> None:
+        """`written` (a `copy` of these writes, added to) was committed with the update's
+        `done`: nothing is held any more and the update is finished."""
+        self.drafts, self.answers, self.finished = {}, [], True
+        self.known = written.known
+
+
+# Writes `writes` and marks the update done, in the session's transaction.
+Finisher = Callable[[AsyncSession, "UpdateWrites"], Awaitable[None]]
 
 
 # The writes of the update handled in this task (set by the receiver around its handlers).

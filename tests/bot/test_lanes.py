@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -153,3 +154,48 @@ async def test_what_the_channel_reads_with_a_claim_commits_with_it_or_not_at_all
     # The failed claim took nothing and counted nothing; the second one sees its own claims.
     assert [(h.external_id, h.number) for h in claimed] == [("wamid.1", 1), ("wamid.2", 1)]
     assert seen == [["wamid.1", "wamid.2", "True", "True"]]
+
+
+class CountingInbox(Inbox):
+    """The inbox, counting its claims (each a turn of the store's writer) and their sizes."""
+
+    claims: list[int]
+    claimed: asyncio.Event
+
+    async def claim(self, *args: Any, **kwargs: Any) -> list[Held]:
+        got = await super().claim(*args, **kwargs)
+        self.claims.append(len(got))
+        self.claimed.set()
+        return got
+
+
+async def test_a_claim_that_took_every_due_lane_is_not_followed_by_an_empty_one(
+    services: Services,
+) -> None:
+    inbox = CountingInbox(services.db)
+    inbox.claims, inbox.claimed = [], asyncio.Event()
+    await inbox.store([item(1, "a"), item(2, "b")], T0)
+    release, both = asyncio.Event(), asyncio.Event()
+    in_hand: set[str] = set()
+
+    async def handle(held: Held) -> None:
+        in_hand.add(held.lane)
+        if len(in_hand) == 2:
+            both.set()
+        await release.wait()
+        await inbox.done(held.id, T0)
+
+    # A long idle wait: only a wake-up (a stored update, a lane finished) claims again.
+    worker = LaneWorker(inbox, "whatsapp", handle, lambda: T0, concurrency=5, idle_wait=WAIT)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(both.wait(), WAIT)
+    await asyncio.sleep(0.2)  # time for a claim at once, had there been one
+    assert inbox.claims == [2]  # two of five slots taken: every due lane was in that claim
+    inbox.claimed.clear()
+    await inbox.store([item(3, "c")], T0)
+    worker.wake()  # as the channel does after storing
+    await asyncio.wait_for(inbox.claimed.wait(), WAIT)
+    assert inbox.claims == [2, 1]
+    release.set()
+    await worker.stop()
+    await task

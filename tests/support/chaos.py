@@ -46,6 +46,10 @@ ADDED = "Pesan Anda sudah kami "
 # Seconds the last, unkilled run may take to work everything off, for each 200 emails (each
 # acknowledgement carries its receipt PDF, rendered one at a time: the slowest of the work).
 FINISH_WITHIN = 240.0
+# Seconds before a kill within which a Telegram send may still lack its record (the row marked
+# sent with the message's id): the send's own time and its group mark's (whole seconds, as the
+# Bot API dates a message).
+UNRECORDED_GRACE = 5
 
 
 @dataclass
@@ -67,6 +71,12 @@ class Figures:
     acks_doubled: int = 0  # acknowledgements delivered more than once (at-least-once)
     replies_missing: int = 0  # Telegram messages without their "added to your case" answer
     replies_doubled: int = 0
+    # Answers delivered whose row does not record them as sent (its send repeated after a
+    # kill): those sent in the seconds before a kill, and any other (a send doubled while the
+    # process ran; the criterion is 0). The dispatcher sends to many chats at once, so a kill
+    # may cut off the record of several sends (email: one at a time).
+    replies_cut_by_kills: int = 0
+    replies_unrecorded_while_running: int = 0
     seconds: float = 0.0
     finished: bool = False  # the last run worked everything off within FINISH_WITHIN
     kill_after: list[float] = field(default_factory=list)
@@ -152,6 +162,7 @@ class Chaos:
         self.telegram, self.emails = telegram, emails
         self.figures = Figures(telegram_sent=telegram, emails_sent=emails, rounds=rounds)
         self.pushed: list[dict[str, Any]] = []  # every Telegram update pushed
+        self.killed_at: list[float] = []  # the wall-clock time of each SIGKILL
         self.logs = world.workdir / "loket-run.log"
 
     async def run(self) -> Figures:
@@ -236,6 +247,7 @@ class Chaos:
                 self.figures.kill_after.append(after)
                 await asyncio.sleep(after)
                 proc.send_signal(signal.SIGKILL)
+                self.killed_at.append(time.time())
                 self.figures.kills += 1
             else:
                 await feed
@@ -338,6 +350,26 @@ class Chaos:
             got = sum(ADDED in (m.get("text") or "") for m in self.world.api.messages(chat))
             f.replies_missing += max(sent - got, 0)
             f.replies_doubled += max(got - sent, 0)
+        await self._count_unrecorded(db)
+
+    async def _count_unrecorded(self, db: Database) -> None:
+        """Split the answers delivered without a record of their send into those a kill cut
+        off (sent within UNRECORDED_GRACE seconds before one) and the others."""
+        async with db.session() as session:
+            recorded = set((await session.exec(
+                select(OutboxMessage.recipient, OutboxMessage.external_id).where(
+                    OutboxMessage.channel == "telegram", OutboxMessage.status == "sent"
+                )
+            )).all())  # fmt: skip
+        for m in self.world.api.messages():
+            if ADDED not in (m.get("text") or ""):
+                continue
+            if (str(m["chat"]["id"]), str(m["message_id"])) in recorded:
+                continue
+            if any(k - UNRECORDED_GRACE <= m["date"] <= k + 1 for k in self.killed_at):
+                self.figures.replies_cut_by_kills += 1
+            else:
+                self.figures.replies_unrecorded_while_running += 1
 
     async def _outbox_rows_to(self, db: Database, addresses: list[str]) -> list[str]:
         """The outbox rows and mail records of each address, one line each (what a missing

@@ -7,6 +7,7 @@ The same forms serve an officer registering a desk, letter, phone or WhatsApp re
 
 from __future__ import annotations
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InputFile, Message
 from telegram.error import Forbidden
 
@@ -15,7 +16,7 @@ from bot.cases.opening import get_case
 from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake.door import Disposition, InboundMessage
+from bot.intake.door import ChannelRecord, Disposition, InboundMessage, IntakeResult
 from bot.intake.forms import (
     CLEAR_FILES,
     FORMS,
@@ -219,10 +220,10 @@ async def on_submit(turn: Turn) -> None:
     await turn.edit(None)
     if draft.flow and draft.flow.startswith(DESK_PREFIX):
         await _register_for_citizen(turn, form, draft)
+        draft.clear()
+        await turn.save()
     else:
-        await _submit_own(turn, form, draft)
-    draft.clear()
-    await turn.save()
+        await _submit_own(turn, form, draft)  # the form is left in intake's transaction
 
 
 def _attachments(turn: Turn, draft: Draft) -> list[tuple[dict, bytes]]:
@@ -233,35 +234,42 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
     details = form.details(draft.data)
     user = turn.update.effective_user
     lang = draft.language
-    result = await turn.services.intake.handle_inbound(
-        InboundMessage(
-            channel=Channel.TELEGRAM,
-            external_id=f"tg-form:{draft.data['token']}",
-            sender=str(turn.chat_id),
-            sender_name=details.get("name") or (user.full_name if user else None),
-            text=details.get("information_requested") or details.get("description") or "",
-            received_at=turn.now(),
-            new_case_kind=form.kind,
-            language=lang,
-            fields=details,
-            attachments=tuple(StoredFile(**f) for f in draft.data.get("files", [])),
-            meta={"telegram_user_id": turn.user_id},
-        )
+    message = InboundMessage(
+        channel=Channel.TELEGRAM,
+        external_id=f"tg-form:{draft.data['token']}",
+        sender=str(turn.chat_id),
+        sender_name=details.get("name") or (user.full_name if user else None),
+        text=details.get("information_requested") or details.get("description") or "",
+        received_at=turn.now(),
+        new_case_kind=form.kind,
+        language=lang,
+        fields=details,
+        attachments=tuple(StoredFile(**f) for f in draft.data.get("files", [])),
+        meta={"telegram_user_id": turn.user_id},
     )
-    assert result.case_reference is not None
-    due_date = result.due_date  # the case intake opened: no second turn of the store for it
-    if result.disposition == Disposition.DUPLICATE:  # a repeated submit: the case as it is now
-        async with turn.services.db.session() as session:
+
+    async def answer(session: AsyncSession, result: IntakeResult) -> None:
+        """In intake's transaction: the number and due date answered, the form left."""
+        assert result.case_reference is not None
+        due_date = result.due_date  # the case intake opened: no second read of it
+        if result.disposition == Disposition.DUPLICATE:  # a repeated submit: the case now
             due_date = (await get_case(session, result.case_reference)).due_date
-    # The proof of request goes out now, not at the dispatcher's next round, and the answer
-    # below right after it: both are queued, and the dispatcher sends the chat's immediate
-    # rows in order at once (TelegramSender.reply), so this handler never waits for a send. A
-    # repeated submit (DUPLICATE) finds it sent and gets the number again below. The receipt
-    # PDF follows as its own row at the dispatcher's next round (bot.letters.outbox).
-    queued = result.disposition == Disposition.NEW_CASE and turn.loket.sender.soon(turn.chat_id)
-    due = format_date(due_date, lang)
-    key = "tg.after_submit" if queued else "tg.submitted"
-    await turn.say(t(key, lang, reference=result.case_reference, due=due), keyboards.menu(lang))
+        # The proof of request goes out as soon as this commits (Turn.finishing), and the
+        # answer right after it: the dispatcher sends the chat's immediate rows in order at
+        # once, so this handler never waits for a send. A repeated submit (DUPLICATE) finds it
+        # sent and gets the number again. The receipt PDF follows as its own row at the
+        # dispatcher's next round (bot.letters.outbox).
+        queued = result.disposition == Disposition.NEW_CASE and turn.loket.sender.dispatches
+        due = format_date(due_date, lang)
+        key = "tg.after_submit" if queued else "tg.submitted"
+        await turn.say(t(key, lang, reference=result.case_reference, due=due), keyboards.menu(lang))
+        draft.clear()
+        await turn.save()
+
+    async def intake(record: ChannelRecord | None) -> IntakeResult:
+        return await turn.services.intake.handle_inbound(message, record=record)
+
+    await turn.finishing(intake, answer)
 
 
 async def _register_for_citizen(turn: Turn, form: Form, draft: Draft) -> None:

@@ -4,15 +4,17 @@ transaction (the lane is the chat's, so nothing else changes it before the handl
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from store.models import InboundUpdate, OutboxMessage, TelegramDraft
+from bot.intake.forms import SUMMARY
+from store.models import Case, InboundUpdate, OutboxMessage, TelegramDraft
 from tests.channels.telegram.conftest import TelegramHarness
 from tests.channels.telegram.helpers import fill_request_form
 
@@ -81,3 +83,74 @@ async def test_a_submit_answers_from_what_intake_returned(tg: TelegramHarness) -
     assert "PPID/2026/000001" in receipt["text"] and "Selasa, 20 Januari 2026" in receipt["text"]
     by_reference = [sql for _, sql in seen if "FROM cases WHERE cases.reference" in sql]
     assert by_reference == []  # (the dispatcher reads it by id to render the proof of request)
+
+
+async def test_a_submit_commits_its_case_its_answer_and_its_end_together(
+    tg: TelegramHarness,
+) -> None:
+    # One turn of the store's writer a submit, not two: intake's transaction also clears the
+    # form, queues the answer and marks the update done (Turn.finishing).
+    siti = tg.citizen(42)
+    await fill_request_form(siti)
+    with statements(tg.services.db.engine) as seen:
+        receipt = await siti.tap("Kirim")
+    assert "PPID/2026/000001" in receipt["text"]
+
+    def transactions(prefix: str) -> set[int]:
+        return {tx for tx, sql in seen if sql.startswith(prefix)}
+
+    (case_tx,) = transactions("INSERT INTO cases")
+    assert transactions("INSERT INTO telegram_drafts") == {case_tx}
+    assert transactions("UPDATE inbound_updates SET payload") == {case_tx}
+    in_case_tx = [sql for tx, sql in seen if tx == case_tx]
+    answers = [sql for sql in in_case_tx if sql.startswith("INSERT INTO outbox")]
+    assert len(answers) == 4  # the officers' card, the proof of request, its PDF, the answer
+    # The new requester is written once with the form's details (not inserted, then updated),
+    # the contacts intake gave them are not read back for what the case misses, and the
+    # officers' card reads the case's identity requests and decisions in one query.
+    assert not [sql for sql in in_case_tx if sql.startswith("UPDATE requesters")]
+    assert not [sql for sql in in_case_tx if "WHERE contacts.requester_id" in sql]
+    assert len([sql for sql in in_case_tx if "FROM events" in sql]) == 1
+
+
+REFUSE_CLEARED_DRAFTS = {
+    "sqlite": [
+        f"CREATE TRIGGER refuse_{op} BEFORE {op} ON telegram_drafts WHEN NEW.flow IS NULL "
+        "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+        for op in ("INSERT", "UPDATE")
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_cleared() RETURNS trigger AS $$ BEGIN IF NEW.flow IS NULL "
+        "THEN RAISE EXCEPTION 'the disk is full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_cleared BEFORE INSERT OR UPDATE ON telegram_drafts "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_cleared()",
+    ],
+}
+ALLOW_CLEARED_DRAFTS = {
+    "sqlite": ["DROP TRIGGER refuse_INSERT", "DROP TRIGGER refuse_UPDATE"],
+    "postgresql": ["DROP TRIGGER refuse_cleared ON telegram_drafts"],
+}
+
+
+async def _run(tg: TelegramHarness, statements_of: dict[str, list[str]]) -> None:
+    async with tg.services.db.transaction() as session:
+        for sql in statements_of[tg.services.db.dialect]:
+            await session.exec(text(sql))  # type: ignore[call-overload]
+
+
+async def test_a_submit_whose_transaction_fails_registers_nothing_and_keeps_the_form(
+    tg: TelegramHarness,
+) -> None:
+    siti = tg.citizen(42)
+    await fill_request_form(siti)
+    await _run(tg, REFUSE_CLEARED_DRAFTS)  # the store refuses the end of the form, once
+    assert "Maaf, terjadi gangguan" in (await siti.tap("Kirim"))["text"]
+    async with tg.services.db.session() as session:
+        assert (await session.exec(select(Case.id))).all() == []  # no number without its answer
+        (draft,) = (await session.exec(select(TelegramDraft))).all()
+    assert draft.step == SUMMARY  # the citizen's answers are all still there
+    await _run(tg, ALLOW_CLEARED_DRAFTS)
+    tg.services.clock.advance(dt.timedelta(seconds=10))  # type: ignore[attr-defined]
+    assert "PPID/2026/000001" in (await siti.reply())["text"]  # the retry registers it once
+    async with tg.services.db.session() as session:
+        assert len((await session.exec(select(Case.id))).all()) == 1
