@@ -73,7 +73,7 @@ from bot.privacy.masking import redact
 from bot.settings import Settings
 from bot.workflow.rules import load_rules
 from scheduler.marks import SentMarks
-from scheduler.queue import heads_due, keep_behind, overtakes
+from scheduler.queue import due_behind, heads_due, keep_behind, overtakes
 from scheduler.rate_limits import channel_buckets
 from scheduler.rate_slots import shared_slots
 from scheduler.ratelimit import RateLimiter
@@ -122,6 +122,9 @@ class Dispatcher:
         self._wide_claims = 0  # claims in progress not limited to one recipient
         self._wide_started = 0  # such claims begun so far
         self._flying: Counter[Key] = Counter()  # rows being sent now, by recipient
+        # Recipients whose last claim of their own took their head and saw no due row behind
+        # it: their drain ends once that head is sent, with no claim that would find nothing.
+        self._nothing_behind: set[Key] = set()
         self._landed: Counter[Key] = Counter()  # sends finished by drains other than its own
         # Channels whose sender takes a bounded number of sends at once (`sends_at_once`): a
         # row holds its place from the send until it is marked, so a kill repeats at most that
@@ -259,12 +262,12 @@ class Dispatcher:
         summary = DrainSummary()
         cutoff = self.clock.now()
         flying: set[asyncio.Task[None]] = set()
-        exhausted = False
+        exhausted = drained = False
         try:
             while True:
                 stopping = stop_event is not None and stop_event.is_set()
                 room = min(self.batch_size, self.concurrency - len(flying))
-                if not stopping and not exhausted and room > 0:
+                if not stopping and not exhausted and not drained and room > 0:
                     # Read at each claim: a wake-up may widen a recipient's running round.
                     wanted = () if ALL in purposes else tuple(sorted(purposes))
                     batch = await self._claim_counted(cutoff, only, room, wanted, origin)
@@ -277,6 +280,13 @@ class Dispatcher:
                         except Exception:  # sent as claimed: out of order at worst, not lost
                             log.exception("checking a claim against widened purposes failed")
                         again = len(batch) < claimed  # claim again, the wider purposes first
+                    if origin is not None:
+                        # Nothing due behind the head it took: once that is sent, this round
+                        # is over (rows queued later come with their own wake-up). Not when a
+                        # wake-up widened the purposes the look behind it was made for.
+                        behind_checked = batch and not again and widened == wanted
+                        drained = origin in self._nothing_behind and bool(behind_checked)
+                        self._nothing_behind.discard(origin)
                     summary.claimed += len(batch)
                     for row in batch:
                         send = self._deliver(row, summary, stop_event, wait_out, origin)
@@ -384,6 +394,14 @@ class Dispatcher:
                 row.attempts += 1
                 session.add(row)
                 claimed.append(row)
+            if claimed and only is not None and set(only) == {"channel", "recipient"}:
+                # One recipient's claim: is anything due behind its head? (One query in this
+                # transaction instead of a claim of its own after the send that finds nothing.)
+                key = (str(only["channel"]), str(only["recipient"]))
+                ids = [int(row.id) for row in claimed if row.id is not None]
+                self._nothing_behind.discard(key)
+                if not await due_behind(session, *key, cutoff, ids, purposes):
+                    self._nothing_behind.add(key)
         return claimed
 
     async def _deliver(

@@ -83,6 +83,29 @@ def _heads_statement(
     )
 
 
+async def due_behind(
+    session: AsyncSession,
+    channel: str,
+    recipient: str,
+    cutoff: dt.datetime,
+    heads: Sequence[int],
+    purposes: Sequence[str] = (),
+) -> bool:
+    """Whether the recipient has an unsent row due by `cutoff` (of `purposes`, if given) other
+    than the `heads` just claimed: a row that becomes its next head once they are sent."""
+    row = OutboxMessage
+    stmt = select(row.id).where(
+        row.channel == channel,
+        row.recipient == recipient,
+        col(row.status).in_(UNSENT),
+        col(row.not_before) <= cutoff,
+        col(row.id).not_in(list(heads)),
+    )
+    if purposes:
+        stmt = stmt.where(col(row.purpose).in_(purposes))
+    return (await session.exec(stmt.limit(1))).first() is not None
+
+
 async def keep_behind(session: AsyncSession, row: OutboxMessage) -> None:
     """`row` was put back to wait: the recipient's later pending rows wait at least as long,
     so they stay behind it."""

@@ -203,3 +203,41 @@ async def test_a_claim_begun_before_purposes_were_added_does_not_let_a_row_overt
     await dispatch.settle()
     assert [m.body for m in sender.sent] == ["proof", "answer"]
     assert [(r.status, r.attempts) for r in await rows(services)] == [("sent", 1), ("sent", 1)]
+
+
+class CountedClaims:
+    """Wraps a dispatcher's `_claim`: the number of rows each claim took, in order."""
+
+    def __init__(self, dispatch: Dispatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.claim: Callable[..., Awaitable[list[OutboxMessage]]] = dispatch._claim
+        self.sizes: list[int] = []
+        monkeypatch.setattr(dispatch, "_claim", self)
+
+    async def __call__(self, *args: Any, **kw: Any) -> list[OutboxMessage]:
+        """Claim, and note how many rows it took."""
+        batch = await self.claim(*args, **kw)
+        self.sizes.append(len(batch))
+        return batch
+
+
+async def test_a_chats_drain_makes_no_claim_after_its_last_head(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each claim of one chat's drain looks behind the head it takes; with nothing due there,
+    # the drain ends once that head is sent: no claim of its own that finds nothing (each a
+    # turn of SQLite's one writer while the chats' handlers wait for it).
+    sender = ScriptedSender()
+    dispatch = dispatcher(services, sender)
+    claims = CountedClaims(dispatch, monkeypatch)
+    await queue(services, "proof of request", purpose="acknowledgement")
+    await queue(services, "answer")
+    await dispatch.dispatch_soon("telegram", CHAT)
+    await dispatch.settle()
+    assert [m.body for m in sender.sent] == ["proof of request", "answer"]
+    assert claims.sizes == [1, 1]
+    later(services)
+    await queue(services, "another answer")  # queued after that drain: its own wake-up
+    await dispatch.dispatch_soon("telegram", CHAT)
+    await dispatch.settle()
+    assert [m.body for m in sender.sent][-1] == "another answer"
+    assert claims.sizes == [1, 1, 1]
