@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.cases.attachments import StoredFile
 from bot.cases.fields import FIELD, read_contact, read_identity
 from bot.errors import DomainError
 from bot.i18n import format_date, t
+from bot.intake.door import InboundMessage
 from bot.intake.validation import clean_name
 from store.enums import CaseKind
 
@@ -101,6 +103,20 @@ class Form:
         """The answers as case details for `bot.cases.opening` / intake (internal keys left out)."""
         wanted = {k for f in self.fields if f.kind != "files" for k in f.keys}
         return {k: v for k, v in data.items() if k in wanted}
+
+    def submission(self, data: dict[str, Any], **message: Any) -> InboundMessage:
+        """The message a submitted form is for intake: the answers as the new case's fields,
+        the request or complaint as its text, the files sent with it (already in the blob
+        store); `message` gives the rest (channel, external_id, sender, received_at, language,
+        meta, and the sender_name used when the form asks no name)."""
+        details = self.details(data)
+        return InboundMessage(
+            **{**message, "sender_name": details.get("name") or message.get("sender_name")},
+            text=details.get("information_requested") or details.get("description") or "",
+            new_case_kind=self.kind,
+            fields=details,
+            attachments=tuple(StoredFile(**f) for f in data.get("files", [])),
+        )
 
 
 def _needs_email(data: dict[str, Any]) -> bool:

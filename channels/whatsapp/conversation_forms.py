@@ -15,7 +15,7 @@ from bot.cases.attachments import StoredFile
 from bot.cases.opening import get_case
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake.door import Disposition, InboundMessage
+from bot.intake.door import Disposition
 from bot.intake.forms import (
     CLEAR_FILES,
     FORMS,
@@ -197,19 +197,14 @@ async def on_submit(chat: Chat, form: Form, dispatch: DispatchNow) -> None:
     if draft.step != SUMMARY:
         await prompt(chat, form, error=t("whatsapp.err.stale", lang))
         return
-    details = form.details(draft.data)
     result = await chat.services.intake.handle_inbound(
-        InboundMessage(
+        form.submission(
+            draft.data,
             channel=Channel.WHATSAPP,
             external_id=f"wa-form:{draft.data['token']}",
             sender=chat.address,
-            sender_name=details.get("name"),
-            text=details.get("information_requested") or details.get("description") or "",
             received_at=chat.now(),
-            new_case_kind=form.kind,
             language=lang,
-            fields=details,
-            attachments=tuple(StoredFile(**f) for f in draft.data.get("files", [])),
             meta={"whatsapp_type": "form"},
         )
     )

@@ -11,12 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InputFile, Message
 from telegram.error import Forbidden
 
-from bot.cases.attachments import FileData, StoredFile
+from bot.cases.attachments import FileData
 from bot.cases.opening import get_case
 from bot.cases.view import case_headline
 from bot.errors import DomainError
 from bot.i18n import format_date, t
-from bot.intake.door import ChannelRecord, Disposition, InboundMessage, IntakeResult
+from bot.intake.door import ChannelRecord, Disposition, IntakeResult
 from bot.intake.forms import (
     CLEAR_FILES,
     FORMS,
@@ -231,20 +231,16 @@ def _attachments(turn: Turn, draft: Draft) -> list[tuple[dict, bytes]]:
 
 
 async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
-    details = form.details(draft.data)
     user = turn.update.effective_user
     lang = draft.language
-    message = InboundMessage(
+    message = form.submission(
+        draft.data,
         channel=Channel.TELEGRAM,
         external_id=f"tg-form:{draft.data['token']}",
         sender=str(turn.chat_id),
-        sender_name=details.get("name") or (user.full_name if user else None),
-        text=details.get("information_requested") or details.get("description") or "",
+        sender_name=user.full_name if user else None,
         received_at=turn.now(),
-        new_case_kind=form.kind,
         language=lang,
-        fields=details,
-        attachments=tuple(StoredFile(**f) for f in draft.data.get("files", [])),
         meta={"telegram_user_id": turn.user_id},
     )
 
