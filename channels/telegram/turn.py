@@ -210,7 +210,7 @@ class Turn:
 
     async def finishing(
         self,
-        core: Callable[[InCoreTransaction[R] | None], Awaitable[R]],
+        core: Callable[[InCoreTransaction[R]], Awaitable[R]],
         last: InCoreTransaction[R],
     ) -> R:
         """Run `core` (a call of the core given what to run in its transaction, e.g. intake's
@@ -220,13 +220,10 @@ class Turn:
         the update's end are committed together (one turn of the store's writer, not two);
         when the core's transaction fails, the update holds what it held before. The answers
         and what the chat is owed at once (its proof of request) are sent once it committed.
-        Outside a handled update, `last` runs after `core`, its writes committed on their own."""
+        Only while the receiver handles an update (it sets what `finish_in` writes)."""
         held = UPDATE_WRITES.get()
         if held is None or held.finish_in is None:
-            result = await core(None)
-            async with self.services.db.session() as session:
-                await last(session, result)
-            return result
+            raise RuntimeError("Turn.finishing needs an update handled by the receiver")
         finish_in, replies = held.finish_in, self._replies
         written: list[UpdateWrites] = []
 

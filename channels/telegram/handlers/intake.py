@@ -262,7 +262,7 @@ async def _submit_own(turn: Turn, form: Form, draft: Draft) -> None:
         draft.clear()
         await turn.save()
 
-    async def intake(record: ChannelRecord | None) -> IntakeResult:
+    async def intake(record: ChannelRecord) -> IntakeResult:
         return await turn.services.intake.handle_inbound(message, record=record)
 
     await turn.finishing(intake, answer)
