@@ -91,6 +91,13 @@ _ERROR_CHARS = 1000
 Key = tuple[str, str]  # (channel, recipient)
 
 
+class Claimed(list[OutboxMessage]):
+    """The rows a claim took; `nothing_behind`: it was one recipient's claim, and no other row
+    of theirs was due behind the head it took."""
+
+    nothing_behind: bool = False
+
+
 class Dispatcher:
     """Drains the outbox through the registered senders: many recipients at once, each
     recipient's rows in order."""
@@ -122,9 +129,6 @@ class Dispatcher:
         self._wide_claims = 0  # claims in progress not limited to one recipient
         self._wide_started = 0  # such claims begun so far
         self._flying: Counter[Key] = Counter()  # rows being sent now, by recipient
-        # Recipients whose last claim of their own took their head and saw no due row behind
-        # it: their drain ends once that head is sent, with no claim that would find nothing.
-        self._nothing_behind: set[Key] = set()
         self._landed: Counter[Key] = Counter()  # sends finished by drains other than its own
         # Channels whose sender takes a bounded number of sends at once (`sends_at_once`): a
         # row holds its place from the send until it is marked, so a kill repeats at most that
@@ -271,6 +275,7 @@ class Dispatcher:
                     # Read at each claim: a wake-up may widen a recipient's running round.
                     wanted = () if ALL in purposes else tuple(sorted(purposes))
                     batch = await self._claim_counted(cutoff, only, room, wanted, origin)
+                    nothing_behind = batch.nothing_behind
                     widened = () if ALL in purposes else tuple(sorted(purposes))
                     again = False
                     if origin is not None and batch and widened != wanted:
@@ -280,13 +285,10 @@ class Dispatcher:
                         except Exception:  # sent as claimed: out of order at worst, not lost
                             log.exception("checking a claim against widened purposes failed")
                         again = len(batch) < claimed  # claim again, the wider purposes first
-                    if origin is not None:
-                        # Nothing due behind the head it took: once that is sent, this round
-                        # is over (rows queued later come with their own wake-up). Not when a
-                        # wake-up widened the purposes the look behind it was made for.
-                        behind_checked = batch and not again and widened == wanted
-                        drained = origin in self._nothing_behind and bool(behind_checked)
-                        self._nothing_behind.discard(origin)
+                    # Nothing due behind the head it took: once that is sent, this round is
+                    # over (rows queued later come with their own wake-up). Not when a wake-up
+                    # widened the purposes the look behind it was made for.
+                    drained = nothing_behind and not again and widened == wanted
                     summary.claimed += len(batch)
                     for row in batch:
                         send = self._deliver(row, summary, stop_event, wait_out, origin)
@@ -315,7 +317,7 @@ class Dispatcher:
         limit: int,
         purposes: Sequence[str],
         origin: Key | None,
-    ) -> list[OutboxMessage]:
+    ) -> Claimed:
         """`_claim`, its rows counted as flying by recipient before anything else runs; a claim
         not limited to one recipient stays counted (`_wide_claims`) until its caller has
         counted them (it decrements)."""
@@ -372,10 +374,10 @@ class Dispatcher:
         *,
         limit: int | None = None,
         purposes: Sequence[str] = (),
-    ) -> list[OutboxMessage]:
+    ) -> Claimed:
         """Claim the due head row of up to `limit` recipients (see the module docstring)."""
         if not self.senders:
-            return []
+            return Claimed()
         now = self.clock.now()
         lease_end = now + dt.timedelta(seconds=self.policy.lease_seconds)
         async with self.db.transaction() as session:
@@ -383,7 +385,7 @@ class Dispatcher:
             stmt = stmt.limit(limit or self.batch_size)
             if self.db.dialect == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True, of=OutboxMessage)
-            claimed: list[OutboxMessage] = []
+            claimed = Claimed()
             for row in (await session.exec(stmt)).all():
                 if row.attempts >= self.policy.max_attempts:
                     # Only a row whose lease ran out gets here: its sender never reported back.
@@ -399,9 +401,7 @@ class Dispatcher:
                 # transaction instead of a claim of its own after the send that finds nothing.)
                 key = (str(only["channel"]), str(only["recipient"]))
                 ids = [int(row.id) for row in claimed if row.id is not None]
-                self._nothing_behind.discard(key)
-                if not await due_behind(session, *key, cutoff, ids, purposes):
-                    self._nothing_behind.add(key)
+                claimed.nothing_behind = not await due_behind(session, *key, cutoff, ids, purposes)
         return claimed
 
     async def _deliver(

@@ -65,15 +65,19 @@ async def identity_events(
 
 async def decided_requests(session: AsyncSession, case: Case) -> set[int]:
     """The numbers of the requests of `case` an officer has confirmed or rejected."""
-    decisions = await identity_events(session, case, DECISION_EVENTS)
-    return {int(e.data.get("request", 0)) for e in decisions}
+    return _decided(await identity_events(session, case, DECISION_EVENTS))
+
+
+def _decided(events: list[Event]) -> set[int]:
+    """The request numbers the decision events among `events` decided."""
+    return {int(e.data.get("request", 0)) for e in events if e.action in DECISION_EVENTS}
 
 
 async def pending_identity_changes(session: AsyncSession, case: Case) -> list[IdentityRequest]:
     """The identity change requests of `case` no officer has decided yet, oldest first (the
     requests and the decisions read in one query: every case card asks)."""
     events = await identity_events(session, case, (IDENTITY_CHANGE_EVENT, *DECISION_EVENTS))
-    decided = {int(e.data.get("request", 0)) for e in events if e.action in DECISION_EVENTS}
+    decided = _decided(events)
     return [
         IdentityRequest(
             number=int(e.id or 0),

@@ -18,7 +18,6 @@ end are one commit, one turn of the store's writer instead of two.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -63,8 +62,7 @@ class UpdateWrites:
 
     def copy(self) -> UpdateWrites:
         """A copy to add to (what a transaction that may fail writes): this one unchanged."""
-        return UpdateWrites(copy.deepcopy(self.drafts), list(self.answers), dict(self.known),
-                            self.finish_in)  # fmt: skip
+        return UpdateWrites(dict(self.drafts), list(self.answers), dict(self.known), self.finish_in)
 
     def ended_by(self, written: UpdateWrites) -> None:
         """`written` (a `copy` of these writes, added to) was committed with the update's
