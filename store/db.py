@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.sqlite_driver import one_trip_dbapi
@@ -158,6 +159,20 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(full, **kwargs)
     _ping_after_idle(engine, idle_ping_seconds)
     return engine
+
+
+_APART: dict[str, AsyncEngine] = {}
+
+
+def engine_apart(engine: AsyncEngine) -> AsyncEngine:
+    """An engine on `engine`'s database without a pool (a connection opened for each use and
+    closed after it), for a short transaction that commits apart from one its caller holds: it
+    never waits for a connection of the caller's pool, which the caller may be exhausting."""
+    url = engine.url.render_as_string(hide_password=False)
+    apart = _APART.get(url)
+    if apart is None:
+        apart = _APART[url] = create_engine(url, poolclass=NullPool)
+    return apart
 
 
 def _ping_after_idle(engine: AsyncEngine, idle_ping_seconds: float) -> None:

@@ -23,7 +23,7 @@ from bot.cases.references import allocate_reference
 from bot.cases.together import write_now
 from bot.errors import DomainError, NotFoundError
 from bot.intake.requesters import (
-    add_contact,
+    add_contacts,
     clean_value,
     contacts_of,
     known_contact_kinds,
@@ -68,12 +68,14 @@ async def apply_requester_details(
     session.add(requester)
     if requester.id is None:  # else the change goes with the transaction's next flush
         await session.flush()
+    contacts: list[tuple[ContactKind, str]] = []
     if clean_value(details.get("phone")):
-        await add_contact(session, requester, ContactKind.PHONE, normalise_phone(details["phone"]))
+        contacts.append((ContactKind.PHONE, normalise_phone(details["phone"])))
         changed.append("phone")
     if clean_value(details.get("email")):
-        await add_contact(session, requester, ContactKind.EMAIL, validate_email(details["email"]))
+        contacts.append((ContactKind.EMAIL, validate_email(details["email"])))
         changed.append("email")
+    await add_contacts(session, requester, contacts)  # one lookup for both, written together
     return changed
 
 

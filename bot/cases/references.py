@@ -1,29 +1,64 @@
 """Human-friendly reference numbers (`PPID/2026/000123`), unique per kind and year.
 
+A number comes from its (prefix, year) counter with one atomic upsert, which locks the
+counter's row until the transaction ends (the write lock on SQLite). On PostgreSQL concurrent
+submits then queued on that row, each until the one before it committed (docs/benchmarks.md,
+"Reference numbers without a queue"), so there a case takes the lowest free number of the
+pool instead (`reference_pool`, `FOR UPDATE SKIP LOCKED`: no waiting for another transaction),
+and a worker that finds it empty counts POOL_BLOCK numbers out of the counter into it in a
+short transaction of its own. Either way a rollback (or a killed process) gives its number
+back, to the counter or to the pool, and the next case takes it: the numbers issued are the
+counter's 1..last except the pool's free ones, which are the next to be issued. (Only the
+pool's numbers still free when a year ends are never issued; they follow the year's last.)
+
 A transaction that opens many cases (a batch of messages taken together, with no savepoint
 that could roll one number back alone) may hold its counters (`hold_references`): the first
 number of a (prefix, year) is taken with the one atomic upsert, which locks the counter row
-until the transaction ends (the write lock on SQLite), so the following ones are counted in
-memory and written back with one UPDATE a counter before the commit.
+until the transaction ends, so the following ones are counted in memory and written back with
+one UPDATE a counter before the commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+import weakref
 from collections.abc import AsyncIterator
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
+from store.db import engine_apart
 from store.enums import CaseKind
 from store.models import ReferenceCounter
 
 REFERENCE_RE = re.compile(r"\b([A-Z][A-Z0-9-]{1,15})/(\d{4})/(\d{6})\b")
 # The `session.info` key of the counters a transaction holds: (prefix, year) -> [first, last].
 _HELD = "loket.references_held"
+# The `session.info` key of the (prefix, year) counters whose row the transaction has locked.
+_LOCKED = "loket.references_locked"
+POOL_BLOCK = 64  # numbers counted out of a counter into the pool at a time (PostgreSQL)
+COUNT_OUT_LOCK_WAIT_MS = 2000  # how long counting out waits for the counter's row
+# The lowest free number of a (prefix, year), skipping those other transactions took.
+_TAKE = text(
+    "DELETE FROM reference_pool WHERE prefix = :prefix AND year = :year AND number = ("
+    "SELECT number FROM reference_pool WHERE prefix = :prefix AND year = :year "
+    "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING number"
+)
+_FILL = text(
+    "INSERT INTO reference_pool (prefix, year, number) "
+    "SELECT :prefix, :year, generate_series(CAST(:first AS integer), CAST(:last AS integer))"
+)
+# Per event loop, per (database, prefix, year): one counting out at a time.
+_COUNTING_OUT: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def prefix_for(kind: CaseKind | str, settings: Settings) -> str:
@@ -40,9 +75,8 @@ async def allocate_reference(
 ) -> str:
     """Issue the next reference for `kind` in `year`; never the same one twice, even concurrently.
 
-    The counter row is created-or-incremented in one atomic statement inside the caller's
-    transaction (row lock on PostgreSQL, the write lock on SQLite), so a rollback gives the
-    number back and two transactions can never read the same value.
+    The number is taken inside the caller's transaction (module docstring), so a rollback gives
+    it back and two transactions can never take the same one.
     """
     prefix = prefix_for(kind, settings)
     held: dict[tuple[str, int], list[int]] | None = session.info.get(_HELD)
@@ -50,18 +84,63 @@ async def allocate_reference(
         numbers = held[(prefix, year)]  # the row is locked by this transaction's upsert
         numbers[1] += 1
         return f"{prefix}/{year}/{numbers[1]:06d}"
-    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(table)
-        .values(prefix=prefix, year=year, last=1)
-        .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    )
-    number = (await (await session.connection()).execute(stmt)).scalar_one()
+    locked: set[tuple[str, int]] = session.info.setdefault(_LOCKED, set())
+    number = None
+    if held is None and session.bind.dialect.name == "postgresql" and (prefix, year) not in locked:
+        number = await _from_pool(session, prefix, year)
+    if number is None:  # SQLite, a batch, or a pool emptied by others as it was filled
+        number = await _count_one(await session.connection(), prefix, year, 1)
+        locked.add((prefix, year))  # its row is this transaction's now: never count out apart
     if held is not None:
         held[(prefix, year)] = [number, number]
     return f"{prefix}/{year}/{number:06d}"
+
+
+async def _count_one(connection: AsyncConnection, prefix: str, year: int, n: int) -> int:
+    """Add `n` to the (prefix, year) counter, created if need be, in one atomic statement;
+    return its new last number (row-locked until `connection`'s transaction ends)."""
+    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(table)
+        .values(prefix=prefix, year=year, last=n)
+        .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": table.c.last + n})
+        .returning(table.c.last)
+    )
+    return (await connection.execute(stmt)).scalar_one()
+
+
+async def _from_pool(session: AsyncSession, prefix: str, year: int) -> int | None:
+    """PostgreSQL: the lowest free number of the pool, counted out into it first when it is
+    empty (once at a time in this process); None if others took every one as it came."""
+    connection = await session.connection()
+    number = (await connection.execute(_TAKE, {"prefix": prefix, "year": year})).scalar()
+    if number is not None:
+        return number
+    locks = _COUNTING_OUT.setdefault(asyncio.get_running_loop(), {})
+    async with locks.setdefault((str(session.bind.url), prefix, year), asyncio.Lock()):
+        number = (await connection.execute(_TAKE, {"prefix": prefix, "year": year})).scalar()
+        if number is None and await _count_out(session, prefix, year):
+            number = (await connection.execute(_TAKE, {"prefix": prefix, "year": year})).scalar()
+    return number
+
+
+async def _count_out(session: AsyncSession, prefix: str, year: int) -> bool:
+    """Count POOL_BLOCK numbers out of the counter into the pool, committed apart from the
+    caller's transaction; False when the counter's row stayed locked by another transaction
+    (one that may be waiting for the caller's: the caller then takes its number from the
+    counter itself, a wait the server sees, and breaks, if it is a deadlock)."""
+    try:
+        async with engine_apart(session.bind).begin() as apart:
+            await apart.execute(text(f"SET LOCAL lock_timeout = '{COUNT_OUT_LOCK_WAIT_MS}ms'"))
+            last = await _count_one(apart, prefix, year, POOL_BLOCK)
+            numbers = {"prefix": prefix, "year": year, "first": last - POOL_BLOCK + 1}
+            await apart.execute(_FILL, {**numbers, "last": last})
+    except DBAPIError as error:
+        if "lock timeout" not in str(error.orig):
+            raise
+        return False
+    return True
 
 
 @contextlib.asynccontextmanager

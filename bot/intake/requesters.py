@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import and_, insert, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,20 +90,34 @@ async def find_requester(
 async def add_contact(
     session: AsyncSession, requester: Requester, kind: ContactKind | str, value: str
 ) -> Contact:
-    """Attach a contact to `requester` (no-op if it is already theirs)."""
+    """Attach a contact to `requester` (no-op if it is already stored) and return it as stored."""
+    await add_contacts(session, requester, [(kind, value)])
     norm = normalise_contact(kind, value)
-    existing = (
-        await session.exec(
-            select(Contact).where(Contact.kind == ContactKind(kind).value, Contact.value == norm)
-        )
-    ).first()
-    if existing is not None:
-        return existing
-    contact = Contact(requester_id=requester.id, kind=ContactKind(kind).value, value=norm)  # type: ignore[arg-type]
-    session.add(contact)
-    await session.flush()
-    _note_kind(session, requester.id, contact.kind, new=False)
-    return contact
+    stmt = select(Contact).where(Contact.kind == ContactKind(kind).value, Contact.value == norm)
+    return (await session.exec(stmt)).one()
+
+
+async def add_contacts(
+    session: AsyncSession, requester: Requester, contacts: Sequence[tuple[ContactKind | str, str]]
+) -> None:
+    """Attach contacts to `requester` with one lookup and at most one INSERT: a contact
+    already stored (theirs, or, as always, someone else's: never moved) is left as it is."""
+    wanted = {(ContactKind(kind).value, normalise_contact(kind, value)) for kind, value in contacts}
+    if not wanted:
+        return
+    pairs = [and_(Contact.kind == kind, Contact.value == value) for kind, value in wanted]
+    stored = (await session.exec(select(Contact.kind, Contact.value).where(or_(*pairs)))).all()
+    new = sorted(wanted - {(kind, value) for kind, value in stored})
+    if not new:
+        return
+    rows = [
+        Contact(requester_id=requester.id, kind=kind, value=value).model_dump(exclude={"id"})  # type: ignore[arg-type]
+        for kind, value in new
+    ]
+    table = Contact.__table__  # type: ignore[attr-defined]
+    await (await session.connection()).execute(insert(table), rows)  # one statement for all
+    for kind, _value in new:
+        _note_kind(session, requester.id, kind, new=False)
 
 
 def clean_value(value: Any) -> Any:

@@ -15,7 +15,7 @@ from store.models.people import (
     Requester,
     Unit,
 )
-from store.models.sequences import ReferenceCounter
+from store.models.sequences import ReferenceCounter, ReferencePoolNumber
 from store.models.survey import SurveyScore
 from store.models.telegram import (
     TelegramCaseMessage,
@@ -44,6 +44,7 @@ __all__ = [
     "RateLease",
     "RateSlot",
     "ReferenceCounter",
+    "ReferencePoolNumber",
     "Requester",
     "SentReminder",
     "SurveyScore",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from bot.cases.opening import apply_requester_details
 from bot.intake.door import InboundMessage
 from bot.intake.requesters import (
     add_contact,
@@ -70,3 +73,36 @@ async def test_whatsapp_sender_is_the_desk_requester(services: Services) -> None
         case = await session.get(Case, 2)
     assert case is not None and case.reference == result.case_reference
     assert case.requester_id == desk.requester_id
+
+
+async def test_a_forms_contacts_are_looked_up_once_and_written_in_one_statement(
+    services: Services,
+) -> None:
+    # The phone and the email a form gives: one lookup for both and one INSERT of the new
+    # ones (were a lookup and an INSERT each); a contact someone else owns is never moved.
+    async with services.db.transaction() as session:
+        other = await find_or_create_requester(session, ContactKind.EMAIL, "budi@example.id")
+    seen: list[str] = []
+
+    def ran(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    async with services.db.transaction() as session:
+        siti = await find_or_create_requester(session, ContactKind.TELEGRAM, "42", name="Siti")
+        await session.flush()  # her chat, the contact she came by
+        event.listen(services.db.engine.sync_engine, "before_cursor_execute", ran)
+        try:
+            details = {"phone": "0812-3456-7890", "email": "Budi@Example.id"}
+            changed = await apply_requester_details(session, siti, details)
+        finally:
+            event.remove(services.db.engine.sync_engine, "before_cursor_execute", ran)
+        assert sorted(changed) == ["email", "phone"]
+        contacts = await contacts_of(session, siti.id)  # type: ignore[arg-type]
+        budi = await find_requester(session, ContactKind.EMAIL, "budi@example.id")
+    assert len([sql for sql in seen if "FROM contacts" in sql]) == 1
+    assert len([sql for sql in seen if sql.startswith("INSERT INTO contacts")]) == 1
+    assert [(c.kind, c.value) for c in contacts] == [
+        ("telegram", "42"),
+        ("phone", "+6281234567890"),
+    ]
+    assert budi is not None and budi.id == other.id
