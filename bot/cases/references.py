@@ -2,25 +2,30 @@
 
 A number comes from its (prefix, year) counter with one atomic upsert, which locks the
 counter's row until the transaction ends (the write lock on SQLite). On PostgreSQL concurrent
-submits then queued on that row, each until the one before it committed (docs/benchmarks.md,
-"Reference numbers without a queue"), so there a case takes the lowest free number of the
-pool instead (`reference_pool`, `FOR UPDATE SKIP LOCKED`: no waiting for another transaction),
-and a worker that finds it empty counts POOL_BLOCK numbers out of the counter into it in a
-short transaction of its own. Either way a rollback (or a killed process) gives its number
-back, to the counter or to the pool, and the next case takes it: the numbers issued are the
-counter's 1..last except the pool's free ones, which are the next to be issued. (Only the
-pool's numbers still free when a year ends are never issued; they follow the year's last.)
+submits then queued on that row, each until the one before it committed (docs/benchmarks.md, "A
+form's contacts in one lookup; reference numbers without a queue"), so there a case takes the
+lowest free number of the pool instead (`reference_pool`, `FOR UPDATE SKIP LOCKED`: no waiting
+for another transaction), and a worker that finds it empty counts POOL_BLOCK numbers out of the
+counter into it in a short transaction of its own. Either way a rollback (or a killed process)
+gives its number back, to the counter or to the pool, and the next case takes it: the numbers
+issued are the counter's 1..last except the pool's free ones, which are the next to be issued,
+lowest first. (The pool's numbers still free when a year ends are never issued: almost always
+the ones after the year's last; one given back by a rollback in the year's last moments, with
+none issued after it, stays a gap.)
 
 A transaction that opens many cases (a batch of messages taken together, with no savepoint
-that could roll one number back alone) may hold its counters (`hold_references`): the first
-number of a (prefix, year) is taken with the one atomic upsert, which locks the counter row
-until the transaction ends, so the following ones are counted in memory and written back with
-one UPDATE a counter before the commit.
+that could roll one number back alone) may hold its counters (`hold_references`): on
+PostgreSQL it first takes a block of the pool's lowest free numbers in one statement (those
+it does not issue go back to the pool before it commits); then, as on SQLite, the next number
+of a (prefix, year) is taken with the one atomic upsert, which locks the counter row until the
+transaction ends, so the following ones are counted in memory and written back with one
+UPDATE a counter before the commit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import re
 import weakref
@@ -41,6 +46,8 @@ from store.models import ReferenceCounter
 REFERENCE_RE = re.compile(r"\b([A-Z][A-Z0-9-]{1,15})/(\d{4})/(\d{6})\b")
 # The `session.info` key of the counters a transaction holds: (prefix, year) -> [first, last].
 _HELD = "loket.references_held"
+# The `session.info` key of a batch's numbers taken from the pool: (prefix, year) -> free ones.
+_POOLED = "loket.references_pooled"
 # The `session.info` key of the (prefix, year) counters whose row the transaction has locked.
 _LOCKED = "loket.references_locked"
 POOL_BLOCK = 64  # numbers counted out of a counter into the pool at a time (PostgreSQL)
@@ -50,6 +57,16 @@ _TAKE = text(
     "DELETE FROM reference_pool WHERE prefix = :prefix AND year = :year AND number = ("
     "SELECT number FROM reference_pool WHERE prefix = :prefix AND year = :year "
     "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING number"
+)
+# A batch's block of the lowest free numbers (RETURNING gives them in no particular order).
+_TAKE_BLOCK = text(
+    "DELETE FROM reference_pool WHERE prefix = :prefix AND year = :year AND number IN ("
+    "SELECT number FROM reference_pool WHERE prefix = :prefix AND year = :year "
+    "ORDER BY number LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING number"
+)
+_PUT_BACK = text(
+    "INSERT INTO reference_pool (prefix, year, number) "
+    "SELECT :prefix, :year, unnest(CAST(:numbers AS integer[]))"
 )
 _FILL = text(
     "INSERT INTO reference_pool (prefix, year, number) "
@@ -79,20 +96,30 @@ async def allocate_reference(
     it back and two transactions can never take the same one.
     """
     prefix = prefix_for(kind, settings)
+    key = (prefix, year)
     held: dict[tuple[str, int], list[int]] | None = session.info.get(_HELD)
-    if held is not None and (prefix, year) in held:
-        numbers = held[(prefix, year)]  # the row is locked by this transaction's upsert
+    if held is not None and key in held:
+        numbers = held[key]  # the row is locked by this transaction's upsert
         numbers[1] += 1
         return f"{prefix}/{year}/{numbers[1]:06d}"
     locked: set[tuple[str, int]] = session.info.setdefault(_LOCKED, set())
     number = None
-    if held is None and session.bind.dialect.name == "postgresql" and (prefix, year) not in locked:
-        number = await _from_pool(session, prefix, year)
-    if number is None:  # SQLite, a batch, or a pool emptied by others as it was filled
+    if session.bind.dialect.name == "postgresql" and key not in locked:
+        pooled: dict[tuple[str, int], collections.deque[int]] | None = session.info.get(_POOLED)
+        if pooled is None:
+            number = await _from_pool(session, prefix, year)
+        else:  # a batch: a block of the pool's lowest free numbers, taken once
+            if key not in pooled:
+                taken = await (await session.connection()).execute(
+                    _TAKE_BLOCK, {"prefix": prefix, "year": year, "n": POOL_BLOCK}
+                )
+                pooled[key] = collections.deque(sorted(taken.scalars()))
+            number = pooled[key].popleft() if pooled[key] else None
+    if number is None:  # SQLite, or no free number left in the pool (module docstring)
         number = await _count_one(await session.connection(), prefix, year, 1)
-        locked.add((prefix, year))  # its row is this transaction's now: never count out apart
-    if held is not None:
-        held[(prefix, year)] = [number, number]
+        locked.add(key)  # its row is this transaction's now: never count out apart
+        if held is not None:
+            held[key] = [number, number]
     return f"{prefix}/{year}/{number:06d}"
 
 
@@ -150,13 +177,19 @@ async def hold_references(session: AsyncSession) -> AsyncIterator[None]:
     for a transaction in which nothing is rolled back alone (no savepoint): an error in the
     block must roll the whole transaction back."""
     held: dict[tuple[str, int], list[int]] = {}
-    session.info[_HELD] = held
+    pooled: dict[tuple[str, int], collections.deque[int]] = {}
+    session.info[_HELD], session.info[_POOLED] = held, pooled
     try:
         yield
     finally:
         session.info.pop(_HELD, None)
-    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
+        session.info.pop(_POOLED, None)
     connection = await session.connection()
+    for (prefix, year), left in pooled.items():
+        if left:  # taken from the pool and not issued: free again
+            numbers = {"prefix": prefix, "year": year, "numbers": list(left)}
+            await connection.execute(_PUT_BACK, numbers)
+    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
     for (prefix, year), (first, last) in held.items():
         if last != first:
             stmt = (

@@ -63,7 +63,7 @@ class Reply:
     """One automatic answer as the channel words it; intake queues it (once per `dedup_key`).
 
     `recipient` defaults to the message's sender; `receipt_apart` also queues the case's receipt
-    PDF as a row of its own after this one (bot.letters.outbox.queue_intake_receipt)."""
+    PDF as a row of its own after this one (bot.letters.outbox.intake_receipt_row)."""
 
     purpose: str
     dedup_key: str
@@ -127,7 +127,7 @@ class PlainAnswers:
     `receipt_apart_on`: the channels whose acknowledgement is followed by the receipt PDF as a
     row of its own (store.enums.LETTERS_APART_CHANNELS: a sender that renders a row's letters
     before the text, which would
-    delay the number, bot.letters.outbox.queue_intake_receipt)."""
+    delay the number, bot.letters.outbox.intake_receipt_row)."""
 
     def __init__(self, settings: Settings, receipt_apart_on: frozenset[str] = frozenset()) -> None:
         self.settings, self.receipt_apart_on = settings, receipt_apart_on

@@ -50,7 +50,7 @@ from bot.intake.requesters import (
     normalise_contact,
 )
 from bot.intake.validation import clean_name
-from bot.letters.outbox import queue_intake_receipt
+from bot.letters.outbox import intake_receipt_row
 from bot.notify.case_events import case_changed
 from bot.notify.outbox import queue_later
 from bot.settings import Settings
@@ -385,13 +385,12 @@ class Intake:
         recipient = reply.recipient or msg.sender
         # Written with the other rows of a batch taken together (bot.cases.together): no
         # answer is needed, the row is queued once per its dedup key either way.
-        row = reply_row(reply, channel=msg.channel.value, recipient=recipient, case_id=case.id,
-                        now=now)  # fmt: skip
-        await queue_later(session, [row])
-        if reply.receipt_apart:
-            await queue_intake_receipt(
-                session, case, channel=msg.channel.value, recipient=recipient, now=now
-            )
+        rows = [reply_row(reply, channel=msg.channel.value, recipient=recipient,
+                          case_id=case.id, now=now)]  # fmt: skip
+        if reply.receipt_apart:  # its PDF in a row of its own, after it (one INSERT for both)
+            rows.append(intake_receipt_row(case, channel=msg.channel.value, recipient=recipient,
+                                           now=now))  # fmt: skip
+        await queue_later(session, rows)
 
 
 def _with_clean_names(msg: InboundMessage) -> InboundMessage:

@@ -5,18 +5,19 @@ A request, complaint or objection received at the desk, by letter or by phone ge
 (the tanda bukti, UU KIP Pasal 22(4)-(5)) on the requester's own channel as a PDF, so their
 first message from Loket is that proof. Self-filed cases (chat and mail) acknowledge a case
 themselves, and the same PDF goes with that acknowledgement (`intake_receipt_letters`,
-`queue_intake_receipt`). A requester with no channel Loket can send on (a phone number only)
+`intake_receipt_row`). A requester with no channel Loket can send on (a phone number only)
 gets the receipt printed at the desk (`loket letters print REF KIND`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import format_date, t
-from bot.notify.outbox import notify
+from bot.notify.outbox import message_row, notify
 from bot.notify.purposes import Purpose
 from bot.notify.recipients import Recipient, requester_recipient
 from bot.notify.send_windows import next_requester_time
@@ -83,11 +84,12 @@ def intake_receipt_letters(case: Case) -> list[str]:
     return [RECEIPT_OF_CASE_KIND[case.kind]]
 
 
-async def queue_intake_receipt(
-    session: AsyncSession, case: Case, *, channel: str, recipient: str, now: dt.datetime
-) -> None:
-    """Queue the receipt PDF of a case filed on a LETTERS_APART channel, as its own row after
-    the text acknowledgement. Idempotent per case; due at once (the citizen is filing right now).
+def intake_receipt_row(
+    case: Case, *, channel: str, recipient: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The outbox row of the receipt PDF of a case filed on a LETTERS_APART channel, to queue
+    right after the text acknowledgement's row. Idempotent per case (its dedup key); due at
+    once (the citizen is filing right now).
 
     A row of its own, not a letter on the acknowledgement's row: that channel's sender renders a
     row's letters before it sends anything, so a letter there would delay the number, and one
@@ -96,8 +98,7 @@ async def queue_intake_receipt(
     dispatcher's next round, created after it and so sent after it even when both wait.
     """
     kinds = intake_receipt_letters(case)
-    await notify(
-        session,
+    return message_row(
         purpose=Purpose.LETTER,
         recipient=Recipient(channel, recipient, case.language, recipient),
         key="letters.intake_caption",
@@ -106,7 +107,8 @@ async def queue_intake_receipt(
             "reference": case.reference,
         },
         subject=letter_subject(kinds[0], case),
-        case=case,
+        case_id=case.id,
+        case_reference=case.reference,
         letters=kinds,
         dedup_key=f"letter:{case.id}:{kinds[0]}",
         now=now,

@@ -95,9 +95,11 @@ def phone_notations(draw: st.DrawFn) -> tuple[str, str]:
         written = f"https://wa.me/62{national}?text=halo"
     elif style == "bare":
         # Without its 0 or +62 a mobile cut into thousands by commas ("810,000,000") is
-        # written exactly as an amount is in English; amounts must stay readable, so a bare
-        # number is only taken for a phone with the other separators.
-        written = body if "," not in body else body.replace(",", "-")
+        # written exactly as an amount is in English, and by dots in threes ("810.000.000")
+        # as one is in Indonesian; amounts must stay readable, so a bare number is only taken
+        # for a phone with other separators.
+        in_thousands = re.fullmatch(r"[1-9]\d{0,2}(\.\d{3})+", body)
+        written = re.sub(r"[,.]", "-", body) if "," in body or in_thousands else body
     elif style == "(0)":
         written = f"(0){body}"
     else:
@@ -126,6 +128,7 @@ def test_every_nik_notation_is_masked(nik: str, data: st.DataObject | None) -> N
 @example(phone=("81234567890", "812 3456 7890"), template="hp {}")
 @example(phone=("81234567890", "0812\u200b3456\u200b7890"), template="hp {}")
 @example(phone=("213456789", "(021) 3456789"), template="telp {}")
+@example(phone=("810000000", "810-000-000"), template="NIK saya {} mohon dicek")
 def test_every_phone_notation_is_masked(phone: tuple[str, str], template: str) -> None:
     national, written = phone
     out = redact(template.format(written))

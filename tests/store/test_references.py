@@ -137,3 +137,20 @@ async def _allocate(session: AsyncSession, services: Services) -> str:
 async def _issue(services: Services) -> str:
     async with services.db.transaction() as session:
         return await _allocate(session, services)
+
+
+async def test_a_batch_takes_the_lowest_free_numbers_and_gives_back_the_rest(
+    services: Services,
+) -> None:
+    # PostgreSQL: a batch (hold_references) takes a block of the pool's free numbers at once;
+    # what it does not issue is free again when it commits, the next number issued after it.
+    if services.db.dialect != "postgresql":
+        pytest.skip("SQLite has no pool")
+    assert await _issue(services) == "ADU/2026/000001"  # 2..64 counted out, free
+    async with services.db.transaction() as session, hold_references(session):
+        batch = [await _allocate(session, services) for _ in range(3)]
+    assert batch == ["ADU/2026/000002", "ADU/2026/000003", "ADU/2026/000004"]
+    assert await _issue(services) == "ADU/2026/000005"
+    async with services.db.session() as session:
+        free = (await session.exec(select(ReferencePoolNumber.number))).all()
+    assert sorted(free) == list(range(6, 65))

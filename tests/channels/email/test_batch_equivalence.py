@@ -32,6 +32,7 @@ from store.models import (
     Message,
     OutboxMessage,
     ReferenceCounter,
+    ReferencePoolNumber,
     Requester,
 )
 from tests.channels.email.conftest import with_settings
@@ -167,6 +168,10 @@ async def stored(db: Database) -> dict[str, list[dict[str, Any]]]:
             select(ReferenceCounter).order_by(col(ReferenceCounter.prefix))
         )
         found["reference_counters"] = [row.model_dump() for row in counters.all()]
+        pool = await session.exec(
+            select(ReferencePoolNumber.number).order_by(col(ReferencePoolNumber.number))
+        )
+        found["reference_pool"] = [{"number": number} for number in pool.all()]
     return found
 
 
@@ -238,5 +243,10 @@ async def test_a_batch_together_stores_what_one_mail_at_a_time_stores(
     # Adi's three mails: one requester; Fajar's four: one; Gita (sent to review) one
     assert len(expected["requesters"]) == 7
     assert {c["kind"] for c in expected["contacts"]} == {"email", "phone"}  # Eko's phone
-    (counter,) = expected["reference_counters"]  # written back once, after the last number
-    assert counter["last"] == len(expected["cases"])
+    # Every number once, none skipped: the counter's 1..last but the pool's free ones (on
+    # PostgreSQL the cases took theirs from the pool, the batch a block of it at once).
+    (counter,) = expected["reference_counters"]
+    numbers = sorted(int(case["reference"][-6:]) for case in expected["cases"])
+    assert numbers == list(range(1, len(expected["cases"]) + 1))
+    free = {row["number"] for row in expected["reference_pool"]}
+    assert set(range(1, counter["last"] + 1)) - free == set(numbers)
