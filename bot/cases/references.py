@@ -52,17 +52,17 @@ _POOLED = "loket.references_pooled"
 _LOCKED = "loket.references_locked"
 POOL_BLOCK = 64  # numbers counted out of a counter into the pool at a time (PostgreSQL)
 COUNT_OUT_LOCK_WAIT_MS = 2000  # how long counting out waits for the counter's row
-# The lowest free number of a (prefix, year), skipping those other transactions took.
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ran out
+# The `n` lowest free numbers of a (prefix, year), skipping those other transactions took
+# (RETURNING gives them in no particular order): one for a case, a block for a batch. The
+# rows are picked once, in a MATERIALIZED CTE, then deleted: written as `number IN (SELECT ..
+# LIMIT n FOR UPDATE SKIP LOCKED)`, concurrent takers came away with nothing and counted out
+# again, leaving free numbers behind (tests/store/test_references.py, fifty at once).
 _TAKE = text(
-    "DELETE FROM reference_pool WHERE prefix = :prefix AND year = :year AND number = ("
-    "SELECT number FROM reference_pool WHERE prefix = :prefix AND year = :year "
-    "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING number"
-)
-# A batch's block of the lowest free numbers (RETURNING gives them in no particular order).
-_TAKE_BLOCK = text(
-    "DELETE FROM reference_pool WHERE prefix = :prefix AND year = :year AND number IN ("
-    "SELECT number FROM reference_pool WHERE prefix = :prefix AND year = :year "
-    "ORDER BY number LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING number"
+    "WITH picked AS MATERIALIZED (SELECT number FROM reference_pool "
+    "WHERE prefix = :prefix AND year = :year ORDER BY number LIMIT :n FOR UPDATE SKIP LOCKED) "
+    "DELETE FROM reference_pool AS pool USING picked WHERE pool.prefix = :prefix "
+    "AND pool.year = :year AND pool.number = picked.number RETURNING pool.number"
 )
 _PUT_BACK = text(
     "INSERT INTO reference_pool (prefix, year, number) "
@@ -110,10 +110,7 @@ async def allocate_reference(
             number = await _from_pool(session, prefix, year)
         else:  # a batch: a block of the pool's lowest free numbers, taken once
             if key not in pooled:
-                taken = await (await session.connection()).execute(
-                    _TAKE_BLOCK, {"prefix": prefix, "year": year, "n": POOL_BLOCK}
-                )
-                pooled[key] = collections.deque(sorted(taken.scalars()))
+                pooled[key] = collections.deque(await _take(session, prefix, year, POOL_BLOCK))
             number = pooled[key].popleft() if pooled[key] else None
     if number is None:  # SQLite, or no free number left in the pool (module docstring)
         number = await _count_one(await session.connection(), prefix, year, 1)
@@ -137,19 +134,25 @@ async def _count_one(connection: AsyncConnection, prefix: str, year: int, n: int
     return (await connection.execute(stmt)).scalar_one()
 
 
+async def _take(session: AsyncSession, prefix: str, year: int, n: int) -> list[int]:
+    """PostgreSQL: take up to `n` of the pool's lowest free numbers in the caller's
+    transaction (a rollback frees them again), in order."""
+    connection = await session.connection()
+    taken = await connection.execute(_TAKE, {"prefix": prefix, "year": year, "n": n})
+    return sorted(taken.scalars())
+
+
 async def _from_pool(session: AsyncSession, prefix: str, year: int) -> int | None:
     """PostgreSQL: the lowest free number of the pool, counted out into it first when it is
     empty (once at a time in this process); None if others took every one as it came."""
-    connection = await session.connection()
-    number = (await connection.execute(_TAKE, {"prefix": prefix, "year": year})).scalar()
-    if number is not None:
-        return number
+    if taken := await _take(session, prefix, year, 1):
+        return taken[0]
     locks = _COUNTING_OUT.setdefault(asyncio.get_running_loop(), {})
     async with locks.setdefault((str(session.bind.url), prefix, year), asyncio.Lock()):
-        number = (await connection.execute(_TAKE, {"prefix": prefix, "year": year})).scalar()
-        if number is None and await _count_out(session, prefix, year):
-            number = (await connection.execute(_TAKE, {"prefix": prefix, "year": year})).scalar()
-    return number
+        taken = await _take(session, prefix, year, 1)  # counted out while this one waited?
+        if not taken and await _count_out(session, prefix, year):
+            taken = await _take(session, prefix, year, 1)
+    return taken[0] if taken else None
 
 
 async def _count_out(session: AsyncSession, prefix: str, year: int) -> bool:
@@ -164,7 +167,7 @@ async def _count_out(session: AsyncSession, prefix: str, year: int) -> bool:
             numbers = {"prefix": prefix, "year": year, "first": last - POOL_BLOCK + 1}
             await apart.execute(_FILL, {**numbers, "last": last})
     except DBAPIError as error:
-        if "lock timeout" not in str(error.orig):
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         return False
     return True
