@@ -102,12 +102,15 @@ async def add_contacts(
 ) -> None:
     """Attach contacts to `requester` with one lookup and at most one INSERT: a contact
     already stored (theirs, or, as always, someone else's: never moved) is left as it is."""
-    wanted = {(ContactKind(kind).value, normalise_contact(kind, value)) for kind, value in contacts}
+    wanted = dict.fromkeys(
+        (ContactKind(kind).value, normalise_contact(kind, value)) for kind, value in contacts
+    )  # in the order given, each once
     if not wanted:
         return
     pairs = [and_(Contact.kind == kind, Contact.value == value) for kind, value in wanted]
     stored = (await session.exec(select(Contact.kind, Contact.value).where(or_(*pairs)))).all()
-    new = sorted(wanted - {(kind, value) for kind, value in stored})
+    known = {(kind, value) for kind, value in stored}
+    new = [pair for pair in wanted if pair not in known]
     if not new:
         return
     rows = [

@@ -106,3 +106,12 @@ async def test_a_forms_contacts_are_looked_up_once_and_written_in_one_statement(
         ("phone", "+6281234567890"),
     ]
     assert budi is not None and budi.id == other.id
+
+
+async def test_a_forms_new_contacts_are_stored_in_the_order_given(services: Services) -> None:
+    async with services.db.transaction() as session:
+        siti = await find_or_create_requester(session, ContactKind.TELEGRAM, "42", name="Siti")
+        details = {"phone": "0812-3456-7890", "email": "siti@example.id"}
+        await apply_requester_details(session, siti, details)
+        contacts = await contacts_of(session, siti.id)  # type: ignore[arg-type]
+    assert [c.kind for c in contacts] == ["telegram", "phone", "email"]
