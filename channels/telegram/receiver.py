@@ -44,7 +44,6 @@ from telegram.ext import Application
 from bot.crash_points import crash_point
 from bot.intake.inbox import DEAD, Held, Inbox
 from bot.intake.lanes import LaneWorker
-from bot.intake.rehearsal import rehearse_intake
 from bot.privacy.masking import redact
 from bot.services import Services
 from channels.telegram.commits import UpdateCommits
@@ -53,7 +52,6 @@ from channels.telegram.sender import TelegramSender
 from channels.telegram.state import HANDLING, ChannelState
 from channels.telegram.writes import UPDATE_WRITES, UpdateWrites
 from store.db import with_priority
-from store.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -249,8 +247,7 @@ class TelegramReceiver:
         """Run, before the first update, the statements handling one runs (the claim, the
         drafts' read, a group commit) in a transaction rolled back: SQLAlchemy compiles each
         at its first execution, ~2-10 ms on the event loop, which the first updates after a
-        start paid for side by side (docs/benchmarks.md, `tgfast`); then intake's opening of
-        a case (bot/intake/rehearsal.py: ~25 ms the first submit paid). Nothing is kept."""
+        start paid for side by side (docs/benchmarks.md, `tgfast`). Nothing is kept."""
         try:
             await self.inbox.claim(REHEARSAL, self.services.clock.now(), counting=True)
             async with self.services.db.session() as session:  # closed without a commit
@@ -258,7 +255,6 @@ class TelegramReceiver:
                 await self.commits.rehearse(session)
         except Exception:
             log.exception("rehearsing the Telegram inbox's statements failed")
-        await rehearse_intake(self.services.intake, Channel.TELEGRAM)
 
     async def stop(self) -> None:
         """Stop fetching, let the updates in hand finish, stop the worker."""

@@ -33,7 +33,6 @@ from aiohttp import web
 
 from bot.intake.inbox import DEAD, Held, Inbound, Inbox
 from bot.intake.lanes import LaneWorker
-from bot.intake.rehearsal import rehearse_intake
 from bot.notify.delivery import DispatchNow
 from bot.privacy.masking import redact
 from bot.services import Services
@@ -41,7 +40,6 @@ from channels.whatsapp.conversation import Conversation
 from channels.whatsapp.graph import GraphClient
 from channels.whatsapp.messages import handle_message
 from channels.whatsapp.statuses import record_status
-from store.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -159,13 +157,7 @@ class WhatsAppReceiver:
 
     def start(self) -> None:
         """Start working off the inbox (items left by an earlier process come first)."""
-        self._worker = asyncio.create_task(self._work(), name="whatsapp-inbox")
-
-    async def _work(self) -> None:
-        # A case's opening rehearsed first (rolled back): the first citizens after a start
-        # do not pay for compiling its statements (bot/intake/rehearsal.py).
-        await rehearse_intake(self.services.intake, Channel.WHATSAPP)
-        await self.lanes.run()
+        self._worker = asyncio.create_task(self.lanes.run(), name="whatsapp-inbox")
 
     async def stop(self) -> None:
         """Let the item in hand finish, then stop."""
