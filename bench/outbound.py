@@ -6,7 +6,9 @@ emulator enforcing Telegram's limits (30/s overall, 1/s per chat, 20/min per gro
 chats", where the bot's 30/s is the limit; `--chats 10`: the ten chats' 10/s is). The rows are
 handler answers (CHAT_REPLY), sent by the real TelegramSender (python-telegram-bot, its
 Application's rate limiter) through the production Dispatcher and RateLimiter (on PostgreSQL
-the shared `rate_slots`). Prints the rate, its share of the limit that applies, the 429s.
+the shared `rate_slots`). Prints the rate, its share of the limit that applies, the 429s,
+and the process's CPU a message while sending (`cpu_ms_per_message`: the bot's side and the
+emulator's, which runs in the same process here; compare it between two checkouts).
 """
 
 from __future__ import annotations
@@ -68,16 +70,17 @@ async def measure(url: str, n: int, chats: int) -> dict[str, float]:
                 db, {"telegram": parts.sender}, services.clock, settings=settings
             )
             reset_peak_rss()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             sent = 0
             while sent < n:  # rows a 429 put back come round again when due
                 sent += (await dispatcher.drain_once()).sent
                 if sent < n:
                     await asyncio.sleep(0.2)
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             await app.shutdown()
         calls = len(api.calls_of("sendMessage"))
-        return {"seconds": seconds, "too_many": calls - len(api.messages()), "sent": sent}
+        too_many = calls - len(api.messages())
+        return {"seconds": seconds, "too_many": too_many, "sent": sent, "cpu": cpu}
     finally:
         await db.dispose()
         await api.stop()
@@ -97,5 +100,6 @@ def run(args: argparse.Namespace) -> None:
         f"{got['too_many']} answered 429",
         chats=chats, rate=round(rate, 2), share_of_limit=round(rate / limit, 3),
         too_many_requests=got["too_many"], seconds=round(got["seconds"], 2),
+        cpu_ms_per_message=round(got["cpu"] / args.n * 1000, 3),
         peak_rss_mb=peak_rss_mb(),
     )  # fmt: skip

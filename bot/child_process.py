@@ -21,9 +21,10 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 CLOSE_GRACE_SECONDS = 2.0
 
 
-def prepare_child(megabytes: int, parent_pid: int | None = None) -> None:
+def prepare_child(megabytes: int, parent_pid: int | None = None, niceness: int = 0) -> None:
     """Pool initializer: cap this process's address space (RLIMIT_AS) at `megabytes`, die with
-    its parent, and let go of the parent's stdout and stderr.
+    its parent, let go of the parent's stdout and stderr, and yield the CPU to Loket's own
+    process by `niceness` (0: as Loket).
 
     Loket may be killed (SIGKILL, the OOM killer); a child left behind would hold the terminal
     or the pipe of whoever started Loket open forever. On Linux the kernel kills the child when
@@ -41,6 +42,8 @@ def prepare_child(megabytes: int, parent_pid: int | None = None) -> None:
         # Loket died while this child was still starting, before the kernel could be asked to
         # end it with Loket: nobody will ever give it work.
         os._exit(0)
+    if niceness:
+        os.nice(niceness)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -49,10 +52,12 @@ def prepare_child(megabytes: int, parent_pid: int | None = None) -> None:
 
 class ChildProcess:
     """One process of its own (a one-process pool), started when first used, so that work that
-    kills or stalls it takes nothing else down with it."""
+    kills or stalls it takes nothing else down with it. `niceness`: how far below Loket the
+    child's CPU priority is (work nobody waits for at that moment, so it never takes a core
+    from the event loop that answers people)."""
 
-    def __init__(self, memory_mb: int) -> None:
-        self.memory_mb = memory_mb
+    def __init__(self, memory_mb: int, *, niceness: int = 0) -> None:
+        self.memory_mb, self.niceness = memory_mb, niceness
         self.pool: ProcessPoolExecutor | None = None
 
     def executor(self) -> ProcessPoolExecutor:
@@ -66,7 +71,7 @@ class ChildProcess:
                 max_workers=1,
                 mp_context=context,
                 initializer=prepare_child,
-                initargs=(self.memory_mb, os.getpid()),
+                initargs=(self.memory_mb, os.getpid(), self.niceness),
             )
         return self.pool
 

@@ -35,6 +35,12 @@ LOCAL_RESOURCES = frozenset({"data", "file"})
 RENDER_TIMEOUT_SECONDS = 120.0
 # The child's address space: WeasyPrint, Pango and the fonts take about 220 MB of it.
 RENDER_MEMORY_MB = 1024
+# The renderer's CPU priority below Loket's (nice +10): a burst of filings queues a receipt
+# letter each, 0.1-0.2 s of one core a letter, while the same burst's later submits are being
+# handled; on two cores the child took one from the event loop and from SQLite's thread
+# (docs/benchmarks.md, "Receipts rendered below the handlers' priority"). A letter is sent
+# when rendered, and nobody waits for it the way a chat waits for its answer.
+RENDER_NICENESS = 10
 
 
 class PdfRenderFailed(RuntimeError):
@@ -63,7 +69,7 @@ class PdfRenderer:
         timeout_seconds: float = RENDER_TIMEOUT_SECONDS,
     ) -> None:
         self.convert, self.timeout_seconds = convert, timeout_seconds
-        self._child = ChildProcess(RENDER_MEMORY_MB)
+        self._child = ChildProcess(RENDER_MEMORY_MB, niceness=RENDER_NICENESS)
         # One document at a time in the one child, so each one's time limit is its own; the
         # lock of the running event loop (tests run several loops, one after the other).
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}

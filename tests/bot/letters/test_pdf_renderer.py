@@ -10,12 +10,17 @@ import time
 
 import pytest
 
-from bot.letters.pdf import PdfRenderer, PdfRenderFailed, render_pdf
+from bot.letters.pdf import RENDER_NICENESS, PdfRenderer, PdfRenderFailed, render_pdf
 
 
 def pid_of_renderer(html: str) -> bytes:
     """A stand-in converter that tells which process ran it."""
     return f"{html}:{os.getpid()}".encode()
+
+
+def niceness_of_renderer(html: str) -> bytes:
+    """A stand-in converter that tells the CPU priority of the process that ran it."""
+    return f"{html}:{os.nice(0)}".encode()
 
 
 def stalls(html: str) -> bytes:
@@ -55,6 +60,18 @@ async def test_letters_render_in_another_process_while_the_loop_runs(
     assert child != os.getpid()
     assert second == f"b:{child}".encode()  # one child, reused
     assert ticks > 0
+
+
+async def test_letters_render_below_the_event_loops_priority(
+    renderers: list[PdfRenderer],
+) -> None:
+    """A burst of filings renders a receipt each: the renderer yields the CPU to the process
+    handling the people (RENDER_NICENESS), so it never takes a core from the event loop."""
+    renderer = PdfRenderer(niceness_of_renderer)
+    renderers.append(renderer)
+    got = await renderer.render("x")
+    assert int(got.split(b":")[1]) == min(os.nice(0) + RENDER_NICENESS, 19)
+    assert RENDER_NICENESS > 0
 
 
 async def test_a_stalled_document_is_cut_off_and_the_next_one_renders(

@@ -1,0 +1,119 @@
+"""The bot's HTTP client: python-telegram-bot's requests sent with aiohttp instead of httpx.
+
+PTB's default `HTTPXRequest` spends ~1.6-2.0 ms of CPU on the event loop for each Bot API call
+(httpx and httpcore building and reading the request); aiohttp, which already serves Loket's
+web routes and the WhatsApp adapter's calls, ~0.23 ms (`send_message` to the Bot API emulator,
+20 in flight, docs/benchmarks.md "Bot API calls with aiohttp"). Every answer the dispatcher
+sends, every tap's answer and edit and every getUpdates poll runs on the loop the handlers
+share, so that CPU was handlers' latency in a burst.
+
+Same contract as `HTTPXRequest` (`telegram.request.BaseRequest`): `do_request` returns the
+status and the body, PTB turns the status into its errors; a timeout raises `TimedOut`, any
+other transport failure `NetworkError`. aiohttp has no write timeout of its own: a request
+whose upload stalls is bounded by the read timeout of its answer.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds, as HTTPXRequest's defaults
+DEFAULT_READ_TIMEOUT = 5.0
+DEFAULT_POOL_TIMEOUT = 1.0
+POOL_SIZE = 256  # connections at once: the dispatcher sends to many chats side by side
+
+Timeout = float | None
+
+
+class AiohttpRequest(BaseRequest):
+    """A `BaseRequest` on one aiohttp session (opened by `initialize`, closed by `shutdown`)."""
+
+    def __init__(
+        self,
+        pool_size: int = POOL_SIZE,
+        *,
+        connect_timeout: Timeout = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: Timeout = DEFAULT_READ_TIMEOUT,
+        pool_timeout: Timeout = DEFAULT_POOL_TIMEOUT,
+    ) -> None:
+        self.pool_size = pool_size
+        self._connect, self._read, self._pool = connect_timeout, read_timeout, pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The read timeout used when a call gives none."""
+        return self._read
+
+    async def initialize(self) -> None:
+        """Open the session (idempotent; PTB calls it from `Bot.initialize`)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self.pool_size)
+            # trust_env: HTTP(S)_PROXY and NO_PROXY are honoured, as httpx did (an office
+            # network that reaches Telegram only through its proxy keeps working).
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
+            )
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections (idempotent)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send one request; its status and body. Raises TimedOut or NetworkError when no
+        answer came (PTB maps the status to its errors)."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        connect = _seconds(connect_timeout, self._connect)
+        pool = _seconds(pool_timeout, self._pool)
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            # aiohttp's `connect` is the wait for a pooled connection plus making a new one.
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=_seconds(read_timeout, self._read),
+        )
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as answer:
+                return answer.status, await answer.read()
+        except TimeoutError as exc:  # aiohttp's ServerTimeoutError is one too
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _seconds(given: object, default: Timeout) -> Timeout:
+    """A call's timeout: the one given (a number, or None for no limit), else the default."""
+    if given is None or isinstance(given, int | float):
+        return given
+    return default  # BaseRequest.DEFAULT_NONE: the call did not say
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    """The form PTB encodes for httpx: its parameters, as multipart with the files if any."""
+    if request_data is None:
+        return None
+    fields, files = request_data.json_parameters, request_data.multipart_data
+    if not files:
+        return fields
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in files.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
