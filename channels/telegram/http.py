@@ -15,6 +15,9 @@ whose upload stalls is bounded by the read timeout of its answer.
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -23,6 +26,8 @@ DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds, as HTTPXRequest's defaults
 DEFAULT_READ_TIMEOUT = 5.0
 DEFAULT_POOL_TIMEOUT = 1.0
 POOL_SIZE = 256  # connections at once: the dispatcher sends to many chats side by side
+
+log = logging.getLogger(__name__)
 
 Timeout = float | None
 
@@ -90,11 +95,17 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=_body(request_data), timeout=timeout
             ) as answer:
-                return answer.status, await answer.read()
+                body = await answer.read()
         except TimeoutError as exc:  # aiohttp's ServerTimeoutError is one too
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        # One line a call at DEBUG, as httpx wrote, without the path's token: the host and the
+        # method (or the file) only.
+        where = urlsplit(url)
+        log.debug("HTTP %s %s/.../%s: %d", method, where.netloc, where.path.rsplit("/", 1)[-1],
+                  answer.status)  # fmt: skip
+        return answer.status, body
 
 
 def _seconds(given: object, default: Timeout) -> Timeout:

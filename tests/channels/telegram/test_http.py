@@ -4,6 +4,7 @@ misbehaving servers: what PTB's httpx client did, the same way."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from io import BytesIO
 
@@ -160,3 +161,14 @@ async def test_an_office_proxy_in_the_environment_is_used(
         server.close()
         await server.wait_closed()
     assert seen == [f"POST http://api.telegram.test/bot{TOKEN}/close HTTP/1.1"]
+
+
+async def test_each_call_is_logged_at_debug_without_the_token(
+    api: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="channels.telegram.http"):
+        async with make_bot(api.base_url) as bot:
+            await bot.send_message(42, "halo")
+    lines = [r.getMessage() for r in caplog.records if r.name == "channels.telegram.http"]
+    assert f"HTTP POST 127.0.0.1:{api.port}/.../sendMessage: 200" in lines
+    assert not any(TOKEN.split(":", 1)[1] in line for line in lines)
