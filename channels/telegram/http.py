@@ -9,8 +9,11 @@ share, so that CPU was handlers' latency in a burst.
 
 Same contract as `HTTPXRequest` (`telegram.request.BaseRequest`): `do_request` returns the
 status and the body, PTB turns the status into its errors; a timeout raises `TimedOut`, any
-other transport failure `NetworkError`. aiohttp has no write timeout of its own: a request
-whose upload stalls is bounded by the read timeout of its answer.
+other transport failure `NetworkError`. aiohttp has no write timeout of its own, and its read
+timeout runs from the start of the request, while the body is still going up; so a call with a
+file waits for its answer up to its write timeout plus its read timeout (20 + 5 s by default,
+as HTTPXRequest's media write timeout), and a receipt or report PDF sent over a slow uplink is
+not cut off after 5 s.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from telegram.request import BaseRequest, RequestData
 DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds, as HTTPXRequest's defaults
 DEFAULT_READ_TIMEOUT = 5.0
 DEFAULT_POOL_TIMEOUT = 1.0
+DEFAULT_MEDIA_WRITE_TIMEOUT = 20.0  # a call with a file: the time its upload may take
 POOL_SIZE = 256  # connections at once: the dispatcher sends to many chats side by side
 
 log = logging.getLogger(__name__)
@@ -82,19 +86,22 @@ class AiohttpRequest(BaseRequest):
         answer came (PTB maps the status to its errors)."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        body = _body(request_data)
         connect = _seconds(connect_timeout, self._connect)
         pool = _seconds(pool_timeout, self._pool)
+        read = _seconds(read_timeout, self._read)
+        if isinstance(body, aiohttp.FormData) and read is not None:  # its upload counts too
+            write = _seconds(write_timeout, DEFAULT_MEDIA_WRITE_TIMEOUT)
+            read = None if write is None else write + read
         timeout = aiohttp.ClientTimeout(
             total=None,
             # aiohttp's `connect` is the wait for a pooled connection plus making a new one.
             connect=None if connect is None or pool is None else connect + pool,
             sock_connect=connect,
-            sock_read=_seconds(read_timeout, self._read),
+            sock_read=read,
         )
         try:
-            async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
-            ) as answer:
+            async with self._session.request(method, url, data=body, timeout=timeout) as answer:
                 body = await answer.read()
         except TimeoutError as exc:  # aiohttp's ServerTimeoutError is one too
             raise TimedOut from exc

@@ -4,6 +4,7 @@ misbehaving servers: what PTB's httpx client did, the same way."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from io import BytesIO
@@ -172,3 +173,45 @@ async def test_each_call_is_logged_at_debug_without_the_token(
     lines = [r.getMessage() for r in caplog.records if r.name == "channels.telegram.http"]
     assert f"HTTP POST 127.0.0.1:{api.port}/.../sendMessage: 200" in lines
     assert not any(TOKEN.split(":", 1)[1] in line for line in lines)
+
+
+async def test_a_slow_upload_is_not_cut_off_by_the_read_timeout() -> None:
+    """aiohttp's read timeout runs while the body still goes up: a PDF on a slow uplink gets
+    its write timeout on top (HTTPXRequest's media write timeout), an upload past that ends."""
+
+    async def slow_reader(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )  # fmt: skip
+            got = 0
+            while got < length:  # ~640 KB/s: a 1 MB document takes ~1.6 s
+                got += len(await reader.read(64 * 1024))
+                await asyncio.sleep(0.1)
+            result = {"message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"}}
+            if b"/getMe " in head.split(b"\r\n", 1)[0]:
+                result = {"id": 1, "is_bot": True, "first_name": "Loket", "username": "loket_bot"}
+            body = json.dumps({"ok": True, "result": result}).encode()
+            writer.write(f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client gave up
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(slow_reader, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot"
+    document = b"%PDF-1.7\n" + b"x" * 1_000_000
+    try:
+        async with make_bot(base, read_timeout=0.5) as bot:
+            sent = await bot.send_document(42, InputFile(BytesIO(document), filename="a.pdf"))
+            assert sent.message_id == 1
+            with pytest.raises(TimedOut):
+                await bot.send_document(
+                    42, InputFile(BytesIO(document), filename="a.pdf"), write_timeout=0.2
+                )
+    finally:
+        server.close()
+        await server.wait_closed()
