@@ -30,6 +30,8 @@ async def bot_identity(settings: Settings) -> dict[str, Any]:
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
+    from channels.telegram.http import AiohttpRequest  # the client `loket run` uses
+
     token = settings.telegram_bot_token.get_secret_value()
     if not token:
         raise DomainError("tg.cli.no_token")
@@ -37,6 +39,8 @@ async def bot_identity(settings: Settings) -> dict[str, Any]:
         token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(pool_size=1),
     )
     try:
         async with bot:
