@@ -53,8 +53,8 @@ def prepare_child(megabytes: int, parent_pid: int | None = None, niceness: int =
 class ChildProcess:
     """One process of its own (a one-process pool), started when first used, so that work that
     kills or stalls it takes nothing else down with it. `niceness`: how far below Loket the
-    child's CPU priority is (work nobody waits for at that moment, so it never takes a core
-    from the event loop that answers people)."""
+    child's CPU priority is (work nobody waits for at that moment, so the event loop that
+    answers people goes first when both want a core)."""
 
     def __init__(self, memory_mb: int, *, niceness: int = 0) -> None:
         self.memory_mb, self.niceness = memory_mb, niceness

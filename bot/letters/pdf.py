@@ -37,9 +37,10 @@ RENDER_TIMEOUT_SECONDS = 120.0
 RENDER_MEMORY_MB = 1024
 # The renderer's CPU priority below Loket's (nice +10): a burst of filings queues a receipt
 # letter each, 0.1-0.2 s of one core a letter, while the same burst's later submits are being
-# handled; on two cores the child took one from the event loop and from SQLite's thread
-# (docs/benchmarks.md, "Receipts rendered below the handlers' priority"). A letter is sent
-# when rendered, and nobody waits for it the way a chat waits for its answer.
+# handled; on two cores the child competed at equal priority with the event loop and SQLite's
+# thread (docs/benchmarks.md, "Bot API calls with aiohttp; receipts rendered below the
+# handlers' priority": no gain visible in the filing p99). A letter is sent when rendered, and
+# nobody waits for it the way a chat waits for its answer.
 RENDER_NICENESS = 10
 
 
