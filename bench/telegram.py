@@ -10,7 +10,10 @@ state, answers and `done` (`process_update_p99_ms`: the Application's part withi
 p99 from each update's inbox commit to the end of its handling (`queue_p99_ms`: the wait for a
 lane included, so a bounded number of handlers in flight cannot hide a queue). `--limits` makes
 the emulator enforce Telegram's flood limits (a citizen then waits a second between answers in
-one chat).
+one chat). `cpu_ms_per_update` is the bot process's CPU while the citizens ran, an update (its
+handling, storing, the claims, the answers' sends); `--cpu-of module:Class.method` (repeatable)
+adds what one call of that coroutine function costs (bench/cpu_of.py), e.g.
+`--cpu-of scheduler.dispatch:Dispatcher._claim`.
 
 The Bot API emulator and the citizens run in a process of their own (bench/telegram_world.py):
 Telegram and its users are not in Loket's process, and measured in it they took a large share
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -41,6 +45,7 @@ from bench.common import (
     percentile_ms,
     reset_peak_rss,
 )
+from bench.cpu_of import CpuOf
 from bench.telegram_channel import telegram_channel
 from bench.telegram_world import AT_ONCE, World, burst, filing
 from sandbox.telegram_api.limits import RateLimits
@@ -56,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     --inline-emulator: the emulator and the citizens in the measured process (as before)."""
     parser.add_argument("--limits", action="store_true", help="enforce Telegram's limits")
     parser.add_argument("--burst", action="store_true", help="every update at once")
+    parser.add_argument(
+        "--cpu-of",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="also report the CPU a call of this coroutine function costs (bench/cpu_of.py)",
+    )
     parser.add_argument(
         "--inline-emulator",
         action="store_true",
@@ -134,13 +146,20 @@ class InlineWorld:
 
 
 async def measure(
-    url: str, n: int, limits: bool, bursting: bool = False, inline: bool = False
+    url: str,
+    n: int,
+    limits: bool,
+    bursting: bool = False,
+    inline: bool = False,
+    cpu_of: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Run the figure; what the citizens measured, and the bot's timings."""
+    """Run the figure; what the citizens measured, the bot's timings, the process's CPU while
+    the citizens ran (`cpu`) and, with `cpu_of`, those functions' (bench/cpu_of.py)."""
     world = InlineWorld(n, limits, bursting) if inline else World(n, limits, bursting)
     address: Any = await world.start() if isinstance(world, InlineWorld) else world.address
     db = Database.from_url(url)
     timings = Timings()
+    costs = CpuOf()
     got: dict[str, Any] = {}
     try:
         await upgrade(db)
@@ -157,15 +176,17 @@ async def measure(
             timings.install(runner.receiver)
             loop = asyncio.create_task(dispatcher.run_forever(stop))
             reset_peak_rss()
-            with frozen_startup():  # as `loket run` does once started (app/runner.py)
+            cpu = time.process_time()
+            with frozen_startup(), costs.measuring(cpu_of):  # frozen as in `loket run`
                 got = await world.run()
+            got["cpu"] = time.process_time() - cpu
             if bursting:  # every answer is out, so every update was stored
                 got["persisted"] = max(t for t, _ in timings.stored) - got["start"]
             stop.set()
             await loop
             await dispatcher.settle()
             await runner.stop()
-        return {**got, "timings": timings}
+        return {**got, "timings": timings, "cpu_of": costs.report()}
     finally:
         await db.dispose()
         if isinstance(world, InlineWorld):
@@ -177,7 +198,9 @@ async def measure(
 def run(args: argparse.Namespace) -> None:
     """Print the figure."""
     with bench_database(args.database_url, args.backend, "bench_telegram") as url:
-        got = asyncio.run(measure(url, args.n, args.limits, args.burst, args.inline_emulator))
+        got = asyncio.run(
+            measure(url, args.n, args.limits, args.burst, args.inline_emulator, args.cpu_of)
+        )
         backend = backend_of(url)
     timings: Timings = got["timings"]
     p99 = percentile_ms(timings.handled)
@@ -188,6 +211,10 @@ def run(args: argparse.Namespace) -> None:
         # From the update's inbox commit to the end of its handling: the wait for a lane too.
         "queue_p50_ms": percentile_ms(timings.queue_waits(), 0.5),
         "queue_p99_ms": percentile_ms(timings.queue_waits()),
+        # The bot's process (its event loop and the database driver's thread) a citizen's
+        # update: handling, storing, claiming and sending the answers.
+        "cpu_ms_per_update": round(got["cpu"] / got["updates"] * 1000, 3),
+        **({"cpu_of": got["cpu_of"]} if args.cpu_of else {}),
     }
     if args.burst:
         rate = got["updates"] / got["persisted"]

@@ -14,8 +14,10 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, update
+from sqlalchemy import Integer, Select, and_, bindparam, exists, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -32,20 +34,24 @@ def heads_due(
     now: dt.datetime,
     match: Mapping[str, Any] | None = None,
     purposes: Sequence[str] = (),
-) -> SelectOfScalar[OutboxMessage]:
-    """The due head rows of every recipient on `channels` whose columns equal `match` (e.g.
-    case_id and purpose, or channel and recipient), oldest first; a lease that ran out makes
-    its row due again. With `purposes`, the heads among the rows of those purposes: they may
-    go ahead of the recipient's other pending rows, never beside one in flight. The statement
-    is built once per shape; the values are bound."""
+    *,
+    limit: int,
+    lock: bool = False,
+) -> tuple[SelectOfScalar[OutboxMessage], dict[str, Any]]:
+    """The due head rows (at most `limit`) of every recipient on `channels` whose columns equal
+    `match` (e.g. case_id and purpose, or channel and recipient), oldest first; a lease that ran
+    out makes its row due again. With `purposes`, the heads among the rows of those purposes:
+    they may go ahead of the recipient's other pending rows, never beside one in flight. `lock`:
+    FOR UPDATE SKIP LOCKED (PostgreSQL). The statement and the values to execute it with: the
+    statement is built once per shape, so SQLAlchemy computes its cache key once."""
     match = dict(match or {})
-    stmt = _heads_statement(tuple(channels), tuple(sorted(match)), tuple(purposes))
-    return stmt.params(cutoff=cutoff, now=now, **match)
+    stmt = _heads_statement(tuple(channels), tuple(sorted(match)), tuple(purposes), lock)
+    return stmt, {"cutoff": cutoff, "now": now, "limit": limit, **match}
 
 
 @functools.lru_cache(maxsize=64)
 def _heads_statement(
-    channels: tuple[str, ...], match: tuple[str, ...], purposes: tuple[str, ...]
+    channels: tuple[str, ...], match: tuple[str, ...], purposes: tuple[str, ...], lock: bool
 ) -> SelectOfScalar[OutboxMessage]:
     row, other = OutboxMessage, aliased(OutboxMessage)
     earlier = or_(
@@ -70,7 +76,7 @@ def _heads_statement(
         col(other.id) != col(row.id),
         ahead,
     )
-    return (
+    stmt = (
         select(row)
         .where(
             col(row.channel).in_(channels),
@@ -80,7 +86,9 @@ def _heads_statement(
             *only,
         )
         .order_by(col(row.not_before), col(row.id))
+        .limit(bindparam("limit", type_=Integer))
     )
+    return stmt.with_for_update(skip_locked=True, of=OutboxMessage) if lock else stmt
 
 
 async def due_behind(
@@ -92,18 +100,59 @@ async def due_behind(
     purposes: Sequence[str] = (),
 ) -> bool:
     """Whether the recipient has an unsent row due by `cutoff` (of `purposes`, if given) other
-    than the `heads` just claimed: a row that becomes its next head once they are sent."""
-    row = OutboxMessage
-    stmt = select(row.id).where(
-        row.channel == channel,
-        row.recipient == recipient,
-        col(row.status).in_(UNSENT),
-        col(row.not_before) <= cutoff,
-        col(row.id).not_in(list(heads)),
-    )
+    than the `heads` just claimed: a row that becomes its next head once they are sent. Read on
+    the session's connection: what the session holds unflushed is not seen (the claim writes
+    its heads with Core statements)."""
+    values: dict[str, Any] = {"channel": channel, "recipient": recipient, "cutoff": cutoff,
+                              "heads": list(heads)}  # fmt: skip
     if purposes:
-        stmt = stmt.where(col(row.purpose).in_(purposes))
-    return (await session.exec(stmt.limit(1))).first() is not None
+        values["purposes"] = list(purposes)
+    stmt = _behind_statement(bool(purposes))
+    return (await (await session.connection()).execute(stmt, values)).first() is not None
+
+
+@functools.cache
+def _behind_statement(of_purposes: bool) -> Select[tuple[int]]:
+    """due_behind's statement, built once per shape (the values are bound)."""
+    table = _OUTBOX
+    stmt = sa_select(table.c.id).where(
+        table.c.channel == bindparam("channel"),
+        table.c.recipient == bindparam("recipient"),
+        table.c.status.in_(UNSENT),
+        table.c.not_before <= bindparam("cutoff"),
+        table.c.id.not_in(bindparam("heads", expanding=True)),
+    )
+    if of_purposes:
+        stmt = stmt.where(table.c.purpose.in_(bindparam("purposes", expanding=True)))
+    return stmt.limit(1)
+
+
+async def take_heads(
+    session: AsyncSession, rows: Sequence[OutboxMessage], lease_end: dt.datetime
+) -> None:
+    """Mark the claimed head `rows` `sending` until `lease_end`, one attempt more, in one
+    statement; the objects carry the stored values (nothing is left for the session to
+    flush)."""
+    if not rows:
+        return
+    ids = [row.id for row in rows]
+    await (await session.connection()).execute(_TAKE, {"ids": ids, "lease": lease_end})
+    for row in rows:
+        set_committed_value(row, "status", OutboxStatus.SENDING.value)
+        set_committed_value(row, "not_before", lease_end)
+        set_committed_value(row, "attempts", row.attempts + 1)
+
+
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_TAKE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=OutboxStatus.SENDING.value,
+        not_before=bindparam("lease"),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
 
 
 async def keep_behind(session: AsyncSession, row: OutboxMessage) -> None:

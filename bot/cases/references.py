@@ -27,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import re
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import Integer, bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -123,15 +124,23 @@ async def allocate_reference(
 async def _count_one(connection: AsyncConnection, prefix: str, year: int, n: int) -> int:
     """Add `n` to the (prefix, year) counter, created if need be, in one atomic statement;
     return its new last number (row-locked until `connection`'s transaction ends)."""
+    stmt = _counting(connection.dialect.name)
+    values = {"prefix": prefix, "year": year, "n": n}
+    return (await connection.execute(stmt, values)).scalar_one()
+
+
+@functools.cache
+def _counting(dialect_name: str) -> Any:
+    """`_count_one`'s upsert, built once per dialect (it runs for every case opened)."""
     table = ReferenceCounter.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    stmt = (
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    n = bindparam("n", type_=Integer)
+    return (
         dialect.insert(table)
-        .values(prefix=prefix, year=year, last=n)
+        .values(prefix=bindparam("prefix"), year=bindparam("year"), last=n)
         .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": table.c.last + n})
         .returning(table.c.last)
     )
-    return (await connection.execute(stmt)).scalar_one()
 
 
 async def _take(session: AsyncSession, prefix: str, year: int, n: int) -> list[int]:

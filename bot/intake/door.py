@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -416,7 +417,11 @@ def _initial_details(msg: InboundMessage) -> dict[str, Any]:
 async def _find_message(
     session: AsyncSession, channel: Channel, external_id: str
 ) -> Message | None:
-    stmt = select(Message).where(
-        Message.channel == channel.value, Message.external_id == external_id
-    )
-    return (await session.exec(stmt)).first()
+    values = {"channel": channel.value, "external_id": external_id}
+    return (await session.exec(_FIND_MESSAGE, params=values)).first()
+
+
+# Built once: every message intake takes is looked up by it first.
+_FIND_MESSAGE = select(Message).where(
+    Message.channel == bindparam("channel"), Message.external_id == bindparam("external_id")
+)

@@ -133,6 +133,13 @@ def _claim_statement(counting: bool = False) -> Any:
 
 _CLAIM = _claim_statement()
 _CLAIM_COUNTING = _claim_statement(counting=True)
+_INBOUND = InboundUpdate.__table__  # type: ignore[attr-defined]
+_DONE_ALL = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=DONE, payload=None, last_error=None, finished_at=bindparam("at"), **FREED)
+)
+_STORE: dict[str, Any] = {}  # the store's INSERT, by dialect, built once
 
 
 class Inbox:
@@ -175,12 +182,17 @@ class Inbox:
             }
             for item in items
         ]
-        # One statement for the batch (a getUpdates batch is at most 100 updates). No
-        # conflict target: the external id and the message key both mean "seen".
-        stmt = dialect.insert(table).values(rows).on_conflict_do_nothing()
+        # One INSERT for the batch (a getUpdates batch is at most 100 updates; SQLAlchemy
+        # sends the rows as one multi-row VALUES). No conflict target: the external id and
+        # the message key both mean "seen"; the ids returned are the new rows.
+        stmt = _STORE.get(dialect.__name__)
+        if stmt is None:
+            stmt = _STORE[dialect.__name__] = (
+                dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+            )
         async with self.db.transaction() as session:
-            result = await (await session.connection()).execute(stmt)
-        return int(result.rowcount or 0)
+            result = await (await session.connection()).execute(stmt, rows)
+            return len(result.all())
 
     async def claim(
         self,
@@ -272,12 +284,11 @@ class Inbox:
     async def done_all_in(
         self, session: AsyncSession, row_ids: Sequence[int], now: dt.datetime
     ) -> None:
-        """`done_in` for many updates, in one statement."""
+        """`done_in` for many updates, in one statement (built once: a Core UPDATE on the
+        session's connection, without the ORM's search of the session for the rows)."""
         if row_ids:
-            t = InboundUpdate
-            stmt = update(t).where(col(t.id).in_(list(row_ids)))
-            await session.exec(stmt.values(state=DONE, payload=None, last_error=None,  # type: ignore[call-overload]
-                                           finished_at=now, **FREED))  # fmt: skip
+            values = {"ids": list(row_ids), "at": now}
+            await (await session.connection()).execute(_DONE_ALL, values)
 
     async def failed(
         self, row_id: int, error: str, now: dt.datetime, *, final: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_
+from sqlalchemy import and_, bindparam, insert, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,13 +78,16 @@ async def find_requester(
     session: AsyncSession, kind: ContactKind | str, value: str
 ) -> Requester | None:
     """The requester who owns this contact, if any."""
-    stmt = (
-        select(Requester)
-        .join(Contact, Contact.requester_id == Requester.id)
-        .where(Contact.kind == ContactKind(kind).value)
-        .where(Contact.value == normalise_contact(kind, value))
-    )
-    return (await session.exec(stmt)).first()
+    values = {"kind": ContactKind(kind).value, "value": normalise_contact(kind, value)}
+    return (await session.exec(_OWNER_OF_CONTACT, params=values)).first()
+
+
+# Built once: intake looks up every sender by it.
+_OWNER_OF_CONTACT = (
+    select(Requester)
+    .join(Contact, Contact.requester_id == Requester.id)
+    .where(Contact.kind == bindparam("kind"), Contact.value == bindparam("value"))
+)
 
 
 async def add_contact(

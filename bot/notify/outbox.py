@@ -159,13 +159,16 @@ async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
     """
     if not rows:
         return 0
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(table.c.id)
-    )
+    name = session.bind.dialect.name
+    stmt = _QUEUE.get(name)
+    if stmt is None:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if name == "postgresql" else sqlite
+        stmt = _QUEUE[name] = (
+            dialect.insert(table)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(table.c.id)
+        )
     if is_together(session):
         await write_waiting(session)  # rows queued later (`queue_later`) first: ids in order
     conn = await session.connection()
@@ -173,7 +176,8 @@ async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
     return queued
 
 
-_LATER: dict[str, Any] = {}
+_QUEUE: dict[str, Any] = {}  # queue_rows' INSERT, by dialect, built once
+_LATER: dict[str, Any] = {}  # queue_later's, by dialect
 
 
 async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:

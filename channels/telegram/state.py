@@ -7,6 +7,7 @@ Everything a conversation needs between two updates is here, in the store, so a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -64,6 +65,18 @@ _READ_DRAFTS = sa_select(
 
 def _dialect(db: Database) -> Any:
     return postgresql if db.dialect == "postgresql" else sqlite
+
+
+@functools.cache
+def _draft_upsert(dialect: str, columns: tuple[str, ...]) -> Any:
+    """The drafts' insert-or-replace of `columns`, built once per dialect and shape (it runs
+    for nearly every handled update)."""
+    table = TelegramDraft.__table__  # type: ignore[attr-defined]
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=["chat_id", "user_id"],
+        set_={k: insert.excluded[k] for k in columns if k not in ("chat_id", "user_id")},
+    )
 
 
 class ChannelState:
@@ -147,12 +160,7 @@ class ChannelState:
         transaction, in one statement."""
         if not rows:
             return
-        table = TelegramDraft.__table__  # type: ignore[attr-defined]
-        insert = _dialect(self.db).insert(table)
-        stmt = insert.on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
-            set_={k: insert.excluded[k] for k in rows[0] if k not in ("chat_id", "user_id")},
-        )
+        stmt = _draft_upsert(self.db.dialect, tuple(rows[0]))
         await (await session.connection()).execute(stmt, rows)
 
     async def link(self, chat_id: int, message_id: int, case_id: int, now: dt.datetime) -> None:

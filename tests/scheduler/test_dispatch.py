@@ -172,6 +172,27 @@ async def test_crash_after_claim_resends_only_after_the_lease(services: Services
     assert (await rows(services))[0].attempts == 2
 
 
+async def test_claimed_rows_carry_what_the_claim_stored(services: Services) -> None:
+    """The claim writes its heads with one UPDATE, not through the rows' objects: the rows it
+    hands to the senders must still say what the store says (sending, the lease, the attempt),
+    and a row past its last attempt is failed, not claimed, in the same claim."""
+    await queue(services, 1, recipient="1")
+    await queue(services, 1, recipient="2", prefix="x")
+    outbox = dispatcher(services, ScriptedSender(), lease_seconds=600, max_attempts=1)
+    (first,) = [r for r in await outbox._claim(services.clock.now()) if r.recipient == "1"]
+    services.clock.advance(dt.timedelta(seconds=601))  # type: ignore[attr-defined]
+    await queue(services, 1, recipient="3", prefix="y")
+    claimed = await outbox._claim(services.clock.now())  # 1 and 2 expired after their attempt
+    (fresh,) = claimed
+    stored = {r.recipient: r for r in await rows(services)}
+    assert fresh.recipient == "3"
+    lease_end = services.clock.now() + dt.timedelta(seconds=600)
+    as_stored = (stored["3"].status, stored["3"].attempts, stored["3"].not_before)
+    assert as_stored == (OutboxStatus.SENDING, 1, lease_end)
+    assert (fresh.status, fresh.attempts, fresh.not_before) == as_stored
+    assert first.attempts == 1 and stored["1"].status == stored["2"].status == OutboxStatus.FAILED
+
+
 async def test_stop_hands_claimed_rows_back(services: Services) -> None:
     await queue(services, 3)
     stop = asyncio.Event()
