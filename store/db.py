@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -128,6 +129,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction that reads and then writes can deadlock against another
         # writer (SQLITE_BUSY without waiting); IMMEDIATE takes the write lock up front.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def conflict_insert(dialect_name: str, table: Any) -> Any:
+    """An INSERT into `table` that takes ON CONFLICT clauses: PostgreSQL's for `postgresql`,
+    else SQLite's (the two databases Loket runs on)."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -34,13 +34,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
-from store.db import engine_apart
+from store.db import conflict_insert, engine_apart
 from store.enums import CaseKind
 from store.models import ReferenceCounter
 
@@ -133,10 +132,9 @@ async def _count_one(connection: AsyncConnection, prefix: str, year: int, n: int
 def _counting(dialect_name: str) -> Any:
     """`_count_one`'s upsert, built once per dialect (it runs for every case opened)."""
     table = ReferenceCounter.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
     n = bindparam("n", type_=Integer)
     return (
-        dialect.insert(table)
+        conflict_insert(dialect_name, table)
         .values(prefix=bindparam("prefix"), year=bindparam("year"), last=n)
         .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": table.c.last + n})
         .returning(table.c.last)

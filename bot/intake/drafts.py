@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
-from store.db import Database
+from store.db import Database, conflict_insert
 from store.models import ConversationDraft
 
 
@@ -81,9 +80,8 @@ class Drafts:
             "updated_at": now,
             "last_key": key,
         }
-        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         table = ConversationDraft.__table__  # type: ignore[attr-defined]
-        stmt = dialect.insert(table).values(**values)
+        stmt = conflict_insert(self.db.dialect, table).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["channel", "address"],
             set_={k: v for k, v in values.items() if k not in ("channel", "address")},

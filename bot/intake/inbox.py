@@ -20,6 +20,7 @@ The guarantee, in order:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,11 +29,10 @@ from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.db import Database
+from store.db import Database, conflict_insert
 from store.models import InboundUpdate
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
@@ -139,7 +139,13 @@ _DONE_ALL = (
     .where(_INBOUND.c.id.in_(bindparam("ids", expanding=True)))
     .values(state=DONE, payload=None, last_error=None, finished_at=bindparam("at"), **FREED)
 )
-_STORE: dict[str, Any] = {}  # the store's INSERT, by dialect, built once
+
+
+@functools.cache
+def _new_updates(dialect_name: str) -> Any:
+    """`Inbox.store`'s INSERT, built once per dialect. No conflict target: the external id and
+    the message key both mean "seen"; it returns the ids of the rows it inserted."""
+    return conflict_insert(dialect_name, _INBOUND).on_conflict_do_nothing().returning(_INBOUND.c.id)
 
 
 class Inbox:
@@ -165,8 +171,6 @@ class Inbox:
         that the items arrived."""
         if not items:
             return 0
-        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
-        table = InboundUpdate.__table__  # type: ignore[attr-defined]
         rows = [
             {
                 "channel": item.channel,
@@ -183,13 +187,8 @@ class Inbox:
             for item in items
         ]
         # One INSERT for the batch (a getUpdates batch is at most 100 updates; SQLAlchemy
-        # sends the rows as one multi-row VALUES). No conflict target: the external id and
-        # the message key both mean "seen"; the ids returned are the new rows.
-        stmt = _STORE.get(dialect.__name__)
-        if stmt is None:
-            stmt = _STORE[dialect.__name__] = (
-                dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
-            )
+        # sends the rows as one multi-row VALUES).
+        stmt = _new_updates(self.db.dialect)
         async with self.db.transaction() as session:
             result = await (await session.connection()).execute(stmt, rows)
             return len(result.all())

@@ -8,10 +8,10 @@ channel's renderer turns into its transport when the dispatcher sends it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cases.together import is_together, wait_for, write_waiting
@@ -19,6 +19,7 @@ from bot.i18n import t
 from bot.notify.message import OutboundMessage, plain_params
 from bot.notify.purposes import Purpose
 from bot.notify.recipients import Recipient
+from store.db import conflict_insert
 from store.enums import OutboxStatus
 from store.models import Case, OutboxMessage
 
@@ -159,16 +160,7 @@ async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
     """
     if not rows:
         return 0
-    name = session.bind.dialect.name
-    stmt = _QUEUE.get(name)
-    if stmt is None:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        dialect = postgresql if name == "postgresql" else sqlite
-        stmt = _QUEUE[name] = (
-            dialect.insert(table)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(table.c.id)
-        )
+    stmt = _new_rows(session.bind.dialect.name, counted=True)
     if is_together(session):
         await write_waiting(session)  # rows queued later (`queue_later`) first: ids in order
     conn = await session.connection()
@@ -176,8 +168,17 @@ async def queue_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -
     return queued
 
 
-_QUEUE: dict[str, Any] = {}  # queue_rows' INSERT, by dialect, built once
-_LATER: dict[str, Any] = {}  # queue_later's, by dialect
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _new_rows(dialect_name: str, *, counted: bool) -> Any:
+    """The outbox INSERT that skips a row whose dedup_key exists, built once per dialect;
+    `counted`: it returns the ids of the rows it inserted (`queue_rows` counts them)."""
+    stmt = conflict_insert(dialect_name, _OUTBOX).on_conflict_do_nothing(
+        index_elements=["dedup_key"]
+    )
+    return stmt.returning(_OUTBOX.c.id) if counted else stmt
 
 
 async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -187,14 +188,7 @@ async def queue_later(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
     if not is_together(session):
         await queue_rows(session, rows)
         return
-    name = session.bind.dialect.name
-    stmt = _LATER.get(name)
-    if stmt is None:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        dialect = postgresql if name == "postgresql" else sqlite
-        stmt = _LATER[name] = dialect.insert(table).on_conflict_do_nothing(
-            index_elements=["dedup_key"]
-        )
+    stmt = _new_rows(session.bind.dialect.name, counted=False)
     for row in rows:
         wait_for(session, stmt, dict(row))
 

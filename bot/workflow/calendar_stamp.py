@@ -18,10 +18,10 @@ import json
 
 import holidays
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.settings import Settings
+from store.db import conflict_insert
 from store.models import CalendarStamp
 
 WHAT = "cases"
@@ -58,14 +58,13 @@ def stored_fingerprint(conn: Connection) -> str | None:
 def record_fingerprint(conn: Connection, settings: Settings) -> None:
     """Record that the cases are stamped under `settings` (in the caller's transaction; two
     processes recording at once both succeed)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     table = CalendarStamp.__table__  # type: ignore[attr-defined]
     values = {
         "what": WHAT,
         "fingerprint": calendar_fingerprint(settings),
         "stamped_at": dt.datetime.now(dt.UTC),
     }
-    stmt = dialect.insert(table).values(values)
+    stmt = conflict_insert(conn.dialect.name, table).values(values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["what"],

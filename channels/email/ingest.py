@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,7 +62,7 @@ from channels.email.threads import (
     resolve_thread,
 )
 from store.blobs import BlobStore, BlobTooLarge
-from store.db import Database
+from store.db import Database, conflict_insert
 from store.enums import CaseKind, Channel
 from store.models import MailAttempt, MailRecord
 
@@ -229,11 +228,10 @@ class MailIngestor:
                  "attempts": 1, "last_at": now} for loc in locations]  # fmt: skip
         async with self.db.transaction() as session:
             connection = await session.connection()
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             # Many rows given to one statement (SQLAlchemy's "insertmanyvalues": a multi-row
             # INSERT .. RETURNING sent in pages, its compiled form cached), not a VALUES list
             # built into the statement, which is compiled afresh for every batch.
-            stmt = on_conflict(dialect.insert(table))
+            stmt = on_conflict(conflict_insert(connection.dialect.name, table))
             return list((await connection.execute(stmt, rows)).all())
 
     async def ingest(self, mail: IncomingMail) -> IngestOutcome:

@@ -15,12 +15,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, tuple_
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.telegram.writes import UPDATE_WRITES
-from store.db import Database
+from store.db import Database, conflict_insert
 from store.models import (
     TelegramCaseMessage,
     TelegramDraft,
@@ -63,16 +62,12 @@ _READ_DRAFTS = sa_select(
 ).where(tuple_(_DRAFTS.c.chat_id, _DRAFTS.c.user_id).in_(bindparam("people", expanding=True)))
 
 
-def _dialect(db: Database) -> Any:
-    return postgresql if db.dialect == "postgresql" else sqlite
-
-
 @functools.cache
-def _draft_upsert(dialect: str, columns: tuple[str, ...]) -> Any:
+def _draft_upsert(dialect_name: str, columns: tuple[str, ...]) -> Any:
     """The drafts' insert-or-replace of `columns`, built once per dialect and shape (it runs
     for nearly every handled update)."""
     table = TelegramDraft.__table__  # type: ignore[attr-defined]
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    insert = conflict_insert(dialect_name, table)
     return insert.on_conflict_do_update(
         index_elements=["chat_id", "user_id"],
         set_={k: insert.excluded[k] for k in columns if k not in ("chat_id", "user_id")},
@@ -168,8 +163,7 @@ class ChannelState:
         table = TelegramCaseMessage.__table__  # type: ignore[attr-defined]
         values = {"chat_id": chat_id, "message_id": message_id, "case_id": case_id}
         stmt = (
-            _dialect(self.db)
-            .insert(table)
+            conflict_insert(self.db.dialect, table)
             .values(**values, created_at=now)
             .on_conflict_do_nothing()
         )
@@ -207,7 +201,7 @@ class ChannelState:
             "files": files,
             "created_at": now,
         }
-        stmt = _dialect(self.db).insert(table).values(**values).on_conflict_do_nothing()
+        stmt = conflict_insert(self.db.dialect, table).values(**values).on_conflict_do_nothing()
         async with self.db.transaction() as session:
             await (await session.connection()).execute(stmt)
             found = select(TelegramPendingReply.id).where(

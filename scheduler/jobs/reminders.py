@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.calendar.workdays import WorkingCalendar
@@ -31,6 +30,7 @@ from bot.notify.purposes import Purpose
 from bot.notify.recipients import Recipient
 from bot.workflow.rules import Rules
 from scheduler.jobs.due_sets import BATCH, look_again
+from store.db import conflict_insert
 from store.models import SentReminder
 
 DAY = dt.timedelta(days=1)
@@ -90,7 +90,6 @@ async def claim_many(
 ) -> set[tuple[int, str, dt.date]]:
     """Record reminders (case, kind, anchor) in bulk; return those recorded now (first ever)."""
     table = SentReminder.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     conn = await session.connection()
     values = [
         {"case_id": case_id, "kind": kind, "anchor": anchor, "sent_at": now}
@@ -99,7 +98,7 @@ async def claim_many(
     if not values:
         return set()
     stmt = (
-        dialect.insert(table)
+        conflict_insert(session.bind.dialect.name, table)
         .on_conflict_do_nothing(index_elements=["case_id", "kind", "anchor"])
         .returning(table.c.case_id, table.c.kind, table.c.anchor)
     )
